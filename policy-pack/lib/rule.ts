@@ -1,0 +1,119 @@
+import type {
+    EnforcementLevel,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+import { agentguardConfigSchema, isExempt, readAgentguardConfig, type AgentguardConfig } from "./config";
+import { StackModel, type ResourceNode } from "./stack-model";
+import { rawProps } from "./unknowns";
+
+/** Metadata every rule carries; docs/rules.md is generated from it. */
+export interface RuleMeta {
+    /** `<area>-<verb>-<object>`, kebab case. */
+    readonly name: string;
+    /** A full sentence. */
+    readonly description: string;
+    readonly enforcementLevel: EnforcementLevel;
+    readonly severity: Severity;
+    readonly remediationSteps: string;
+}
+
+/** A problem found on one resource. `urn` is the resource to blame. */
+export interface Finding {
+    readonly urn: string;
+    readonly name: string;
+    readonly message: string;
+}
+
+export type StackCheck = (model: StackModel, config: AgentguardConfig) => Finding[];
+
+/**
+ * A stack-level rule. The wrapper reads and checks config, builds the model from plain properties (so an
+ * unknown value never throws into @pulumi/policy's advisory fallback), applies exemptions, and turns an
+ * unexpected error into a violation rather than a pass.
+ */
+export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidationPolicy {
+    return {
+        ...meta,
+        configSchema: agentguardConfigSchema,
+        validateStack: (args, reportViolation) => {
+            const config = readAgentguardConfig(args.getConfig<Record<string, unknown>>());
+            let findings: Finding[];
+            try {
+                findings = check(StackModel.fromPolicyResources(args.resources), config);
+            } catch (err) {
+                reportViolation(
+                    `${meta.name} could not evaluate the stack, so it cannot vouch for it: ${errorText(err)}`,
+                );
+                return;
+            }
+            for (const finding of findings) {
+                if (isExempt(config.exemptions, finding)) continue;
+                reportViolation(finding.message, finding.urn);
+            }
+        },
+    };
+}
+
+export type ResourceCheck = (resource: ResourceNode, config: AgentguardConfig) => string[];
+
+/** A per-resource rule, with the same config, exemption and error handling as stack rules. */
+export function defineResourceRule(
+    meta: RuleMeta,
+    check: ResourceCheck,
+    remediate?: (resource: ResourceNode, config: AgentguardConfig) => Record<string, unknown> | undefined,
+): ResourceValidationPolicy {
+    const toNode = (args: {
+        urn: string;
+        type: string;
+        name: string;
+        props: Record<string, unknown>;
+        provider?: { type: string; urn: string; name: string; props: Record<string, unknown> };
+    }): ResourceNode => ({
+        urn: args.urn,
+        type: args.type,
+        name: args.name,
+        props: rawProps(args.props),
+        dependencies: [],
+        propertyDependencies: {},
+        provider: args.provider
+            ? {
+                  type: args.provider.type,
+                  urn: args.provider.urn,
+                  name: args.provider.name,
+                  props: rawProps(args.provider.props),
+              }
+            : undefined,
+    });
+    const policy: ResourceValidationPolicy = {
+        ...meta,
+        configSchema: agentguardConfigSchema,
+        validateResource: (args, reportViolation) => {
+            const config = readAgentguardConfig(args.getConfig<Record<string, unknown>>());
+            if (isExempt(config.exemptions, args)) return;
+            let messages: string[];
+            try {
+                messages = check(toNode(args), config);
+            } catch (err) {
+                reportViolation(
+                    `${meta.name} could not evaluate ${args.urn}, so it cannot vouch for it: ${errorText(err)}`,
+                );
+                return;
+            }
+            for (const message of messages) reportViolation(message);
+        },
+    };
+    if (remediate) {
+        policy.remediateResource = (args) => {
+            const config = readAgentguardConfig(args.getConfig<Record<string, unknown>>());
+            if (isExempt(config.exemptions, args)) return undefined;
+            return remediate(toNode(args), config);
+        };
+    }
+    return policy;
+}
+
+function errorText(err: unknown): string {
+    return err instanceof Error ? err.message : String(err);
+}

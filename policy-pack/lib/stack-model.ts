@@ -1,0 +1,98 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { rawProps } from "./unknowns";
+
+/** One resource as the rules see it: plain properties (unknown sentinels intact) and resolved links. */
+export interface ResourceNode {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly props: Record<string, unknown>;
+    readonly parent?: ResourceNode;
+    readonly dependencies: readonly ResourceNode[];
+    /** Resources each input property was computed from: the join path when ARNs and names are unknown. */
+    readonly propertyDependencies: Readonly<Record<string, readonly ResourceNode[]>>;
+    readonly provider?: {
+        readonly type: string;
+        readonly urn: string;
+        readonly name: string;
+        readonly props: Record<string, unknown>;
+    };
+}
+
+/** An index over the stack's resources, built once per stack validation in linear time. */
+export class StackModel {
+    readonly resources: readonly ResourceNode[];
+    private readonly urnIndex = new Map<string, ResourceNode>();
+    private readonly typeIndex = new Map<string, ResourceNode[]>();
+
+    private constructor(resources: readonly ResourceNode[]) {
+        this.resources = resources;
+        for (const node of resources) {
+            this.urnIndex.set(node.urn, node);
+            const list = this.typeIndex.get(node.type);
+            if (list) list.push(node);
+            else this.typeIndex.set(node.type, [node]);
+        }
+    }
+
+    /** From the resources @pulumi/policy hands a stack policy (already linked by URN). */
+    static fromPolicyResources(resources: readonly PolicyResource[]): StackModel {
+        const nodes = new Map<PolicyResource, MutableNode>();
+        for (const r of resources) {
+            nodes.set(r, {
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                props: rawProps(r.props),
+                dependencies: [],
+                propertyDependencies: {},
+                provider: r.provider
+                    ? {
+                          type: r.provider.type,
+                          urn: r.provider.urn,
+                          name: r.provider.name,
+                          props: rawProps(r.provider.props),
+                      }
+                    : undefined,
+            });
+        }
+        const link = (r: PolicyResource): ResourceNode | undefined => nodes.get(r);
+        for (const [r, node] of nodes) {
+            node.parent = r.parent ? link(r.parent) : undefined;
+            node.dependencies = r.dependencies.map(link).filter(isDefined);
+            for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
+                node.propertyDependencies[key] = deps.map(link).filter(isDefined);
+            }
+        }
+        return new StackModel([...nodes.values()]);
+    }
+
+    /** From plain nodes (tests, and callers that built their own graph). */
+    static fromNodes(nodes: readonly ResourceNode[]): StackModel {
+        return new StackModel(nodes);
+    }
+
+    byUrn(urn: string): ResourceNode | undefined {
+        return this.urnIndex.get(urn);
+    }
+
+    ofType(...types: string[]): ResourceNode[] {
+        if (types.length === 1) return this.typeIndex.get(types[0]) ?? [];
+        return types.flatMap((t) => this.typeIndex.get(t) ?? []);
+    }
+}
+
+interface MutableNode {
+    urn: string;
+    type: string;
+    name: string;
+    props: Record<string, unknown>;
+    parent?: ResourceNode;
+    dependencies: ResourceNode[];
+    propertyDependencies: Record<string, ResourceNode[]>;
+    provider?: ResourceNode["provider"];
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+    return value !== undefined;
+}

@@ -1,0 +1,6 @@
+import type { Policies } from "@pulumi/policy";
+import { awsRules } from "./aws";
+import { kubernetesRules } from "./kubernetes";
+
+/** The pack, in one explicit list: no rule registers itself by being imported. */
+export const allRules: Policies = [...kubernetesRules, ...awsRules];
