@@ -1,3 +1,4 @@
 import type { Policies } from "@pulumi/policy";
+import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
 
-export const kubernetesRules: Policies = [];
+export const kubernetesRules: Policies = [kubernetesForbidHostAccess];

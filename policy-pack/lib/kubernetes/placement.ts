@@ -1,0 +1,98 @@
+import { declaredNamespaceName, hasAgentLabel, type AgentNamespaces } from "../agent-namespaces";
+import type { ResourceNode } from "../stack-model";
+import { isUnknown } from "../unknowns";
+import { NAMESPACE_TYPES } from "./types";
+
+/** The namespace a namespaced resource lands in, and whether it is an agent namespace. */
+export type Placement =
+    | {
+          readonly known: true;
+          /** The namespace name, or a stand-in naming the Namespace resource when only its labels are known. */
+          readonly namespace: string;
+          readonly agent: boolean;
+          /** The declared Namespace resource, when this stack declares it. */
+          readonly namespaceNode?: ResourceNode;
+      }
+    | { readonly known: false; readonly reason: string };
+
+export function metadataOf(node: ResourceNode): Record<string, unknown> | undefined {
+    const metadata = node.props.metadata;
+    return metadata !== null && typeof metadata === "object" && !Array.isArray(metadata)
+        ? (metadata as Record<string, unknown>)
+        : undefined;
+}
+
+/**
+ * Resolves `metadata.namespace`; when it is unknown (computed from a Namespace not yet created), through the
+ * `metadata` property dependency to the declared Namespace; when absent, the provider's default namespace (a
+ * hostile author can point the provider at an agent namespace and omit the field), else `default`.
+ */
+export function placementOf(node: ResourceNode, agents: AgentNamespaces): Placement {
+    const rawMetadata = node.props.metadata;
+    const namespace = isUnknown(rawMetadata) ? rawMetadata : metadataOf(node)?.namespace;
+    if (typeof namespace === "string" && !isUnknown(namespace) && namespace !== "") {
+        return known(namespace, agents);
+    }
+    if (isUnknown(namespace)) {
+        return (
+            fromDependency(node, agents) ?? {
+                known: false,
+                reason: `metadata.namespace of ${node.name} is unknown and does not come from a Namespace declared in this stack`,
+            }
+        );
+    }
+    if (namespace !== undefined && namespace !== null && namespace !== "") {
+        return { known: false, reason: `metadata.namespace of ${node.name} is ${JSON.stringify(namespace)}` };
+    }
+    const providerNamespace = node.provider?.props.namespace;
+    if (isUnknown(providerNamespace)) {
+        return {
+            known: false,
+            reason: `${node.name} omits metadata.namespace and its provider ${node.provider?.name}'s default namespace is unknown`,
+        };
+    }
+    if (typeof providerNamespace === "string" && providerNamespace !== "") {
+        return known(providerNamespace, agents);
+    }
+    return known("default", agents);
+}
+
+function known(namespace: string, agents: AgentNamespaces): Placement {
+    return {
+        known: true,
+        namespace,
+        agent: agents.isAgent(namespace),
+        namespaceNode: agents.declared.get(namespace),
+    };
+}
+
+function fromDependency(node: ResourceNode, agents: AgentNamespaces): Placement | undefined {
+    const namespaces = (node.propertyDependencies.metadata ?? []).filter((d) =>
+        NAMESPACE_TYPES.includes(d.type),
+    );
+    // With several candidates, judge by the most dangerous one.
+    const placements = namespaces.map((ns): Placement => {
+        const name = declaredNamespaceName(ns);
+        if (name !== undefined) {
+            return {
+                known: true,
+                namespace: name,
+                agent: agents.isAgent(name) || hasAgentLabel(ns),
+                namespaceNode: ns,
+            };
+        }
+        if (hasAgentLabel(ns)) {
+            return {
+                known: true,
+                namespace: `(unknown name of Namespace ${ns.name})`,
+                agent: true,
+                namespaceNode: ns,
+            };
+        }
+        return {
+            known: false,
+            reason: `the name of Namespace ${ns.name}, where ${node.name} is placed, is unknown, so it may match an agent namespace pattern`,
+        };
+    });
+    return placements.find((p) => p.known && p.agent) ?? placements.find((p) => !p.known) ?? placements[0];
+}

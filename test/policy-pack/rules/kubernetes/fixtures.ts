@@ -1,0 +1,109 @@
+import type { FakeResource } from "../../../helpers/policy-harness";
+
+/** Happy-path Kubernetes resources for rule tests: each case changes one field. */
+
+export function namespace(name: string, labels: Record<string, string> = {}): FakeResource {
+    return {
+        type: "kubernetes:core/v1:Namespace",
+        name,
+        props: {
+            metadata: {
+                name,
+                labels: {
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "agentguard.io/owner": "team-a",
+                    ...labels,
+                },
+            },
+        },
+    };
+}
+
+export function defaultDenyEgress(ns: string, name = `${ns}-deny-all`): FakeResource {
+    return {
+        type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        name,
+        props: {
+            metadata: { name, namespace: ns },
+            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        },
+    };
+}
+
+export function egressPolicy(
+    ns: string,
+    name: string,
+    egress: unknown,
+    extra: Record<string, unknown> = {},
+): FakeResource {
+    return {
+        type: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        name,
+        props: {
+            metadata: { name, namespace: ns },
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress, ...extra },
+        },
+    };
+}
+
+export function pod(name: string, ns: string | undefined, spec: Record<string, unknown> = {}): FakeResource {
+    return {
+        type: "kubernetes:core/v1:Pod",
+        name,
+        props: {
+            metadata: ns === undefined ? { name } : { name, namespace: ns },
+            spec: {
+                containers: [
+                    {
+                        name: "main",
+                        image: "busybox:1.36",
+                        securityContext: { allowPrivilegeEscalation: false },
+                    },
+                ],
+                ...spec,
+            },
+        },
+    };
+}
+
+export function deployment(name: string, ns: string, podSpec: Record<string, unknown>): FakeResource {
+    return {
+        type: "kubernetes:apps/v1:Deployment",
+        name,
+        props: {
+            metadata: { name, namespace: ns },
+            spec: { selector: { matchLabels: { app: name } }, template: { metadata: {}, spec: podSpec } },
+        },
+    };
+}
+
+export function cronJob(name: string, ns: string, podSpec: Record<string, unknown>): FakeResource {
+    return {
+        type: "kubernetes:batch/v1:CronJob",
+        name,
+        props: {
+            metadata: { name, namespace: ns },
+            spec: { schedule: "* * * * *", jobTemplate: { spec: { template: { spec: podSpec } } } },
+        },
+    };
+}
+
+export function serviceAccount(name: string, ns: string, extra: Record<string, unknown> = {}): FakeResource {
+    return {
+        type: "kubernetes:core/v1:ServiceAccount",
+        name,
+        props: { metadata: { name, namespace: ns }, automountServiceAccountToken: false, ...extra },
+    };
+}
+
+export function resourceQuota(name: string, ns: string, hard: Record<string, unknown>): FakeResource {
+    return {
+        type: "kubernetes:core/v1:ResourceQuota",
+        name,
+        props: { metadata: { name, namespace: ns }, spec: { hard } },
+    };
+}
+
+export function withProps(resource: FakeResource, props: Record<string, unknown>): FakeResource {
+    return { ...resource, props: { ...resource.props, ...props } };
+}
