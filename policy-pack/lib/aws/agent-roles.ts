@@ -1,0 +1,209 @@
+import { AgentNamespaces, declaredNamespaceName, NAMESPACE_TYPE } from "../agent-namespaces";
+import type { AgentguardConfig } from "../config";
+import type { Finding } from "../rule";
+import type { ResourceNode, StackModel } from "../stack-model";
+import { isUnknown } from "../unknowns";
+import { iamGlobsIntersect } from "./iam-glob";
+import { readJsonDocument } from "./json-document";
+import { agentTagState } from "./tags";
+import { admittedSubjects, allowStatements, isOidcCapable, type SubjectPattern } from "./trust-policy";
+
+export const ROLE_TYPE = "aws:iam/role:Role";
+export const POD_IDENTITY_TYPE = "aws:eks/podIdentityAssociation:PodIdentityAssociation";
+
+/**
+ * `agent`: the DESIGN.md contract says so (tag, trust of an agent namespace, Pod Identity binding).
+ * `possible`: something that decides it is unknown; rules fail closed on such roles only when they also
+ * carry forbidden permissions.
+ */
+export type AgentRoleCertainty = "agent" | "possible";
+
+export interface AgentRole {
+    readonly node: ResourceNode;
+    readonly certainty: AgentRoleCertainty;
+    /** Why the role is (or may be) an agent role, for messages. */
+    readonly reasons: readonly string[];
+}
+
+export interface AgentRoleIndex {
+    /** By role URN. */
+    readonly roles: ReadonlyMap<string, AgentRole>;
+    /** Pod Identity associations of agent namespaces whose role cannot be found in the stack. */
+    readonly unresolvedBindings: readonly Finding[];
+}
+
+/** Finds every agent role of the stack in one pass over roles and Pod Identity associations. */
+export function identifyAgentRoles(model: StackModel, config: AgentguardConfig): AgentRoleIndex {
+    const namespaces = new AgentNamespaces(model, config.agentNamespacePatterns);
+    const subjectTargets = agentSubjectGlobs(namespaces, config.agentNamespacePatterns);
+    const found = new Map<string, { node: ResourceNode; agent: string[]; possible: string[] }>();
+    const note = (node: ResourceNode, certainty: AgentRoleCertainty, reason: string) => {
+        let entry = found.get(node.urn);
+        if (!entry) found.set(node.urn, (entry = { node, agent: [], possible: [] }));
+        (certainty === "agent" ? entry.agent : entry.possible).push(reason);
+    };
+
+    const roles = model.ofType(ROLE_TYPE);
+    for (const role of roles) {
+        const tag = agentTagState(role);
+        if (tag === "tagged") note(role, "agent", `it is tagged ${"agentguard.io/agent"}`);
+        if (tag === "unknown") note(role, "possible", "its tags are unknown during preview");
+        const trust = trustVerdict(role, namespaces, subjectTargets);
+        if (trust) note(role, trust.certainty, trust.reason);
+    }
+
+    const unresolvedBindings: Finding[] = [];
+    const lookup = new RoleLookup(roles);
+    for (const association of model.ofType(POD_IDENTITY_TYPE)) {
+        const ns = associationNamespace(association, namespaces);
+        if (ns.verdict === "not-agent") continue;
+        for (const key of ["roleArn", "targetRoleArn"]) {
+            const value = association.props[key];
+            if (value === undefined || value === null) continue;
+            const bound = lookup.resolve(association, key, value);
+            const certainty: AgentRoleCertainty = ns.verdict === "agent" ? "agent" : "possible";
+            for (const role of bound) {
+                note(
+                    role,
+                    certainty,
+                    `Pod Identity association ${association.name} binds it to ${ns.description}`,
+                );
+            }
+            if (bound.length === 0 && isUnknown(value)) {
+                unresolvedBindings.push({
+                    urn: association.urn,
+                    name: association.name,
+                    message:
+                        `Pod Identity association ${association.name} binds ${ns.description} to a role whose ${key} is ` +
+                        `unknown and not linked to a Role in this stack, so that role's IAM permissions cannot be ` +
+                        `checked. Pass the Role resource's arn output (so the dependency is recorded).`,
+                });
+            }
+        }
+    }
+
+    const result = new Map<string, AgentRole>();
+    for (const [urn, entry] of found) {
+        const certainty = entry.agent.length > 0 ? "agent" : "possible";
+        result.set(urn, {
+            node: entry.node,
+            certainty,
+            reasons: certainty === "agent" ? entry.agent : entry.possible,
+        });
+    }
+    return { roles: result, unresolvedBindings };
+}
+
+/** Globs of every `:sub` an agent namespace's service accounts present. */
+export function agentSubjectGlobs(namespaces: AgentNamespaces, patterns: readonly string[]): string[] {
+    const names = [...patterns, ...namespaces.declaredAgentNamespaces().map((ns) => ns.name)];
+    return names.map((ns) => `system:serviceaccount:${ns}:*`);
+}
+
+/** True when the subject (exact or wildcard) can be an agent namespace's service account. */
+export function subjectAdmitsAgent(
+    pattern: SubjectPattern,
+    namespaces: AgentNamespaces,
+    subjectTargets: readonly string[],
+): boolean {
+    if (!pattern.wildcard) {
+        const match = /^system:serviceaccount:([^:]+):/.exec(pattern.text);
+        return match !== null && namespaces.isAgent(match[1]);
+    }
+    return subjectTargets.some((target) => iamGlobsIntersect(pattern.text, target));
+}
+
+function trustVerdict(
+    role: ResourceNode,
+    namespaces: AgentNamespaces,
+    subjectTargets: readonly string[],
+): { certainty: AgentRoleCertainty; reason: string } | undefined {
+    const trust = readJsonDocument(role.props.assumeRolePolicy);
+    if (trust.kind === "unknown") {
+        return {
+            certainty: "possible",
+            reason: "its trust policy (assumeRolePolicy) is unknown during preview",
+        };
+    }
+    if (trust.kind === "invalid") {
+        return { certainty: "possible", reason: `its trust policy (assumeRolePolicy) is ${trust.error}` };
+    }
+    let possible: string | undefined;
+    for (const statement of allowStatements(trust.document)) {
+        if (!statement.notPrincipal && !statement.principals.some(isOidcCapable)) continue;
+        const where = `trust statement ${statement.sid ?? statement.index}`;
+        const subjects = admittedSubjects(statement);
+        if (subjects.kind === "any") {
+            return {
+                certainty: "agent",
+                reason: `its ${where} admits any service account (${subjects.why})`,
+            };
+        }
+        if (subjects.kind === "unknown") {
+            possible = `its ${where} has an unknown subject (${subjects.why})`;
+            continue;
+        }
+        const admitted = subjects.patterns.find((p) => subjectAdmitsAgent(p, namespaces, subjectTargets));
+        if (admitted) {
+            return {
+                certainty: "agent",
+                reason: `its ${where} admits service account "${admitted.text}" of an agent namespace`,
+            };
+        }
+    }
+    return possible ? { certainty: "possible", reason: possible } : undefined;
+}
+
+function associationNamespace(
+    association: ResourceNode,
+    namespaces: AgentNamespaces,
+): { verdict: "agent" | "not-agent" | "unknown"; description: string } {
+    const value = association.props.namespace;
+    if (typeof value === "string" && !isUnknown(value)) {
+        return namespaces.isAgent(value)
+            ? { verdict: "agent", description: `agent namespace "${value}"` }
+            : { verdict: "not-agent", description: `namespace "${value}"` };
+    }
+    const linked = (association.propertyDependencies.namespace ?? []).filter(
+        (n) => n.type === NAMESPACE_TYPE,
+    );
+    const names = linked.map(declaredNamespaceName);
+    if (names.length > 0 && names.every((n): n is string => n !== undefined)) {
+        const agentName = names.find((n) => namespaces.isAgent(n));
+        return agentName
+            ? { verdict: "agent", description: `agent namespace "${agentName}"` }
+            : { verdict: "not-agent", description: `namespace "${names[0]}"` };
+    }
+    return { verdict: "unknown", description: "a namespace that is unknown during preview" };
+}
+
+/** Finds Role nodes by property dependency, ARN or name; index built once. */
+export class RoleLookup {
+    private readonly byName = new Map<string, ResourceNode>();
+    private readonly byArn = new Map<string, ResourceNode>();
+
+    constructor(roles: readonly ResourceNode[]) {
+        for (const role of roles) {
+            const { name, arn } = role.props;
+            if (typeof name === "string" && !isUnknown(name)) this.byName.set(name, role);
+            if (typeof arn === "string" && !isUnknown(arn)) this.byArn.set(arn, role);
+        }
+    }
+
+    /** Roles a property (a role name or ARN, or a list of them) refers to. */
+    resolve(node: ResourceNode, key: string, value: unknown): ResourceNode[] {
+        const found = new Set((node.propertyDependencies[key] ?? []).filter((n) => n.type === ROLE_TYPE));
+        for (const v of Array.isArray(value) ? value : [value]) {
+            const role = typeof v === "string" && !isUnknown(v) ? this.byReference(v) : undefined;
+            if (role) found.add(role);
+        }
+        return [...found];
+    }
+
+    byReference(reference: string): ResourceNode | undefined {
+        const direct = this.byArn.get(reference) ?? this.byName.get(reference);
+        if (direct) return direct;
+        const arnName = /^arn:[^:]+:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(reference);
+        return arnName ? this.byName.get(arnName[1]) : undefined;
+    }
+}

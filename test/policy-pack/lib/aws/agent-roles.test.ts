@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { identifyAgentRoles } from "../../../../policy-pack/lib/aws/agent-roles";
+import { iamGlobMatches, iamGlobsIntersect } from "../../../../policy-pack/lib/aws/iam-glob";
+import { UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
+import { defaultConfig, irsaTrust, modelOf, namespace, role, SUB_KEY, trustOf } from "./fixtures";
+
+function certaintyOf(resources: FakeResource[], roleName: string): string | undefined {
+    const index = identifyAgentRoles(modelOf(resources), defaultConfig);
+    return [...index.roles.values()].find((r) => r.node.name === roleName)?.certainty;
+}
+
+const podIdentity = (
+    name: string,
+    props: Record<string, unknown>,
+    extra: Partial<FakeResource> = {},
+): FakeResource => ({
+    type: "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+    name,
+    props: { clusterName: "prod", serviceAccount: "runner", ...props },
+    ...extra,
+});
+
+describe("iamGlobsIntersect", () => {
+    it.each([
+        ["system:serviceaccount:*", "system:serviceaccount:agent-*:*", true],
+        ["system:serviceaccount:a*", "system:serviceaccount:agent-*:*", true],
+        ["system:serviceaccount:ag?nt-x:*", "system:serviceaccount:agent-*:*", true],
+        ["system:serviceaccount:default:*", "system:serviceaccount:agent-*:*", false],
+        ["system:serviceaccount:b*", "system:serviceaccount:agent-*:*", false],
+        ["*", "x", true],
+        ["a?c", "abd", false],
+    ])("%s ∩ %s non-empty is %s", (a, b, expected) => {
+        expect(iamGlobsIntersect(a, b)).toBe(expected);
+        expect(iamGlobsIntersect(b, a)).toBe(expected);
+    });
+
+    it("matches a literal text without treating its stars as wildcards", () => {
+        expect(iamGlobMatches("a*", "abc")).toBe(true);
+        expect(iamGlobMatches("abc", "a*")).toBe(false);
+    });
+});
+
+describe("identifyAgentRoles", () => {
+    it("takes a tagged role as an agent role, whatever the case of the tag key", () => {
+        expect(certaintyOf([role("r", { tags: { "agentguard.io/agent": "x" } })], "r")).toBe("agent");
+        expect(certaintyOf([role("r", { tagsAll: { "AgentGuard.io/Agent": "x" } })], "r")).toBe("agent");
+    });
+
+    it("does not take an untagged role trusted by a service principal", () => {
+        expect(certaintyOf([role("deployer")], "deployer")).toBeUndefined();
+    });
+
+    it("takes an untagged role whose IRSA trust admits an exact agent-namespace service account", () => {
+        const trust = irsaTrust({ StringEquals: { [SUB_KEY]: "system:serviceaccount:agent-x:runner" } });
+        expect(certaintyOf([role("r", { assumeRolePolicy: trust })], "r")).toBe("agent");
+    });
+
+    it("does not take a role trusted by a non-agent namespace's service account", () => {
+        const trust = irsaTrust({ StringEquals: { [SUB_KEY]: "system:serviceaccount:monitoring:prom" } });
+        expect(certaintyOf([role("r", { assumeRolePolicy: trust })], "r")).toBeUndefined();
+    });
+
+    it.each([
+        "system:serviceaccount:agent-x:*",
+        "system:serviceaccount:*",
+        "system:serviceaccount:agent-*:*",
+        "system:serviceaccount:a*",
+        "*",
+    ])("takes an untagged role whose StringLike subject %s could match an agent namespace", (sub) => {
+        const trust = irsaTrust({ StringLike: { [SUB_KEY]: sub } });
+        expect(certaintyOf([role("r", { assumeRolePolicy: trust })], "r")).toBe("agent");
+    });
+
+    it("takes a role whose OIDC trust has no :sub condition, or only :aud", () => {
+        expect(certaintyOf([role("r", { assumeRolePolicy: irsaTrust({}) })], "r")).toBe("agent");
+        const audOnly = irsaTrust({ StringEquals: { "oidc.example/id/X:aud": "sts.amazonaws.com" } });
+        expect(certaintyOf([role("r", { assumeRolePolicy: audOnly })], "r")).toBe("agent");
+    });
+
+    it("sees through ForAnyValue, IfExists, IgnoreCase and object-form trust policies", () => {
+        const ignoreCase = irsaTrust({
+            StringEqualsIgnoreCase: { [SUB_KEY]: "SYSTEM:SERVICEACCOUNT:AGENT-X:RUNNER" },
+        });
+        expect(certaintyOf([role("r", { assumeRolePolicy: ignoreCase })], "r")).toBe("agent");
+        const setOp = irsaTrust({
+            "ForAnyValue:StringLikeIfExists": { [SUB_KEY]: ["x", "system:serviceaccount:agent-*"] },
+        });
+        expect(certaintyOf([role("r", { assumeRolePolicy: setOp })], "r")).toBe("agent");
+        const asObject = JSON.parse(
+            irsaTrust({ StringEquals: { [SUB_KEY]: "system:serviceaccount:agent-x:a" } }),
+        );
+        expect(certaintyOf([role("r", { assumeRolePolicy: asObject })], "r")).toBe("agent");
+    });
+
+    it("takes a role trusted by a service account of a labelled namespace with any name", () => {
+        const trust = irsaTrust({ StringEquals: { [SUB_KEY]: "system:serviceaccount:writers:w" } });
+        const resources = [
+            namespace("writers", { "agentguard.io/agent": "w" }),
+            role("r", { assumeRolePolicy: trust }),
+        ];
+        expect(certaintyOf(resources, "r")).toBe("agent");
+    });
+
+    it("takes a role whose StringNotEquals on :sub admits every other subject", () => {
+        const trust = irsaTrust({ StringNotEquals: { [SUB_KEY]: "system:serviceaccount:kube-system:x" } });
+        expect(certaintyOf([role("r", { assumeRolePolicy: trust })], "r")).toBe("agent");
+    });
+
+    it("calls an untagged role with an unknown trust policy only possibly an agent role", () => {
+        expect(certaintyOf([role("r", { assumeRolePolicy: UNKNOWN })], "r")).toBe("possible");
+        expect(certaintyOf([role("r", { assumeRolePolicy: "{not json" })], "r")).toBe("possible");
+    });
+
+    it("takes a role bound by Pod Identity to an agent namespace, joined through an unknown roleArn", () => {
+        const resources = [
+            role("r", { arn: UNKNOWN }),
+            podIdentity(
+                "pia",
+                { namespace: "agent-x", roleArn: UNKNOWN },
+                { propertyDependencies: { roleArn: ["r"] } },
+            ),
+        ];
+        expect(certaintyOf(resources, "r")).toBe("agent");
+    });
+
+    it("joins Pod Identity by ARN, and by a namespace known only through its dependency", () => {
+        const byArn = [
+            role("r", { arn: "arn:aws:iam::111122223333:role/r" }),
+            podIdentity("pia", { namespace: "agent-x", roleArn: "arn:aws:iam::111122223333:role/r" }),
+        ];
+        expect(certaintyOf(byArn, "r")).toBe("agent");
+        const byNamespaceLink = [
+            namespace("agent-y"),
+            role("r"),
+            podIdentity(
+                "pia",
+                { namespace: UNKNOWN, roleArn: "arn:aws:iam::1:role/r" },
+                {
+                    propertyDependencies: { namespace: ["agent-y"] },
+                },
+            ),
+        ];
+        expect(certaintyOf(byNamespaceLink, "r")).toBe("agent");
+    });
+
+    it("ignores Pod Identity in a non-agent namespace", () => {
+        const resources = [
+            role("r"),
+            podIdentity("pia", { namespace: "monitoring", roleArn: "arn:aws:iam::1:role/r" }),
+        ];
+        expect(certaintyOf(resources, "r")).toBeUndefined();
+    });
+
+    it("reports a Pod Identity association of an agent namespace whose role cannot be resolved", () => {
+        const index = identifyAgentRoles(
+            modelOf([podIdentity("pia", { namespace: "agent-x", roleArn: UNKNOWN })]),
+            defaultConfig,
+        );
+        expect(index.unresolvedBindings).toEqual([
+            expect.objectContaining({
+                name: "pia",
+                message: expect.stringMatching(/roleArn is unknown.*IAM/),
+            }),
+        ]);
+    });
+
+    it("takes Principal * with no subject condition as admitting agents", () => {
+        expect(certaintyOf([role("r", { assumeRolePolicy: trustOf("*") })], "r")).toBe("agent");
+    });
+});
