@@ -1,0 +1,56 @@
+import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { isDefaultDenyEgress } from "../../lib/kubernetes/network-policies";
+import { placementOf } from "../../lib/kubernetes/placement";
+import { NETWORK_POLICY_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
+import { kindOf } from "../../lib/kubernetes/workloads";
+import { defineStackRule, type Finding } from "../../lib/rule";
+import type { ResourceNode } from "../../lib/stack-model";
+
+export const kubernetesRequireDefaultDenyEgress = defineStackRule(
+    {
+        name: "kubernetes-require-default-deny-egress",
+        description:
+            "Every agent namespace this stack declares or places workloads or NetworkPolicies in must have a default-deny egress NetworkPolicy.",
+        enforcementLevel: "mandatory",
+        severity: "high",
+        remediationSteps:
+            'Add a NetworkPolicy to the agent namespace with `podSelector: {}`, `policyTypes: ["Egress"]` (plus Ingress if wanted) and no egress rules, then allow each needed destination in separate, narrow policies. Give workloads a known namespace so the rule can tell where they run.',
+    },
+    (model, config) => {
+        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const denied = new Set<string>();
+        // Namespace → the resource to blame when it lacks a default deny.
+        const needed = new Map<string, ResourceNode>();
+        for (const { name, node } of agents.declaredAgentNamespaces()) needed.set(name, node);
+        const findings: Finding[] = [];
+        for (const resource of model.ofType(...NETWORK_POLICY_TYPES, ...WORKLOAD_TYPES)) {
+            const placement = placementOf(resource, agents);
+            if (!placement.known) {
+                // A policy of unknown placement opens nothing by itself (kubernetes-forbid-open-egress judges it).
+                if (NETWORK_POLICY_TYPES.includes(resource.type)) continue;
+                findings.push({
+                    urn: resource.urn,
+                    name: resource.name,
+                    message: `${kindOf(resource.type)} ${resource.name} may run in an agent namespace without default-deny egress: its namespace could not be determined (${placement.reason}). Set metadata.namespace to a known namespace.`,
+                });
+                continue;
+            }
+            if (!placement.agent) continue;
+            if (NETWORK_POLICY_TYPES.includes(resource.type) && isDefaultDenyEgress(resource)) {
+                denied.add(placement.namespace);
+            }
+            if (!needed.has(placement.namespace)) {
+                needed.set(placement.namespace, placement.namespaceNode ?? resource);
+            }
+        }
+        for (const [namespace, blame] of needed) {
+            if (denied.has(namespace)) continue;
+            findings.push({
+                urn: blame.urn,
+                name: blame.name,
+                message: `Agent namespace ${namespace} has no default-deny egress NetworkPolicy, so its pods can open connections anywhere. Add a NetworkPolicy in ${namespace} with podSelector {}, policyTypes including "Egress" and no egress rules.`,
+            });
+        }
+        return findings;
+    },
+);
