@@ -1,0 +1,340 @@
+import { describe, expect, it } from "vitest";
+import {
+    admissionRequest,
+    clusterObject,
+    DEPLOYER,
+    namespacedObject,
+    REFS,
+    serviceAccount,
+    type AdmissionFixture,
+    type ResourceRef,
+} from "./fixtures";
+import { expressionsNeverSeen, specsFor } from "./policies";
+import { admit, type AdmissionOutcome } from "./vap-evaluator";
+
+const specs = specsFor();
+const policy = specs.agentProtectedResources;
+const AGENT = serviceAccount("agent-a", "worker");
+
+function expectDenied(outcome: AdmissionOutcome): string {
+    expect(outcome.evaluated).toBe(true);
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.messageErrors).toEqual([]);
+    expect(outcome.denials.map((d) => d.id)).toEqual(["agent-edits-guardrail-resource"]);
+    return outcome.denials[0].message;
+}
+
+function expectAllowed(outcome: AdmissionOutcome): void {
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.denials).toEqual([]);
+    expect(outcome.allowed).toBe(true);
+}
+
+function networkPolicyRequest(
+    operation: "CREATE" | "UPDATE" | "DELETE",
+    by = AGENT,
+    namespace = "agent-a",
+    namespaceLabels?: Record<string, string>,
+): AdmissionFixture {
+    const np = namespacedObject(REFS.networkPolicy, namespace, "allow-egress", {
+        spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{}] },
+    });
+    return admissionRequest({
+        operation,
+        ref: REFS.networkPolicy,
+        by,
+        namespace,
+        namespaceLabels,
+        object: np,
+        oldObject: np,
+    });
+}
+
+describe("agent-protected-resources: who is an agent", () => {
+    it("denies an agent service account editing its own NetworkPolicy, saying who, what and why", () => {
+        const message = expectDenied(admit(policy, networkPolicyRequest("UPDATE")));
+        expect(message).toContain("system:serviceaccount:agent-a:worker");
+        expect(message).toContain("UPDATE networkpolicies agent-a/allow-egress");
+        expect(message).toContain("managed by the platform deployer only");
+    });
+
+    it("denies an agent creating a NetworkPolicy", () => {
+        expectDenied(admit(policy, networkPolicyRequest("CREATE")));
+    });
+
+    it("denies an agent deleting its NetworkPolicy, reading the name from oldObject since object is null", () => {
+        const fixture = networkPolicyRequest("DELETE");
+        expect(fixture.object).toBeNull();
+        const { name: _requestName, ...requestWithoutName } = fixture.request;
+        const withoutRequestName = { ...fixture, request: requestWithoutName };
+        const message = expectDenied(admit(policy, withoutRequestName));
+        expect(message).toContain("DELETE networkpolicies agent-a/allow-egress");
+    });
+
+    it("allows the platform deployer to edit the NetworkPolicy in an agent namespace", () => {
+        const outcome = admit(policy, networkPolicyRequest("UPDATE", DEPLOYER));
+        expect(outcome.evaluated).toBe(true);
+        expectAllowed(outcome);
+    });
+
+    it("allows service accounts of non-agent namespaces, including controllers in kube-system", () => {
+        expectAllowed(admit(policy, networkPolicyRequest("UPDATE", serviceAccount("team-a"))));
+        expectAllowed(
+            admit(
+                policy,
+                networkPolicyRequest("DELETE", serviceAccount("kube-system", "namespace-controller")),
+            ),
+        );
+    });
+
+    it("anchors the name pattern: xagent-a and agent-a's look-alikes are not agent namespaces", () => {
+        expectAllowed(admit(policy, networkPolicyRequest("UPDATE", serviceAccount("xagent-a"), "xagent-a")));
+        expectAllowed(
+            admit(
+                policy,
+                networkPolicyRequest("UPDATE", { username: "alice:system:serviceaccount:agent-a:x" }),
+            ),
+        );
+    });
+
+    it("recognises an agent by its groups alone when the username is missing", () => {
+        const groupsOnly = { groups: ["system:serviceaccounts", "system:serviceaccounts:agent-a"] };
+        expectDenied(admit(policy, networkPolicyRequest("UPDATE", groupsOnly, "team-a")));
+    });
+
+    it("recognises an agent by its username alone when groups are missing", () => {
+        const usernameOnly = { username: "system:serviceaccount:agent-b:bot" };
+        expectDenied(admit(policy, networkPolicyRequest("UPDATE", usernameOnly, "team-a")));
+    });
+
+    it("denies an agent editing NetworkPolicies in another namespace", () => {
+        expectDenied(admit(policy, networkPolicyRequest("UPDATE", AGENT, "team-a")));
+    });
+
+    it("recognises a label-only agent namespace when its service account acts inside it", () => {
+        const labelled = { "agentguard.io/agent": "" };
+        const bot = serviceAccount("research", "bot");
+        expectDenied(admit(policy, networkPolicyRequest("UPDATE", bot, "research", labelled)));
+        expectAllowed(admit(policy, networkPolicyRequest("UPDATE", bot, "research")));
+    });
+
+    it("does not see a label-only namespace's service account acting on cluster-scoped objects unless it is listed", () => {
+        const bot = serviceAccount("research", "bot");
+        const fixture = admissionRequest({
+            operation: "CREATE",
+            ref: REFS.clusterRoleBinding,
+            by: bot,
+            object: clusterObject(REFS.clusterRoleBinding, "grab", {
+                roleRef: { kind: "ClusterRole", name: "admin" },
+            }),
+        });
+        expectAllowed(admit(policy, fixture));
+        expectDenied(admit(specsFor({ agentNamespaces: ["research"] }).agentProtectedResources, fixture));
+    });
+
+    it("denies a label-only namespace's service account removing the label from its Namespace or deleting it (oldObject)", () => {
+        const bot = serviceAccount("research", "bot");
+        const labelled = clusterObject(REFS.namespace, "research", {}, { "agentguard.io/agent": "true" });
+        const unlabelled = clusterObject(REFS.namespace, "research", {}, {});
+        const update = admissionRequest({
+            operation: "UPDATE",
+            ref: REFS.namespace,
+            by: bot,
+            object: unlabelled,
+            oldObject: labelled,
+        });
+        expectDenied(admit(policy, update));
+        const remove = admissionRequest({
+            operation: "DELETE",
+            ref: REFS.namespace,
+            by: bot,
+            oldObject: labelled,
+        });
+        expect(remove.object).toBeNull();
+        expect(expectDenied(admit(policy, remove))).toContain("DELETE namespaces research");
+    });
+});
+
+describe("agent-protected-resources: what is protected", () => {
+    const namespaced: [string, ResourceRef][] = [
+        ["Role", REFS.role],
+        ["RoleBinding", REFS.roleBinding],
+        ["ResourceQuota", REFS.resourceQuota],
+        ["LimitRange", REFS.limitRange],
+        ["CiliumNetworkPolicy", REFS.ciliumNetworkPolicy],
+    ];
+    it.each(namespaced)("denies an agent deleting a %s", (_kind, ref) => {
+        const object = namespacedObject(ref, "agent-a", "guard");
+        expectDenied(
+            admit(
+                policy,
+                admissionRequest({
+                    operation: "DELETE",
+                    ref,
+                    by: AGENT,
+                    namespace: "agent-a",
+                    oldObject: object,
+                }),
+            ),
+        );
+    });
+
+    const clusterScoped: [string, ResourceRef][] = [
+        ["ClusterRole", REFS.clusterRole],
+        ["ClusterRoleBinding", REFS.clusterRoleBinding],
+        ["Namespace", REFS.namespace],
+        ["ValidatingWebhookConfiguration", REFS.validatingWebhook],
+        ["MutatingWebhookConfiguration", REFS.mutatingWebhook],
+    ];
+    it.each(clusterScoped)("denies an agent creating a %s", (_kind, ref) => {
+        const object = clusterObject(ref, "agent-made");
+        expectDenied(admit(policy, admissionRequest({ operation: "CREATE", ref, by: AGENT, object })));
+    });
+
+    it("denies an agent minting a service account token, in any namespace", () => {
+        for (const namespace of ["agent-a", "team-a"]) {
+            const tokenRequest = {
+                apiVersion: "authentication.k8s.io/v1",
+                kind: "TokenRequest",
+                metadata: { name: "deployer" },
+                spec: { audiences: [] },
+            };
+            const fixture = admissionRequest({
+                operation: "CREATE",
+                ref: REFS.serviceAccountToken,
+                by: AGENT,
+                namespace,
+                object: tokenRequest,
+            });
+            expect(expectDenied(admit(policy, fixture))).toContain(
+                `CREATE serviceaccounts/token ${namespace}/deployer`,
+            );
+        }
+    });
+
+    it("denies an agent faking its quota usage through the status subresource", () => {
+        const quota = namespacedObject(REFS.resourceQuota, "agent-a", "compute");
+        const ref = { ...REFS.resourceQuota, subResource: "status" };
+        const fixture = admissionRequest({
+            operation: "UPDATE",
+            ref,
+            by: AGENT,
+            namespace: "agent-a",
+            object: quota,
+            oldObject: quota,
+        });
+        expectDenied(admit(policy, fixture));
+    });
+
+    it("does not intercept resources outside the list, such as ConfigMaps", () => {
+        const cm = namespacedObject(REFS.configMap, "agent-a", "settings");
+        const outcome = admit(
+            policy,
+            admissionRequest({
+                operation: "UPDATE",
+                ref: REFS.configMap,
+                by: AGENT,
+                namespace: "agent-a",
+                object: cm,
+                oldObject: cm,
+            }),
+        );
+        expect(outcome.evaluated).toBe(false);
+    });
+
+    it("intercepts exactly create, update and delete of the protected kinds", () => {
+        const rules = policy.matchConstraints.resourceRules;
+        const byGroup = (group: string) =>
+            rules.filter((r) => r.apiGroups.includes(group)).flatMap((r) => r.resources);
+        expect(byGroup("networking.k8s.io")).toEqual(["networkpolicies", "networkpolicies/*"]);
+        expect(byGroup("rbac.authorization.k8s.io")).toEqual(
+            expect.arrayContaining(["roles", "rolebindings", "clusterroles", "clusterrolebindings"]),
+        );
+        expect(byGroup("")).toEqual(
+            expect.arrayContaining([
+                "resourcequotas",
+                "limitranges",
+                "namespaces",
+                "namespaces/*",
+                "serviceaccounts/token",
+            ]),
+        );
+        expect(byGroup("admissionregistration.k8s.io")).toEqual(
+            expect.arrayContaining(["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]),
+        );
+        for (const rule of rules) {
+            expect(rule.apiVersions).toEqual(["*"]);
+            const expected = rule.resources.includes("serviceaccounts/token")
+                ? ["CREATE"]
+                : ["CREATE", "UPDATE", "DELETE"];
+            expect(rule.operations).toEqual(expected);
+        }
+        expect(policy.failurePolicy).toBe("Fail");
+        expect(policy.matchConstraints.matchPolicy).toBe("Equivalent");
+    });
+});
+
+describe("namespace-protected-resources (per-namespace binding)", () => {
+    const nsPolicy = specs.namespaceProtectedResources;
+    const binding = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "research" } } };
+    const bot = serviceAccount("research", "bot");
+
+    it("denies the bound namespace's service accounts editing its NetworkPolicy, without any label or pattern", () => {
+        expectDenied(admit(nsPolicy, networkPolicyRequest("UPDATE", bot, "research"), binding));
+        expectDenied(admit(nsPolicy, networkPolicyRequest("DELETE", bot, "research"), binding));
+    });
+
+    it("allows other identities, and skips other namespaces", () => {
+        expectAllowed(admit(nsPolicy, networkPolicyRequest("UPDATE", DEPLOYER, "research"), binding));
+        expectAllowed(
+            admit(nsPolicy, networkPolicyRequest("UPDATE", serviceAccount("team-a"), "research"), binding),
+        );
+        expect(admit(nsPolicy, networkPolicyRequest("UPDATE", bot, "team-a"), binding).evaluated).toBe(false);
+    });
+
+    it("denies the namespace's service accounts deleting the Namespace itself (read from oldObject)", () => {
+        const ns = clusterObject(
+            REFS.namespace,
+            "research",
+            {},
+            { "kubernetes.io/metadata.name": "research" },
+        );
+        expectDenied(
+            admit(
+                nsPolicy,
+                admissionRequest({ operation: "DELETE", ref: REFS.namespace, by: bot, oldObject: ns }),
+                binding,
+            ),
+        );
+    });
+
+    it("leaves out cluster-scoped kinds, which a namespaceSelector would not filter", () => {
+        const resources = nsPolicy.matchConstraints.resourceRules.flatMap((r) => r.resources);
+        for (const clusterScoped of [
+            "clusterroles",
+            "clusterrolebindings",
+            "validatingwebhookconfigurations",
+        ]) {
+            expect(resources).not.toContain(clusterScoped);
+        }
+        expect(resources).toEqual(
+            expect.arrayContaining([
+                "networkpolicies",
+                "roles",
+                "rolebindings",
+                "namespaces",
+                "serviceaccounts/token",
+            ]),
+        );
+    });
+});
+
+describe("agent-protected-resources: expression coverage", () => {
+    it("saw every validation both pass and deny in these fixtures", () => {
+        const expressions = [...policy.validations, ...specs.namespaceProtectedResources.validations].map(
+            (v) => v.expression,
+        );
+        expect(expressionsNeverSeen(expressions, true)).toEqual([]);
+        expect(expressionsNeverSeen(expressions, false)).toEqual([]);
+    });
+});
