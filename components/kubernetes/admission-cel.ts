@@ -37,6 +37,18 @@ export function celString(value: string): string {
     return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
+/** A CEL expression part for `messageText`; plain strings there are literals. */
+export interface CelPart {
+    readonly cel: string;
+}
+
+export const cel = (expression: string): CelPart => ({ cel: expression });
+
+/** A CEL string concatenation: literal text is escaped, so messages can't break the expression. */
+export function messageText(...parts: (string | CelPart)[]): string {
+    return parts.map((part) => (typeof part === "string" ? celString(part) : `(${part.cel})`)).join(" + ");
+}
+
 export function celList(values: readonly string[]): string {
     return `[${values.map(celString).join(", ")}]`;
 }
@@ -132,7 +144,7 @@ export function deployerDescription(settings: CelSettings): string {
 /** The object a request acts on: `object` is null on DELETE, so the stored `oldObject` is read instead. */
 export const TARGET_EXPRESSION = "request.operation == 'DELETE' ? oldObject : object";
 
-const REQUESTER = "(has(request.userInfo.username) ? request.userInfo.username : '<unnamed user>')";
+const REQUESTER = cel("has(request.userInfo.username) ? request.userInfo.username : '<unnamed user>'");
 
 /** `<resource>[/<subresource>] [<namespace>/]<name>` of the request, for messages. */
 export const TARGET_DESCRIPTION_EXPRESSION =
@@ -148,9 +160,15 @@ export function protectedResourcesValidation(requesterVariable: string): CelVali
         id: "agent-edits-guardrail-resource",
         expression: `!variables.${requesterVariable}`,
         message: `A service account in an agent namespace may not create, update or delete this resource: ${what}.`,
-        messageExpression:
-            `'service account ' + ${REQUESTER} + ' is in an agent namespace and may not ' + request.operation + ' ' +` +
-            ` variables.targetDescription + ': ${what}'`,
+        messageExpression: messageText(
+            "service account ",
+            REQUESTER,
+            " is in an agent namespace and may not ",
+            cel("request.operation"),
+            " ",
+            cel("variables.targetDescription"),
+            `: ${what}`,
+        ),
         reason: "Forbidden",
     };
 }
@@ -182,7 +200,10 @@ function podFieldCheck(field: "hostNetwork" | "hostPID" | "hostIPC", why: string
         id: field,
         expression: `!has(variables.podSpec.${field}) || variables.podSpec.${field} == false`,
         message: `Pods in agent namespaces may not set ${field}: true (${why}); remove it.`,
-        messageExpression: `variables.subject + ' sets ${field}: true, which agent namespaces forbid (${why}); remove it'`,
+        messageExpression: messageText(
+            cel("variables.subject"),
+            ` sets ${field}: true, which agent namespaces forbid (${why}); remove it`,
+        ),
         reason: "Forbidden",
     };
 }
@@ -193,9 +214,12 @@ function containerCheck(id: string, violates: string, what: string, fix: string)
         id,
         expression: `variables.containers.all(c, !(${violates}))`,
         message: `Containers in agent namespaces may not ${what}; ${fix}.`,
-        messageExpression:
-            `variables.subject + ' has containers that ${what} (' +` +
-            ` variables.containers.filter(c, ${violates}).map(c, c.name).join(', ') + '), which agent namespaces forbid; ${fix}'`,
+        messageExpression: messageText(
+            cel("variables.subject"),
+            ` has containers that ${what} (`,
+            cel(`variables.containers.filter(c, ${violates}).map(c, c.name).join(', ')`),
+            `), which agent namespaces forbid; ${fix}`,
+        ),
         reason: "Forbidden",
     };
 }
@@ -218,10 +242,12 @@ export function podSecurityValidations(settings: CelSettings): CelValidation[] {
             expression:
                 "!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, !has(v.hostPath))",
             message: "Pods in agent namespaces may not mount hostPath volumes; use an emptyDir or a PVC.",
-            messageExpression:
-                "variables.subject + ' mounts hostPath volumes (' +" +
-                " variables.podSpec.volumes.filter(v, has(v.hostPath)).map(v, v.name).join(', ') +" +
-                " '), which agent namespaces forbid; use an emptyDir or a PVC'",
+            messageExpression: messageText(
+                cel("variables.subject"),
+                " mounts hostPath volumes (",
+                cel("variables.podSpec.volumes.filter(v, has(v.hostPath)).map(v, v.name).join(', ')"),
+                "), which agent namespaces forbid; use an emptyDir or a PVC",
+            ),
             reason: "Forbidden",
         },
         containerCheck(
@@ -252,8 +278,10 @@ export function podSecurityValidations(settings: CelSettings): CelValidation[] {
                 ` && has(${SC}.windowsOptions.hostProcess) && ${SC}.windowsOptions.hostProcess == true))`,
             message:
                 "Pods in agent namespaces may not run Windows HostProcess containers (privileged on the node).",
-            messageExpression:
-                "variables.subject + ' runs Windows HostProcess containers, which are privileged on the node and forbidden in agent namespaces; remove windowsOptions.hostProcess'",
+            messageExpression: messageText(
+                cel("variables.subject"),
+                " runs Windows HostProcess containers, which are privileged on the node and forbidden in agent namespaces; remove windowsOptions.hostProcess",
+            ),
             reason: "Forbidden",
         },
     ];
@@ -263,10 +291,14 @@ export function podSecurityValidations(settings: CelSettings): CelValidation[] {
             id: "runtimeClassName",
             expression: `has(variables.podSpec.runtimeClassName) && variables.podSpec.runtimeClassName == ${celString(runtime)}`,
             message: `Pods in agent namespaces must run in the sandbox runtime: set runtimeClassName: ${runtime}.`,
-            messageExpression:
-                `variables.subject + ' uses runtimeClassName ' +` +
-                ` (has(variables.podSpec.runtimeClassName) ? variables.podSpec.runtimeClassName : '<unset: node default>') +` +
-                ` '; agent namespaces allow only the sandbox runtime ${runtime}'`,
+            messageExpression: messageText(
+                cel("variables.subject"),
+                " uses runtimeClassName ",
+                cel(
+                    "has(variables.podSpec.runtimeClassName) ? variables.podSpec.runtimeClassName : '<unset: node default>'",
+                ),
+                `; agent namespaces allow only the sandbox runtime ${runtime}`,
+            ),
             reason: "Forbidden",
         });
     }
@@ -309,7 +341,13 @@ export function integrityValidations(settings: CelSettings): CelValidation[] {
                 `request.resource.resource != 'clusterroles' || variables.isDeployer || ${unchanged("rules")}` +
                 ` || !(has(object.rules) && object.rules.exists(r, ${RULE_GRANTS_GUARDRAIL_CONTROL}))`,
             message: `Only the platform deployer (${deployers}) may grant write access to admission policies/bindings or impersonation in a ClusterRole: Kubernetes admission can't protect those policies, so who may edit them is controlled here.`,
-            messageExpression: `'ClusterRole ' + object.metadata.name + ' grants write access to admission policies/bindings or impersonation; only the platform deployer (${deployers}) may create or change such roles, because holders could remove the agent guardrails (requested by ' + ${REQUESTER} + ')'`,
+            messageExpression: messageText(
+                "ClusterRole ",
+                cel("object.metadata.name"),
+                ` grants write access to admission policies/bindings or impersonation; only the platform deployer (${deployers}) may create or change such roles, because holders could remove the agent guardrails (requested by `,
+                REQUESTER,
+                ")",
+            ),
             reason: "Forbidden",
         },
         {
@@ -318,7 +356,15 @@ export function integrityValidations(settings: CelSettings): CelValidation[] {
                 `request.resource.resource != 'clusterrolebindings' || variables.isDeployer || ${unchanged("subjects")}` +
                 ` || !(object.roleRef.kind == 'ClusterRole' && object.roleRef.name in ${celList(settings.privilegedClusterRoles)})`,
             message: `Only the platform deployer (${deployers}) may bind or add subjects to the privileged ClusterRoles ${settings.privilegedClusterRoles.join(", ")}.`,
-            messageExpression: `'ClusterRoleBinding ' + object.metadata.name + ' grants privileged ClusterRole ' + object.roleRef.name + '; only the platform deployer (${deployers}) may bind it or change its subjects (requested by ' + ${REQUESTER} + ')'`,
+            messageExpression: messageText(
+                "ClusterRoleBinding ",
+                cel("object.metadata.name"),
+                " grants privileged ClusterRole ",
+                cel("object.roleRef.name"),
+                `; only the platform deployer (${deployers}) may bind it or change its subjects (requested by `,
+                REQUESTER,
+                ")",
+            ),
             reason: "Forbidden",
         },
         {
@@ -327,7 +373,13 @@ export function integrityValidations(settings: CelSettings): CelValidation[] {
                 `request.resource.resource != 'namespaces' || request.operation != 'UPDATE' || variables.isDeployer` +
                 ` || !${hasAgentLabel("oldObject")} || ${hasAgentLabel("object")}`,
             message: `Only the platform deployer (${deployers}) may remove the ${AGENT_NAMESPACE_LABEL} label from a namespace.`,
-            messageExpression: `'removing label ${AGENT_NAMESPACE_LABEL} from namespace ' + oldObject.metadata.name + ' would lift the agent guardrails; only the platform deployer (${deployers}) may do it (requested by ' + ${REQUESTER} + ')'`,
+            messageExpression: messageText(
+                `removing label ${AGENT_NAMESPACE_LABEL} from namespace `,
+                cel("oldObject.metadata.name"),
+                ` would lift the agent guardrails; only the platform deployer (${deployers}) may do it (requested by `,
+                REQUESTER,
+                ")",
+            ),
             reason: "Forbidden",
         },
     ];
