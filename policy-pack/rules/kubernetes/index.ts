@@ -1,10 +1,18 @@
 import type { Policies } from "@pulumi/policy";
+import { kubernetesDisableTokenAutomount } from "./kubernetes-disable-token-automount";
 import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
 import { kubernetesRequireDefaultDenyEgress } from "./kubernetes-require-default-deny-egress";
 import { kubernetesRequireGpuQuota } from "./kubernetes-require-gpu-quota";
+import { kubernetesRequireOwnerLabel } from "./kubernetes-require-owner-label";
+import { kubernetesRequireResourceQuota } from "./kubernetes-require-resource-quota";
+import { kubernetesRequireRestrictedPodSecurity } from "./kubernetes-require-restricted-pod-security";
 
 export const kubernetesRules: Policies = [
     kubernetesRequireDefaultDenyEgress,
     kubernetesForbidHostAccess,
     kubernetesRequireGpuQuota,
+    kubernetesRequireRestrictedPodSecurity,
+    kubernetesRequireResourceQuota,
+    kubernetesRequireOwnerLabel,
+    kubernetesDisableTokenAutomount,
 ];
