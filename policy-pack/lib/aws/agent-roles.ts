@@ -36,7 +36,7 @@ export interface AgentRoleIndex {
 export function identifyAgentRoles(model: StackModel, config: AgentguardConfig): AgentRoleIndex {
     const namespaces = new AgentNamespaces(model, config.agentNamespacePatterns);
     const subjectTargets = agentSubjectGlobs(namespaces, config.agentNamespacePatterns);
-    const found = new Map<string, { node: ResourceNode; agent: string[]; possible: string[] }>();
+    const found: Found = new Map();
     const note = (node: ResourceNode, certainty: AgentRoleCertainty, reason: string) => {
         let entry = found.get(node.urn);
         if (!entry) found.set(node.urn, (entry = { node, agent: [], possible: [] }));
@@ -82,6 +82,8 @@ export function identifyAgentRoles(model: StackModel, config: AgentguardConfig):
         }
     }
 
+    propagateThroughRoleChaining(roles, lookup, found);
+
     const result = new Map<string, AgentRole>();
     for (const [urn, entry] of found) {
         const certainty = entry.agent.length > 0 ? "agent" : "possible";
@@ -92,6 +94,57 @@ export function identifyAgentRoles(model: StackModel, config: AgentguardConfig):
         });
     }
     return { roles: result, unresolvedBindings };
+}
+
+type Found = Map<string, { node: ResourceNode; agent: string[]; possible: string[] }>;
+
+/**
+ * A role that trusts an agent role can be assumed by the agent (role chaining), so it is an agent role
+ * too. Edges come from AWS principals naming a role (by ARN) and from the trust policy's dependencies on
+ * Role resources (ARNs are unknown in preview); a breadth-first walk keeps it linear.
+ */
+function propagateThroughRoleChaining(
+    roles: readonly ResourceNode[],
+    lookup: RoleLookup,
+    found: Found,
+): void {
+    const trustedBy = new Map<ResourceNode, ResourceNode[]>();
+    for (const role of roles) {
+        const trusted = new Set(
+            (role.propertyDependencies.assumeRolePolicy ?? []).filter((n) => n.type === ROLE_TYPE),
+        );
+        const trust = readJsonDocument(role.props.assumeRolePolicy);
+        if (trust.kind === "known") {
+            for (const statement of allowStatements(trust.document)) {
+                for (const principal of statement.principals) {
+                    if (principal.kind !== "AWS" || principal.value === undefined) continue;
+                    const target = lookup.byReference(principal.value);
+                    if (target) trusted.add(target);
+                }
+            }
+        }
+        for (const target of trusted) {
+            if (target === role) continue;
+            const list = trustedBy.get(target);
+            if (list) list.push(role);
+            else trustedBy.set(target, [role]);
+        }
+    }
+    const queue = [...found.values()].map((entry) => entry.node);
+    for (let i = 0; i < queue.length; i++) {
+        const source = found.get(queue[i].urn);
+        if (!source) continue;
+        const certainty = source.agent.length > 0 ? "agent" : "possible";
+        for (const chained of trustedBy.get(queue[i]) ?? []) {
+            let entry = found.get(chained.urn);
+            const before = entry ? (entry.agent.length > 0 ? "agent" : "possible") : undefined;
+            if (before === "agent" || (before === "possible" && certainty === "possible")) continue;
+            if (!entry) found.set(chained.urn, (entry = { node: chained, agent: [], possible: [] }));
+            const reason = `its trust policy admits ${certainty === "agent" ? "agent" : "possible agent"} role ${queue[i].name} (role chaining)`;
+            (certainty === "agent" ? entry.agent : entry.possible).push(reason);
+            queue.push(chained);
+        }
+    }
 }
 
 /** Globs of every `:sub` an agent namespace's service accounts present. */

@@ -167,4 +167,32 @@ describe("identifyAgentRoles", () => {
     it("takes Principal * with no subject condition as admitting agents", () => {
         expect(certaintyOf([role("r", { assumeRolePolicy: trustOf("*") })], "r")).toBe("agent");
     });
+
+    it("takes a role that trusts an agent role as an agent role (role chaining), by ARN or by dependency", () => {
+        const tagged = { tags: { "agentguard.io/agent": "x" } };
+        const byArn = [
+            role("agent-r", tagged),
+            role("hop", { assumeRolePolicy: trustOf({ AWS: "arn:aws:iam::111122223333:role/agent-r" }) }),
+            role("hop2", { assumeRolePolicy: trustOf({ AWS: "arn:aws:iam::111122223333:role/hop" }) }),
+        ];
+        expect(certaintyOf(byArn, "hop")).toBe("agent");
+        expect(certaintyOf(byArn, "hop2")).toBe("agent");
+        const byDependency = [
+            role("agent-r", { ...tagged, arn: UNKNOWN }),
+            role(
+                "hop",
+                { assumeRolePolicy: UNKNOWN },
+                { propertyDependencies: { assumeRolePolicy: ["agent-r"] } },
+            ),
+        ];
+        expect(certaintyOf(byDependency, "hop")).toBe("agent");
+    });
+
+    it("does not take a role that trusts a non-agent role", () => {
+        const resources = [
+            role("ci"),
+            role("hop", { assumeRolePolicy: trustOf({ AWS: "arn:aws:iam::111122223333:role/ci" }) }),
+        ];
+        expect(certaintyOf(resources, "hop")).toBeUndefined();
+    });
 });
