@@ -1,0 +1,29 @@
+import * as fs from "fs";
+import { describe, expect, it } from "vitest";
+import { renderRulesMarkdown } from "../../policy-pack/docs";
+import { allRules } from "../../policy-pack/rules";
+import { expectedRulesDoc, RULES_DOC_PATH } from "../../scripts/generate-rule-docs";
+
+describe("docs/rules.md", () => {
+    it("is up to date with the rules' metadata (run `npm run docs` after changing a rule)", async () => {
+        expect(fs.readFileSync(RULES_DOC_PATH, "utf8")).toBe(await expectedRulesDoc());
+    });
+
+    it("documents every rule's level, severity, description and remediation", () => {
+        const markdown = renderRulesMarkdown(allRules);
+        for (const rule of allRules) {
+            expect(markdown).toContain(`## ${rule.name}\n`);
+            expect(markdown).toContain(
+                `| [${rule.name}](#${rule.name}) | ${rule.enforcementLevel} | ${rule.severity} |`,
+            );
+            expect(markdown).toContain(rule.description);
+            expect(markdown).toContain(`**Remediation.** ${rule.remediationSteps}`);
+        }
+    });
+
+    it("renders a changed rule differently, so a stale file is caught", () => {
+        const [first, ...rest] = allRules;
+        const changed = renderRulesMarkdown([{ ...first, description: "Something else entirely." }, ...rest]);
+        expect(changed).not.toBe(renderRulesMarkdown(allRules));
+    });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { allRules } from "../../policy-pack/rules";
+
+/**
+ * Every rule of the pack and its enforcement level. Adding, removing, renaming or relaxing a rule is a
+ * user-visible change: it must show up here, in review.
+ */
+const INVENTORY: Record<string, string> = {
+    // Kubernetes
+    "kubernetes-require-default-deny-egress": "mandatory",
+    "kubernetes-forbid-host-access": "mandatory",
+    "kubernetes-require-gpu-quota": "mandatory",
+    "kubernetes-require-restricted-pod-security": "advisory",
+    "kubernetes-require-resource-quota": "advisory",
+    "kubernetes-require-owner-label": "advisory",
+    "kubernetes-disable-token-automount": "advisory",
+    // AWS
+    "aws-restrict-agent-role-trust": "mandatory",
+    "aws-require-agent-permissions-boundary": "advisory",
+};
+
+const AREAS = ["kubernetes", "aws"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
+
+describe("pack inventory", () => {
+    it("pins every rule id and enforcement level", () => {
+        const actual = Object.fromEntries(allRules.map((r) => [r.name, r.enforcementLevel]));
+        expect(actual).toEqual(INVENTORY);
+        expect(allRules).toHaveLength(Object.keys(INVENTORY).length);
+    });
+
+    it.each(allRules.map((r) => [r.name, r] as const))("%s is named and documented", (name, rule) => {
+        const [area] = name.split("-");
+        expect(AREAS).toContain(area);
+        expect(name).toMatch(/^[a-z0-9]+(-[a-z0-9]+){2,}$/);
+        expect(rule.description).toMatch(/^[A-Z].{20,}[.!?]$/);
+        expect(SEVERITIES).toContain(rule.severity);
+        expect(rule.remediationSteps?.trim().length ?? 0).toBeGreaterThan(20);
+    });
+});
