@@ -78,6 +78,8 @@ export interface AgentGuardrailsBaselineArgs {
 export class AgentGuardrailsBaseline extends pulumi.ComponentResource {
     /** Kubernetes names of every policy the baseline installs. */
     readonly policyNames: pulumi.Output<string[]>;
+    /** Kubernetes names of the cluster-wide bindings (the namespace-scoped policies have none). */
+    readonly clusterBindingNames: pulumi.Output<string[]>;
     /** The namespace-scoped policies, for `bindBaselineToNamespace` (e.g. via AgentRuntime's `admissionBaseline`). */
     readonly namespacePolicies: NamespaceBaselinePolicies;
     /** The settings the policies were compiled from, after defaults. */
@@ -101,20 +103,29 @@ export class AgentGuardrailsBaseline extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        for (const key of CLUSTER_POLICY_KEYS) {
-            new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-                `${name}-${POLICY_SUFFIXES[key]}-binding`,
-                { metadata: { name: names[key], labels }, spec: bindingSpec(policies[key].metadata.name) },
-                { parent: this },
-            );
-        }
+        const bindings = CLUSTER_POLICY_KEYS.map(
+            (key) =>
+                new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                    `${name}-${POLICY_SUFFIXES[key]}-binding`,
+                    {
+                        metadata: { name: names[key], labels },
+                        spec: bindingSpec(policies[key].metadata.name),
+                    },
+                    { parent: this },
+                ),
+        );
 
         this.settings = settings;
         this.policyNames = pulumi.all(Object.values(policies).map((policy) => policy.metadata.name));
+        this.clusterBindingNames = pulumi.all(bindings.map((binding) => binding.metadata.name));
         this.namespacePolicies = {
             protectedResources: policies.namespaceProtectedResources.metadata.name,
             podSecurity: policies.namespacePodSecurity.metadata.name,
         };
-        this.registerOutputs({ policyNames: this.policyNames, namespacePolicies: this.namespacePolicies });
+        this.registerOutputs({
+            policyNames: this.policyNames,
+            clusterBindingNames: this.clusterBindingNames,
+            namespacePolicies: this.namespacePolicies,
+        });
     }
 }
