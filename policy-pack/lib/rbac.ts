@@ -1,0 +1,216 @@
+/** A Kubernetes RBAC PolicyRule, as written in a Role or ClusterRole. */
+export interface RbacPolicyRule {
+    readonly apiGroups?: readonly string[];
+    readonly resources?: readonly string[];
+    readonly verbs?: readonly string[];
+    readonly resourceNames?: readonly string[];
+    readonly nonResourceURLs?: readonly string[];
+}
+
+/** One forbidden (verb, resource) pair of rule `ruleIndex`, with why it is forbidden. */
+export interface RbacFinding {
+    readonly ruleIndex: number;
+    readonly verb: string;
+    readonly resource: string;
+    readonly reason: string;
+}
+
+/**
+ * Built-in ClusterRoles an agent must never be bound to: each grants secrets, exec or write access to the
+ * guardrails themselves (or holds the rules aggregated into one that does). Kubernetes role names are
+ * case-sensitive, so the lookup is exact. An array, with `has` for lookups.
+ */
+export const BUILT_IN_PRIVILEGED_CLUSTER_ROLES: readonly string[] & { has(name: string): boolean } =
+    Object.freeze(
+        Object.assign(
+            [
+                "cluster-admin",
+                "admin",
+                "edit",
+                "system:aggregate-to-admin",
+                "system:aggregate-to-edit",
+                "system:kube-controller-manager",
+                "system:node",
+                "system:controller:clusterrole-aggregation-controller",
+                "system:controller:generic-garbage-collector",
+                "system:controller:namespace-controller",
+            ],
+            {
+                has(name: string): boolean {
+                    return BUILT_IN_PRIVILEGED_CLUSTER_ROLES.includes(name);
+                },
+            },
+        ),
+    );
+
+const ESCALATION_VERBS: Readonly<Record<string, string>> = {
+    escalate: "lets the agent write roles granting more than it holds",
+    bind: "lets the agent bind roles granting more than it holds",
+    impersonate: "lets the agent act as another user, group or service account",
+    approve: "lets the agent approve certificate requests, minting credentials for any identity",
+    sign: "lets the agent sign certificates, minting credentials for any identity",
+};
+
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+
+/** Subresources forbidden with any verb, with why. */
+const FORBIDDEN_SUBRESOURCES: Readonly<Record<string, string>> = {
+    "pods/exec": "runs commands in other pods",
+    "pods/attach": "attaches to other pods' processes",
+    "pods/portforward": "tunnels to pods around NetworkPolicies",
+    "pods/ephemeralcontainers": "injects containers into running pods",
+    "pods/proxy": "reaches pods through the API server, around NetworkPolicies",
+    "services/proxy": "reaches services through the API server, around NetworkPolicies",
+    "nodes/proxy": "reaches the kubelet API, which can run commands in any pod on the node",
+    "serviceaccounts/token": "mints tokens for service accounts",
+};
+
+/** Resources an agent must never write: the guardrails that confine it, and ways around them. */
+const GUARDRAIL_RESOURCES: readonly string[] = [
+    "networkpolicies",
+    "roles",
+    "rolebindings",
+    "clusterroles",
+    "clusterrolebindings",
+    "resourcequotas",
+    "limitranges",
+    "namespaces",
+    "serviceaccounts",
+    "validatingadmissionpolicies",
+    "validatingadmissionpolicybindings",
+    "mutatingadmissionpolicies",
+    "mutatingadmissionpolicybindings",
+    "validatingwebhookconfigurations",
+    "mutatingwebhookconfigurations",
+    // A hostPath PersistentVolume mounts the node's disk, which Pod Security Admission does not see.
+    "persistentvolumes",
+    "certificatesigningrequests",
+];
+
+function normalized(value: string): string {
+    return value.trim().toLowerCase();
+}
+
+/** A glob (`*` matches any run of characters) over one resource or subresource name. */
+function globMatches(pattern: string, name: string): boolean {
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+    return new RegExp(`^${escaped}$`).test(name);
+}
+
+/**
+ * Whether a rule's resource entry covers `target` (`resource` or `resource/subresource`). Wider than
+ * Kubernetes on purpose: `pods/*` and `secret*` are read as globs, a bare `*` covers subresources, and a
+ * base resource entry covers the guardrail resource's own subresources when `baseCoversSubresources`.
+ */
+function covers(entry: string, target: string, baseCoversSubresources: boolean): boolean {
+    if (entry === "*") return true;
+    const [entryBase, entrySub] = splitResource(entry);
+    const [targetBase, targetSub] = splitResource(target);
+    if (!globMatches(entryBase, targetBase)) return false;
+    if (entrySub === undefined) return targetSub === undefined || baseCoversSubresources;
+    return targetSub === undefined ? baseCoversSubresources : globMatches(entrySub, targetSub);
+}
+
+function splitResource(resource: string): [string, string | undefined] {
+    const slash = resource.indexOf("/");
+    return slash < 0 ? [resource, undefined] : [resource.slice(0, slash), resource.slice(slash + 1)];
+}
+
+/** Why `verb` on `resource` is forbidden (empty when it is allowed). Both normalized. */
+function resourceReasons(verb: string, resource: string, wildcardGroup: boolean): string[] {
+    const reasons: string[] = [];
+    if (verb.includes("*")) {
+        reasons.push(
+            `the wildcard verb "${verb}" grants every verb, escalate, bind and impersonate included`,
+        );
+    }
+    if (ESCALATION_VERBS[verb] !== undefined) reasons.push(`${verb} ${ESCALATION_VERBS[verb]}`);
+    if (wildcardGroup) reasons.push("the wildcard apiGroup grants every API group, current and future");
+    if (resource.includes("*"))
+        reasons.push(`the wildcard resource "${resource}" grants resources added later`);
+    if (covers(resource, "secrets", true)) reasons.push("secrets hold other identities' credentials");
+    for (const [subresource, why] of Object.entries(FORBIDDEN_SUBRESOURCES)) {
+        if (covers(resource, subresource, false)) reasons.push(`${subresource} ${why}`);
+    }
+    if (WRITE_VERBS.has(verb) || verb.includes("*")) {
+        const written = GUARDRAIL_RESOURCES.filter((r) => covers(resource, r, true));
+        if (written.length > 0) {
+            reasons.push(`writing ${written.join(", ")} lets the agent undo the guardrails that confine it`);
+        }
+    }
+    return reasons;
+}
+
+/** The rule's entries in `field`, normalized; entries that are not strings become findings. */
+function entriesOf(
+    rule: unknown,
+    field: keyof RbacPolicyRule,
+    ruleIndex: number,
+    findings: RbacFinding[],
+): string[] {
+    const value =
+        rule !== null && typeof rule === "object" ? (rule as Record<string, unknown>)[field] : undefined;
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) {
+        findings.push(unreadable(ruleIndex, field, value));
+        return [];
+    }
+    return value.flatMap((entry: unknown) => {
+        if (typeof entry === "string") return [normalized(entry)];
+        findings.push(unreadable(ruleIndex, field, entry));
+        return [];
+    });
+}
+
+function unreadable(ruleIndex: number, field: string, value: unknown): RbacFinding {
+    return {
+        ruleIndex,
+        verb: "(unknown)",
+        resource: "(unknown)",
+        reason: `${field} contains ${JSON.stringify(value) ?? String(value)}, not a list of strings, so what it grants cannot be determined`,
+    };
+}
+
+/**
+ * Every grant in `rules` an agent identity must not hold, one finding per (rule, verb, resource). Fails
+ * closed against a hostile author: names are compared case-insensitively and trimmed, the apiGroup is
+ * ignored (a made-up group holding `roles` is still judged), `resourceNames` never narrow a grant, and
+ * wildcards anywhere in verbs, resources, apiGroups or nonResourceURLs are forbidden.
+ */
+export function findForbiddenRbacGrants(rules: readonly RbacPolicyRule[]): RbacFinding[] {
+    const findings: RbacFinding[] = [];
+    rules.forEach((rule: unknown, ruleIndex) => {
+        const verbs = entriesOf(rule, "verbs", ruleIndex, findings);
+        const resources = entriesOf(rule, "resources", ruleIndex, findings);
+        const apiGroups = entriesOf(rule, "apiGroups", ruleIndex, findings);
+        const urls = entriesOf(rule, "nonResourceURLs", ruleIndex, findings);
+        entriesOf(rule, "resourceNames", ruleIndex, findings);
+        const wildcardGroup = apiGroups.some((g) => g.includes("*"));
+        for (const verb of verbs) {
+            for (const resource of resources) {
+                const reasons = resourceReasons(verb, resource, wildcardGroup);
+                if (reasons.length > 0)
+                    findings.push({ ruleIndex, verb, resource, reason: reasons.join("; ") });
+            }
+            for (const url of urls) {
+                const reasons = urlReasons(verb, url);
+                if (reasons.length > 0)
+                    findings.push({ ruleIndex, verb, resource: url, reason: reasons.join("; ") });
+            }
+        }
+    });
+    return findings;
+}
+
+function urlReasons(verb: string, url: string): string[] {
+    const reasons: string[] = [];
+    if (verb.includes("*")) reasons.push(`the wildcard verb "${verb}" grants every verb`);
+    if (url.includes("*"))
+        reasons.push(`the wildcard non-resource URL "${url}" grants paths such as /logs and /debug`);
+    return reasons;
+}
+
+/** One line per finding, naming the rule index, the verb and the resource. */
+export function describeRbacFinding(finding: RbacFinding): string {
+    return `rules[${finding.ruleIndex}] grants ${finding.verb} on ${finding.resource}: ${finding.reason}`;
+}
