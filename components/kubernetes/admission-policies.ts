@@ -81,15 +81,26 @@ function protectedResourcesPolicy(rules: readonly ResourceRule[], requester: str
     };
 }
 
-function podSecurityPolicy(settings: CelSettings, agentNamespaceCondition?: string): PolicySpec {
+/**
+ * With `agentNamespace`, the rules apply only where it holds. It is a variable guarding each validation,
+ * not a matchCondition, because Kubernetes binds no `namespaceObject` (so no labels) in matchConditions.
+ */
+function podSecurityPolicy(settings: CelSettings, agentNamespace?: string): PolicySpec {
+    const validations = podSecurityValidations(settings);
     return {
         failurePolicy: "Fail",
         matchConstraints: { matchPolicy: "Equivalent", resourceRules: POD_BEARING_RULES },
-        ...(agentNamespaceCondition === undefined
-            ? {}
-            : { matchConditions: [{ name: "in-agent-namespace", expression: agentNamespaceCondition }] }),
-        variables: POD_VARIABLES,
-        validations: podSecurityValidations(settings),
+        variables:
+            agentNamespace === undefined
+                ? POD_VARIABLES
+                : [{ name: "inAgentNamespace", expression: agentNamespace }, ...POD_VARIABLES],
+        validations:
+            agentNamespace === undefined
+                ? validations
+                : validations.map((v) => ({
+                      ...v,
+                      expression: `!variables.inAgentNamespace || (${v.expression})`,
+                  })),
     };
 }
 

@@ -163,12 +163,10 @@ describe("AgentGuardrailsBaseline component", () => {
         expect(operations("agent-pod-security")).toEqual(["CREATE", "UPDATE"]);
         expect(operations("guardrail-integrity")).toEqual(["CREATE", "UPDATE"]);
         expect(JSON.stringify(spec("agent-pod-security"))).toContain("runtimeClassName == 'gvisor'");
-        expect((spec("agent-pod-security") as { matchConditions?: unknown[] }).matchConditions).toHaveLength(
-            1,
-        );
-        expect(
-            (spec("namespace-pod-security") as { matchConditions?: unknown[] }).matchConditions,
-        ).toBeUndefined();
+        const variableNames = (name: string) =>
+            (spec(name) as unknown as { variables: { name: string }[] }).variables.map((v) => v.name);
+        expect(variableNames("agent-pod-security")[0]).toBe("inAgentNamespace");
+        expect(variableNames("namespace-pod-security")).not.toContain("inAgentNamespace");
     });
 
     it("uses policyNamePrefix for Kubernetes names but keeps Pulumi child names on the component name", async () => {

@@ -70,6 +70,16 @@ describe("CEL syntax of every expression", () => {
         }
     });
 
+    it.each(CONFIGURATIONS)(
+        "never reads namespaceObject in matchConditions, where Kubernetes leaves it null (%s)",
+        (_name, input) => {
+            for (const spec of Object.values(specsFor(input))) {
+                for (const condition of spec.matchConditions ?? [])
+                    expect(condition.expression).not.toContain("namespaceObject");
+            }
+        },
+    );
+
     it("rejects a malformed expression, so the syntax check can fail", () => {
         expect(() => compile("object.spec.hostNetwork ==")).toThrow();
     });
@@ -105,7 +115,7 @@ describe("a baseline without name patterns", () => {
                 namespaceLabels: labels,
                 object: podBearing(REFS.pod, "agent-a", { ...compliantPodSpec(), hostNetwork: true }),
             });
-        expect(admit(specs.agentPodSecurity, pod()).evaluated).toBe(false);
+        expect(admit(specs.agentPodSecurity, pod()).denials).toEqual([]);
         expect(admit(specs.agentPodSecurity, pod({ "agentguard.io/agent": "" })).allowed).toBe(false);
     });
 

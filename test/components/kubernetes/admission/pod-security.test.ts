@@ -15,6 +15,8 @@ import { admit, type AdmissionOutcome } from "./vap-evaluator";
 const specs = specsFor();
 const policy = specs.agentPodSecurity;
 const sandboxed = specsFor({ sandboxRuntimeClassName: "gvisor" }).agentPodSecurity;
+/** A per-namespace binding of the namespace-scoped policy to "research" (no agent label, no pattern). */
+const RESEARCH = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "research" } } };
 const REPLICASET_CONTROLLER = serviceAccount("kube-system", "replicaset-controller");
 
 type Json = Record<string, unknown>;
@@ -108,12 +110,24 @@ describe("agent-pod-security: each forbidden pod field", () => {
         const outcome = admit(policy, podRequest(podSpec));
         expect(deniedBy(outcome)).toEqual([id]);
         expect(outcome.denials[0].message).toMatch(message);
+        const scoped = admit(
+            specs.namespacePodSecurity,
+            podRequest(podSpec, { namespace: "research" }),
+            RESEARCH,
+        );
+        expect(deniedBy(scoped)).toEqual([id]);
     });
 
     it("allows a compliant pod", () => {
         const outcome = admit(policy, podRequest(compliantPodSpec()));
         expect(deniedBy(outcome)).toEqual([]);
         expect(outcome.allowed).toBe(true);
+        const scoped = admit(
+            specs.namespacePodSecurity,
+            podRequest(compliantPodSpec(), { namespace: "research" }),
+            RESEARCH,
+        );
+        expect(deniedBy(scoped)).toEqual([]);
     });
 
     it("treats an unset allowPrivilegeEscalation as allowed escalation, and denies it", () => {
@@ -270,10 +284,10 @@ describe("agent-pod-security: pod templates", () => {
 describe("agent-pod-security: which namespaces", () => {
     const hostNetwork = { ...compliantPodSpec(), hostNetwork: true };
 
-    it("allows host-network pods in non-agent namespaces (the policy is skipped)", () => {
+    it("allows host-network pods in non-agent namespaces", () => {
         for (const namespace of ["kube-system", "team-a", "xagent-a"]) {
             const outcome = admit(policy, podRequest(hostNetwork, { namespace }));
-            expect(outcome.evaluated).toBe(false);
+            expect(deniedBy(outcome)).toEqual([]);
             expect(outcome.allowed).toBe(true);
         }
     });
@@ -297,7 +311,7 @@ describe("agent-pod-security: which namespaces", () => {
         expect(deniedBy(admit(listed, podRequest(hostNetwork, { namespace: "ml-train" })))).toEqual([
             "hostNetwork",
         ]);
-        expect(admit(listed, podRequest(hostNetwork, { namespace: "agent-a" })).evaluated).toBe(false);
+        expect(deniedBy(admit(listed, podRequest(hostNetwork, { namespace: "agent-a" })))).toEqual([]);
     });
 
     it("binds the deployer too: nobody gets a host-network pod into an agent namespace", () => {
@@ -325,7 +339,7 @@ describe("agent-pod-security: sandbox runtime class", () => {
 
 describe("namespace-pod-security (per-namespace binding)", () => {
     const nsPolicy = specs.namespacePodSecurity;
-    const binding = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "research" } } };
+    const binding = RESEARCH;
 
     it("applies the pod rules in the bound namespace without any label or pattern", () => {
         const outcome = admit(
@@ -356,8 +370,9 @@ describe("agent-pod-security: expression coverage", () => {
         );
         expect(expressionsNeverSeen(expressions, true)).toEqual([]);
         expect(expressionsNeverSeen(expressions, false)).toEqual([]);
-        const condition = policy.matchConditions?.[0]?.expression ?? "";
-        expect(expressionsNeverSeen([condition], true)).toEqual([]);
-        expect(expressionsNeverSeen([condition], false)).toEqual([]);
+        const inAgentNamespace =
+            policy.variables.find((v) => v.name === "inAgentNamespace")?.expression ?? "";
+        expect(expressionsNeverSeen([inAgentNamespace], true)).toEqual([]);
+        expect(expressionsNeverSeen([inAgentNamespace], false)).toEqual([]);
     });
 });

@@ -1,7 +1,7 @@
 /**
  * Evaluates a ValidatingAdmissionPolicy spec against an admission request the way the API server does:
- * resource rules and the binding's namespaceSelector pick the request, matchConditions filter it (an
- * error fails closed under failurePolicy Fail), variables are bound under `variables`, and each validation
+ * resource rules and the binding's namespaceSelector pick the request, matchConditions filter it (without
+ * `namespaceObject`, which Kubernetes leaves null there; an error fails closed under failurePolicy Fail), variables are bound under `variables`, and each validation
  * that is false (or errors) denies, with messageExpression falling back to message.
  * CEL runs on @bufbuild/cel with the strings extension, which Kubernetes also enables.
  */
@@ -128,8 +128,10 @@ export function admit(spec: PolicySpec, fixture: AdmissionFixture, binding?: Bin
         params: null,
     };
     const errors: string[] = [];
+    // Kubernetes passes no namespace when it evaluates matchConditions.
+    const conditionBindings = { ...base, namespaceObject: null };
     for (const condition of spec.matchConditions ?? []) {
-        const result = evaluate(condition.expression, base);
+        const result = evaluate(condition.expression, conditionBindings);
         if (!result.ok) errors.push(`matchCondition ${condition.name}: ${result.error}`);
         else if (result.value === false) return SKIPPED;
         else if (result.value !== true) errors.push(`matchCondition ${condition.name} returned non-bool`);
