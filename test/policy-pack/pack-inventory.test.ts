@@ -8,6 +8,8 @@ import { allRules } from "../../policy-pack/rules";
 const INVENTORY: Record<string, string> = {
     // Kubernetes
     "kubernetes-require-default-deny-egress": "mandatory",
+    "kubernetes-forbid-open-egress": "mandatory",
+    "kubernetes-forbid-agent-rbac-escalation": "mandatory",
     "kubernetes-forbid-host-access": "mandatory",
     "kubernetes-require-gpu-quota": "mandatory",
     "kubernetes-require-restricted-pod-security": "advisory",

@@ -1,6 +1,8 @@
 import type { Policies } from "@pulumi/policy";
 import { kubernetesDisableTokenAutomount } from "./kubernetes-disable-token-automount";
+import { kubernetesForbidAgentRbacEscalation } from "./kubernetes-forbid-agent-rbac-escalation";
 import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
+import { kubernetesForbidOpenEgress } from "./kubernetes-forbid-open-egress";
 import { kubernetesRequireDefaultDenyEgress } from "./kubernetes-require-default-deny-egress";
 import { kubernetesRequireGpuQuota } from "./kubernetes-require-gpu-quota";
 import { kubernetesRequireOwnerLabel } from "./kubernetes-require-owner-label";
@@ -9,6 +11,8 @@ import { kubernetesRequireRestrictedPodSecurity } from "./kubernetes-require-res
 
 export const kubernetesRules: Policies = [
     kubernetesRequireDefaultDenyEgress,
+    kubernetesForbidOpenEgress,
+    kubernetesForbidAgentRbacEscalation,
     kubernetesForbidHostAccess,
     kubernetesRequireGpuQuota,
     kubernetesRequireRestrictedPodSecurity,

@@ -1,0 +1,58 @@
+import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { placementOf } from "../../lib/kubernetes/placement";
+import { RoleIndex } from "../../lib/kubernetes/rbac-roles";
+import { agentSubjects } from "../../lib/kubernetes/rbac-subjects";
+import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../../lib/kubernetes/types";
+import { defineStackRule, type Finding } from "../../lib/rule";
+
+export const kubernetesForbidAgentRbacEscalation = defineStackRule(
+    {
+        name: "kubernetes-forbid-agent-rbac-escalation",
+        description:
+            "No RoleBinding or ClusterRoleBinding may grant an agent service account cluster-admin, admin, edit, or a role with privilege-escalation rights (escalate, bind, impersonate, secrets, wildcards and the like).",
+        enforcementLevel: "mandatory",
+        severity: "critical",
+        remediationSteps:
+            "Bind agent service accounts only to Roles declared in the same stack that list the exact verbs and resources the agent needs, never to cluster-admin, admin or edit, and never granting escalate, bind, impersonate, wildcards, secrets or RBAC writes. Do not bind groups that include every service account (system:serviceaccounts, system:authenticated). Roles not declared in the stack cannot be checked: declare them here or bind `view`.",
+    },
+    (model, config) => {
+        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const roles = new RoleIndex(model, agents);
+        const findings: Finding[] = [];
+        const judge = (
+            binding: (typeof model.resources)[number],
+            kind: string,
+            namespace: string | undefined,
+            namespaceNote: string,
+        ) => {
+            const role = roles.judge(binding, namespace);
+            if (role.kind === "safe") return;
+            const subjects = agentSubjects(binding, namespace, agents);
+            if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
+            const who =
+                subjects.agents.length > 0
+                    ? `agent ${subjects.agents.join(", ")}`
+                    : `subjects that may be agent service accounts (${subjects.unknown.join("; ")})`;
+            const what =
+                role.kind === "forbidden"
+                    ? `${role.grants.join(", ")} via ${role.role}, a privilege escalation`
+                    : `${role.role}, whose grants cannot be checked because ${role.reason}`;
+            findings.push({
+                urn: binding.urn,
+                name: binding.name,
+                message: `${kind} ${binding.name}${namespaceNote} grants ${who} ${what}. Bind agent service accounts only to narrow Roles declared in this stack.`,
+            });
+        };
+        for (const binding of model.ofType(...ROLE_BINDING_TYPES)) {
+            const placement = placementOf(binding, agents);
+            const namespace = placement.known ? placement.namespace : undefined;
+            const note = placement.known
+                ? ` in namespace ${placement.namespace}`
+                : ` (namespace unknown: ${placement.reason})`;
+            judge(binding, "RoleBinding", namespace, note);
+        }
+        for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
+            judge(binding, "ClusterRoleBinding", undefined, "");
+        return findings;
+    },
+);

@@ -1,0 +1,114 @@
+import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { analyzeIpBlocks } from "../../lib/cidr";
+import type { AgentguardConfig } from "../../lib/config";
+import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
+import { placementOf } from "../../lib/kubernetes/placement";
+import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
+import { defineStackRule, type Finding } from "../../lib/rule";
+import type { ResourceNode } from "../../lib/stack-model";
+
+interface NamespaceEgress {
+    readonly where: string;
+    readonly blame?: ResourceNode;
+    readonly policies: ResourceNode[];
+    readonly blocks: IpBlock[];
+}
+
+export const kubernetesForbidOpenEgress = defineStackRule(
+    {
+        name: "kubernetes-forbid-open-egress",
+        description:
+            "NetworkPolicies in agent namespaces must not open egress to every destination, to every pod of every namespace, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace.",
+        enforcementLevel: "mandatory",
+        severity: "critical",
+        remediationSteps:
+            "Give every egress rule a `to` list of narrow destinations: pods by label, namespaces by label, or ipBlocks for the few public services the agent needs. Never 0.0.0.0/0, ::/0, 169.254.0.0/16 or other metadata endpoints; ports do not narrow the destination. Approved wide ranges go in the rule's `allowedEgressCidrs` config. Values unknown during preview count as violations: make them plain values.",
+    },
+    (model, config) => {
+        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const findings: Finding[] = [];
+        const byNamespace = new Map<string, NamespaceEgress>();
+        for (const policy of model.ofType(...NETWORK_POLICY_TYPES)) {
+            const placement = placementOf(policy, agents);
+            if (placement.known && !placement.agent) continue;
+            const egress = analyzeEgress(policy);
+            if (!egress.governsEgress) continue;
+            const where = placement.known
+                ? `agent namespace ${placement.namespace}`
+                : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
+            const say = (message: string) =>
+                findings.push({
+                    urn: policy.urn,
+                    name: policy.name,
+                    message: `NetworkPolicy ${policy.name} in ${where}: ${message}`,
+                });
+            for (const open of egress.open) say(`${open}. Allow only narrow destinations.`);
+            for (const field of egress.unknown) {
+                say(
+                    `${field} is unknown during preview, so the egress it allows cannot be checked. Make it a plain value.`,
+                );
+            }
+            if (egress.ipBlocks.length === 0) continue;
+            // Policies of unknown placement are judged alone; the others as a union per namespace.
+            const key = placement.known ? placement.namespace : policy.urn;
+            const group = byNamespace.get(key) ?? {
+                where,
+                blame: placement.known ? placement.namespaceNode : undefined,
+                policies: [],
+                blocks: [],
+            };
+            group.policies.push(policy);
+            group.blocks.push(...egress.ipBlocks);
+            byNamespace.set(key, group);
+        }
+        for (const group of byNamespace.values()) findings.push(...judgeUnion(group, config));
+        return findings;
+    },
+);
+
+function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[] {
+    const names = group.policies.map((p) => p.name).join(", ");
+    const blame = group.policies.length === 1 ? group.policies[0] : (group.blame ?? group.policies[0]);
+    const subject =
+        group.policies.length === 1
+            ? `NetworkPolicy ${names} in ${group.where}`
+            : `NetworkPolicies ${names} in ${group.where} together`;
+    const all = analyzeIpBlocks(group.blocks);
+    const problems: string[] = [];
+    if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
+    if (all.coversAllIpv6) problems.push("allow egress to every IPv6 address (::/0)");
+    if (all.metadataEndpoints.length > 0) {
+        problems.push(`allow egress to cloud metadata endpoints ${all.metadataEndpoints.join(", ")}`);
+    }
+    if (all.linkLocal.length > 0)
+        problems.push(`allow egress to link-local ranges ${all.linkLocal.join(", ")}`);
+    if (!all.coversAllIpv4 && !all.coversAllIpv6) {
+        // Approved destinations do not count against the budget (but never unlock metadata, judged above).
+        const budgeted =
+            config.allowedEgressCidrs.length === 0
+                ? all
+                : analyzeIpBlocks(
+                      group.blocks.map((b) => ({
+                          cidr: b.cidr,
+                          except: [...(b.except ?? []), ...config.allowedEgressCidrs],
+                      })),
+                  );
+        const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
+        if (reachable > BigInt(config.maxPublicEgressAddresses)) {
+            problems.push(
+                `allow egress to ${reachable} public addresses, more than the budget of ${config.maxPublicEgressAddresses} (maxPublicEgressAddresses)`,
+            );
+        }
+    }
+    if (problems.length === 0) return [];
+    const cidrs = group.blocks.map((b) =>
+        b.except?.length ? `${b.cidr} except ${b.except.join(",")}` : b.cidr,
+    );
+    return [
+        {
+            urn: blame.urn,
+            name: blame.name,
+            message: `${subject} ${problems.join("; ")} (ipBlocks: ${cidrs.join(", ")}). Narrow the ipBlocks to the services the agent needs.`,
+        },
+    ];
+}
