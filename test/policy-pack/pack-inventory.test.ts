@@ -19,6 +19,7 @@ const INVENTORY: Record<string, string> = {
     // AWS
     "aws-restrict-agent-role-trust": "mandatory",
     "aws-require-agent-permissions-boundary": "advisory",
+    "aws-restrict-agent-security-group-egress": "mandatory",
 };
 
 const AREAS = ["kubernetes", "aws"];

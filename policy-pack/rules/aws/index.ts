@@ -1,5 +1,10 @@
 import type { Policies } from "@pulumi/policy";
 import { awsRequireAgentPermissionsBoundary } from "./aws-require-agent-permissions-boundary";
 import { awsRestrictAgentRoleTrust } from "./aws-restrict-agent-role-trust";
+import { awsRestrictAgentSecurityGroupEgress } from "./aws-restrict-agent-security-group-egress";
 
-export const awsRules: Policies = [awsRestrictAgentRoleTrust, awsRequireAgentPermissionsBoundary];
+export const awsRules: Policies = [
+    awsRestrictAgentRoleTrust,
+    awsRequireAgentPermissionsBoundary,
+    awsRestrictAgentSecurityGroupEgress,
+];

@@ -1,0 +1,109 @@
+import { indexSecurityGroupEgress, type EgressCidr } from "../../lib/aws/security-group-egress";
+import { analyzeIpBlocks, parseCidr } from "../../lib/cidr";
+import type { AgentguardConfig } from "../../lib/config";
+import { defineStackRule, type Finding } from "../../lib/rule";
+import type { ResourceNode } from "../../lib/stack-model";
+
+export const awsRestrictAgentSecurityGroupEgress = defineStackRule(
+    {
+        name: "aws-restrict-agent-security-group-egress",
+        description:
+            "An agent security group must not allow egress to 0.0.0.0/0 or ::/0 (also when split across rules) nor to more public addresses than the configured budget.",
+        enforcementLevel: "mandatory",
+        severity: "high",
+        remediationSteps:
+            "Replace open egress CIDRs on the agent security group (inline egress, SecurityGroupRule, SecurityGroupEgressRule) with the specific ranges the agent needs, or route it through an egress proxy; list approved ranges in allowedEgressCidrs.",
+    },
+    (model, config): Finding[] => {
+        const index = indexSecurityGroupEgress(model);
+        const findings: Finding[] = [];
+        for (const entry of index.agentGroups.values()) {
+            const subject = entry.possible
+                ? `Security group ${entry.group.name} (its tags are unknown, so it may be an agent group)`
+                : `Agent security group ${entry.group.name}`;
+            const problems = egressProblems(entry.cidrs, config);
+            if (problems.length > 0) {
+                findings.push(
+                    finding(
+                        entry.group,
+                        `${subject} egress is too open: ${problems.join("; ")} (${list(entry.cidrs)}). Narrow the egress CIDRs to the services the agent needs.`,
+                    ),
+                );
+            }
+            if (!entry.possible) {
+                for (const what of entry.unknown) {
+                    findings.push(
+                        finding(
+                            entry.group,
+                            `${subject} egress cannot be checked: ${what}. Use known CIDRs so the egress can be verified.`,
+                        ),
+                    );
+                }
+            }
+        }
+        if (index.agentGroups.size > 0) {
+            for (const rule of index.unresolvedRules) {
+                const problems = egressProblems(rule.cidrs, config, true);
+                if (problems.length === 0) continue;
+                findings.push(
+                    finding(
+                        rule.node,
+                        `Egress rule ${rule.node.name} may open an agent security group (${rule.why}): ${problems.join("; ")} (${list(rule.cidrs)}). Pass the SecurityGroup's id output so the rule can be joined to its group.`,
+                    ),
+                );
+            }
+        }
+        return findings;
+    },
+);
+
+/**
+ * What is wrong with a set of egress CIDRs. A rule whose group is unknown gets no budget: it may add to
+ * any agent group's egress, so any public address it reaches counts.
+ */
+function egressProblems(
+    cidrs: readonly EgressCidr[],
+    config: AgentguardConfig,
+    groupUnknown = false,
+): string[] {
+    if (cidrs.length === 0) return [];
+    const invalid = invalidCidrs(cidrs);
+    if (invalid.length > 0) return invalid;
+    const all = analyzeIpBlocks(cidrs.map((c) => ({ cidr: c.cidr })));
+    const problems: string[] = [];
+    if (all.coversAllIpv4) problems.push("egress reaches every IPv4 address (0.0.0.0/0)");
+    if (all.coversAllIpv6) problems.push("egress reaches every IPv6 address (::/0)");
+    if (problems.length > 0) return problems;
+    const limit = BigInt(groupUnknown ? 0 : config.maxPublicEgressAddresses);
+    const budgeted = analyzeIpBlocks(
+        cidrs.map((c) => ({ cidr: c.cidr, except: [...config.allowedEgressCidrs] })),
+    );
+    const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
+    if (reachable > limit) {
+        problems.push(
+            `egress reaches ${reachable} public addresses, more than the allowed ${limit} (maxPublicEgressAddresses)`,
+        );
+    }
+    return problems;
+}
+
+function invalidCidrs(cidrs: readonly EgressCidr[]): string[] {
+    return cidrs.flatMap((c) => {
+        try {
+            parseCidr(c.cidr);
+            return [];
+        } catch (err) {
+            return [
+                `egress CIDR "${c.cidr}" in ${c.source} is not a valid CIDR (${err instanceof Error ? err.message : String(err)})`,
+            ];
+        }
+    });
+}
+
+function list(cidrs: readonly EgressCidr[]): string {
+    return cidrs.map((c) => `${c.cidr} in ${c.source}`).join(", ");
+}
+
+function finding(node: ResourceNode, message: string): Finding {
+    return { urn: node.urn, name: node.name, message };
+}
