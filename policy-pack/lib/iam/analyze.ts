@@ -1,0 +1,164 @@
+import { describeActionPattern, expandActionPattern } from "./catalog";
+import { DenyIndex, isAllActionsPattern } from "./deny-index";
+import { NormalizedStatement, normalizePolicyDocument } from "./document";
+import { IamDocumentError } from "./errors";
+import {
+    ActionFamily,
+    PASS_ROLE,
+    ROLE_ASSUMPTION_ACTIONS,
+    classifyAction,
+    dangerousCatalogActions,
+    roleRunningComputeActions,
+} from "./families";
+import { hasWildcard } from "./wildcard";
+import type { IamFinding, IamRiskCategory, SourcedDocument } from "./types";
+
+/** What one Allow entry (an Action pattern, or a whole NotAction list) still grants after Denies. */
+interface Grant {
+    readonly source: string;
+    readonly statement: NormalizedStatement;
+    readonly written: string;
+    readonly actions: readonly string[];
+    readonly anyResource: boolean;
+}
+
+const WHY: Record<IamRiskCategory, string> = {
+    "all-actions": "every action of every service, including services added later",
+    "not-action-allow":
+        "everything except the listed actions (NotAction with Allow), including services added later; list the allowed actions instead",
+    "permissions-management":
+        "permissions management: it can change who may do what, including its own limits",
+    credentials: "long-lived credentials that outlive the kill switch and session revocation",
+    "role-assumption":
+        "assumption of any role (Resource is a wildcard or NotResource); name the exact role ARN instead",
+    "privilege-escalation":
+        "privilege escalation: it can run code or open sessions as a more privileged role",
+    "network-tampering": "network changes (security groups, routes, VPCs, firewalls) that can open egress",
+    "audit-tampering": "changes that can stop, shorten or erase the audit record",
+    "unknown-service":
+        "permissions in a service the IAM catalogue does not know, so they cannot be judged; use a known service prefix",
+};
+
+/**
+ * Findings for the effective grant of every document attached to ONE principal: Allows minus certain
+ * Denies (see DenyIndex), classified per family, with PassRole + compute combinations judged across all
+ * documents together. Throws IamDocumentError (naming the source) for a document IAM would reject.
+ */
+export function analyzeGrants(docs: readonly SourcedDocument[]): IamFinding[] {
+    const parsed = docs.map((doc) => ({ source: doc.source, statements: parseNamed(doc) }));
+    const denies = new DenyIndex();
+    for (const doc of parsed) for (const statement of doc.statements) denies.add(statement);
+    if (denies.deniesEverything) return [];
+
+    const findings: IamFinding[] = [];
+    const grants: Grant[] = [];
+    for (const { source, statements } of parsed) {
+        for (const statement of statements) {
+            if (statement.effect !== "Allow") continue;
+            const anyResource = grantsAnyResource(statement);
+            if (statement.notActions) {
+                const written = `NotAction ${JSON.stringify(statement.notActions)}`;
+                findings.push(finding(source, statement, written, "not-action-allow", []));
+                const excluded = new Set(statement.notActions.flatMap(expandActionPattern));
+                const candidates = [...dangerousCatalogActions().keys(), ...roleRunningComputeActions()];
+                const actions = [...new Set(candidates)].filter((a) => !excluded.has(a) && !denies.has(a));
+                grants.push({ source, statement, written, actions, anyResource });
+                continue;
+            }
+            for (const pattern of statement.actions ?? []) {
+                if (isAllActionsPattern(pattern)) {
+                    findings.push(finding(source, statement, pattern, "all-actions", []));
+                    continue;
+                }
+                const expansion = describeActionPattern(pattern);
+                if (expansion.unknownService) {
+                    findings.push(finding(source, statement, pattern, "unknown-service", []));
+                    continue;
+                }
+                const actions = expansion.actions.filter((a) => !denies.has(a));
+                grants.push({ source, statement, written: pattern, actions, anyResource });
+            }
+        }
+    }
+    for (const grant of grants) findings.push(...familyFindings(grant));
+    findings.push(...escalationCombinations(grants));
+    return findings;
+}
+
+function parseNamed(doc: SourcedDocument): NormalizedStatement[] {
+    try {
+        return normalizePolicyDocument(doc.document);
+    } catch (err) {
+        if (err instanceof IamDocumentError) throw new IamDocumentError(`${doc.source}: ${err.message}`);
+        throw err;
+    }
+}
+
+/** A missing Resource is read as `*` (fail closed); NotResource grants everything else. */
+function grantsAnyResource(statement: NormalizedStatement): boolean {
+    if (statement.notResources !== undefined || statement.resources === undefined) return true;
+    return statement.resources.some(hasWildcard);
+}
+
+function familyFindings(grant: Grant): IamFinding[] {
+    const byFamily = new Map<ActionFamily, string[]>();
+    const add = (family: ActionFamily, action: string): void => {
+        const list = byFamily.get(family);
+        if (list) list.push(action);
+        else byFamily.set(family, [action]);
+    };
+    for (const action of grant.actions) {
+        for (const family of classifyAction(action)) add(family, action);
+        if (grant.anyResource && ROLE_ASSUMPTION_ACTIONS.includes(action)) add("role-assumption", action);
+        // PassRole on every role: any service that accepts a role can be handed the most privileged one.
+        if (grant.anyResource && action === PASS_ROLE) add("privilege-escalation", action);
+    }
+    return [...byFamily].map(([family, actions]) =>
+        finding(grant.source, grant.statement, grant.written, family, actions),
+    );
+}
+
+function escalationCombinations(grants: readonly Grant[]): IamFinding[] {
+    const passRole = grants.find((g) => g.actions.includes(PASS_ROLE));
+    if (!passRole) return [];
+    const compute = roleRunningComputeActions();
+    const findings: IamFinding[] = [];
+    for (const grant of grants) {
+        const launches = grant.actions.filter((a) => compute.has(a));
+        if (launches.length === 0) continue;
+        const base = finding(grant.source, grant.statement, grant.written, "privilege-escalation", launches);
+        const via = `${passRole.source} ${statementLabel(passRole.statement)} ("${passRole.written}")`;
+        const message = `${base.message}; combined with iam:PassRole from ${via}, it launches compute that runs as a passed role`;
+        findings.push({ ...base, message });
+    }
+    return findings;
+}
+
+function statementLabel(statement: NormalizedStatement): string {
+    const sid = statement.sid === undefined ? "" : ` (Sid "${statement.sid}")`;
+    return `statement ${statement.index}${sid}`;
+}
+
+const EXAMPLES = 4;
+
+function finding(
+    source: string,
+    statement: NormalizedStatement,
+    written: string,
+    category: IamRiskCategory,
+    actions: readonly string[],
+): IamFinding {
+    const shown = actions.slice(0, EXAMPLES).join(", ");
+    const more = actions.length > EXAMPLES ? ` and ${actions.length - EXAMPLES} more` : "";
+    const matches =
+        actions.length === 0 || (actions.length === 1 && actions[0] === written) ? "" : ` (${shown}${more})`;
+    const message = `${source} ${statementLabel(statement)}: Allow ${written.startsWith("NotAction") ? written : `"${written}"`}${matches} grants ${WHY[category]}`;
+    return {
+        source,
+        statementIndex: statement.index,
+        ...(statement.sid !== undefined && { sid: statement.sid }),
+        action: written,
+        category,
+        message,
+    };
+}

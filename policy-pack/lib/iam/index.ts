@@ -1,0 +1,42 @@
+export { IamDocumentError } from "./errors";
+export { type NormalizedStatement, normalizePolicyDocument } from "./document";
+export {
+    type CatalogAction,
+    type PatternExpansion,
+    allCatalogActions,
+    canonicalName,
+    catalogServices,
+    describeActionPattern,
+    expandActionPattern,
+    isKnownService,
+    lookupAction,
+} from "./catalog";
+export type { IamFinding, IamRiskCategory, SourcedDocument } from "./types";
+export {
+    type ActionFamily,
+    AUDIT_TAMPERING_PATTERNS,
+    CREDENTIAL_ACTIONS,
+    NETWORK_TAMPERING_PATTERNS,
+    PASS_ROLE,
+    ROLE_ASSUMPTION_ACTIONS,
+    ROLE_RUNNING_COMPUTE_PATTERNS,
+    STANDALONE_ESCALATION_ACTIONS,
+    classifyAction,
+    dangerousCatalogActions,
+} from "./families";
+export { analyzeGrants } from "./analyze";
+export {
+    AWS_MANAGED_POLICY_FINDINGS,
+    AWS_MANAGED_SAFE_READ_ONLY,
+    type ManagedPolicyFinding,
+    type ManagedPolicyVerdict,
+    judgeManagedPolicyArn,
+} from "./managed-policies";
+export {
+    type AgentBoundaryOptions,
+    MANAGED_POLICY_MAX_CHARS,
+    buildAgentGuardrailPolicies,
+    buildAgentPermissionsBoundary,
+    policySize,
+} from "./boundary";
+export { compressActions } from "./compress-actions";
