@@ -1,0 +1,119 @@
+import { CheckError } from "./errors";
+
+export const REPORT_FORMATS = ["text", "json", "sarif"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export interface CheckArgs {
+    readonly programDir: string;
+    readonly stack?: string;
+    readonly policyPack?: string;
+    readonly configFile?: string;
+    readonly format: ReportFormat;
+    readonly outputFile?: string;
+    readonly timings: boolean;
+}
+
+export type ParsedArgs =
+    { readonly command: "help" } | { readonly command: "check"; readonly args: CheckArgs };
+
+export const USAGE = `Usage: agentguard check <program-dir> [options]
+
+Runs the Pulumi program in <program-dir> offline (mocks, preview mode) and checks every resource
+against a policy pack over Pulumi's analyzer protocol.
+
+Options:
+  --stack NAME         stack whose Pulumi.<NAME>.yaml config to use (default: the only stack file, if any)
+  --policy-pack DIR    policy pack directory (default: agentguard's own pack)
+  --config FILE        policy pack config JSON, as for \`pulumi preview --policy-pack-config\`
+  --format FORMAT      text | json | sarif (default: text)
+  --output FILE        write the report to FILE instead of stdout
+  --timings            print phase timings to stderr
+  -h, --help           show this help
+
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 error.
+`;
+
+const VALUE_FLAGS = ["--stack", "--policy-pack", "--config", "--format", "--output"] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+function isValueFlag(flag: string): flag is ValueFlag {
+    return (VALUE_FLAGS as readonly string[]).includes(flag);
+}
+
+function usageError(message: string): CheckError {
+    return new CheckError("usage", `${message}\nRun 'agentguard --help' for usage.`);
+}
+
+/** Parses `argv` (without node and script); throws a usage CheckError naming the bad flag or value. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+    if (argv.length === 0) {
+        throw usageError("missing command: expected 'check <program-dir>'");
+    }
+    if (argv.includes("--help") || argv.includes("-h")) {
+        return { command: "help" };
+    }
+    const [command, ...rest] = argv;
+    if (command !== "check") {
+        throw usageError(`unknown command '${command}': the only command is 'check'`);
+    }
+    const values = new Map<ValueFlag, string>();
+    const positionals: string[] = [];
+    let timings = false;
+    for (let i = 0; i < rest.length; i++) {
+        const arg = rest[i];
+        if (!arg.startsWith("--")) {
+            positionals.push(arg);
+            continue;
+        }
+        const eq = arg.indexOf("=");
+        const flag = eq === -1 ? arg : arg.slice(0, eq);
+        if (flag === "--timings" && eq === -1) {
+            timings = true;
+            continue;
+        }
+        if (!isValueFlag(flag)) {
+            throw usageError(
+                `unknown flag '${flag}': allowed flags are ${[...VALUE_FLAGS, "--timings", "--help"].join(", ")}`,
+            );
+        }
+        if (values.has(flag)) {
+            throw usageError(`flag '${flag}' given more than once`);
+        }
+        let value: string | undefined;
+        if (eq !== -1) {
+            value = arg.slice(eq + 1);
+        } else {
+            value = rest[i + 1];
+            i++;
+        }
+        if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
+            throw usageError(`flag '${flag}' needs a value`);
+        }
+        values.set(flag, value);
+    }
+    if (positionals.length !== 1) {
+        throw usageError(
+            positionals.length === 0
+                ? "missing <program-dir>: expected 'check <program-dir>'"
+                : `expected one <program-dir>, got ${positionals.length}: ${positionals.join(" ")}`,
+        );
+    }
+    const format = values.get("--format") ?? "text";
+    if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+        throw usageError(
+            `flag '--format' has invalid value '${format}': allowed are ${REPORT_FORMATS.join(", ")}`,
+        );
+    }
+    return {
+        command: "check",
+        args: {
+            programDir: positionals[0],
+            stack: values.get("--stack"),
+            policyPack: values.get("--policy-pack"),
+            configFile: values.get("--config"),
+            format: format as ReportFormat,
+            outputFile: values.get("--output"),
+            timings,
+        },
+    };
+}

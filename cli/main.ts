@@ -1,0 +1,109 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs, USAGE, type CheckArgs } from "./args";
+import { checkProgram } from "./check";
+import { isCheckError } from "./errors";
+import { packageRoot } from "./package-root";
+import { formatJson } from "./report/json";
+import { formatSarif } from "./report/sarif";
+import { formatText } from "./report/text";
+import type { CheckResult } from "./report/types";
+
+function toolVersion(): string {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as {
+        version: string;
+    };
+    return pkg.version;
+}
+
+export function renderReport(result: CheckResult, args: Pick<CheckArgs, "format" | "outputFile">): string {
+    switch (args.format) {
+        case "json":
+            return formatJson(result);
+        case "sarif":
+            return formatSarif(result, { baseDir: process.cwd(), toolVersion: toolVersion() });
+        case "text": {
+            const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
+            return formatText(result, {
+                color: !args.outputFile && process.stdout.isTTY === true && !noColor,
+            });
+        }
+    }
+}
+
+/** A one-line progress indicator, only where a person is watching. */
+function progressReporter(): ((p: { done: number; total: number }) => void) | undefined {
+    if (!process.stderr.isTTY) {
+        return undefined;
+    }
+    let last = 0;
+    return ({ done, total }) => {
+        const now = Date.now();
+        if (done === total) {
+            process.stderr.write("\r\u001b[K");
+        } else if (now - last > 100) {
+            last = now;
+            process.stderr.write(`\r\u001b[Kanalyzing ${done}/${total} resources`);
+        }
+    };
+}
+
+function exit(code: number): void {
+    // Let piped output drain before exiting.
+    process.stdout.write("", () => process.exit(code));
+}
+
+async function run(args: CheckArgs): Promise<number> {
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (controller.signal.aborted) {
+            process.exit(2);
+        }
+        process.stderr.write(`\nagentguard: ${signal} received, stopping the program and the policy pack\n`);
+        controller.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    if (process.stderr.isTTY) {
+        process.stderr.write("running the program and starting the policy pack…\r");
+    }
+    const result = await checkProgram(args.programDir, {
+        stack: args.stack,
+        policyPack: args.policyPack,
+        config: args.configFile,
+        passThroughProgramOutput: true,
+        onProgress: progressReporter(),
+        signal: controller.signal,
+    });
+    const report = renderReport(result, args);
+    if (args.outputFile) {
+        fs.writeFileSync(args.outputFile, report);
+    } else {
+        process.stdout.write(report);
+    }
+    if (args.timings) {
+        const t = result.timings;
+        process.stderr.write(
+            `timings: program ${t.programMs}ms, pack start ${t.packStartMs}ms, analyze ${t.analyzeMs}ms, ` +
+                `analyzeStack ${t.analyzeStackMs}ms, total ${t.totalMs}ms\n`,
+        );
+    }
+    return result.exitCode;
+}
+
+/** `agentguard` entry point: exit 0 no mandatory violation, 1 mandatory violations, 2 error. */
+export async function main(argv: readonly string[]): Promise<void> {
+    try {
+        const parsed = parseArgs(argv);
+        if (parsed.command === "help") {
+            process.stdout.write(USAGE);
+            exit(0);
+            return;
+        }
+        exit(await run(parsed.args));
+    } catch (err) {
+        const message = isCheckError(err) ? err.message : ((err as Error).stack ?? String(err));
+        process.stderr.write(`agentguard: error: ${message}\n`);
+        exit(2);
+    }
+}

@@ -1,0 +1,8 @@
+"use strict";
+// Preloaded into the policy pack process: its gRPC server would otherwise keep it alive after the checker
+// dies. Our end of stdin closes when the checker exits, however it exits.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.on("error", () => process.exit(0));
+process.stdin.resume();
+// Watching must not keep the process alive: a pack that fails to load still exits on its own.
+process.stdin.unref();

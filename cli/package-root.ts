@@ -1,0 +1,39 @@
+import * as fs from "fs";
+import * as path from "path";
+
+let cached: string | undefined;
+
+/** This package's root, found from this file whether it runs from source (cli/) or built (dist/cli/). */
+export function packageRoot(): string {
+    if (cached === undefined) {
+        let dir = __dirname;
+        while (!isOurPackage(dir)) {
+            const parent = path.dirname(dir);
+            if (parent === dir) {
+                throw new Error(`can't find the agentguard package root above ${__dirname}`);
+            }
+            dir = parent;
+        }
+        cached = dir;
+    }
+    return cached;
+}
+
+function isOurPackage(dir: string): boolean {
+    const file = path.join(dir, "package.json");
+    if (!fs.existsSync(file)) {
+        return false;
+    }
+    const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: unknown };
+    return pkg.name === "agentguard";
+}
+
+/** The pack `agentguard check` uses unless told otherwise: this package's own. */
+export function defaultPolicyPackDir(): string {
+    return path.join(packageRoot(), "policy-pack");
+}
+
+/** Plain JavaScript helpers that are loaded into other processes; they are not compiled. */
+export function packageScript(...segments: string[]): string {
+    return path.join(packageRoot(), "cli", ...segments);
+}

@@ -1,0 +1,152 @@
+/**
+ * Child process that runs one Pulumi program under the offline monitor, in preview mode, and sends the
+ * recorded resources to the parent over IPC. A fresh process per run: Pulumi's runtime state is global.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { createRequire } from "module";
+import type * as PulumiRuntime from "@pulumi/pulumi/runtime";
+import type * as PulumiLog from "@pulumi/pulumi/log";
+import { errorLocation, type ErrorLocation } from "./error-location";
+import { OfflineMonitor, type ProgramProtos } from "./monitor";
+import type { ChildMessage, ProgramRequest } from "./protocol";
+
+type ModuleRequire = (id: string) => unknown;
+
+function send(message: ChildMessage): Promise<void> {
+    return new Promise((resolve) => {
+        if (!process.send) {
+            process.stderr.write(`${JSON.stringify(message)}\n`);
+            resolve();
+            return;
+        }
+        process.send(message, undefined, {}, () => resolve());
+    });
+}
+
+let finished = false;
+
+async function fail(message: string, location?: ErrorLocation): Promise<never> {
+    if (!finished) {
+        finished = true;
+        const where = location
+            ? `${location.file}:${location.line}${location.column ? `:${location.column}` : ""}`
+            : undefined;
+        await send({ kind: "failed", message, location: where });
+    }
+    process.exit(1);
+}
+
+function describeError(err: unknown): string {
+    if (err instanceof Error) {
+        if (err.name === "TSError" || err.name === "RunError" || err.name === "Error") {
+            return err.message;
+        }
+        return `${err.name}: ${err.message}`;
+    }
+    return String(err);
+}
+
+/** Loads ts-node and TypeScript as the Node.js language host does: the program's copies first. */
+function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): void {
+    const resolveTool = (name: string) => {
+        try {
+            return pulumiRequire.resolve(name);
+        } catch {
+            return require.resolve(name);
+        }
+    };
+    const tsPath = resolveTool("typescript");
+    const ts = pulumiRequire(tsPath) as typeof import("typescript");
+    const tsconfigPath = process.env.PULUMI_NODEJS_TSCONFIG_PATH ?? "tsconfig.json";
+    const tsconfigFile = path.resolve(dir, tsconfigPath);
+    let compilerOptions: Record<string, unknown> = {};
+    if (fs.existsSync(tsconfigFile)) {
+        const parsed = ts.parseConfigFileTextToJson(tsconfigFile, fs.readFileSync(tsconfigFile, "utf8"));
+        compilerOptions = (parsed.config?.compilerOptions as Record<string, unknown> | undefined) ?? {};
+    }
+    // Type checking is the project's compiler's job (and takes seconds with the cloud SDKs' types): transpile
+    // only, unless the language host's own switch asks for checking.
+    const transpileEnv = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+    const transpileOnly =
+        transpileEnv !== undefined && transpileEnv !== ""
+            ? transpileEnv === "true"
+            : compilerOptions.noCheck !== false;
+    const tsNode = pulumiRequire(resolveTool("ts-node")) as typeof import("ts-node");
+    tsNode.register({
+        compiler: tsPath,
+        transpileOnly,
+        project: tsconfigFile,
+        skipProject: !fs.existsSync(tsconfigFile),
+        compilerOptions: {
+            target: "ES2020",
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            sourceMap: true,
+            ...compilerOptions,
+        },
+    });
+}
+
+async function run(request: ProgramRequest): Promise<void> {
+    process.chdir(request.dir);
+    const entryDir =
+        fs.existsSync(request.entry) && fs.statSync(request.entry).isDirectory()
+            ? request.entry
+            : path.dirname(request.entry);
+    const programRequire = createRequire(path.join(entryDir, "__agentguard_check__.js"));
+    let pulumiRoot: string;
+    try {
+        pulumiRoot = path.dirname(programRequire.resolve("@pulumi/pulumi/package.json"));
+    } catch {
+        return fail(
+            `@pulumi/pulumi can't be found from ${entryDir}: the program's dependencies are not installed ` +
+                "(run npm install in the program's directory)",
+        );
+    }
+    const pulumiRequire = createRequire(path.join(pulumiRoot, "index.js"));
+    const load = pulumiRequire as ModuleRequire;
+    const runtime = load(path.join(pulumiRoot, "runtime")) as typeof PulumiRuntime;
+    const log = load(path.join(pulumiRoot, "log")) as typeof PulumiLog;
+    const protos: ProgramProtos = {
+        resource: load(path.join(pulumiRoot, "proto", "resource_pb")) as ProgramProtos["resource"],
+        provider: load(path.join(pulumiRoot, "proto", "provider_pb")) as ProgramProtos["provider"],
+        struct: load("google-protobuf/google/protobuf/struct_pb") as ProgramProtos["struct"],
+    };
+
+    const packageJson = path.join(request.dir, "package.json");
+    if (
+        fs.existsSync(packageJson) &&
+        (JSON.parse(fs.readFileSync(packageJson, "utf8")) as { type?: string }).type === "module"
+    ) {
+        return fail(
+            `${request.dir} is an ES module package ("type": "module"), which the offline checker can't run yet`,
+        );
+    }
+    if (request.typescript) {
+        registerTypeScript(pulumiRequire, request.dir);
+    }
+
+    const monitor = new OfflineMonitor(protos, request);
+    runtime.setMockOptions(monitor, request.project, request.stack, true, request.organization);
+    const onUncaught = (err: unknown) => void fail(describeError(err), errorLocation(err, request.dir));
+    process.on("uncaughtException", onUncaught);
+    process.on("unhandledRejection", onUncaught);
+
+    await runtime.runInPulumiStack(async () => {
+        const exported = programRequire(request.entry);
+        return exported instanceof Function ? await exported() : exported;
+    });
+    await runtime.disconnect();
+    if (log.hasErrors()) {
+        return fail("the program logged errors (shown above)");
+    }
+    finished = true;
+    await send({ kind: "done", resources: monitor.resources, warnings: monitor.warningList() });
+    process.exit(0);
+}
+
+// The checker passes the request as the only argument; a vanished parent ends the run.
+process.on("disconnect", () => process.exit(2));
+const request = JSON.parse(process.argv[2] ?? "{}") as ProgramRequest;
+run(request).catch((err: unknown) => fail(describeError(err), errorLocation(err, request.dir)));

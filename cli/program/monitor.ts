@@ -1,0 +1,298 @@
+import type * as ResourceProto from "@pulumi/pulumi/proto/resource_pb";
+import type * as ProviderProto from "@pulumi/pulumi/proto/provider_pb";
+import type * as StructProto from "google-protobuf/google/protobuf/struct_pb";
+import { fileURLToPath } from "url";
+import { OFFLINE_INVOKES } from "./offline-invokes";
+import type { RecordedResource, ResourceOptionsRecord, SourcePosition } from "./protocol";
+import {
+    defaultProviderDisabled,
+    defaultProviderInputs,
+    defaultProviderName,
+    durationSeconds,
+    makeUrn,
+    needsDefaultProvider,
+    packageOfType,
+    providerRefUrn,
+    PROVIDER_TYPE_PREFIX,
+    UNKNOWN_VALUE,
+} from "./urn";
+
+/** The protobuf modules of the program's own @pulumi/pulumi, so responses are its classes. */
+export interface ProgramProtos {
+    readonly resource: typeof ResourceProto;
+    readonly provider: typeof ProviderProto;
+    readonly struct: typeof StructProto;
+}
+
+export interface MonitorContext {
+    readonly project: string;
+    readonly stack: string;
+    readonly config: Readonly<Record<string, string>>;
+}
+
+type Callback<T> = (err: Error | null, response?: T) => void;
+
+/** gRPC-style error: the SDK surfaces `details` to the user. */
+function monitorError(message: string): Error {
+    return Object.assign(new Error(message), { details: message, code: 2 });
+}
+
+/** Features as a real engine would answer them, minus those that need callbacks into the program. */
+const SUPPORTED_FEATURES = new Set(["secrets", "deletedWith", "replaceWith", "parameterization"]);
+
+function optionalCall<T>(target: object, method: string, fallback: T): T {
+    const fn = (target as Record<string, unknown>)[method];
+    return typeof fn === "function" ? (fn.call(target) as T) : fallback;
+}
+
+function sourcePositionOf(req: object): SourcePosition | undefined {
+    const position = optionalCall<{ getUri(): string; getLine(): number; getColumn(): number } | undefined>(
+        req,
+        "getSourceposition",
+        undefined,
+    );
+    if (!position || position.getUri() === "") {
+        return undefined;
+    }
+    const uri = position.getUri();
+    const file = uri.startsWith("file:") ? fileURLToPath(uri) : uri;
+    return { file, line: position.getLine(), column: position.getColumn() || undefined };
+}
+
+/**
+ * A resource monitor that does what the engine does during a preview of a new stack: it computes URNs,
+ * registers default providers, answers each registration with the inputs as outputs (computed values
+ * stay unknown) and records everything for the analyzers.
+ */
+export class OfflineMonitor {
+    readonly resources: RecordedResource[] = [];
+    private readonly byUrn = new Map<string, RecordedResource>();
+    private readonly warnings = new Set<string>();
+
+    constructor(
+        private readonly protos: ProgramProtos,
+        private readonly context: MonitorContext,
+    ) {}
+
+    warningList(): string[] {
+        return [...this.warnings];
+    }
+
+    supportsFeature(req: ResourceProto.SupportsFeatureRequest, callback: Callback<unknown>): void {
+        const response = new this.protos.resource.SupportsFeatureResponse();
+        response.setHassupport(SUPPORTED_FEATURES.has(req.getId()));
+        callback(null, response);
+    }
+
+    registerPackage(_req: unknown, callback: Callback<unknown>): void {
+        const response = new this.protos.resource.RegisterPackageResponse();
+        response.setRef("offline-package");
+        callback(null, response);
+    }
+
+    registerResource(req: ResourceProto.RegisterResourceRequest, callback: Callback<unknown>): void {
+        try {
+            const record = this.recordRegistration(req);
+            const response = new this.protos.resource.RegisterResourceResponse();
+            response.setUrn(record.urn);
+            // An empty ID is an unknown ID: what a preview reports for a resource not created yet.
+            response.setId("");
+            response.setObject(req.getObject() ?? new this.protos.struct.Struct());
+            response.setResult(this.protos.resource.Result.SUCCESS);
+            callback(null, response);
+        } catch (err) {
+            callback(monitorError((err as Error).message));
+        }
+    }
+
+    registerResourceOutputs(
+        req: ResourceProto.RegisterResourceOutputsRequest,
+        callback: Callback<unknown>,
+    ): void {
+        const record = this.byUrn.get(req.getUrn());
+        if (!record) {
+            callback(monitorError(`registerOutputs for unknown resource ${req.getUrn()}`));
+            return;
+        }
+        record.outputs = req.getOutputs()?.toJavaScript() ?? {};
+        callback(null, {});
+    }
+
+    readResource(req: ResourceProto.ReadResourceRequest, callback: Callback<unknown>): void {
+        try {
+            const urn = makeUrn(
+                this.context.stack,
+                this.context.project,
+                req.getParent(),
+                req.getType(),
+                req.getName(),
+            );
+            this.add({
+                kind: "read",
+                urn,
+                type: req.getType(),
+                name: req.getName(),
+                custom: true,
+                parent: req.getParent(),
+                provider: req.getProvider() === "" ? "" : providerRefUrn(req.getProvider()),
+                dependencies: req.getDependenciesList(),
+                propertyDependencies: {},
+                inputs: { id: req.getId() },
+                options: this.plainOptions(req.getParent()),
+                source: sourcePositionOf(req),
+            });
+            this.warnings.add(
+                `${urn} is read from an existing resource (.get): its state is unknown offline`,
+            );
+            const response = new this.protos.resource.ReadResourceResponse();
+            response.setUrn(urn);
+            response.setProperties(new this.protos.struct.Struct());
+            callback(null, response);
+        } catch (err) {
+            callback(monitorError((err as Error).message));
+        }
+    }
+
+    invoke(req: ResourceProto.ResourceInvokeRequest, callback: Callback<unknown>): void {
+        const token = req.getTok();
+        const args = req.getArgs()?.toJavaScript() ?? {};
+        let result: Record<string, unknown> = {};
+        if (token === "pulumi:pulumi:getResource") {
+            const record = this.byUrn.get(String(args.urn));
+            if (!record) {
+                callback(monitorError(`unknown resource ${String(args.urn)}`));
+                return;
+            }
+            result = { urn: record.urn, id: UNKNOWN_VALUE, state: record.inputs };
+        } else {
+            const offline = OFFLINE_INVOKES[token];
+            try {
+                if (!offline) {
+                    throw new Error("no offline answer");
+                }
+                result = offline(args);
+            } catch (err) {
+                this.warnings.add(
+                    `function '${token}' can't be evaluated offline (${(err as Error).message}): ` +
+                        "the program got an empty result",
+                );
+            }
+        }
+        const response = new this.protos.provider.InvokeResponse();
+        response.setReturn(this.protos.struct.Struct.fromJavaScript(result as Record<string, never>));
+        callback(null, response);
+    }
+
+    call(req: ResourceProto.ResourceCallRequest, callback: Callback<unknown>): void {
+        callback(monitorError(`method '${req.getTok()}' of a remote component can't be called offline`));
+    }
+
+    signalAndWaitForShutdown(_req: unknown, callback: Callback<unknown>): void {
+        callback(null, {});
+    }
+
+    close(): void {}
+
+    private recordRegistration(req: ResourceProto.RegisterResourceRequest): RecordedResource {
+        const { stack, project } = this.context;
+        const type = req.getType();
+        const urn = makeUrn(stack, project, req.getParent(), type, req.getName());
+        let provider = req.getProvider() === "" ? "" : providerRefUrn(req.getProvider());
+        if (needsDefaultProvider(type, req.getCustom(), req.getProvider())) {
+            provider = this.defaultProvider(packageOfType(type), req.getVersion(), urn);
+        }
+        if (req.getRemote()) {
+            this.warnings.add(
+                `${urn} is a multi-language component: its children are built by its provider and are not checked offline`,
+            );
+        }
+        const propertyDependencies: Record<string, string[]> = {};
+        for (const [key, deps] of req.getPropertydependenciesMap().entries()) {
+            propertyDependencies[key] = deps.getUrnsList();
+        }
+        const timeouts = req.getCustomtimeouts();
+        const options: ResourceOptionsRecord = {
+            protect: optionalCall<boolean | undefined>(req, "getProtect", false) ?? false,
+            ignoreChanges: req.getIgnorechangesList(),
+            deleteBeforeReplace: req.getDeletebeforereplacedefined()
+                ? req.getDeletebeforereplace()
+                : undefined,
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            aliases: req.getAliasurnsList(),
+            customTimeouts: {
+                create: durationSeconds(timeouts?.getCreate() ?? ""),
+                update: durationSeconds(timeouts?.getUpdate() ?? ""),
+                delete: durationSeconds(timeouts?.getDelete() ?? ""),
+            },
+            parent: req.getParent(),
+        };
+        return this.add({
+            kind: "registered",
+            urn,
+            type,
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: req.getParent(),
+            provider,
+            dependencies: req.getDependenciesList(),
+            propertyDependencies,
+            inputs: req.getObject()?.toJavaScript() ?? {},
+            options,
+            source: sourcePositionOf(req),
+        });
+    }
+
+    /** Registers the package's default provider on first use, as the engine does, and returns its URN. */
+    private defaultProvider(pkg: string, version: string, forUrn: string): string {
+        const { stack, project, config } = this.context;
+        if (defaultProviderDisabled(pkg, config)) {
+            throw new Error(
+                `Default provider for '${pkg}' disabled. '${forUrn}' must use an explicit provider ` +
+                    "(pulumi:disable-default-providers is set)",
+            );
+        }
+        const urn = makeUrn(
+            stack,
+            project,
+            "",
+            `${PROVIDER_TYPE_PREFIX}${pkg}`,
+            defaultProviderName(version),
+        );
+        if (!this.byUrn.has(urn)) {
+            this.add({
+                kind: "default-provider",
+                urn,
+                type: `${PROVIDER_TYPE_PREFIX}${pkg}`,
+                name: defaultProviderName(version),
+                custom: true,
+                parent: "",
+                provider: "",
+                dependencies: [],
+                propertyDependencies: {},
+                inputs: defaultProviderInputs(pkg, config),
+                options: this.plainOptions(""),
+            });
+        }
+        return urn;
+    }
+
+    private plainOptions(parent: string): ResourceOptionsRecord {
+        return {
+            protect: false,
+            ignoreChanges: [],
+            additionalSecretOutputs: [],
+            aliases: [],
+            customTimeouts: { create: 0, update: 0, delete: 0 },
+            parent,
+        };
+    }
+
+    private add(record: RecordedResource): RecordedResource {
+        if (this.byUrn.has(record.urn)) {
+            throw new Error(`Duplicate resource URN '${record.urn}'; try giving it a unique name`);
+        }
+        this.byUrn.set(record.urn, record);
+        this.resources.push(record);
+        return record;
+    }
+}

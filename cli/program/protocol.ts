@@ -1,0 +1,59 @@
+/** Messages between the checker and the child process that runs the Pulumi program. */
+
+export interface ResourceOptionsRecord {
+    readonly protect: boolean;
+    readonly ignoreChanges: readonly string[];
+    /** Undefined when the program did not set it (the engine tells the two apart). */
+    readonly deleteBeforeReplace?: boolean;
+    readonly additionalSecretOutputs: readonly string[];
+    readonly aliases: readonly string[];
+    readonly customTimeouts: { readonly create: number; readonly update: number; readonly delete: number };
+    readonly parent: string;
+}
+
+export interface SourcePosition {
+    readonly file: string;
+    readonly line: number;
+    readonly column?: number;
+}
+
+/** How the engine came to know the resource. */
+export type RecordKind = "registered" | "read" | "default-provider";
+
+/** One resource as the engine sees it during a preview of a new stack. */
+export interface RecordedResource {
+    readonly kind: RecordKind;
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    /** URN of the provider resource (explicit or default), "" for none. */
+    readonly provider: string;
+    readonly dependencies: readonly string[];
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** Serialized inputs: unknowns as Pulumi's unknown sentinel, secrets as secret signatures. */
+    readonly inputs: Record<string, unknown>;
+    /** Outputs a component registered (registerOutputs), which AnalyzeStack sees instead of inputs. */
+    outputs?: Record<string, unknown>;
+    readonly options: ResourceOptionsRecord;
+    readonly source?: SourcePosition;
+}
+
+export interface ProgramRequest {
+    readonly entry: string;
+    readonly dir: string;
+    readonly typescript: boolean;
+    readonly project: string;
+    readonly stack: string;
+    readonly organization: string;
+    readonly config: Readonly<Record<string, string>>;
+}
+
+export type ChildMessage =
+    | {
+          readonly kind: "done";
+          readonly resources: readonly RecordedResource[];
+          readonly warnings: readonly string[];
+      }
+    | { readonly kind: "failed"; readonly message: string; readonly location?: string };

@@ -1,0 +1,140 @@
+import { fork, type ChildProcess } from "child_process";
+import * as path from "path";
+import { track } from "../child-processes";
+import { CheckError, tail } from "../errors";
+import { packageScript } from "../package-root";
+import type { ProgramProject } from "../project";
+import { formatLocation } from "./error-location";
+import type { ChildMessage, RecordedResource } from "./protocol";
+
+export interface ProgramRun {
+    readonly resources: readonly RecordedResource[];
+    readonly warnings: readonly string[];
+    /** What the program printed (when not passed through). */
+    readonly output: string;
+}
+
+export interface RunProgramOptions {
+    /** Pass the program's console output through to our stderr instead of capturing it. */
+    readonly passThroughOutput?: boolean;
+    readonly signal?: AbortSignal;
+}
+
+const OUTPUT_LIMIT = 256 * 1024;
+
+/** The child entry next to this file: `.ts` from source (compiled on load), `.js` when built. */
+function childEntry(): { file: string; execArgv: string[] } {
+    const ext = path.extname(__filename);
+    const file = path.join(__dirname, `child${ext}`);
+    return { file, execArgv: ext === ".ts" ? ["-r", packageScript("register-ts.js")] : [] };
+}
+
+/** The environment the Node.js language host gives a program, plus Pulumi's config variables. */
+export function programEnvironment(project: ProgramProject, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return {
+        ...base,
+        PULUMI_CONFIG: JSON.stringify(project.config),
+        PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(project.secretKeys),
+        PULUMI_NODEJS_PROJECT: project.name,
+        PULUMI_NODEJS_STACK: project.stack,
+        PULUMI_NODEJS_ORGANIZATION: project.organization,
+        PULUMI_NODEJS_DRY_RUN: "true",
+        PULUMI_NODEJS_TYPESCRIPT: String(project.typescript),
+        PULUMI_PROJECT: project.name,
+        PULUMI_STACK: project.stack,
+        PULUMI_ORGANIZATION: project.organization,
+        PULUMI_DRY_RUN: "true",
+    };
+}
+
+/** Runs the program in a child process under the offline monitor; rejects with a "program" CheckError. */
+export function runProgram(project: ProgramProject, options: RunProgramOptions = {}): Promise<ProgramRun> {
+    const { file, execArgv } = childEntry();
+    const request = JSON.stringify({
+        entry: project.entry,
+        dir: project.dir,
+        typescript: project.typescript,
+        project: project.name,
+        stack: project.stack,
+        organization: project.organization,
+        config: project.config,
+    });
+    return new Promise<ProgramRun>((resolve, reject) => {
+        let output = "";
+        let settled = false;
+        const child: ChildProcess = track(
+            fork(file, [request], {
+                cwd: project.dir,
+                env: programEnvironment(project, process.env),
+                execArgv,
+                stdio: ["ignore", "pipe", "pipe", "ipc"],
+                serialization: "advanced",
+            }),
+        );
+        const collect = (chunk: Buffer) => {
+            if (options.passThroughOutput) {
+                process.stderr.write(chunk);
+            }
+            output = (output + chunk.toString("utf8")).slice(-OUTPUT_LIMIT);
+        };
+        child.stdout?.on("data", collect);
+        child.stderr?.on("data", collect);
+        const settle = (error: CheckError | undefined, run?: ProgramRun) => {
+            if (settled) {
+                return;
+            }
+            settled = true;
+            options.signal?.removeEventListener("abort", onAbort);
+            if (error) {
+                if (child.exitCode === null) {
+                    child.kill("SIGKILL");
+                }
+                reject(error);
+            } else if (run) {
+                resolve(run);
+            }
+        };
+        const onAbort = () => settle(new CheckError("interrupted", "the program run was interrupted"));
+        options.signal?.addEventListener("abort", onAbort);
+        const printed = () =>
+            output.trim() && !options.passThroughOutput ? `\nProgram output:\n${tail(output)}` : "";
+        child.on("message", (message: ChildMessage) => {
+            if (message.kind === "done") {
+                settle(undefined, { resources: message.resources, warnings: message.warnings, output });
+            } else {
+                const where = message.location
+                    ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
+                    : "";
+                settle(
+                    new CheckError(
+                        "program",
+                        `the Pulumi program in ${project.dir} failed: ${message.message}${where}${printed()}`,
+                    ),
+                );
+            }
+        });
+        child.on("error", (err) =>
+            settle(new CheckError("program", `can't start the program: ${err.message}`)),
+        );
+        child.on("exit", (code, signal) => {
+            // Output may still be draining when the process exits; the message, if any, came first.
+            setImmediate(() =>
+                settle(
+                    new CheckError(
+                        "program",
+                        `the Pulumi program in ${project.dir} exited (${signal ?? `code ${code}`}) ` +
+                            `without finishing${printed()}`,
+                    ),
+                ),
+            );
+        });
+    });
+}
+
+function parseLocation(location: string): { file: string; line: number; column?: number } {
+    const match = /^(.*):(\d+)(?::(\d+))?$/.exec(location);
+    if (!match) {
+        return { file: location, line: 0 };
+    }
+    return { file: match[1], line: Number(match[2]), column: match[3] ? Number(match[3]) : undefined };
+}
