@@ -17,6 +17,7 @@ const INVENTORY: Record<string, string> = {
     "kubernetes-require-owner-label": "advisory",
     "kubernetes-disable-token-automount": "advisory",
     // AWS
+    "aws-restrict-agent-iam-grants": "mandatory",
     "aws-restrict-agent-role-trust": "mandatory",
     "aws-require-agent-permissions-boundary": "advisory",
     "aws-restrict-agent-security-group-egress": "mandatory",

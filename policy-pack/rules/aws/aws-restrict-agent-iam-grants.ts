@@ -1,0 +1,116 @@
+import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
+import { RolePermissionIndex, type RolePermissions } from "../../lib/aws/role-documents";
+import { analyzeGrants } from "../../lib/iam/analyze";
+import { normalizePolicyDocument } from "../../lib/iam/document";
+import { IamDocumentError } from "../../lib/iam/errors";
+import { judgeManagedPolicyArn } from "../../lib/iam/managed-policies";
+import { defineStackRule, type Finding } from "../../lib/rule";
+import type { ResourceNode } from "../../lib/stack-model";
+
+/** Enough to act on; the rest is counted so that a message stays readable. */
+const MAX_FINDINGS_PER_ROLE = 12;
+
+export const awsRestrictAgentIamGrants = defineStackRule(
+    {
+        name: "aws-restrict-agent-iam-grants",
+        description:
+            "An agent IAM role must not be granted, through any policy or attachment, IAM permissions management, credential creation, role assumption on any role, or a privilege-escalation combination.",
+        enforcementLevel: "mandatory",
+        severity: "critical",
+        remediationSteps:
+            "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Give iam:PassRole only on specific role ARNs the agent must pass, and never together with a compute-launching action on `*`.",
+    },
+    (model, config): Finding[] => {
+        const agentRoles = identifyAgentRoles(model, config);
+        const permissions = new RolePermissionIndex(model);
+        const findings: Finding[] = [];
+        for (const role of agentRoles.roles.values()) {
+            findings.push(...roleFindings(role, permissions.of(role.node)));
+        }
+        findings.push(...agentRoles.unresolvedBindings);
+        for (const orphan of permissions.orphans) {
+            const { grants } = judge(orphan.permissions);
+            if (grants.length === 0) continue;
+            findings.push(
+                finding(
+                    orphan.node,
+                    `${orphan.node.name} grants forbidden IAM permissions to a role that cannot be identified (${orphan.why}), so it may be an agent role: ${describe(grants)}`,
+                ),
+            );
+        }
+        return findings;
+    },
+);
+
+function roleFindings(role: AgentRole, permissions: RolePermissions): Finding[] {
+    const { grants, unjudged } = judge(permissions);
+    const because = role.reasons.join("; ");
+    if (role.certainty === "possible") {
+        // Fail closed only when the role also holds forbidden permissions: say why it may be an agent role.
+        if (grants.length === 0) return [];
+        return [
+            finding(
+                role.node,
+                `IAM role ${role.node.name} may be an agent role (${because}) and is granted forbidden permissions: ${describe(grants)}`,
+            ),
+        ];
+    }
+    const out: Finding[] = [];
+    if (grants.length > 0) {
+        out.push(
+            finding(
+                role.node,
+                `IAM agent role ${role.node.name} (an agent role because ${because}) is granted forbidden permissions: ${describe(grants)}`,
+            ),
+        );
+    }
+    for (const what of unjudged) {
+        out.push(
+            finding(
+                role.node,
+                `IAM agent role ${role.node.name} (an agent role because ${because}) has permissions that cannot be checked: ${what}. Make it checkable: declare the policy in this stack with a document known at preview, pass the policy resource's output (so the dependency is recorded), or replace it with a customer-managed policy of the actions the agent needs.`,
+            ),
+        );
+    }
+    return out;
+}
+
+/** The forbidden grants and what could not be judged, over all documents of one role together. */
+function judge(permissions: RolePermissions): { grants: string[]; unjudged: string[] } {
+    const unjudged = [...permissions.unresolved];
+    const readable = permissions.documents.filter((doc) => {
+        try {
+            normalizePolicyDocument(doc.document);
+            return true;
+        } catch (err) {
+            if (!(err instanceof IamDocumentError)) throw err;
+            unjudged.push(`${doc.source} is not a valid IAM policy document (${err.message})`);
+            return false;
+        }
+    });
+    const grants: string[] = [];
+    for (const ref of permissions.managed) {
+        const verdict = judgeManagedPolicyArn(ref.arn);
+        if (verdict.kind === "dangerous") {
+            for (const f of verdict.findings) {
+                grants.push(
+                    `${ref.source}: AWS managed policy ${verdict.name} allows ${f.action} (${f.category.replace(/-/g, " ")}: ${f.reason})`,
+                );
+            }
+        } else if (verdict.kind === "unknown") {
+            unjudged.push(`${ref.source} attaches AWS managed policy ${verdict.name}: ${verdict.reason}`);
+        }
+    }
+    grants.push(...analyzeGrants(readable).map((f) => f.message));
+    return { grants, unjudged };
+}
+
+function describe(grants: readonly string[]): string {
+    const shown = grants.slice(0, MAX_FINDINGS_PER_ROLE);
+    const more = grants.length - shown.length;
+    return shown.join("; ") + (more > 0 ? `; and ${more} more` : "") + ".";
+}
+
+function finding(node: ResourceNode, message: string): Finding {
+    return { urn: node.urn, name: node.name, message };
+}
