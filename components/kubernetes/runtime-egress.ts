@@ -1,0 +1,279 @@
+/**
+ * AgentRuntime's egress allowlist, judged with the policy pack's own CIDR analysis so the component never
+ * creates what the pack would reject.
+ *
+ * Metadata endpoints and link-local ranges: an entry overlapping 169.254.0.0/16 or fe80::/10 (in any
+ * notation, IPv4-mapped and NAT64 included) is rejected, since no agent needs node-local services and an
+ * except list there is easy to get wrong. Metadata endpoints outside link-local space (Alibaba's
+ * 100.100.100.200, Azure's 168.63.129.16, AWS's fd00:ec2::254, ...) are carved out of wider entries with
+ * `except` entries; an entry that is nothing but such an endpoint is rejected.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import * as ipaddr from "ipaddr.js";
+import { analyzeIpBlocks, parseCidr, type ParsedCidr } from "../../policy-pack/lib/cidr";
+import { IPV4_EMBEDDINGS, METADATA_ENDPOINTS } from "../../policy-pack/lib/ip-ranges";
+import { fail, isPlainObject, requireInteger } from "./runtime-checks";
+
+export type EgressProtocol = "TCP" | "UDP" | "SCTP";
+
+export interface EgressPort {
+    /** First (or only) destination port, 1-65535. */
+    readonly port: number;
+    /** Last port of a range, from `port` to 65535. @default only `port` */
+    readonly endPort?: number;
+    /** @default "TCP" */
+    readonly protocol?: EgressProtocol;
+}
+
+export interface EgressRule {
+    /** Destination, in CIDR notation (`203.0.113.10/32`, `2001:db8::/64`); validated when it resolves. */
+    readonly cidr: pulumi.Input<string>;
+    /** Sub-ranges of `cidr` to leave out, each strictly inside it. @default [] */
+    readonly except?: readonly string[];
+    /** Ports the agent may reach there: at least one. An entry without ports would open every port. */
+    readonly ports: readonly EgressPort[];
+    /** Why the agent needs this destination; recorded on the NetworkPolicy for reviewers. */
+    readonly description: string;
+}
+
+/** One allowlist entry after validation, with the metadata carve-outs added. */
+export interface PlannedEgressRule {
+    readonly cidr: string;
+    readonly except: readonly string[];
+    readonly ports: readonly { protocol: EgressProtocol; port: number; endPort?: number }[];
+    readonly description: string;
+}
+
+export const DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES = 65_536;
+const PROTOCOLS: readonly string[] = ["TCP", "UDP", "SCTP"];
+const MAX_DESCRIPTION_LENGTH = 200;
+
+/** Checks everything about the egress list except the CIDRs, which may still be unresolved. */
+export function checkEgressShape(component: string, egress: unknown): readonly EgressRule[] {
+    if (egress === undefined) return [];
+    if (!Array.isArray(egress))
+        fail(component, "egress", egress, "expected an array of { cidr, ports, description }");
+    egress.forEach((rule: unknown, i) => {
+        const at = `egress[${i}]`;
+        if (!isPlainObject(rule)) fail(component, at, rule, "expected { cidr, ports, description }");
+        if (rule.cidr === undefined || rule.cidr === null)
+            fail(component, `${at}.cidr`, rule.cidr, "expected a CIDR");
+        const description = rule.description;
+        if (
+            typeof description !== "string" ||
+            description.trim() === "" ||
+            description.length > MAX_DESCRIPTION_LENGTH
+        ) {
+            fail(
+                component,
+                `${at}.description`,
+                description,
+                `expected a non-empty reason of at most ${MAX_DESCRIPTION_LENGTH} characters`,
+            );
+        }
+        if (
+            rule.except !== undefined &&
+            (!Array.isArray(rule.except) || !rule.except.every((e) => typeof e === "string"))
+        ) {
+            fail(component, `${at}.except`, rule.except, "expected an array of CIDR strings");
+        }
+        checkPorts(component, `${at}.ports`, rule.ports);
+    });
+    return egress as readonly EgressRule[];
+}
+
+function checkPorts(component: string, at: string, ports: unknown): void {
+    if (!Array.isArray(ports) || ports.length === 0) {
+        fail(
+            component,
+            at,
+            ports,
+            "expected at least one { port, endPort?, protocol? }; an entry without ports opens every port",
+        );
+    }
+    ports.forEach((port: unknown, j) => {
+        if (!isPlainObject(port))
+            fail(component, `${at}[${j}]`, port, "expected { port, endPort?, protocol? }");
+        const first = requireInteger(component, `${at}[${j}].port`, port.port, 1, 65535);
+        if (port.endPort !== undefined)
+            requireInteger(component, `${at}[${j}].endPort`, port.endPort, first, 65535);
+        if (port.protocol !== undefined && !PROTOCOLS.includes(port.protocol as string)) {
+            fail(
+                component,
+                `${at}[${j}].protocol`,
+                port.protocol,
+                "expected TCP, UDP or SCTP (upper case, as Kubernetes requires)",
+            );
+        }
+    });
+}
+
+function parse(component: string, arg: string, cidr: string): ParsedCidr {
+    try {
+        return parseCidr(cidr);
+    } catch (error) {
+        return fail(component, arg, cidr, (error as Error).message.replace(/^Invalid CIDR "[^"]*": /, ""));
+    }
+}
+
+/** Every address a block of `family` can name each metadata endpoint by (IPv4 ones also via embeddings). */
+function metadataAddresses(family: 4 | 6): bigint[] {
+    return METADATA_ENDPOINTS.flatMap(({ cidr }) => {
+        const endpoint = parseCidr(cidr);
+        if (endpoint.family === family) return [endpoint.first];
+        if (family === 4) return [];
+        return IPV4_EMBEDDINGS.map((embedding) => parseCidr(embedding.cidr).first + endpoint.first);
+    });
+}
+
+function hostCidr(family: 4 | 6, address: bigint): string {
+    if (family === 4) return `${[24n, 16n, 8n, 0n].map((shift) => (address >> shift) & 0xffn).join(".")}/32`;
+    const parts = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) =>
+        Number((address >> shift) & 0xffffn),
+    );
+    return `${new ipaddr.IPv6(parts).toRFC5952String()}/128`;
+}
+
+const inside = (inner: ParsedCidr, outer: ParsedCidr) =>
+    inner.family === outer.family && inner.first >= outer.first && inner.last <= outer.last;
+
+function planRule(component: string, rule: EgressRule, cidr: string, i: number): PlannedEgressRule {
+    const at = `egress[${i}]`;
+    const block = parse(component, `${at}.cidr`, cidr);
+    const except = [...(rule.except ?? [])];
+    const userExcepts = except.map((e, j) => {
+        const parsed = parse(component, `${at}.except[${j}]`, e);
+        if (!inside(parsed, block) || (parsed.first === block.first && parsed.last === block.last)) {
+            fail(
+                component,
+                `${at}.except[${j}]`,
+                e,
+                `an except must lie strictly inside its cidr ${cidr}, as Kubernetes requires`,
+            );
+        }
+        return parsed;
+    });
+    const own = analyzeIpBlocks([{ cidr, except }]);
+    if (own.linkLocal.length > 0) {
+        fail(
+            component,
+            `${at}.cidr`,
+            cidr,
+            "it overlaps link-local space (169.254.0.0/16, fe80::/10), home of cloud metadata and node-local services; list narrower destinations",
+        );
+    }
+    for (const address of metadataAddresses(block.family)) {
+        if (address < block.first || address > block.last) continue;
+        if (userExcepts.some((e) => e.first <= address && address <= e.last)) continue;
+        if (block.first === block.last) {
+            fail(
+                component,
+                `${at}.cidr`,
+                cidr,
+                "it is a cloud metadata endpoint, which hands out node credentials",
+            );
+        }
+        except.push(hostCidr(block.family, address));
+    }
+    const ports = rule.ports.map((p) => ({
+        protocol: p.protocol ?? "TCP",
+        port: p.port,
+        ...(p.endPort === undefined ? {} : { endPort: p.endPort }),
+    }));
+    return { cidr, except, ports, description: rule.description };
+}
+
+/**
+ * Validates resolved allowlist entries and adds metadata carve-outs. Rejects any set whose union reaches
+ * every public IPv4 or IPv6 address (0.0.0.0/0, ::/0, or split halves) or more public addresses than the
+ * budget, counted exactly as the policy pack counts them.
+ */
+export function planEgress(
+    component: string,
+    rules: readonly EgressRule[],
+    cidrs: readonly (string | undefined)[],
+    budget: number,
+): PlannedEgressRule[] {
+    // An undefined CIDR is one still unresolved: the others are judged alone (checks only get stricter).
+    const planned = rules.flatMap((rule, i) => {
+        const cidr = cidrs[i];
+        return cidr === undefined ? [] : [planRule(component, rule, cidr, i)];
+    });
+    const union = analyzeIpBlocks(planned.map((r) => ({ cidr: r.cidr, except: r.except })));
+    const listed = planned.map((r) => r.cidr);
+    if (union.coversAllIpv4 || union.coversAllIpv6) {
+        const family = union.coversAllIpv4 ? "IPv4 (0.0.0.0/0)" : "IPv6 (::/0)";
+        fail(
+            component,
+            "egress[*].cidr",
+            listed,
+            `together they open egress to every public ${family} address; list only the destinations the agent needs`,
+        );
+    }
+    if (union.metadataEndpoints.length > 0 || union.linkLocal.length > 0) {
+        fail(
+            component,
+            "egress[*].cidr",
+            listed,
+            `they still reach ${[...union.metadataEndpoints, ...union.linkLocal].join(", ")}`,
+        );
+    }
+    const reachable = union.publicIpv4Addresses + union.publicIpv6Addresses;
+    if (reachable > BigInt(budget)) {
+        fail(
+            component,
+            "egress[*].cidr",
+            listed,
+            `together they reach ${reachable} public addresses, more than maxPublicEgressAddresses (${budget}); narrow them or raise the budget`,
+        );
+    }
+    return planned;
+}
+
+export function requireBudget(component: string, value: unknown): number {
+    return requireInteger(
+        component,
+        "maxPublicEgressAddresses",
+        value ?? DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES,
+        0,
+        Number.MAX_SAFE_INTEGER,
+    );
+}
+
+/** The allowlist NetworkPolicy's spec; while suspended it allows nothing. */
+export function egressAllowlistSpec(
+    planned: readonly PlannedEgressRule[],
+    suspended: boolean,
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+    return {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: suspended
+            ? []
+            : planned.map((r) => ({
+                  to: [
+                      {
+                          ipBlock:
+                              r.except.length === 0
+                                  ? { cidr: r.cidr }
+                                  : { cidr: r.cidr, except: [...r.except] },
+                      },
+                  ],
+                  ports: r.ports.map((p) => ({ ...p })),
+              })),
+    };
+}
+
+/** A reviewer-readable record of why each destination is allowed, for an annotation. */
+export function egressAllowlistAnnotation(planned: readonly PlannedEgressRule[]): string {
+    return JSON.stringify(
+        planned.map((r) => ({
+            cidr: r.cidr,
+            ports: r.ports.map(
+                (p) => `${p.protocol}/${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}`,
+            ),
+            description: r.description,
+        })),
+    );
+}
