@@ -1,1 +1,2 @@
 export * from "./agent-guardrails-baseline";
+export * from "./agent-runtime";
