@@ -1,0 +1,49 @@
+import * as path from "path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkProgram, type CheckResult } from "../../cli/testing";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+describe("stacks/rome-incident through the real checker", () => {
+    let result: CheckResult;
+    beforeAll(async () => {
+        result = await checkProgram(path.join(ROOT, "stacks/rome-incident"));
+    });
+
+    it("is rejected", () => {
+        expect(result.exitCode).toBe(1);
+    });
+
+    it("names each planted problem with the rule that owns it, and nothing else mandatory", () => {
+        const mandatory = result.violations
+            .filter((v) => v.enforcementLevel === "mandatory")
+            .map((v) => `${v.policy} ${v.resourceName}`)
+            .sort();
+        expect(mandatory).toEqual(
+            [
+                // open egress that allows a reverse SSH tunnel (and no default deny under it)
+                "kubernetes-forbid-open-egress reverse-ssh",
+                "kubernetes-require-default-deny-egress agent-rome",
+                // GPU access without quota
+                "kubernetes-require-gpu-quota train",
+                // a role that can edit IAM (untagged: an agent role through its IRSA trust)
+                "aws-restrict-agent-iam-grants agent-rome",
+                // the agent's service account bound to cluster-admin
+                "kubernetes-forbid-agent-rbac-escalation rome-cluster-admin",
+                // a host-network pod
+                "kubernetes-forbid-host-access tunnel",
+            ].sort(),
+        );
+    });
+
+    it.each([
+        ["kubernetes-forbid-open-egress", /0\.0\.0\.0\/0/],
+        ["kubernetes-require-gpu-quota", /GPU access without quota/],
+        ["aws-restrict-agent-iam-grants", /iam:(AttachRolePolicy|PutRolePolicy)/],
+        ["kubernetes-forbid-agent-rbac-escalation", /cluster-admin/],
+        ["kubernetes-forbid-host-access", /hostNetwork/],
+    ])("%s says what is wrong", (policy, pattern) => {
+        const messages = result.violations.filter((v) => v.policy === policy).map((v) => v.message);
+        expect(messages.join("\n")).toMatch(pattern);
+    });
+});
