@@ -44,6 +44,10 @@ export function placementOf(node: ResourceNode, agents: AgentNamespaces): Placem
     if (namespace !== undefined && namespace !== null && namespace !== "") {
         return { known: false, reason: `metadata.namespace of ${node.name} is ${JSON.stringify(namespace)}` };
     }
+    // `namespace: ns.metadata.name` of an autonamed Namespace is absent where the name is not filled in yet
+    // (offline runs); the property dependency still says where the resource goes.
+    const autonamed = fromDependency(node, agents, (ns) => metadataOf(ns)?.name === undefined);
+    if (autonamed !== undefined) return autonamed;
     const providerNamespace = node.provider?.props.namespace;
     if (isUnknown(providerNamespace)) {
         return {
@@ -66,9 +70,13 @@ function known(namespace: string, agents: AgentNamespaces): Placement {
     };
 }
 
-function fromDependency(node: ResourceNode, agents: AgentNamespaces): Placement | undefined {
-    const namespaces = (node.propertyDependencies.metadata ?? []).filter((d) =>
-        NAMESPACE_TYPES.includes(d.type),
+function fromDependency(
+    node: ResourceNode,
+    agents: AgentNamespaces,
+    include: (ns: ResourceNode) => boolean = () => true,
+): Placement | undefined {
+    const namespaces = (node.propertyDependencies.metadata ?? []).filter(
+        (d) => NAMESPACE_TYPES.includes(d.type) && include(d),
     );
     // With several candidates, judge by the most dangerous one.
     const placements = namespaces.map((ns): Placement => {

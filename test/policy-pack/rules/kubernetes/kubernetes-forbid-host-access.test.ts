@@ -169,6 +169,26 @@ describe("kubernetes-forbid-host-access", () => {
         expect(v[0].message).toMatch(/spec\.template is unknown/);
     });
 
+    it("places a pod whose namespace is an autonamed Namespace's absent name by the metadata dependency", async () => {
+        // `namespace: ns.metadata.name` of an autonamed Namespace arrives absent, not unknown, offline.
+        const autonamed = (labels: Record<string, string>): FakeResource => ({
+            type: "kubernetes:core/v1:Namespace",
+            name: "sandbox",
+            props: { metadata: { labels } },
+        });
+        const placed: FakeResource = {
+            ...pod("p", undefined, { hostPID: true }),
+            propertyDependencies: { metadata: ["sandbox"] },
+        };
+        const v = await run([autonamed({ "agentguard.io/agent": "s" }), placed]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toContain("agent namespace sandbox-xxxxxxxx");
+        // the same autonamed Namespace without the agent label is not an agent namespace
+        expect(await run([autonamed({}), placed])).toEqual([]);
+        // a Namespace that carries its own name is not mistaken for the pod's namespace
+        expect(await run([namespace("sandbox", { "agentguard.io/agent": "s" }), placed])).toEqual([]);
+    });
+
     it("honours an exemption with a reason", async () => {
         const config = { exemptions: [{ resource: "p", reason: "debug pod approved in SEC-12 until May" }] };
         expect(await run([pod("p", "agent-a", { hostPID: true })], config)).toEqual([]);
