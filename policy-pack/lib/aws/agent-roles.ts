@@ -147,10 +147,16 @@ function propagateThroughRoleChaining(
     }
 }
 
-/** Globs of every `:sub` an agent namespace's service accounts present. */
+/**
+ * Globs of every `:sub` an agent namespace's service accounts present: the name patterns, plus declared
+ * agent namespaces (labelled) that no pattern covers.
+ */
 export function agentSubjectGlobs(namespaces: AgentNamespaces, patterns: readonly string[]): string[] {
-    const names = [...patterns, ...namespaces.declaredAgentNamespaces().map((ns) => ns.name)];
-    return names.map((ns) => `system:serviceaccount:${ns}:*`);
+    const labelledOnly = namespaces
+        .declaredAgentNamespaces()
+        .map((ns) => ns.name)
+        .filter((name) => !namespaces.matchesPattern(name));
+    return [...patterns, ...labelledOnly].map((ns) => `system:serviceaccount:${ns}:*`);
 }
 
 /** True when the subject (exact or wildcard) can be an agent namespace's service account. */
@@ -159,10 +165,12 @@ export function subjectAdmitsAgent(
     namespaces: AgentNamespaces,
     subjectTargets: readonly string[],
 ): boolean {
-    if (!pattern.wildcard) {
-        const match = /^system:serviceaccount:([^:]+):/.exec(pattern.text);
-        return match !== null && namespaces.isAgent(match[1]);
-    }
+    // A literal namespace part settles it without glob work, whatever follows.
+    const literalNamespace = (
+        pattern.wildcard ? /^system:serviceaccount:([^:*?]+):/ : /^system:serviceaccount:([^:]+):/
+    ).exec(pattern.text);
+    if (literalNamespace) return namespaces.isAgent(literalNamespace[1]);
+    if (!pattern.wildcard) return false;
     return subjectTargets.some((target) => iamGlobsIntersect(pattern.text, target));
 }
 

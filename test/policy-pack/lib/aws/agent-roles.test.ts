@@ -195,4 +195,16 @@ describe("identifyAgentRoles", () => {
         ];
         expect(certaintyOf(resources, "hop")).toBeUndefined();
     });
+
+    it("matches a wildcard subject against labelled namespaces that no name pattern covers", () => {
+        const trust = irsaTrust({ StringLike: { [SUB_KEY]: "system:serviceaccount:writ*" } });
+        const labelled = [
+            namespace("writers", { "agentguard.io/agent": "w" }),
+            role("r", { assumeRolePolicy: trust }),
+        ];
+        expect(certaintyOf(labelled, "r")).toBe("agent");
+        expect(
+            certaintyOf([namespace("writers"), role("r", { assumeRolePolicy: trust })], "r"),
+        ).toBeUndefined();
+    });
 });
