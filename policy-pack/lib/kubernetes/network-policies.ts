@@ -41,6 +41,33 @@ export function selectsEverything(selector: unknown): boolean | "unknown" {
     return noLabels && noExpressions;
 }
 
+// Every namespace carries this label, so `Exists` on it is no restriction.
+const UNIVERSAL_NAMESPACE_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * A peer selector that selects everything or all but a few: `selectsEverything`, or only expressions that
+ * exclude (`NotIn`, `DoesNotExist`) or ask for the label every namespace has. Never use it for a default deny.
+ */
+export function selectsNearlyEverything(selector: unknown): boolean | "unknown" {
+    const everything = selectsEverything(selector);
+    if (everything !== false || !isObject(selector)) return everything;
+    const { matchLabels, matchExpressions } = selector;
+    if (isObject(matchLabels) && Object.keys(matchLabels).length > 0) return false;
+    if (!Array.isArray(matchExpressions)) return false;
+    if (matchExpressions.some(containsUnknownValue)) return "unknown";
+    return matchExpressions.every((e) => {
+        if (!isObject(e)) return false;
+        if (e.operator === "NotIn" || e.operator === "DoesNotExist") return true;
+        return e.operator === "Exists" && e.key === UNIVERSAL_NAMESPACE_LABEL;
+    });
+}
+
+function containsUnknownValue(value: unknown): boolean {
+    if (isUnknown(value)) return true;
+    if (Array.isArray(value)) return value.some(containsUnknownValue);
+    return isObject(value) && Object.values(value).some(containsUnknownValue);
+}
+
 function specOf(policy: ResourceNode): unknown {
     return policy.props.spec;
 }
@@ -134,16 +161,16 @@ function analyzeRule(
             } else if (isUnknown(podSelector)) result.unknown.push(`${peerAt}.podSelector`);
             return;
         }
-        const everyNamespace = selectsEverything(namespaceSelector);
+        const everyNamespace = selectsNearlyEverything(namespaceSelector);
         if (everyNamespace === "unknown") return void result.unknown.push(`${peerAt}.namespaceSelector`);
         if (!everyNamespace) return;
         // `namespaceSelector: {}` with a podSelector (e.g. kube-dns in any namespace) is narrow; with none it is
         // every pod of every tenant, kube-system included: lateral movement.
-        const everyPod = selectsEverything(podSelector);
+        const everyPod = selectsNearlyEverything(podSelector);
         if (everyPod === "unknown") return void result.unknown.push(`${peerAt}.podSelector`);
         if (everyPod) {
             result.open.push(
-                `${peerAt} has an empty namespaceSelector and no podSelector, which allows egress to every pod in every namespace`,
+                `${peerAt} has a namespaceSelector and podSelector that select every (or all but a few) namespaces and pods (${JSON.stringify({ namespaceSelector, podSelector })}), which allows egress to nearly every pod in every namespace`,
             );
         }
     });

@@ -54,6 +54,64 @@ describe("kubernetes-forbid-open-egress", () => {
         expect(v[0].message).toMatch(message);
     });
 
+    const exists = (key: string) => ({ key, operator: "Exists" });
+    it.each([
+        [
+            "Exists on the label every namespace has",
+            { namespaceSelector: { matchExpressions: [exists("kubernetes.io/metadata.name")] } },
+        ],
+        [
+            "NotIn a made-up value",
+            {
+                namespaceSelector: {
+                    matchExpressions: [
+                        { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["x"] },
+                    ],
+                },
+            },
+        ],
+        [
+            "DoesNotExist",
+            { namespaceSelector: { matchExpressions: [{ key: "none", operator: "DoesNotExist" }] } },
+        ],
+        [
+            "an empty namespaceSelector with a podSelector that excludes only one app",
+            {
+                namespaceSelector: {},
+                podSelector: { matchExpressions: [{ key: "app", operator: "NotIn", values: ["db"] }] },
+            },
+        ],
+    ])("rejects a peer selecting nearly every namespace by %s", async (_label, peer) => {
+        const v = await run([agentPolicy([{ to: [peer] }])]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/nearly every pod in every namespace/);
+    });
+
+    it("allows namespaces picked by Exists on a team label, or In a list of names", async () => {
+        const peers = [
+            { namespaceSelector: { matchExpressions: [exists("team.example.com/shared")] } },
+            {
+                namespaceSelector: {
+                    matchExpressions: [
+                        { key: "kubernetes.io/metadata.name", operator: "In", values: ["db"] },
+                    ],
+                },
+            },
+            {
+                namespaceSelector: {
+                    matchExpressions: [exists("kubernetes.io/metadata.name"), exists("tier")],
+                },
+            },
+        ];
+        expect(await run([agentPolicy([{ to: peers }])])).toEqual([]);
+    });
+
+    it("reports a namespaceSelector expression whose values are unknown", async () => {
+        const peer = { namespaceSelector: { matchExpressions: [{ key: "k", operator: UNKNOWN }] } };
+        const v = await run([agentPolicy([{ to: [peer] }])]);
+        expect(v[0].message).toMatch(/namespaceSelector is unknown during preview/);
+    });
+
     it("allows kube-dns in any namespace (empty namespaceSelector narrowed by a podSelector)", async () => {
         const egress = [
             { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }] },
