@@ -1,0 +1,80 @@
+import type { Measurement } from "./measure";
+
+export type PackName = "agentguard" | "awsguard";
+
+export interface BenchRun {
+    readonly pack: PackName;
+    readonly runtimes: number;
+    readonly measurement: Measurement;
+}
+
+const KIB_PER_MIB = 1024;
+
+export function mib(kb: number): number {
+    return kb / KIB_PER_MIB;
+}
+
+/** Wall time of the Analyze phase per resource (all calls, at the checker's concurrency). */
+export function analyzeMsPerResource(run: BenchRun): number {
+    const { timings, resources } = run.measurement.check;
+    return timings.analyzeMs / resources;
+}
+
+export function cpuMsOf(run: BenchRun, role: "checker" | "program" | "pack"): number {
+    return run.measurement.memory.processes
+        .filter((p) => p.role === role)
+        .reduce((sum, p) => sum + p.cpuMs, 0);
+}
+
+function seconds(ms: number): string {
+    return (ms / 1000).toFixed(2);
+}
+
+function pad(cells: readonly string[], widths: readonly number[]): string {
+    return cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
+}
+
+/** A plain-text table, one row per run; also valid Markdown when `markdown` is set. */
+export function formatTable(runs: readonly BenchRun[], markdown = false): string {
+    const header = [
+        "pack",
+        "runtimes",
+        "resources",
+        "wall s",
+        "program s",
+        "pack start s",
+        "analyze s",
+        "ms/resource",
+        "stack s",
+        "peak RSS MiB",
+        "Σ peaks MiB",
+        "pack CPU s",
+        "violations",
+    ];
+    const rows = runs.map((run) => {
+        const { check, memory, wallMs } = run.measurement;
+        const violationCount = Object.values(check.violations).reduce((sum, n) => sum + n, 0);
+        return [
+            run.pack,
+            String(run.runtimes),
+            String(check.resources),
+            seconds(wallMs),
+            seconds(check.timings.programMs),
+            seconds(check.timings.packStartMs),
+            seconds(check.timings.analyzeMs),
+            analyzeMsPerResource(run).toFixed(3),
+            seconds(check.timings.analyzeStackMs),
+            mib(memory.peakTreeRssKb).toFixed(0),
+            mib(memory.sumOfProcessPeaksKb).toFixed(0),
+            seconds(cpuMsOf(run, "pack")),
+            String(violationCount),
+        ];
+    });
+    if (markdown) {
+        const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+        const rule = header.map((_, i) => (i < 2 ? "---" : "---:"));
+        return [line(header), line(rule), ...rows.map(line)].join("\n");
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    return [pad(header, widths), ...rows.map((r) => pad(r, widths))].join("\n");
+}
