@@ -82,10 +82,12 @@ function readConditions(value: unknown): TrustCondition[] {
     });
 }
 
-/** True for a principal that could present an EKS service-account token (IRSA). */
+/**
+ * True for a principal that could present an EKS service-account token (IRSA): web identities come in
+ * through a Federated (or the all-principals `*`) principal, never through an AWS principal.
+ */
 export function isOidcCapable(principal: TrustPrincipal): boolean {
     if (principal.kind === "*" || principal.kind === "unknown") return true;
-    if (principal.kind === "AWS" && principal.value === "*") return true;
     if (principal.kind !== "Federated") return false;
     const value = principal.value;
     return value === undefined || value.includes("*") || /oidc-provider\//i.test(value);

@@ -207,4 +207,9 @@ describe("identifyAgentRoles", () => {
             certaintyOf([namespace("writers"), role("r", { assumeRolePolicy: trust })], "r"),
         ).toBeUndefined();
     });
+
+    it("does not take a role trusted by AWS * as reachable by service-account tokens", () => {
+        const orgWide = trustOf({ AWS: "*" }, { StringEquals: { "aws:PrincipalOrgID": "o-abc" } });
+        expect(certaintyOf([role("r", { assumeRolePolicy: orgWide })], "r")).toBeUndefined();
+    });
 });
