@@ -1,6 +1,17 @@
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const root = path.dirname(fileURLToPath(import.meta.url));
+
 export default defineConfig({
+    resolve: {
+        // Tests import the package by its published names, as users do; here they map to the sources.
+        alias: [
+            { find: /^agentguard\/testing$/, replacement: path.join(root, "cli/testing.ts") },
+            { find: /^agentguard$/, replacement: path.join(root, "components/index.ts") },
+        ],
+    },
     test: {
         include: ["test/**/*.test.ts"],
         // Pulumi keeps process-wide runtime state (mocks, stack resource): one process per file.
