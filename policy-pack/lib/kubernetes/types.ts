@@ -19,9 +19,11 @@ export const ROLE_BINDING_TYPES = rbac("RoleBinding");
 export const CLUSTER_ROLE_BINDING_TYPES = rbac("ClusterRoleBinding");
 
 /** Where the pod spec sits inside each workload kind. */
-export type PodSpecPath = "spec" | "spec.template.spec" | "spec.jobTemplate.spec.template.spec";
+export type PodSpecPath =
+    "spec" | "template.spec" | "spec.template.spec" | "spec.jobTemplate.spec.template.spec";
 
 const TEMPLATE_KINDS: Record<string, string[]> = {
+    "core/v1": ["ReplicationController"],
     "apps/v1": ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
     "apps/v1beta1": ["Deployment", "StatefulSet"],
     "apps/v1beta2": ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
@@ -33,6 +35,8 @@ const CRON_JOB_VERSIONS = ["batch/v1", "batch/v1beta1", "batch/v2alpha1"];
 /** Every workload type token, with the path to its pod spec. */
 export const WORKLOAD_POD_SPEC_PATHS: ReadonlyMap<string, PodSpecPath> = new Map<string, PodSpecPath>([
     ...withPatch(["kubernetes:core/v1:Pod"]).map((t): [string, PodSpecPath] => [t, "spec"]),
+    // A PodTemplate runs nothing itself, but controllers (and agents with create on pods) stamp pods from it.
+    ...withPatch(["kubernetes:core/v1:PodTemplate"]).map((t): [string, PodSpecPath] => [t, "template.spec"]),
     ...Object.entries(TEMPLATE_KINDS).flatMap(([version, kinds]) =>
         withPatch(kinds.map((k) => `kubernetes:${version}:${k}`)).map((t): [string, PodSpecPath] => [
             t,

@@ -83,6 +83,29 @@ describe("kubernetes-forbid-host-access", () => {
         ]);
     });
 
+    it("rejects a hostPath volume in a ReplicationController and in a PodTemplate", async () => {
+        const hostRoot = { volumes: [{ name: "root", hostPath: { path: "/" } }], containers: [] };
+        const v = await run([
+            {
+                type: "kubernetes:core/v1:ReplicationController",
+                name: "rc",
+                props: {
+                    metadata: { name: "rc", namespace: "agent-a" },
+                    spec: { selector: { a: "b" }, template: { metadata: {}, spec: hostRoot } },
+                },
+            },
+            {
+                type: "kubernetes:core/v1:PodTemplate",
+                name: "tpl",
+                props: { metadata: { name: "tpl", namespace: "agent-a" }, template: { spec: hostRoot } },
+            },
+        ]);
+        expect(v.map((x) => x.message).sort()).toEqual([
+            expect.stringMatching(/PodTemplate tpl .*template\.spec\.volumes\[0\]\.hostPath/),
+            expect.stringMatching(/ReplicationController rc .*spec\.template\.spec\.volumes\[0\]\.hostPath/),
+        ]);
+    });
+
     it("rejects a host-access patch applied to an existing workload", async () => {
         const patch: FakeResource = {
             ...deployment("d", "agent-a", { hostNetwork: true }),
