@@ -114,7 +114,9 @@ export class RolePermissionIndex {
         const value = node.props[key];
         const targets = this.roles.resolve(node, key, value);
         for (const role of targets) merge(this.entry(role), permissions);
-        if (targets.length === 0 && containsUnknown(value)) {
+        // An unknown role reference without a linked Role may be any role, even when other entries resolved.
+        const linked = (node.propertyDependencies[key] ?? []).some((n) => n.type === ROLE_TYPE);
+        if (!linked && containsUnknown(value)) {
             this.orphans.push({
                 node,
                 permissions,

@@ -105,4 +105,17 @@ describe("RolePermissionIndex", () => {
             ["lost", "its role is unknown and not linked to a Role in this stack"],
         ]);
     });
+
+    it("reports a PolicyAttachment whose roles list mixes a known role and an unlinked unknown one", () => {
+        const p = permissionsOf([
+            role("r"),
+            {
+                type: "aws:iam/policyAttachment:PolicyAttachment",
+                name: "mixed",
+                props: { roles: ["r", UNKNOWN], policyArn: "arn:aws:iam::aws:policy/IAMFullAccess" },
+            },
+        ]);
+        expect(p.managed).toHaveLength(1);
+        expect(p.orphans.map((o) => o.node.name)).toEqual(["mixed"]);
+    });
 });

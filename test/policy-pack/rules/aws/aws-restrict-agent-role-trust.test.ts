@@ -72,6 +72,7 @@ describe("aws-restrict-agent-role-trust", () => {
             /NotPrincipal/,
         ],
         ["an unknown trust policy", UNKNOWN, /unknown during preview/],
+        ["Federated *", trustOf({ Federated: "*" }), /wildcard Federated principal/],
     ])("rejects a tagged agent role trusted by %s", async (_, trust, message) => {
         const v = await trustViolations({ assumeRolePolicy: trust });
         expect(v.length).toBeGreaterThan(0);
