@@ -1,0 +1,134 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AgentRoleArgs, AgentRoleTrust } from "./agent-role";
+import { agentTags } from "./agent-tags";
+import {
+    checkAgentId,
+    checkBoolean,
+    checkInteger,
+    checkOwner,
+    checkRiskTier,
+    fail,
+    isPlain,
+} from "./args-checks";
+import { checkStatementsNow } from "./permissions";
+import { checkRevocationTime } from "./session-controls";
+import {
+    checkClusterName,
+    checkIssuerUrl,
+    checkServiceAccountRef,
+    irsaTrustPolicy,
+    issuerFromProviderArn,
+    podIdentityTrustPolicy,
+} from "./trust-policy";
+
+export interface AgentRolePlan {
+    readonly agentId: string;
+    readonly owner: string;
+    readonly tags: Record<string, string>;
+    readonly suspended: boolean;
+    readonly revokeBefore?: string;
+    readonly maxSessionDuration: number;
+    readonly serviceAccount: { namespace: pulumi.Input<string>; serviceAccount: pulumi.Input<string> };
+}
+
+/** Every check on plain values, before any child exists; Outputs are checked when they resolve. */
+export function planAgentRole(component: string, args: AgentRoleArgs): AgentRolePlan {
+    const agentId = checkAgentId(component, args.agentId);
+    const owner = checkOwner(component, args.owner);
+    const riskTier = checkRiskTier(component, args.riskTier);
+    const suspended = checkBoolean(component, "suspended", args.suspended, false);
+    const revokeBefore =
+        args.revokeSessionsIssuedBefore === undefined
+            ? undefined
+            : checkRevocationTime(component, args.revokeSessionsIssuedBefore);
+    // IAM's range for a role's session: 1 to 12 hours.
+    const maxSessionDuration = checkInteger(
+        component,
+        "maxSessionDuration",
+        args.maxSessionDuration ?? 3600,
+        3600,
+        43200,
+    );
+    checkStatementsNow(component, args.statements);
+    const serviceAccount = serviceAccountOf(component, args);
+    checkTrustNow(component, args.trust);
+    return {
+        agentId,
+        owner,
+        tags: agentTags(component, { agentId, owner, riskTier }, args.tags),
+        suspended,
+        ...(revokeBefore !== undefined && { revokeBefore }),
+        maxSessionDuration,
+        serviceAccount,
+    };
+}
+
+function serviceAccountOf(component: string, args: AgentRoleArgs): AgentRolePlan["serviceAccount"] {
+    const named = args.namespace !== undefined || args.serviceAccount !== undefined;
+    if (args.runtime !== undefined && named) {
+        fail(
+            component,
+            "runtime",
+            "<AgentRuntime>",
+            "give either runtime or namespace + serviceAccount, not both",
+        );
+    }
+    const ref = args.runtime
+        ? { namespace: args.runtime.namespaceName, serviceAccount: args.runtime.serviceAccountName }
+        : { namespace: args.namespace, serviceAccount: args.serviceAccount };
+    if (ref.namespace === undefined || ref.serviceAccount === undefined) {
+        fail(
+            component,
+            "namespace/serviceAccount",
+            ref,
+            "give runtime, or both namespace and serviceAccount",
+        );
+    }
+    if (isPlain(ref.namespace) && isPlain(ref.serviceAccount)) checkServiceAccountRef(component, ref);
+    return { namespace: ref.namespace, serviceAccount: ref.serviceAccount };
+}
+
+function checkTrustNow(component: string, trust: AgentRoleTrust | undefined): void {
+    if (trust === undefined || trust === null || typeof trust !== "object") {
+        fail(
+            component,
+            "trust",
+            trust,
+            'expected { kind: "irsa", oidcProviderArn } or { kind: "pod-identity", clusterName }',
+        );
+    }
+    if (trust.kind === "irsa") {
+        if (!isPlain(trust.oidcProviderArn)) return;
+        const issuer = issuerFromProviderArn(component, trust.oidcProviderArn);
+        if (trust.oidcProviderUrl !== undefined && isPlain(trust.oidcProviderUrl)) {
+            checkIssuerUrl(component, trust.oidcProviderUrl, issuer);
+        }
+    } else if (trust.kind === "pod-identity") {
+        if (isPlain(trust.clusterName)) checkClusterName(component, trust.clusterName);
+    } else {
+        fail(component, "trust.kind", (trust as { kind: unknown }).kind, 'expected "irsa" or "pod-identity"');
+    }
+}
+
+/** The trust policy JSON, checked again once every Output in it has resolved. */
+export function trustPolicyOutput(
+    component: string,
+    trust: AgentRoleTrust,
+    serviceAccount: AgentRolePlan["serviceAccount"],
+): pulumi.Output<string> {
+    const sa = pulumi
+        .all([serviceAccount.namespace, serviceAccount.serviceAccount])
+        .apply(([namespace, name]) => checkServiceAccountRef(component, { namespace, serviceAccount: name }));
+    if (trust.kind === "pod-identity") {
+        return pulumi
+            .all([sa, trust.clusterName])
+            .apply(([ref, cluster]) =>
+                JSON.stringify(podIdentityTrustPolicy(checkClusterName(component, cluster), ref)),
+            );
+    }
+    return pulumi.all([sa, trust.oidcProviderArn, trust.oidcProviderUrl]).apply(([ref, arn, url]) => {
+        const issuer = issuerFromProviderArn(component, arn);
+        if (url !== undefined) checkIssuerUrl(component, url, issuer);
+        return JSON.stringify(irsaTrustPolicy(arn, issuer, ref));
+    });
+}

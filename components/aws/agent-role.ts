@@ -1,0 +1,237 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    MANAGED_POLICY_MAX_CHARS,
+    buildAgentGuardrailPolicies,
+    buildAgentPermissionsBoundary,
+    policySize,
+} from "../../policy-pack/lib/iam";
+import { planAgentRole, trustPolicyOutput } from "./agent-role-plan";
+import { AgentAwsArgumentError, type RiskTier } from "./args-checks";
+import { type AgentPolicyStatement, assumableRoleArns, checkResolvedStatements } from "./permissions";
+import { denyAllPolicy, revokeSessionsPolicy } from "./session-controls";
+
+export type { AgentPolicyStatement } from "./permissions";
+
+/** How pods obtain the role: IAM Roles for Service Accounts, or EKS Pod Identity. */
+export type AgentRoleTrust =
+    | {
+          readonly kind: "irsa";
+          /** ARN of the cluster's IAM OIDC provider. */
+          readonly oidcProviderArn: pulumi.Input<string>;
+          /** The issuer URL; must be the provider's own. @default derived from `oidcProviderArn` */
+          readonly oidcProviderUrl?: pulumi.Input<string>;
+      }
+    | { readonly kind: "pod-identity"; readonly clusterName: pulumi.Input<string> };
+
+/** The outputs of an AgentRuntime that identify the agent's service account. */
+export interface AgentServiceAccountSource {
+    readonly namespaceName: pulumi.Input<string>;
+    readonly serviceAccountName: pulumi.Input<string>;
+}
+
+/** Resources of an AgentAuditTrail that agents may never touch (an AgentAuditTrail has these outputs). */
+export interface ProtectedAuditResources {
+    readonly protectedResourceArns: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface AgentRoleArgs {
+    /** The agent's id: a DNS label of at most 57 characters, set as tag `agentguard.io/agent`. */
+    readonly agentId: string;
+    /** Owning team id, label-safe, set as `agentguard.io/owner`. */
+    readonly owner: string;
+    /** `agentguard.io/risk-tier`: 1 low, 2 medium, 3 high. @default 3 */
+    readonly riskTier?: RiskTier;
+    /** Kill switch: attach an explicit deny-all policy, effective for sessions already issued. @default false */
+    readonly suspended?: boolean;
+    /**
+     * Deny every session whose token was issued before this ISO 8601 time (with time zone), AWS's
+     * revoke-sessions pattern. At most a few minutes ahead of now. @default no revocation
+     */
+    readonly revokeSessionsIssuedBefore?: string;
+    /**
+     * The role's permissions, as IAM statements. Rejected at construction: `*` and NotAction allows, IAM
+     * writes and other permissions management, credentials, role assumption of non-exact ARNs,
+     * privilege-escalation actions and combinations, network and audit tampering. @default [] (no permissions)
+     */
+    readonly statements?: readonly AgentPolicyStatement[];
+    /**
+     * Use this permissions boundary instead of creating the agentguard boundary (the policy pack still
+     * judges it). @default a boundary from buildAgentPermissionsBoundary, plus guardrail deny policies
+     */
+    readonly permissionsBoundaryArn?: pulumi.Input<string>;
+    /** The AgentRuntime whose service account assumes the role. Give this or `namespace` + `serviceAccount`. */
+    readonly runtime?: AgentServiceAccountSource;
+    /** Namespace of the service account (with `serviceAccount`, instead of `runtime`). */
+    readonly namespace?: pulumi.Input<string>;
+    /** Name of the service account (with `namespace`, instead of `runtime`). */
+    readonly serviceAccount?: pulumi.Input<string>;
+    /** How the service account obtains the role. */
+    readonly trust: AgentRoleTrust;
+    /** The audit trail whose bucket, key, log group and trail the boundary denies entirely. @default none */
+    readonly auditTrail?: ProtectedAuditResources;
+    /** Extra tags; agentguard.io/ and aws: keys are reserved. @default {} */
+    readonly tags?: Readonly<Record<string, string>>;
+    /** Longest session, in seconds. @default 3600 */
+    readonly maxSessionDuration?: number;
+}
+
+/**
+ * The IAM role an agent's pods use: trusted by exactly one service account, permissions checked against
+ * the IAM library's forbidden families, bounded by a deny-list boundary, with a kill switch and session
+ * revocation.
+ */
+export class AgentRole extends pulumi.ComponentResource {
+    public readonly role: aws.iam.Role;
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly roleName: pulumi.Output<string>;
+    /** ARN of the permissions boundary in force (created or given). */
+    public readonly permissionsBoundaryArn: pulumi.Output<string>;
+    public readonly boundaryPolicy?: aws.iam.Policy;
+    public readonly guardrailPolicies: aws.iam.Policy[];
+    public readonly permissionsPolicy?: aws.iam.RolePolicy;
+    public readonly suspensionPolicy?: aws.iam.RolePolicy;
+    public readonly sessionRevocationPolicy?: aws.iam.RolePolicy;
+    public readonly podIdentityAssociation?: aws.eks.PodIdentityAssociation;
+
+    constructor(name: string, args: AgentRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("agentguard:aws:AgentRole", name, {}, opts);
+        const component = `AgentRole "${name}"`;
+        const plan = planAgentRole(component, args);
+        const parent = { parent: this };
+
+        const trustPolicy = trustPolicyOutput(component, args.trust, plan.serviceAccount);
+        const statements = args.statements ?? [];
+        const resolvedStatements = pulumi
+            .output(statements as unknown as pulumi.Input<unknown[]>)
+            .apply((resolved) => {
+                checkResolvedStatements(component, resolved);
+                return resolved as Record<string, unknown>[];
+            });
+
+        let boundaryArn: pulumi.Output<string>;
+        this.guardrailPolicies = [];
+        if (args.permissionsBoundaryArn !== undefined) {
+            boundaryArn = pulumi.output(args.permissionsBoundaryArn);
+        } else {
+            const protectedArns = args.auditTrail
+                ? pulumi.output(args.auditTrail.protectedResourceArns)
+                : pulumi.output([]);
+            const boundaryDocument = pulumi
+                .all([resolvedStatements, protectedArns])
+                .apply(([resolved, arns]) => {
+                    const document = buildAgentPermissionsBoundary({
+                        assumableRoleArns: assumableRoleArns(resolved),
+                        protectedResourceArns: arns,
+                    });
+                    if (policySize(document) > MANAGED_POLICY_MAX_CHARS) {
+                        throw new AgentAwsArgumentError(
+                            `${component}: the permissions boundary is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}; assume fewer exact roles, or pass permissionsBoundaryArn`,
+                        );
+                    }
+                    return JSON.stringify(document);
+                });
+            this.boundaryPolicy = new aws.iam.Policy(
+                `${name}-boundary`,
+                {
+                    description: `agentguard permissions boundary of agent ${plan.agentId}`,
+                    policy: boundaryDocument,
+                    tags: plan.tags,
+                },
+                parent,
+            );
+            boundaryArn = this.boundaryPolicy.arn;
+        }
+
+        this.role = new aws.iam.Role(
+            name,
+            {
+                description: `Agent ${plan.agentId} (owner ${plan.owner})`,
+                assumeRolePolicy: trustPolicy,
+                permissionsBoundary: boundaryArn,
+                maxSessionDuration: plan.maxSessionDuration,
+                tags: plan.tags,
+            },
+            parent,
+        );
+        const roleParent = { parent: this, dependsOn: [this.role] };
+
+        if (args.permissionsBoundaryArn === undefined) {
+            buildAgentGuardrailPolicies().forEach((document, i) => {
+                const policyName = `${name}-guardrails-${i + 1}`;
+                const policy = new aws.iam.Policy(
+                    policyName,
+                    {
+                        description: `agentguard guardrails of agent ${plan.agentId}`,
+                        policy: JSON.stringify(document),
+                        tags: plan.tags,
+                    },
+                    parent,
+                );
+                new aws.iam.RolePolicyAttachment(
+                    policyName,
+                    { role: this.role.name, policyArn: policy.arn },
+                    parent,
+                );
+                this.guardrailPolicies.push(policy);
+            });
+        }
+        if (statements.length > 0) {
+            this.permissionsPolicy = new aws.iam.RolePolicy(
+                `${name}-permissions`,
+                {
+                    role: this.role.name,
+                    policy: resolvedStatements.apply((resolved) =>
+                        JSON.stringify(checkResolvedStatements(component, resolved)),
+                    ),
+                },
+                roleParent,
+            );
+        }
+        if (plan.suspended) {
+            this.suspensionPolicy = new aws.iam.RolePolicy(
+                `${name}-suspended`,
+                { role: this.role.name, policy: JSON.stringify(denyAllPolicy()) },
+                roleParent,
+            );
+        }
+        if (plan.revokeBefore !== undefined) {
+            this.sessionRevocationPolicy = new aws.iam.RolePolicy(
+                `${name}-revoke-sessions`,
+                { role: this.role.name, policy: JSON.stringify(revokeSessionsPolicy(plan.revokeBefore)) },
+                roleParent,
+            );
+        }
+        if (args.trust.kind === "pod-identity") {
+            this.podIdentityAssociation = new aws.eks.PodIdentityAssociation(
+                name,
+                {
+                    clusterName: args.trust.clusterName,
+                    namespace: plan.serviceAccount.namespace,
+                    serviceAccount: plan.serviceAccount.serviceAccount,
+                    roleArn: this.role.arn,
+                    // The trust policy matches on these session tags.
+                    disableSessionTags: false,
+                    tags: plan.tags,
+                },
+                roleParent,
+            );
+        }
+
+        this.roleArn = this.role.arn;
+        this.roleName = this.role.name;
+        this.permissionsBoundaryArn = boundaryArn;
+        this.registerOutputs({
+            role: this.role,
+            roleArn: this.roleArn,
+            roleName: this.roleName,
+            permissionsBoundaryArn: this.permissionsBoundaryArn,
+            boundaryPolicy: this.boundaryPolicy,
+            guardrailPolicies: this.guardrailPolicies,
+            permissionsPolicy: this.permissionsPolicy,
+            suspensionPolicy: this.suspensionPolicy,
+            sessionRevocationPolicy: this.sessionRevocationPolicy,
+            podIdentityAssociation: this.podIdentityAssociation,
+        });
+    }
+}
