@@ -3,6 +3,7 @@ import type { AgentguardConfig } from "../config";
 import type { Finding } from "../rule";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";
+import { workloadRoleBindings } from "./agent-workload-roles";
 import { iamGlobsIntersect } from "./iam-glob";
 import { readJsonDocument } from "./json-document";
 import { agentTagState } from "./tags";
@@ -82,6 +83,9 @@ export function identifyAgentRoles(model: StackModel, config: AgentguardConfig):
         }
     }
 
+    for (const { role, workload } of workloadRoleBindings(model, lookup)) {
+        note(role, "agent", `agent-tagged ${workload.type.split(":").pop()} ${workload.name} runs as it`);
+    }
     propagateThroughRoleChaining(roles, lookup, found);
 
     const result = new Map<string, AgentRole>();

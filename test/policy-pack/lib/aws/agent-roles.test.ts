@@ -212,4 +212,38 @@ describe("identifyAgentRoles", () => {
         const orgWide = trustOf({ AWS: "*" }, { StringEquals: { "aws:PrincipalOrgID": "o-abc" } });
         expect(certaintyOf([role("r", { assumeRolePolicy: orgWide })], "r")).toBeUndefined();
     });
+
+    it("takes the roles that agent-tagged instances, task definitions and functions run as", () => {
+        const tagged = { tags: { "agentguard.io/agent": "x" } };
+        const resources: FakeResource[] = [
+            role("via-profile", { name: UNKNOWN }),
+            {
+                type: "aws:iam/instanceProfile:InstanceProfile",
+                name: "profile",
+                props: { name: UNKNOWN, role: UNKNOWN },
+                propertyDependencies: { role: ["via-profile"] },
+            },
+            {
+                type: "aws:ec2/instance:Instance",
+                name: "vm",
+                props: { ...tagged, iamInstanceProfile: UNKNOWN },
+                propertyDependencies: { iamInstanceProfile: ["profile"] },
+            },
+            role("task-role", { arn: "arn:aws:iam::1:role/task-role" }),
+            {
+                type: "aws:ecs/taskDefinition:TaskDefinition",
+                name: "task",
+                props: { ...tagged, taskRoleArn: "arn:aws:iam::1:role/task-role" },
+            },
+            role("untagged-fn-role"),
+            {
+                type: "aws:lambda/function:Function",
+                name: "fn",
+                props: { role: "arn:aws:iam::1:role/untagged-fn-role" },
+            },
+        ];
+        expect(certaintyOf(resources, "via-profile")).toBe("agent");
+        expect(certaintyOf(resources, "task-role")).toBe("agent");
+        expect(certaintyOf(resources, "untagged-fn-role")).toBeUndefined();
+    });
 });
