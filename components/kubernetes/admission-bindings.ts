@@ -62,10 +62,37 @@ export interface BaselineNamespaceBindings {
     readonly podSecurity: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 }
 
-function policiesOf(
-    baseline: NamespaceBaselinePolicies | HasNamespaceBaselinePolicies,
-): NamespaceBaselinePolicies {
-    return "namespacePolicies" in baseline ? baseline.namespacePolicies : baseline;
+/** JSON where possible: resources and Outputs are circular. */
+function describe(value: unknown): string {
+    try {
+        return JSON.stringify(value) ?? String(value);
+    } catch {
+        return `a ${(value as object).constructor?.name ?? "circular object"}`;
+    }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object";
+}
+
+/**
+ * The namespace-scoped policy names of a baseline argument, checked so that a caller can reject a
+ * malformed one before creating anything. `argument` names the component and argument for the error.
+ */
+export function namespaceBaselinePolicies(argument: string, baseline: unknown): NamespaceBaselinePolicies {
+    const policies =
+        isObject(baseline) && "namespacePolicies" in baseline ? baseline.namespacePolicies : baseline;
+    const isName = (value: unknown) =>
+        (typeof value === "string" && value !== "") || pulumi.Output.isInstance(value);
+    if (!isObject(policies) || !isName(policies.protectedResources) || !isName(policies.podSecurity)) {
+        throw new Error(
+            `${argument} = ${describe(baseline)} is not allowed; expected an AgentGuardrailsBaseline or { protectedResources, podSecurity } naming its namespace-scoped policies`,
+        );
+    }
+    return {
+        protectedResources: policies.protectedResources as pulumi.Input<string>,
+        podSecurity: policies.podSecurity as pulumi.Input<string>,
+    };
 }
 
 /**
@@ -79,7 +106,7 @@ export function bindBaselineToNamespace(
     opts: pulumi.CustomResourceOptions = {},
 ): BaselineNamespaceBindings {
     if (typeof args.namespace === "string") checkNamespace(args.namespace);
-    const policies = policiesOf(args.baseline);
+    const policies = namespaceBaselinePolicies("bindBaselineToNamespace: baseline", args.baseline);
     const namespace = pulumi.output(args.namespace).apply(checkNamespace);
     const bind = (suffix: string, policyName: pulumi.Input<string>) =>
         new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
