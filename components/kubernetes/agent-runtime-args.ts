@@ -3,6 +3,7 @@ import {
     findForbiddenRbacGrants,
     type RbacPolicyRule,
 } from "../../policy-pack/lib/rbac";
+import type { HasNamespaceBaselinePolicies, NamespaceBaselinePolicies } from "./admission-bindings";
 import { checkEgressShape, requireBudget, type EgressRule } from "./runtime-egress";
 import {
     DNS_LABEL,
@@ -103,6 +104,13 @@ export interface AgentRuntimeArgs {
     readonly suspended?: boolean;
     /** Kubernetes minor the Pod Security Admission labels are pinned to (`v1.<minor>`). @default "v1.33" */
     readonly podSecurityVersion?: string;
+    /**
+     * Binds an AgentGuardrailsBaseline's namespace-scoped admission policies (or those policy names) to this
+     * namespace, so the API server denies the agent edits to its guardrails and unsafe pods here whatever
+     * the cluster-wide bindings match. Kept while suspended.
+     * @default none: rely on the cluster-wide baseline, if one is installed
+     */
+    readonly admissionBaseline?: NamespaceBaselinePolicies | HasNamespaceBaselinePolicies;
 }
 
 export const DEFAULT_RISK_TIER: RiskTier = 3;

@@ -12,6 +12,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    bindBaselineToNamespace,
+    namespaceBaselinePolicies,
+    type BaselineNamespaceBindings,
+} from "./admission-bindings";
+import {
     resolveAgentRuntimeArgs,
     type AgentRuntimeArgs,
     type AgentRuntimeSettings,
@@ -59,11 +64,20 @@ export class AgentRuntime extends pulumi.ComponentResource {
     public readonly role?: k8s.rbac.v1.Role;
     /** Present when `rbacRules` is given and the runtime is not suspended. */
     public readonly roleBinding?: k8s.rbac.v1.RoleBinding;
+    /** Present when `admissionBaseline` is given. */
+    public readonly admissionBindings?: BaselineNamespaceBindings;
 
     constructor(name: string, args: AgentRuntimeArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // Everything plain is checked before the component or any child exists.
         const settings = resolveAgentRuntimeArgs(name, args);
         const egress = resolveEgress(name, settings);
+        const admissionBaseline =
+            args.admissionBaseline === undefined
+                ? undefined
+                : namespaceBaselinePolicies(
+                      `AgentRuntime "${name}": admissionBaseline`,
+                      args.admissionBaseline,
+                  );
         super("agentguard:kubernetes:AgentRuntime", name, {}, opts);
         const parent = { parent: this };
         const labels = commonLabels(settings);
@@ -170,6 +184,14 @@ export class AgentRuntime extends pulumi.ComponentResource {
             }
         }
 
+        if (admissionBaseline !== undefined) {
+            this.admissionBindings = bindBaselineToNamespace(
+                `${name}-admission`,
+                { namespace: this.namespaceName, baseline: admissionBaseline },
+                parent,
+            );
+        }
+
         this.registerOutputs({
             namespaceName: this.namespaceName,
             serviceAccountName: this.serviceAccountName,
@@ -180,6 +202,7 @@ export class AgentRuntime extends pulumi.ComponentResource {
             limitRange: this.limitRange,
             role: this.role,
             roleBinding: this.roleBinding,
+            admissionBindings: this.admissionBindings,
         });
     }
 }
