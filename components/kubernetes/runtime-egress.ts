@@ -138,11 +138,18 @@ function hostCidr(family: 4 | 6, address: bigint): string {
 const inside = (inner: ParsedCidr, outer: ParsedCidr) =>
     inner.family === outer.family && inner.first >= outer.first && inner.last <= outer.last;
 
-function planRule(component: string, rule: EgressRule, cidr: string, i: number): PlannedEgressRule {
+interface RequestedRule {
+    readonly rule: EgressRule;
+    readonly cidr: string;
+    readonly at: string;
+    readonly block: ParsedCidr;
+    readonly excepts: readonly ParsedCidr[];
+}
+
+function parseRule(component: string, rule: EgressRule, cidr: string, i: number): RequestedRule {
     const at = `egress[${i}]`;
     const block = parse(component, `${at}.cidr`, cidr);
-    const except = [...(rule.except ?? [])];
-    const userExcepts = except.map((e, j) => {
+    const excepts = (rule.except ?? []).map((e, j) => {
         const parsed = parse(component, `${at}.except[${j}]`, e);
         if (!inside(parsed, block) || (parsed.first === block.first && parsed.last === block.last)) {
             fail(
@@ -154,8 +161,22 @@ function planRule(component: string, rule: EgressRule, cidr: string, i: number):
         }
         return parsed;
     });
-    const own = analyzeIpBlocks([{ cidr, except }]);
-    if (own.linkLocal.length > 0) {
+    const own = analyzeIpBlocks([{ cidr, except: rule.except }]);
+    if (own.coversAllIpv4 || own.coversAllIpv6) {
+        fail(component, `${at}.cidr`, cidr, `it opens egress to ${everyAddress(own)}; ${NARROW}`);
+    }
+    return { rule, cidr, at, block, excepts };
+}
+
+const NARROW = "list only the destinations the agent needs";
+const everyAddress = (a: { coversAllIpv4: boolean }) =>
+    `every public ${a.coversAllIpv4 ? "IPv4 address (as 0.0.0.0/0 does)" : "IPv6 address (as ::/0 does)"}`;
+
+/** Rejects link-local overlaps and carves metadata endpoints out of the entry. */
+function planRule(component: string, requested: RequestedRule): PlannedEgressRule {
+    const { rule, cidr, at, block, excepts } = requested;
+    const except = [...(rule.except ?? [])];
+    if (analyzeIpBlocks([{ cidr, except }]).linkLocal.length > 0) {
         fail(
             component,
             `${at}.cidr`,
@@ -165,7 +186,7 @@ function planRule(component: string, rule: EgressRule, cidr: string, i: number):
     }
     for (const address of metadataAddresses(block.family)) {
         if (address < block.first || address > block.last) continue;
-        if (userExcepts.some((e) => e.first <= address && address <= e.last)) continue;
+        if (excepts.some((e) => e.first <= address && address <= e.last)) continue;
         if (block.first === block.last) {
             fail(
                 component,
@@ -187,7 +208,8 @@ function planRule(component: string, rule: EgressRule, cidr: string, i: number):
 /**
  * Validates resolved allowlist entries and adds metadata carve-outs. Rejects any set whose union reaches
  * every public IPv4 or IPv6 address (0.0.0.0/0, ::/0, or split halves) or more public addresses than the
- * budget, counted exactly as the policy pack counts them.
+ * budget, counted exactly as the policy pack counts them. An undefined CIDR is one not resolved yet: the
+ * others are judged alone, which is sound because every check only gets stricter as entries are added.
  */
 export function planEgress(
     component: string,
@@ -195,23 +217,24 @@ export function planEgress(
     cidrs: readonly (string | undefined)[],
     budget: number,
 ): PlannedEgressRule[] {
-    // An undefined CIDR is one still unresolved: the others are judged alone (checks only get stricter).
-    const planned = rules.flatMap((rule, i) => {
+    const requested = rules.flatMap((rule, i) => {
         const cidr = cidrs[i];
-        return cidr === undefined ? [] : [planRule(component, rule, cidr, i)];
+        return cidr === undefined ? [] : [parseRule(component, rule, cidr, i)];
     });
-    const union = analyzeIpBlocks(planned.map((r) => ({ cidr: r.cidr, except: r.except })));
-    const listed = planned.map((r) => r.cidr);
-    if (union.coversAllIpv4 || union.coversAllIpv6) {
-        const family = union.coversAllIpv4 ? "IPv4 (0.0.0.0/0)" : "IPv6 (::/0)";
+    const listed = requested.map((r) => r.cidr);
+    const together = analyzeIpBlocks(requested.map((r) => ({ cidr: r.cidr, except: r.rule.except })));
+    if (together.coversAllIpv4 || together.coversAllIpv6) {
         fail(
             component,
             "egress[*].cidr",
             listed,
-            `together they open egress to every public ${family} address; list only the destinations the agent needs`,
+            `together they open egress to ${everyAddress(together)}; ${NARROW}`,
         );
     }
+    const planned = requested.map((r) => planRule(component, r));
+    const union = analyzeIpBlocks(planned.map((r) => ({ cidr: r.cidr, except: r.except })));
     if (union.metadataEndpoints.length > 0 || union.linkLocal.length > 0) {
+        // Unreachable by construction; kept so a gap in the checks above fails closed.
         fail(
             component,
             "egress[*].cidr",

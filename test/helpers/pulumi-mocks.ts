@@ -138,16 +138,62 @@ export function installPulumiMocks(options: PulumiMockOptions = {}): PulumiMockR
 
 /**
  * Waits until the SDK has no registration in flight. Uses the SDK's own RPC tracking (`waitForRPCs`, not
- * in its type declarations) so a test never races a registration that is still resolving its inputs.
+ * in its type declarations) so a test never races a registration that is still resolving its inputs. A
+ * registration whose inputs failed never finishes, so this gives up after `timeoutMs`.
  */
-async function waitForRegistrations(): Promise<void> {
+async function waitForRegistrations(timeoutMs = 10_000): Promise<void> {
     const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
     if (typeof runtime.waitForRPCs !== "function") {
         throw new Error(
             "@pulumi/pulumi no longer exposes runtime.waitForRPCs; update test/helpers/pulumi-mocks.ts",
         );
     }
-    await runtime.waitForRPCs();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+            () =>
+                reject(new Error(`Registrations still in flight after ${timeoutMs} ms (did an input fail?)`)),
+            timeoutMs,
+        );
+    });
+    try {
+        await Promise.race([runtime.waitForRPCs(), timeout]);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+/**
+ * Collects unhandled rejections instead of letting the test runner fail on them. Pulumi reports a resource
+ * whose input Output failed (e.g. an `apply` that threw) as an unhandled rejection, which the engine turns
+ * into a failed deployment; a test that expects such a failure collects it here, then calls `restore()`.
+ */
+export function collectUnhandledRejections(): {
+    readonly errors: Error[];
+    next(timeoutMs?: number): Promise<Error>;
+    restore(): void;
+} {
+    const errors: Error[] = [];
+    const previous = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    const collect = (reason: unknown) =>
+        errors.push(reason instanceof Error ? reason : new Error(String(reason)));
+    process.on("unhandledRejection", collect);
+    return {
+        errors,
+        async next(timeoutMs = 10_000) {
+            const deadline = Date.now() + timeoutMs;
+            while (errors.length === 0) {
+                if (Date.now() > deadline) throw new Error(`No unhandled rejection within ${timeoutMs} ms`);
+                await new Promise((resolve) => setTimeout(resolve, 10));
+            }
+            return errors[0];
+        },
+        restore() {
+            process.off("unhandledRejection", collect);
+            for (const listener of previous) process.on("unhandledRejection", listener);
+        },
+    };
 }
 
 /**
