@@ -1,9 +1,11 @@
 import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
 import { RolePermissionIndex, type RolePermissions } from "../../lib/aws/role-documents";
-import { analyzeGrants } from "../../lib/iam/analyze";
-import { normalizePolicyDocument } from "../../lib/iam/document";
-import { IamDocumentError } from "../../lib/iam/errors";
-import { judgeManagedPolicyArn } from "../../lib/iam/managed-policies";
+import {
+    analyzeGrants,
+    IamDocumentError,
+    judgeManagedPolicyArn,
+    normalizePolicyDocument,
+} from "../../lib/iam";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";
 
