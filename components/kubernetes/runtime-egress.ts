@@ -169,8 +169,12 @@ function parseRule(component: string, rule: EgressRule, cidr: string, i: number)
 }
 
 const NARROW = "list only the destinations the agent needs";
-const everyAddress = (a: { coversAllIpv4: boolean }) =>
-    `every public ${a.coversAllIpv4 ? "IPv4 address (as 0.0.0.0/0 does)" : "IPv6 address (as ::/0 does)"}`;
+function everyAddress(analysis: { coversAllIpv4: boolean; coversAllIpv6: boolean }): string {
+    if (analysis.coversAllIpv6) {
+        return `every public IPv6 address${analysis.coversAllIpv4 ? " and, through IPv4-mapped addresses, every IPv4 one" : ""} (as ::/0 does)`;
+    }
+    return "every public IPv4 address (as 0.0.0.0/0 does)";
+}
 
 /** Rejects link-local overlaps and carves metadata endpoints out of the entry. */
 function planRule(component: string, requested: RequestedRule): PlannedEgressRule {
