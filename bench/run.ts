@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { measureCheck } from "./lib/measure";
 import { canWalkProcessTree } from "./lib/proc";
-import { formatTable, type BenchRun, type PackName } from "./lib/report";
+import { formatProcessTable, formatTable, type BenchRun, type PackName } from "./lib/report";
 import { judgeTargets } from "./lib/targets";
 import { makeProgramWorkspace, removeWorkspace } from "./lib/workspace";
 import { parseBenchArgs } from "./lib/args";
@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<void> {
         }
     }
     const verdicts = judgeTargets(runs);
-    process.stdout.write(`${formatTable(runs)}\n\n`);
+    process.stdout.write(`${formatTable(runs)}\n\n${formatProcessTable(runs)}\n\n`);
     for (const verdict of verdicts) {
         process.stdout.write(
             `${verdict.met ? "met   " : "MISSED"}  ${verdict.target}: ${verdict.measured}\n`,
@@ -83,6 +83,7 @@ async function main(argv: readonly string[]): Promise<void> {
         runs,
         targets: verdicts,
         table: formatTable(runs, true),
+        processTable: formatProcessTable(runs, true),
     };
     fs.mkdirSync(path.dirname(args.out), { recursive: true });
     fs.writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);

@@ -34,6 +34,17 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
     return cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
 }
 
+/** Aligned plain text, or Markdown; the first two columns are labels, the rest right-aligned numbers. */
+function renderTable(header: readonly string[], rows: readonly string[][], markdown: boolean): string {
+    if (markdown) {
+        const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+        const rule = header.map((_, i) => (i < 2 ? "---" : "---:"));
+        return [line(header), line(rule), ...rows.map(line)].join("\n");
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    return [pad(header, widths), ...rows.map((r) => pad(r, widths))].join("\n");
+}
+
 /** A plain-text table, one row per run; also valid Markdown when `markdown` is set. */
 export function formatTable(runs: readonly BenchRun[], markdown = false): string {
     const header = [
@@ -70,11 +81,35 @@ export function formatTable(runs: readonly BenchRun[], markdown = false): string
             String(violationCount),
         ];
     });
-    if (markdown) {
-        const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-        const rule = header.map((_, i) => (i < 2 ? "---" : "---:"));
-        return [line(header), line(rule), ...rows.map(line)].join("\n");
-    }
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    return [pad(header, widths), ...rows.map((r) => pad(r, widths))].join("\n");
+    return renderTable(header, rows, markdown);
+}
+
+const ROLES = ["checker", "program", "pack"] as const;
+
+function hwmMibOf(run: BenchRun, role: (typeof ROLES)[number]): number {
+    return mib(
+        run.measurement.memory.processes.filter((p) => p.role === role).reduce((sum, p) => sum + p.hwmKb, 0),
+    );
+}
+
+/**
+ * Per process: own peak RSS (VmHWM) and CPU seconds. CPU time does not grow when other work shares the
+ * machine, so it compares runs taken under different load better than wall time does.
+ */
+export function formatProcessTable(runs: readonly BenchRun[], markdown = false): string {
+    const header = [
+        "pack",
+        "runtimes",
+        ...ROLES.map((role) => `${role} MiB`),
+        ...ROLES.map((role) => `${role} CPU s`),
+        "load avg",
+    ];
+    const rows = runs.map((run) => [
+        run.pack,
+        String(run.runtimes),
+        ...ROLES.map((role) => hwmMibOf(run, role).toFixed(0)),
+        ...ROLES.map((role) => seconds(cpuMsOf(run, role))),
+        run.measurement.loadAverage.before.toFixed(1),
+    ]);
+    return renderTable(header, rows, markdown);
 }
