@@ -116,19 +116,20 @@ export function trustPolicyOutput(
     trust: AgentRoleTrust,
     serviceAccount: AgentRolePlan["serviceAccount"],
 ): pulumi.Output<string> {
-    const sa = pulumi
-        .all([serviceAccount.namespace, serviceAccount.serviceAccount])
-        .apply(([namespace, name]) => checkServiceAccountRef(component, { namespace, serviceAccount: name }));
+    // One apply per policy: its failure is the deployment's error, with no intermediate Output left failing.
+    const { namespace, serviceAccount: name } = serviceAccount;
     if (trust.kind === "pod-identity") {
-        return pulumi
-            .all([sa, trust.clusterName])
-            .apply(([ref, cluster]) =>
-                JSON.stringify(podIdentityTrustPolicy(checkClusterName(component, cluster), ref)),
-            );
+        return pulumi.all([namespace, name, trust.clusterName]).apply(([ns, sa, cluster]) => {
+            const ref = checkServiceAccountRef(component, { namespace: ns, serviceAccount: sa });
+            return JSON.stringify(podIdentityTrustPolicy(checkClusterName(component, cluster), ref));
+        });
     }
-    return pulumi.all([sa, trust.oidcProviderArn, trust.oidcProviderUrl]).apply(([ref, arn, url]) => {
-        const issuer = issuerFromProviderArn(component, arn);
-        if (url !== undefined) checkIssuerUrl(component, url, issuer);
-        return JSON.stringify(irsaTrustPolicy(arn, issuer, ref));
-    });
+    return pulumi
+        .all([namespace, name, trust.oidcProviderArn, trust.oidcProviderUrl])
+        .apply(([ns, sa, arn, url]) => {
+            const ref = checkServiceAccountRef(component, { namespace: ns, serviceAccount: sa });
+            const issuer = issuerFromProviderArn(component, arn);
+            if (url !== undefined) checkIssuerUrl(component, url, issuer);
+            return JSON.stringify(irsaTrustPolicy(arn, issuer, ref));
+        });
 }

@@ -8,7 +8,7 @@ import {
 } from "../../policy-pack/lib/iam";
 import { planAgentRole, trustPolicyOutput } from "./agent-role-plan";
 import { AgentAwsArgumentError, type RiskTier } from "./args-checks";
-import { type AgentPolicyStatement, assumableRoleArns, checkResolvedStatements } from "./permissions";
+import { type AgentPolicyStatement, assumableRoleArns, resolvedStatementsOutput } from "./permissions";
 import { denyAllPolicy, revokeSessionsPolicy } from "./session-controls";
 
 export type { AgentPolicyStatement } from "./permissions";
@@ -85,6 +85,10 @@ export class AgentRole extends pulumi.ComponentResource {
     public readonly role: aws.iam.Role;
     public readonly roleArn: pulumi.Output<string>;
     public readonly roleName: pulumi.Output<string>;
+    /** The trust policy JSON; fails if a service account Output resolves to an invalid name. */
+    public readonly trustPolicy: pulumi.Output<string>;
+    /** The identity policy JSON of `statements`; fails if a resolved Output makes the grant forbidden. */
+    public readonly permissionsDocument: pulumi.Output<string>;
     /** ARN of the permissions boundary in force (created or given). */
     public readonly permissionsBoundaryArn: pulumi.Output<string>;
     public readonly boundaryPolicy?: aws.iam.Policy;
@@ -100,14 +104,12 @@ export class AgentRole extends pulumi.ComponentResource {
         const plan = planAgentRole(component, args);
         const parent = { parent: this };
 
-        const trustPolicy = trustPolicyOutput(component, args.trust, plan.serviceAccount);
+        this.trustPolicy = trustPolicyOutput(component, args.trust, plan.serviceAccount);
         const statements = args.statements ?? [];
-        const resolvedStatements = pulumi
-            .output(statements as unknown as pulumi.Input<unknown[]>)
-            .apply((resolved) => {
-                checkResolvedStatements(component, resolved);
-                return resolved as Record<string, unknown>[];
-            });
+        const resolvedStatements = resolvedStatementsOutput(component, statements);
+        this.permissionsDocument = resolvedStatements.apply((resolved) =>
+            JSON.stringify({ Version: "2012-10-17", Statement: resolved }),
+        );
 
         let boundaryArn: pulumi.Output<string>;
         this.guardrailPolicies = [];
@@ -147,7 +149,7 @@ export class AgentRole extends pulumi.ComponentResource {
             name,
             {
                 description: `Agent ${plan.agentId} (owner ${plan.owner})`,
-                assumeRolePolicy: trustPolicy,
+                assumeRolePolicy: this.trustPolicy,
                 permissionsBoundary: boundaryArn,
                 maxSessionDuration: plan.maxSessionDuration,
                 tags: plan.tags,
@@ -181,9 +183,7 @@ export class AgentRole extends pulumi.ComponentResource {
                 `${name}-permissions`,
                 {
                     role: this.role.name,
-                    policy: resolvedStatements.apply((resolved) =>
-                        JSON.stringify(checkResolvedStatements(component, resolved)),
-                    ),
+                    policy: this.permissionsDocument,
                 },
                 roleParent,
             );
@@ -225,6 +225,8 @@ export class AgentRole extends pulumi.ComponentResource {
             role: this.role,
             roleArn: this.roleArn,
             roleName: this.roleName,
+            trustPolicy: this.trustPolicy,
+            permissionsDocument: this.permissionsDocument,
             permissionsBoundaryArn: this.permissionsBoundaryArn,
             boundaryPolicy: this.boundaryPolicy,
             guardrailPolicies: this.guardrailPolicies,

@@ -122,3 +122,14 @@ export function assumableRoleArns(statements: readonly Record<string, unknown>[]
     }
     return [...arns].sort();
 }
+
+/** The statements once every Output in them resolved, checked again; fails with the forbidden grants. */
+export function resolvedStatementsOutput(
+    component: string,
+    statements: readonly AgentPolicyStatement[],
+): pulumi.Output<Record<string, unknown>[]> {
+    return pulumi.output(statements as unknown as pulumi.Input<unknown[]>).apply((resolved) => {
+        checkResolvedStatements(component, resolved);
+        return resolved as Record<string, unknown>[];
+    });
+}
