@@ -2,12 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRole, type AgentRoleArgs } from "../../../components/aws";
 import { analyzeGrants, catalogServices, normalizePolicyDocument } from "../../../policy-pack/lib/iam";
-import {
-    installPulumiMocks,
-    outputError,
-    outputValue,
-    type RecordedResource,
-} from "../../helpers/pulumi-mocks";
+import { installPulumiMocks, outputValue, type RecordedResource } from "../../helpers/pulumi-mocks";
 import { ACCOUNT, awsOutputs } from "./aws-mock-outputs";
 
 const mocks = installPulumiMocks({ outputs: awsOutputs });
