@@ -4,7 +4,14 @@ import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
     {
-        ignores: ["node_modules/", "dist/", "bench/node_modules/", "policy-pack/node_modules/", ".redteam/", "coverage/"],
+        ignores: [
+            "node_modules/",
+            "dist/",
+            "bench/node_modules/",
+            "policy-pack/node_modules/",
+            ".redteam/",
+            "coverage/",
+        ],
     },
     js.configs.recommended,
     ...tseslint.configs.recommended,
@@ -16,13 +23,24 @@ export default tseslint.config(
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",
             "@typescript-eslint/no-explicit-any": "error",
-            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+            ],
             eqeqeq: ["error", "always", { null: "ignore" }],
         },
     },
     {
         files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
-        languageOptions: { globals: { require: "readonly", module: "writable", process: "readonly", __dirname: "readonly", console: "readonly" } },
+        languageOptions: {
+            globals: {
+                require: "readonly",
+                module: "writable",
+                process: "readonly",
+                __dirname: "readonly",
+                console: "readonly",
+            },
+        },
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
 );
