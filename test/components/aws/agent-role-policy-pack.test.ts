@@ -1,0 +1,59 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { AgentAuditTrail, AgentRole } from "../../../components/aws";
+import { awsRules } from "../../../policy-pack/rules/aws";
+import { type FakeResource, runPolicies } from "../../helpers/policy-harness";
+import { installPulumiMocks, type RecordedResource } from "../../helpers/pulumi-mocks";
+import { ACCOUNT, awsOutputs } from "./aws-mock-outputs";
+
+// The pack judges raw resources and must not trust the components; the components must still pass it.
+const mocks = installPulumiMocks({ outputs: awsOutputs });
+beforeEach(() => mocks.reset());
+
+/** A recorded resource as the pack sees it after deployment: its inputs plus the provider's computed outputs. */
+const asFake = (r: RecordedResource): FakeResource => ({
+    type: r.type,
+    name: r.name,
+    props: awsOutputs({ type: r.type, name: r.name, inputs: r.inputs, custom: true }),
+});
+const agentArgs = {
+    agentId: "a",
+    owner: "ml",
+    namespace: "agent-a",
+    serviceAccount: "runner",
+    trust: { kind: "irsa", oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.example/id/X` },
+} as const;
+
+describe("AWS components under the policy pack's AWS rules", () => {
+    it("an AgentRole with data-plane permissions, suspended and revoked, passes every rule", async () => {
+        const trail = new AgentAuditTrail("audit", { agentId: "all-agents", owner: "security" });
+        new AgentRole("a", {
+            ...agentArgs,
+            statements: [
+                { Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::agent-a-data/*" },
+            ],
+            suspended: true,
+            revokeSessionsIssuedBefore: "2024-01-01T00:00:00Z",
+            auditTrail: trail,
+        });
+        await mocks.settle();
+        const violations = await runPolicies(awsRules, mocks.resources.filter((r) => r.custom).map(asFake));
+        expect(violations).toEqual([]);
+    });
+
+    it("the same rules catch a role the component would have refused, when written by hand", async () => {
+        new AgentRole("b", { ...agentArgs, serviceAccount: "b" });
+        await mocks.settle();
+        const fakes = mocks.resources.filter((r) => r.custom).map(asFake);
+        const role = fakes.find((f) => f.type === "aws:iam/role:Role" && f.name === "b") as FakeResource;
+        const escalated: FakeResource = {
+            type: "aws:iam/rolePolicy:RolePolicy",
+            name: "b-extra",
+            props: {
+                role: role.props.name,
+                policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "iam:*", Resource: "*" }] }),
+            },
+        };
+        const violations = await runPolicies(awsRules, [...fakes, escalated]);
+        expect(violations.some((v) => v.policy === "aws-restrict-agent-iam-grants")).toBe(true);
+    });
+});
