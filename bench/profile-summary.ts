@@ -1,6 +1,7 @@
 /**
- * Summarizes a V8 `.cpuprofile` (from `node --cpu-prof`): self time by function and by package/file, so a
- * hot spot can be named without a profiler UI. Usage: profile-summary <file.cpuprofile> [top=25]
+ * Summarizes a V8 `.cpuprofile` (self time) or sampled `.heapprofile` (live bytes at the end) by function
+ * and by package/file, so a hot spot can be named without a profiler UI.
+ * Usage: profile-summary <file.cpuprofile|file.heapprofile> [top=25]
  */
 import * as fs from "fs";
 
@@ -12,6 +13,28 @@ interface ProfileNode {
         readonly lineNumber: number;
     };
     readonly children?: readonly number[];
+}
+
+interface HeapProfileNode {
+    readonly callFrame: ProfileNode["callFrame"];
+    readonly selfSize: number;
+    readonly children: readonly HeapProfileNode[];
+}
+
+/** Live bytes per key, summed over the allocation tree. */
+export function liveBytesBy(
+    head: HeapProfileNode,
+    keyOf: (callFrame: ProfileNode["callFrame"]) => string,
+): Map<string, number> {
+    const totals = new Map<string, number>();
+    const stack: HeapProfileNode[] = [head];
+    while (stack.length > 0) {
+        const node = stack.pop()!;
+        const key = keyOf(node.callFrame);
+        totals.set(key, (totals.get(key) ?? 0) + node.selfSize);
+        stack.push(...node.children);
+    }
+    return totals;
 }
 
 interface CpuProfile {
@@ -49,14 +72,14 @@ export function selfTimeBy(profile: CpuProfile, keyOf: (node: ProfileNode) => st
     return totals;
 }
 
-function top(totals: Map<string, number>, count: number): string {
+function top(totals: Map<string, number>, count: number, unit = "ms"): string {
     const all = [...totals.values()].reduce((a, b) => a + b, 0);
     return [...totals.entries()]
         .sort((a, b) => b[1] - a[1])
         .slice(0, count)
         .map(
-            ([key, ms]) =>
-                `${ms.toFixed(0).padStart(8)} ms ${((100 * ms) / all).toFixed(1).padStart(5)}%  ${key}`,
+            ([key, value]) =>
+                `${value.toFixed(0).padStart(10)} ${unit} ${((100 * value) / all).toFixed(1).padStart(5)}%  ${key}`,
         )
         .join("\n");
 }
@@ -64,10 +87,25 @@ function top(totals: Map<string, number>, count: number): string {
 function main(argv: readonly string[]): void {
     const [file, countText] = argv;
     if (file === undefined) {
-        throw new Error("usage: profile-summary <file.cpuprofile> [top]");
+        throw new Error("usage: profile-summary <file.cpuprofile|file.heapprofile> [top]");
     }
     const count = countText === undefined ? 25 : Number(countText);
-    const profile = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile;
+    const parsed = JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile | { head: HeapProfileNode };
+    const frameName = (f: ProfileNode["callFrame"]) =>
+        `${f.functionName || "(anonymous)"} ${codeLocation(f.url)}:${f.lineNumber + 1}`;
+    if ("head" in parsed) {
+        const kib = (totals: Map<string, number>) =>
+            new Map([...totals].map(([key, bytes]) => [key, bytes / 1024] as const));
+        process.stdout.write(`${file}: live at exit\n\nby package or file:\n`);
+        process.stdout.write(
+            `${top(kib(liveBytesBy(parsed.head, (f) => codeLocation(f.url))), count, "KiB")}\n`,
+        );
+        process.stdout.write(
+            `\nby function:\n${top(kib(liveBytesBy(parsed.head, frameName)), count, "KiB")}\n`,
+        );
+        return;
+    }
+    const profile = parsed;
     const total = profile.timeDeltas.reduce((a, b) => a + b, 0) / 1000;
     process.stdout.write(`${file}: ${total.toFixed(0)} ms sampled\n\nby package or file:\n`);
     process.stdout.write(
@@ -76,9 +114,12 @@ function main(argv: readonly string[]): void {
             count,
         )}\n\nby function:\n`,
     );
-    const fn = (n: ProfileNode) =>
-        `${n.callFrame.functionName || "(anonymous)"} ${codeLocation(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
-    process.stdout.write(`${top(selfTimeBy(profile, fn), count)}\n`);
+    process.stdout.write(
+        `${top(
+            selfTimeBy(profile, (n) => frameName(n.callFrame)),
+            count,
+        )}\n`,
+    );
 }
 
 if (require.main === module) {
