@@ -1,6 +1,6 @@
 import * as path from "path";
 import { CheckError } from "./errors";
-import { analyzeResources } from "./pack/analyze";
+import { AnalysisPipeline } from "./pack/analyze";
 import { parsePolicyConfig, readPolicyConfigFile, type PolicyPackConfigInput } from "./pack/policy-config";
 import { openPackSession, type PackSession, type UserPolicyConfig } from "./pack/session";
 import { readPackManifest } from "./pack/start-pack";
@@ -17,7 +17,7 @@ export interface CheckOptions {
     readonly policyPack?: string;
     /** Policy pack config: a JSON file path, or the config object itself. */
     readonly config?: string | PolicyPackConfigInput;
-    /** Remediate/Analyze calls in flight at once. @default 48 */
+    /** Remediate/Analyze calls in flight at once. @default 16 */
     readonly concurrency?: number;
     /** Print the program's console output to stderr as it runs instead of capturing it. @default false */
     readonly passThroughProgramOutput?: boolean;
@@ -27,7 +27,7 @@ export interface CheckOptions {
     readonly signal?: AbortSignal;
 }
 
-export const DEFAULT_CONCURRENCY = 48;
+export const DEFAULT_CONCURRENCY = 16;
 
 function userConfigOf(config: CheckOptions["config"]): UserPolicyConfig | undefined {
     if (config === undefined) {
@@ -59,69 +59,79 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
     const manifest = readPackManifest(options.policyPack ?? defaultPolicyPackDir());
     const userConfig = userConfigOf(options.config);
     const abort = linkedAbort(options.signal);
+    const interrupted = new Promise<never>((_, reject) =>
+        abort.signal.addEventListener(
+            "abort",
+            () => reject(new CheckError("interrupted", "the check was interrupted")),
+            {
+                once: true,
+            },
+        ),
+    );
+    interrupted.catch(() => undefined);
+    const rootStackUrn = makeUrn(
+        project.stack,
+        project.name,
+        "",
+        ROOT_STACK_TYPE,
+        `${project.name}-${project.stack}`,
+    );
+    const pipeline = new AnalysisPipeline();
 
+    // Whichever part fails first is the error reported; everything else is stopped right away.
+    let firstFailure: unknown;
+    const onFailure = (err: unknown) => {
+        firstFailure ??= err;
+        abort.abort();
+    };
     let programMs = 0;
     let packStartMs = 0;
     const programPromise = runProgram(project, {
+        onResources: (resources) => pipeline.add(resources),
+        onOutputs: (urn, outputs) => pipeline.setOutputs(urn, outputs),
         passThroughOutput: options.passThroughProgramOutput,
         signal: abort.signal,
     }).then((run) => {
         programMs = Date.now() - started;
         return run;
     });
+    // Resources are analyzed as they arrive once the pack is ready, while the program still runs.
     const sessionPromise = openPackSession(manifest, project, userConfig, {
         signal: abort.signal,
         startTimeoutMs: options.packStartTimeoutMs,
     }).then((session) => {
         packStartMs = Date.now() - started;
+        session.pack.crashed.catch(onFailure);
+        pipeline.start({
+            connection: session.connection,
+            versionOverride: manifest.version,
+            remediate: session.remediates,
+            concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+            rootStackUrn,
+            onProgress: options.onProgress
+                ? (done, total) => options.onProgress!({ phase: "analyze", done, total })
+                : undefined,
+        });
         return session;
     });
-    // Whichever half fails first is the error reported; the other half is stopped right away.
-    let firstFailure: unknown;
-    const onFailure = (err: unknown) => {
-        firstFailure ??= err;
-        abort.abort();
-    };
     programPromise.catch(onFailure);
     sessionPromise.catch(onFailure);
     const [programResult, sessionResult] = await Promise.allSettled([programPromise, sessionPromise]);
     const session: PackSession | undefined =
         sessionResult.status === "fulfilled" ? sessionResult.value : undefined;
-    if (firstFailure !== undefined || programResult.status === "rejected") {
-        await session?.close();
-        throw firstFailure;
-    }
-    const run: ProgramRun = programResult.value;
-    // From here on, a failing program can't leave the pack running.
     try {
-        const openSession = session!;
-        const rootStackUrn = makeUrn(
-            project.stack,
-            project.name,
-            "",
-            ROOT_STACK_TYPE,
-            `${project.name}-${project.stack}`,
-        );
-        const outcome = await Promise.race([
-            analyzeResources(run.resources, {
-                connection: openSession.connection,
-                versionOverride: manifest.version,
-                remediate: openSession.remediates,
-                concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-                rootStackUrn,
-                signal: abort.signal,
-                onProgress: options.onProgress
-                    ? (done, total) => options.onProgress!({ phase: "analyze", done, total })
-                    : undefined,
-            }),
-            openSession.pack.crashed,
-        ]);
+        if (firstFailure !== undefined || programResult.status === "rejected" || !session) {
+            pipeline.abort(new CheckError("interrupted", "the check was stopped"));
+            throw firstFailure;
+        }
+        const run: ProgramRun = programResult.value;
+        const outcome = await Promise.race([pipeline.finish(), session.pack.crashed, interrupted]);
         const mandatory = outcome.violations.some((v) => v.enforcementLevel === "mandatory");
         return {
-            resources: run.resources.length,
+            resources: run.resourceCount,
             violations: outcome.violations,
             remediations: outcome.remediations,
-            warnings: [...project.warnings, ...run.warnings, ...openSession.warnings],
+            warnings: [...project.warnings, ...run.warnings, ...session.warnings],
             exitCode: mandatory ? 1 : 0,
             project: {
                 name: project.name,
@@ -129,12 +139,8 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
                 dir: project.dir,
                 mainFile: project.mainFile,
             },
-            policyPack: {
-                name: openSession.name,
-                version: openSession.version,
-                dir: path.resolve(manifest.dir),
-            },
-            policies: openSession.policies,
+            policyPack: { name: session.name, version: session.version, dir: path.resolve(manifest.dir) },
+            policies: session.policies,
             timings: {
                 programMs,
                 packStartMs,
@@ -144,12 +150,7 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
             },
             programOutput: run.output,
         };
-    } catch (err) {
-        if (options.signal?.aborted && !(err instanceof CheckError && err.kind === "interrupted")) {
-            throw new CheckError("interrupted", "the check was interrupted");
-        }
-        throw err;
     } finally {
-        await session!.close();
+        await session?.close();
     }
 }

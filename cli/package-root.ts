@@ -37,3 +37,9 @@ export function defaultPolicyPackDir(): string {
 export function packageScript(...segments: string[]): string {
     return path.join(packageRoot(), "cli", ...segments);
 }
+
+/** With AGENTGUARD_CPU_PROFILE_DIR set, the program and pack processes write V8 CPU profiles there. */
+export function profilingArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+    const dir = env.AGENTGUARD_CPU_PROFILE_DIR;
+    return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}

@@ -4,12 +4,20 @@ import type { RecordedResource } from "../program/protocol";
 import type { RemediationRecord, Violation } from "../report/types";
 import { AnalyzerRpcError, type AnalyzerConnection } from "./client";
 import {
-    analyzeRequest,
+    EncodedAnalyzeRequest,
+    EncodedAnalyzeStackRequest,
+    decodeStruct,
+    encodedProperties,
+    encodeObject,
+    encodeProvider,
+    encodeStackResource,
     enforcementLevelName,
+    recordedProperties,
     severityName,
-    stackResource,
-    type Properties,
-    type ProviderView,
+    structToObject,
+    withoutInternalKeys,
+    type EncodedProperties,
+    type EncodedStruct,
 } from "./requests";
 
 export interface AnalysisContext {
@@ -20,26 +28,34 @@ export interface AnalysisContext {
     readonly remediate: boolean;
     readonly concurrency: number;
     readonly rootStackUrn: string;
+    /** `total` is what has been registered so far while the program still runs. */
     readonly onProgress?: (done: number, total: number) => void;
-    readonly signal?: AbortSignal;
 }
 
 export interface AnalysisOutcome {
     readonly violations: Violation[];
     readonly remediations: RemediationRecord[];
+    /** From the start of analysis until every resource is analyzed (it overlaps the program's run). */
     readonly analyzeMs: number;
     readonly analyzeStackMs: number;
 }
 
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+interface Deferred<T> {
+    readonly promise: Promise<T>;
+    resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
     let resolve!: (value: T) => void;
     const promise = new Promise<T>((r) => (resolve = r));
     return { promise, resolve };
 }
 
-function changedKeys(before: Properties, after: Properties): string[] {
-    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-    return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+function changedKeys(before: EncodedStruct, after: EncodedStruct): string[] {
+    const a = structToObject(before);
+    const b = structToObject(after);
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
 function packFailure(what: string, err: unknown): CheckError {
@@ -50,17 +66,241 @@ function packFailure(what: string, err: unknown): CheckError {
     return new CheckError("pack", `the policy pack failed while ${what}: ${detail}`);
 }
 
-class DiagnosticConverter {
-    constructor(
-        private readonly byUrn: ReadonlyMap<string, RecordedResource>,
-        private readonly context: AnalysisContext,
-    ) {}
+const EMPTY_STRUCT = encodeObject({});
+
+/**
+ * Sends each resource through Remediate then Analyze as it arrives (bounded concurrency; results kept in
+ * registration order), then the whole graph through AnalyzeStack, as the engine does during a preview.
+ */
+export class AnalysisPipeline {
+    private readonly resources: RecordedResource[] = [];
+    private readonly byUrn = new Map<string, RecordedResource>();
+    /** Inputs after remediation, by URN: what Analyze saw, what providers pass on, what AnalyzeStack sees. */
+    private readonly finalInputs = new Map<string, Deferred<EncodedProperties>>();
+    private readonly providerMessages = new Map<string, Promise<Uint8Array>>();
+    private readonly componentOutputs = new Map<string, EncodedStruct>();
+    private readonly violations: Violation[][] = [];
+    private readonly remediations: RemediationRecord[][] = [];
+    private context?: AnalysisContext;
+    private startedAt = 0;
+    private next = 0;
+    private inFlight = 0;
+    private done = 0;
+    private failure: CheckError | undefined;
+    private drained?: Deferred<void>;
+
+    get count(): number {
+        return this.resources.length;
+    }
+
+    add(batch: readonly RecordedResource[]): void {
+        for (const resource of batch) {
+            this.resources.push(resource);
+            this.byUrn.set(resource.urn, resource);
+            this.finalInputs.set(resource.urn, deferred());
+            this.violations.push([]);
+            this.remediations.push([]);
+        }
+        this.pump();
+    }
+
+    setOutputs(urn: string, outputs: EncodedStruct): void {
+        this.componentOutputs.set(urn, outputs);
+    }
+
+    start(context: AnalysisContext): void {
+        this.context = context;
+        this.startedAt = Date.now();
+        this.pump();
+    }
+
+    /** Stops taking new work; what is in flight finishes. */
+    abort(reason: CheckError): void {
+        this.failure ??= reason;
+        this.pump();
+    }
+
+    /** Call once the program has finished: waits for every resource, then runs AnalyzeStack. */
+    async finish(): Promise<AnalysisOutcome> {
+        const context = this.context;
+        if (!context) {
+            throw new Error("analysis finished before it started");
+        }
+        if (!this.isDrained()) {
+            this.drained = deferred();
+            await this.drained.promise;
+        }
+        if (this.failure) {
+            // Release anything still waiting on a provider so no promise is left pending.
+            for (const pending of this.finalInputs.values()) {
+                pending.resolve({ raw: EMPTY_STRUCT, analyzer: EMPTY_STRUCT });
+            }
+            throw this.failure;
+        }
+        const analyzeMs = Date.now() - this.startedAt;
+        const stackStarted = Date.now();
+        const stackViolations = await this.analyzeStack(context);
+        return {
+            violations: [...this.violations.flat(), ...stackViolations],
+            remediations: this.remediations.flat(),
+            analyzeMs,
+            analyzeStackMs: Date.now() - stackStarted,
+        };
+    }
+
+    private isDrained(): boolean {
+        return this.inFlight === 0 && (this.failure !== undefined || this.next === this.resources.length);
+    }
+
+    private pump(): void {
+        const context = this.context;
+        if (context) {
+            while (
+                !this.failure &&
+                this.inFlight < context.concurrency &&
+                this.next < this.resources.length
+            ) {
+                const index = this.next++;
+                this.inFlight++;
+                this.processOne(index, context)
+                    .catch((err: unknown) => {
+                        this.failure ??= packFailure(`analyzing ${this.resources[index].urn}`, err);
+                    })
+                    .finally(() => {
+                        this.inFlight--;
+                        context.onProgress?.(++this.done, this.resources.length);
+                        this.pump();
+                    });
+            }
+        }
+        if (this.drained && this.isDrained()) {
+            this.drained.resolve();
+        }
+    }
+
+    /** The provider as analyzers see it, encoded once per provider from its final inputs. */
+    private providerMessage(resource: RecordedResource): Promise<Uint8Array | undefined> {
+        const provider = resource.provider === "" ? undefined : this.byUrn.get(resource.provider);
+        if (!provider) {
+            return Promise.resolve(undefined);
+        }
+        let message = this.providerMessages.get(provider.urn);
+        if (!message) {
+            message = this.finalInputs
+                .get(provider.urn)!
+                .promise.then((inputs) => encodeProvider(provider, inputs.analyzer));
+            this.providerMessages.set(provider.urn, message);
+        }
+        return message;
+    }
+
+    private async processOne(index: number, context: AnalysisContext): Promise<void> {
+        const resource = this.resources[index];
+        let properties = recordedProperties(resource);
+        let provider: Uint8Array | undefined;
+        try {
+            provider = await this.providerMessage(resource);
+            if (context.remediate) {
+                properties = await this.remediate(resource, properties, provider, index, context);
+            }
+        } finally {
+            this.finalInputs.get(resource.urn)!.resolve(properties);
+        }
+        const response = await context.connection.analyze(
+            new EncodedAnalyzeRequest(resource, properties.analyzer, provider),
+        );
+        for (const diagnostic of response.getDiagnosticsList()) {
+            const violation = this.convert(diagnostic, resource.urn, false, context);
+            if (violation) {
+                this.violations[index].push(violation);
+            }
+        }
+    }
+
+    /** Applies each remediation in turn; a remediation that could not run is an advisory finding. */
+    private async remediate(
+        resource: RecordedResource,
+        inputs: EncodedProperties,
+        provider: Uint8Array | undefined,
+        index: number,
+        context: AnalysisContext,
+    ): Promise<EncodedProperties> {
+        let properties = inputs;
+        // Remediate is shown internal keys; Analyze is not (as in the engine).
+        const response = await context.connection.remediate(
+            new EncodedAnalyzeRequest(resource, properties.raw, provider),
+        );
+        for (const remediation of response.getRemediationsList()) {
+            const diagnostic = remediation.getDiagnostic();
+            if (diagnostic !== "") {
+                this.violations[index].push({
+                    policy: remediation.getPolicyname(),
+                    policyPack: remediation.getPolicypackname(),
+                    enforcementLevel: "advisory",
+                    urn: resource.urn,
+                    message: diagnostic,
+                    policyPackVersion: context.versionOverride ?? remediation.getPolicypackversion(),
+                    description: remediation.getDescription(),
+                    resourceType: resource.type,
+                    resourceName: resource.name,
+                    scope: "resource",
+                    source: resource.source,
+                });
+            } else if (remediation.hasProperties()) {
+                const remediated = encodedProperties(remediation.getProperties()!);
+                this.remediations[index].push({
+                    policy: remediation.getPolicyname(),
+                    policyPack: remediation.getPolicypackname(),
+                    urn: resource.urn,
+                    description: remediation.getDescription(),
+                    changedProperties: changedKeys(properties.raw, remediated.raw),
+                });
+                properties = remediated;
+            }
+        }
+        return properties;
+    }
+
+    /** Properties AnalyzeStack sees: a preview's outputs, i.e. inputs for custom resources, registered outputs for components. */
+    private async stackProperties(resource: RecordedResource): Promise<EncodedStruct> {
+        if (resource.kind === "read") {
+            return EMPTY_STRUCT;
+        }
+        if (!resource.custom) {
+            const outputs = this.componentOutputs.get(resource.urn);
+            return outputs ? withoutInternalKeys(decodeStruct(outputs)).serializeBinary() : EMPTY_STRUCT;
+        }
+        return (await this.finalInputs.get(resource.urn)!.promise).analyzer;
+    }
+
+    private async analyzeStack(context: AnalysisContext): Promise<Violation[]> {
+        const request = new EncodedAnalyzeStackRequest();
+        for (const resource of this.resources) {
+            request.addResource(
+                encodeStackResource(
+                    resource,
+                    await this.stackProperties(resource),
+                    await this.providerMessage(resource),
+                ),
+            );
+        }
+        try {
+            const response = await context.connection.analyzeStack(request);
+            return response
+                .getDiagnosticsList()
+                .map((d) => this.convert(d, context.rootStackUrn, true, context))
+                .filter((v): v is Violation => v !== undefined);
+        } catch (err) {
+            throw packFailure("analyzing the stack", err);
+        }
+    }
 
     /** Diagnostics without a URN belong to the analyzed resource, or to the stack for AnalyzeStack. */
-    convert(
+    private convert(
         diagnostic: analyzerProto.AnalyzeDiagnostic,
         fallbackUrn: string,
         fromStack: boolean,
+        context: AnalysisContext,
     ): Violation | undefined {
         let level = enforcementLevelName(diagnostic.getEnforcementlevel());
         // As the engine does: a remediation that still violates is reported as mandatory.
@@ -78,7 +318,7 @@ class DiagnosticConverter {
             enforcementLevel: level as Violation["enforcementLevel"],
             urn,
             message: diagnostic.getMessage(),
-            policyPackVersion: this.context.versionOverride ?? diagnostic.getPolicypackversion(),
+            policyPackVersion: context.versionOverride ?? diagnostic.getPolicypackversion(),
             description: diagnostic.getDescription(),
             severity: severityName(diagnostic.getSeverity()),
             resourceType: resource?.type,
@@ -87,140 +327,4 @@ class DiagnosticConverter {
             source: resource?.source,
         };
     }
-}
-
-/** Properties AnalyzeStack sees: a preview's outputs, i.e. inputs for custom resources, registered outputs for components. */
-function stackProperties(resource: RecordedResource, finalInputs: Properties): Properties {
-    if (resource.kind === "read") {
-        return {};
-    }
-    return resource.custom ? finalInputs : (resource.outputs ?? {});
-}
-
-/**
- * Remediate then Analyze every resource (bounded concurrency, registration order for results), then
- * AnalyzeStack over the whole graph, as the engine does during a preview.
- */
-export async function analyzeResources(
-    resources: readonly RecordedResource[],
-    context: AnalysisContext,
-): Promise<AnalysisOutcome> {
-    const byUrn = new Map(resources.map((r) => [r.urn, r] as const));
-    const finalInputs = new Map(resources.map((r) => [r.urn, deferred<Properties>()] as const));
-    const perResource: Violation[][] = resources.map(() => []);
-    const remediationsPer: RemediationRecord[][] = resources.map(() => []);
-    const converter = new DiagnosticConverter(byUrn, context);
-    const { connection } = context;
-
-    const providerView = async (resource: RecordedResource): Promise<ProviderView | undefined> => {
-        const record = resource.provider === "" ? undefined : byUrn.get(resource.provider);
-        return record ? { record, properties: await finalInputs.get(record.urn)!.promise } : undefined;
-    };
-
-    const processOne = async (index: number): Promise<void> => {
-        const resource = resources[index];
-        const provider = await providerView(resource);
-        let properties = resource.inputs;
-        try {
-            if (context.remediate) {
-                const response = await connection.remediate(
-                    analyzeRequest(resource, properties, provider, false),
-                );
-                for (const remediation of response.getRemediationsList()) {
-                    const diagnostic = remediation.getDiagnostic();
-                    if (diagnostic !== "") {
-                        perResource[index].push({
-                            policy: remediation.getPolicyname(),
-                            policyPack: remediation.getPolicypackname(),
-                            enforcementLevel: "advisory",
-                            urn: resource.urn,
-                            message: diagnostic,
-                            policyPackVersion: context.versionOverride ?? remediation.getPolicypackversion(),
-                            description: remediation.getDescription(),
-                            resourceType: resource.type,
-                            resourceName: resource.name,
-                            scope: "resource",
-                            source: resource.source,
-                        });
-                    } else if (remediation.hasProperties()) {
-                        const remediated = remediation.getProperties()!.toJavaScript() as Properties;
-                        remediationsPer[index].push({
-                            policy: remediation.getPolicyname(),
-                            policyPack: remediation.getPolicypackname(),
-                            urn: resource.urn,
-                            description: remediation.getDescription(),
-                            changedProperties: changedKeys(properties, remediated),
-                        });
-                        properties = remediated;
-                    }
-                }
-            }
-        } finally {
-            finalInputs.get(resource.urn)!.resolve(properties);
-        }
-        const response = await connection.analyze(analyzeRequest(resource, properties, provider, true));
-        for (const diagnostic of response.getDiagnosticsList()) {
-            const violation = converter.convert(diagnostic, resource.urn, false);
-            if (violation) {
-                perResource[index].push(violation);
-            }
-        }
-    };
-
-    const started = Date.now();
-    let next = 0;
-    let done = 0;
-    let failure: unknown;
-    const worker = async () => {
-        while (failure === undefined && next < resources.length) {
-            if (context.signal?.aborted) {
-                failure = new CheckError("interrupted", "the analysis was interrupted");
-                break;
-            }
-            const index = next++;
-            try {
-                await processOne(index);
-            } catch (err) {
-                failure ??= packFailure(`analyzing ${resources[index].urn}`, err);
-            }
-            context.onProgress?.(++done, resources.length);
-        }
-    };
-    const workers = Math.max(1, Math.min(context.concurrency, resources.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-    if (failure !== undefined) {
-        // Release anything still waiting on a provider so no promise is left pending.
-        for (const pending of finalInputs.values()) {
-            pending.resolve({});
-        }
-        throw failure;
-    }
-    const analyzeMs = Date.now() - started;
-
-    const stackStarted = Date.now();
-    const request = new analyzerProto.AnalyzeStackRequest();
-    const stackResources: analyzerProto.AnalyzerResource[] = [];
-    for (const resource of resources) {
-        const inputs = await finalInputs.get(resource.urn)!.promise;
-        stackResources.push(
-            stackResource(resource, stackProperties(resource, inputs), await providerView(resource)),
-        );
-    }
-    request.setResourcesList(stackResources);
-    let stackViolations: Violation[] = [];
-    try {
-        const response = await connection.analyzeStack(request);
-        stackViolations = response
-            .getDiagnosticsList()
-            .map((d) => converter.convert(d, context.rootStackUrn, true))
-            .filter((v): v is Violation => v !== undefined);
-    } catch (err) {
-        throw packFailure("analyzing the stack", err);
-    }
-    return {
-        violations: [...perResource.flat(), ...stackViolations],
-        remediations: remediationsPer.flat(),
-        analyzeMs,
-        analyzeStackMs: Date.now() - stackStarted,
-    };
 }

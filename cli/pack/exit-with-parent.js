@@ -5,4 +5,8 @@ process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
 process.stdin.resume();
 // Watching must not keep the process alive: a pack that fails to load still exits on its own.
-process.stdin.unref();
+if (typeof process.stdin.unref === "function") {
+    process.stdin.unref();
+}
+// A stop request ends the process normally, so its exit handlers run.
+process.on("SIGTERM", () => process.exit(0));

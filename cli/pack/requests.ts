@@ -2,22 +2,51 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
 import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";
 
-export type Properties = Record<string, unknown>;
+/** A google.protobuf.Struct in its binary encoding: how properties travel from the program to the pack. */
+export type EncodedStruct = Uint8Array;
 
-/** The engine leaves out top-level internal keys ("__…") when it sends properties to analyzers. */
-export function withoutInternalKeys(properties: Properties): Properties {
-    let result: Properties | undefined;
-    for (const key of Object.keys(properties)) {
-        if (key.startsWith("__")) {
-            result ??= { ...properties };
-            delete result[key];
-        }
-    }
-    return result ?? properties;
+export function decodeStruct(encoded: EncodedStruct): Struct {
+    return Struct.deserializeBinary(encoded);
 }
 
-export function toStruct(properties: Properties): Struct {
-    return Struct.fromJavaScript(properties as Record<string, JavaScriptValue>);
+export function encodeObject(value: Record<string, unknown>): EncodedStruct {
+    return Struct.fromJavaScript(value as Record<string, JavaScriptValue>).serializeBinary();
+}
+
+export function structToObject(encoded: EncodedStruct): Record<string, unknown> {
+    return decodeStruct(encoded).toJavaScript();
+}
+
+/** The engine leaves out top-level internal keys ("__…") when it sends properties to analyzers. */
+export function withoutInternalKeys(struct: Struct): Struct {
+    const fields = struct.getFieldsMap();
+    const internal = fields
+        .getEntryList()
+        .map(([key]) => key)
+        .filter((key) => key.startsWith("__"));
+    for (const key of internal) {
+        fields.del(key);
+    }
+    return struct;
+}
+
+/** Properties as the pack returned them, and as analyzers are shown them (internal keys left out). */
+export interface EncodedProperties {
+    readonly raw: EncodedStruct;
+    readonly analyzer: EncodedStruct;
+}
+
+export function encodedProperties(struct: Struct): EncodedProperties {
+    const raw = struct.serializeBinary();
+    const hasInternal = struct
+        .getFieldsMap()
+        .getEntryList()
+        .some(([key]) => key.startsWith("__"));
+    return { raw, analyzer: hasInternal ? withoutInternalKeys(decodeStruct(raw)).serializeBinary() : raw };
+}
+
+export function recordedProperties(resource: RecordedResource): EncodedProperties {
+    return { raw: resource.inputs, analyzer: resource.analyzerInputs ?? resource.inputs };
 }
 
 export function toOptions(options: ResourceOptionsRecord): analyzerProto.AnalyzerResourceOptions {
@@ -37,57 +66,86 @@ export function toOptions(options: ResourceOptionsRecord): analyzerProto.Analyze
     return result;
 }
 
-export function toProvider(
-    provider: RecordedResource,
-    properties: Properties,
-): analyzerProto.AnalyzerProviderResource {
+// Field numbers shared by AnalyzeRequest and AnalyzerResource (pulumi/analyzer.proto).
+const PROPERTIES_FIELD = 2;
+const PROVIDER_FIELD = 6;
+const RESOURCES_FIELD = 1;
+
+function varint(value: number): number[] {
+    const bytes: number[] = [];
+    let rest = value;
+    while (rest > 0x7f) {
+        bytes.push((rest & 0x7f) | 0x80);
+        rest = Math.floor(rest / 128);
+    }
+    bytes.push(rest);
+    return bytes;
+}
+
+/** A length-delimited field (wire type 2): tag, length, then the already-encoded message. */
+export function lengthDelimitedField(field: number, payload: Uint8Array): Uint8Array {
+    const prefix = [(field << 3) | 2, ...varint(payload.length)];
+    const out = new Uint8Array(prefix.length + payload.length);
+    out.set(prefix, 0);
+    out.set(payload, prefix.length);
+    return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+        out.set(part, offset);
+        offset += part.length;
+    }
+    return out;
+}
+
+/** The provider as analyzers see it, encoded once and shared by every request of its resources. */
+export function encodeProvider(provider: RecordedResource, analyzerInputs: EncodedStruct): Uint8Array {
     const result = new analyzerProto.AnalyzerProviderResource();
     result.setUrn(provider.urn);
     result.setType(provider.type);
     result.setName(provider.name);
-    result.setProperties(toStruct(withoutInternalKeys(properties)));
-    return result;
+    return concat([result.serializeBinary(), lengthDelimitedField(PROPERTIES_FIELD, analyzerInputs)]);
 }
 
-export interface ProviderView {
-    readonly record: RecordedResource;
-    readonly properties: Properties;
-}
+/**
+ * Protobuf lets a message's fields come in any order, so the large ones (properties, provider) are kept
+ * encoded, exactly as the program produced them, and appended to the small ones: no decode and re-encode
+ * of every resource's properties on the way to the pack.
+ */
+export class EncodedAnalyzeRequest extends analyzerProto.AnalyzeRequest {
+    private readonly appended: Uint8Array[] = [];
 
-/** An Analyze/Remediate request; Remediate sees internal keys, Analyze does not (as in the engine). */
-export function analyzeRequest(
-    resource: RecordedResource,
-    properties: Properties,
-    provider: ProviderView | undefined,
-    skipInternalKeys: boolean,
-): analyzerProto.AnalyzeRequest {
-    const request = new analyzerProto.AnalyzeRequest();
-    request.setUrn(resource.urn);
-    request.setType(resource.type);
-    request.setName(resource.name);
-    request.setProperties(toStruct(skipInternalKeys ? withoutInternalKeys(properties) : properties));
-    request.setOptions(toOptions(resource.options));
-    if (provider) {
-        request.setProvider(toProvider(provider.record, provider.properties));
+    constructor(resource: RecordedResource, properties: EncodedStruct, provider: Uint8Array | undefined) {
+        super();
+        this.setUrn(resource.urn);
+        this.setType(resource.type);
+        this.setName(resource.name);
+        this.setOptions(toOptions(resource.options));
+        this.appended.push(lengthDelimitedField(PROPERTIES_FIELD, properties));
+        if (provider) {
+            this.appended.push(lengthDelimitedField(PROVIDER_FIELD, provider));
+        }
     }
-    return request;
+
+    override serializeBinary(): Uint8Array {
+        return concat([super.serializeBinary(), ...this.appended]);
+    }
 }
 
 /** A resource of the AnalyzeStack request, with its graph: parent, dependencies, property dependencies. */
-export function stackResource(
+export function encodeStackResource(
     resource: RecordedResource,
-    properties: Properties,
-    provider: ProviderView | undefined,
-): analyzerProto.AnalyzerResource {
+    analyzerProperties: EncodedStruct,
+    provider: Uint8Array | undefined,
+): Uint8Array {
     const result = new analyzerProto.AnalyzerResource();
     result.setUrn(resource.urn);
     result.setType(resource.type);
     result.setName(resource.name);
-    result.setProperties(toStruct(withoutInternalKeys(properties)));
     result.setOptions(toOptions(resource.options));
-    if (provider) {
-        result.setProvider(toProvider(provider.record, provider.properties));
-    }
     result.setParent(resource.parent);
     result.setDependenciesList([...resource.dependencies]);
     const propertyDependencies = result.getPropertydependenciesMap();
@@ -99,7 +157,28 @@ export function stackResource(
             propertyDependencies.set(key, deps);
         }
     }
-    return result;
+    const parts = [result.serializeBinary(), lengthDelimitedField(PROPERTIES_FIELD, analyzerProperties)];
+    if (provider) {
+        parts.push(lengthDelimitedField(PROVIDER_FIELD, provider));
+    }
+    return concat(parts);
+}
+
+/**
+ * An AnalyzeStackRequest whose resources were encoded one at a time: a repeated field's wire form is its
+ * elements' encodings, each tagged and length-prefixed, so a large stack never exists as one tree of
+ * protobuf objects.
+ */
+export class EncodedAnalyzeStackRequest extends analyzerProto.AnalyzeStackRequest {
+    private readonly chunks: Uint8Array[] = [];
+
+    addResource(encoded: Uint8Array): void {
+        this.chunks.push(lengthDelimitedField(RESOURCES_FIELD, encoded));
+    }
+
+    override serializeBinary(): Uint8Array {
+        return concat(this.chunks);
+    }
 }
 
 const LEVELS: Record<number, string> = {
@@ -135,4 +214,9 @@ const SEVERITIES: Record<number, string | undefined> = {
 
 export function severityName(severity: analyzerProto.PolicySeverity): string | undefined {
     return SEVERITIES[severity];
+}
+
+/** Struct values for the Configure request. */
+export function toStruct(value: Record<string, unknown>): Struct {
+    return Struct.fromJavaScript(value as Record<string, JavaScriptValue>);
 }

@@ -5,7 +5,7 @@ import { createRequire } from "module";
 import * as yaml from "js-yaml";
 import { stopProcess, track } from "../child-processes";
 import { CheckError, tail } from "../errors";
-import { packageScript } from "../package-root";
+import { packageScript, profilingArgs } from "../package-root";
 
 export interface PackManifest {
     readonly dir: string;
@@ -113,6 +113,7 @@ export function startPack(
             spawn(
                 process.execPath,
                 [
+                    ...profilingArgs(),
                     "-r",
                     packageScript("pack", "exit-with-parent.js"),
                     runner,

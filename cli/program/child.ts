@@ -8,23 +8,53 @@ import { createRequire } from "module";
 import type * as PulumiRuntime from "@pulumi/pulumi/runtime";
 import type * as PulumiLog from "@pulumi/pulumi/log";
 import { errorLocation, type ErrorLocation } from "./error-location";
-import { OfflineMonitor, type ProgramProtos } from "./monitor";
-import type { ChildMessage, ProgramRequest } from "./protocol";
+import { FrameWriter } from "./frames";
+import { OfflineMonitor, type MonitorSink, type ProgramProtos } from "./monitor";
+import { mapOnlyTypeScriptFrames } from "./stack-traces";
+import type { ChildMessage, ProgramRequest, RecordedResource } from "./protocol";
 
 type ModuleRequire = (id: string) => unknown;
 
-function send(message: ChildMessage): Promise<void> {
-    return new Promise((resolve) => {
-        if (!process.send) {
-            process.stderr.write(`${JSON.stringify(message)}\n`);
-            resolve();
-            return;
-        }
-        process.send(message, undefined, {}, () => resolve());
-    });
+/** The checker reads fd 3; messages are written synchronously and in order. */
+const channel = new FrameWriter(3);
+
+function send(message: ChildMessage): void {
+    channel.write(message);
 }
 
 let finished = false;
+
+const BATCH_SIZE = 200;
+
+/** Batches records to the parent: sent when full or at the end of the current turn, whichever is first. */
+class BatchingSink implements MonitorSink {
+    private pending: RecordedResource[] = [];
+    private scheduled = false;
+
+    resource(record: RecordedResource): void {
+        this.pending.push(record);
+        if (this.pending.length >= BATCH_SIZE) {
+            this.flush();
+        } else if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => this.flush());
+        }
+    }
+
+    outputs(urn: string, outputs: Uint8Array): void {
+        this.flush();
+        send({ kind: "outputs", urn, outputs });
+    }
+
+    flush(): void {
+        this.scheduled = false;
+        if (this.pending.length > 0) {
+            const resources = this.pending;
+            this.pending = [];
+            send({ kind: "resources", resources });
+        }
+    }
+}
 
 async function fail(message: string, location?: ErrorLocation): Promise<never> {
     if (!finished) {
@@ -32,7 +62,7 @@ async function fail(message: string, location?: ErrorLocation): Promise<never> {
         const where = location
             ? `${location.file}:${location.line}${location.column ? `:${location.column}` : ""}`
             : undefined;
-        await send({ kind: "failed", message, location: where });
+        send({ kind: "failed", message, location: where });
     }
     process.exit(1);
 }
@@ -47,8 +77,19 @@ function describeError(err: unknown): string {
     return String(err);
 }
 
+/**
+ * The SDK tags every internal promise with a captured stack trace, only ever shown in its leak report at
+ * exit, which a check never reaches. Capturing those stacks costs more than registering the resources.
+ */
+function skipPromiseLeakTracking(debuggable: unknown): void {
+    const module = debuggable as { debuggablePromise?: unknown };
+    if (typeof module.debuggablePromise === "function") {
+        module.debuggablePromise = <T>(promise: Promise<T>) => promise;
+    }
+}
+
 /** Loads ts-node and TypeScript as the Node.js language host does: the program's copies first. */
-function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): void {
+function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): string {
     const resolveTool = (name: string) => {
         try {
             return pulumiRequire.resolve(name);
@@ -72,7 +113,8 @@ function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): void {
         transpileEnv !== undefined && transpileEnv !== ""
             ? transpileEnv === "true"
             : compilerOptions.noCheck !== false;
-    const tsNode = pulumiRequire(resolveTool("ts-node")) as typeof import("ts-node");
+    const tsNodePath = resolveTool("ts-node");
+    const tsNode = pulumiRequire(tsNodePath) as typeof import("ts-node");
     tsNode.register({
         compiler: tsPath,
         transpileOnly,
@@ -86,6 +128,7 @@ function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): void {
             ...compilerOptions,
         },
     });
+    return tsNodePath;
 }
 
 async function run(request: ProgramRequest): Promise<void> {
@@ -123,11 +166,15 @@ async function run(request: ProgramRequest): Promise<void> {
             `${request.dir} is an ES module package ("type": "module"), which the offline checker can't run yet`,
         );
     }
-    if (request.typescript) {
-        registerTypeScript(pulumiRequire, request.dir);
-    }
+    const tsNodePath = request.typescript
+        ? registerTypeScript(pulumiRequire, request.dir)
+        : require.resolve("ts-node");
+    mapOnlyTypeScriptFrames(tsNodePath);
 
-    const monitor = new OfflineMonitor(protos, request);
+    skipPromiseLeakTracking(load(path.join(pulumiRoot, "runtime", "debuggable")));
+
+    const sink = new BatchingSink();
+    const monitor = new OfflineMonitor(protos, request, sink);
     runtime.setMockOptions(monitor, request.project, request.stack, true, request.organization);
     const onUncaught = (err: unknown) => void fail(describeError(err), errorLocation(err, request.dir));
     process.on("uncaughtException", onUncaught);
@@ -142,11 +189,16 @@ async function run(request: ProgramRequest): Promise<void> {
         return fail("the program logged errors (shown above)");
     }
     finished = true;
-    await send({ kind: "done", resources: monitor.resources, warnings: monitor.warningList() });
+    sink.flush();
+    send({ kind: "done", warnings: monitor.warningList() });
     process.exit(0);
 }
 
-// The checker passes the request as the only argument; a vanished parent ends the run.
-process.on("disconnect", () => process.exit(2));
+// The checker passes the request as the only argument. Its end of our stdin closes when it exits, however
+// it exits: then this run is over too (watching must not keep the process alive).
+process.stdin.on("end", () => process.exit(2));
+process.stdin.on("error", () => process.exit(2));
+process.stdin.resume();
+(process.stdin as { unref?: () => void }).unref?.();
 const request = JSON.parse(process.argv[2] ?? "{}") as ProgramRequest;
 run(request).catch((err: unknown) => fail(describeError(err), errorLocation(err, request.dir)));

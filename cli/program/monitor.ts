@@ -64,15 +64,25 @@ function sourcePositionOf(req: object): SourcePosition | undefined {
  * registers default providers, answers each registration with the inputs as outputs (computed values
  * stay unknown) and records everything for the analyzers.
  */
+export interface MonitorSink {
+    resource(record: RecordedResource): void;
+    outputs(urn: string, outputs: Uint8Array): void;
+}
+
 export class OfflineMonitor {
-    readonly resources: RecordedResource[] = [];
-    private readonly byUrn = new Map<string, RecordedResource>();
+    /** Inputs by URN, for duplicate detection and `getResource`. */
+    private readonly inputsByUrn = new Map<string, Uint8Array>();
     private readonly warnings = new Set<string>();
 
     constructor(
         private readonly protos: ProgramProtos,
         private readonly context: MonitorContext,
+        private readonly sink: MonitorSink,
     ) {}
+
+    get resourceCount(): number {
+        return this.inputsByUrn.size;
+    }
 
     warningList(): string[] {
         return [...this.warnings];
@@ -90,31 +100,37 @@ export class OfflineMonitor {
         callback(null, response);
     }
 
+    /** Answers on a later turn, as the engine does over gRPC, so records stream out while the program runs. */
     registerResource(req: ResourceProto.RegisterResourceRequest, callback: Callback<unknown>): void {
+        let response: ResourceProto.RegisterResourceResponse;
         try {
-            const record = this.recordRegistration(req);
-            const response = new this.protos.resource.RegisterResourceResponse();
-            response.setUrn(record.urn);
+            const urn = this.recordRegistration(req);
+            response = new this.protos.resource.RegisterResourceResponse();
+            response.setUrn(urn);
             // An empty ID is an unknown ID: what a preview reports for a resource not created yet.
             response.setId("");
             response.setObject(req.getObject() ?? new this.protos.struct.Struct());
             response.setResult(this.protos.resource.Result.SUCCESS);
-            callback(null, response);
         } catch (err) {
-            callback(monitorError((err as Error).message));
+            const error = monitorError((err as Error).message);
+            setImmediate(() => callback(error));
+            return;
         }
+        setImmediate(() => callback(null, response));
     }
 
     registerResourceOutputs(
         req: ResourceProto.RegisterResourceOutputsRequest,
         callback: Callback<unknown>,
     ): void {
-        const record = this.byUrn.get(req.getUrn());
-        if (!record) {
+        if (!this.inputsByUrn.has(req.getUrn())) {
             callback(monitorError(`registerOutputs for unknown resource ${req.getUrn()}`));
             return;
         }
-        record.outputs = req.getOutputs()?.toJavaScript() ?? {};
+        this.sink.outputs(
+            req.getUrn(),
+            (req.getOutputs() ?? new this.protos.struct.Struct()).serializeBinary(),
+        );
         callback(null, {});
     }
 
@@ -137,7 +153,7 @@ export class OfflineMonitor {
                 provider: req.getProvider() === "" ? "" : providerRefUrn(req.getProvider()),
                 dependencies: req.getDependenciesList(),
                 propertyDependencies: {},
-                inputs: { id: req.getId() },
+                inputs: this.encode({ id: req.getId() }),
                 options: this.plainOptions(req.getParent()),
                 source: sourcePositionOf(req),
             });
@@ -158,12 +174,13 @@ export class OfflineMonitor {
         const args = req.getArgs()?.toJavaScript() ?? {};
         let result: Record<string, unknown> = {};
         if (token === "pulumi:pulumi:getResource") {
-            const record = this.byUrn.get(String(args.urn));
-            if (!record) {
+            const inputs = this.inputsByUrn.get(String(args.urn));
+            if (!inputs) {
                 callback(monitorError(`unknown resource ${String(args.urn)}`));
                 return;
             }
-            result = { urn: record.urn, id: UNKNOWN_VALUE, state: record.inputs };
+            const state = this.protos.struct.Struct.deserializeBinary(inputs).toJavaScript();
+            result = { urn: String(args.urn), id: UNKNOWN_VALUE, state };
         } else {
             const offline = OFFLINE_INVOKES[token];
             try {
@@ -193,7 +210,7 @@ export class OfflineMonitor {
 
     close(): void {}
 
-    private recordRegistration(req: ResourceProto.RegisterResourceRequest): RecordedResource {
+    private recordRegistration(req: ResourceProto.RegisterResourceRequest): string {
         const { stack, project } = this.context;
         const type = req.getType();
         const urn = makeUrn(stack, project, req.getParent(), type, req.getName());
@@ -226,7 +243,9 @@ export class OfflineMonitor {
             },
             parent: req.getParent(),
         };
-        return this.add({
+        const object = req.getObject() ?? new this.protos.struct.Struct();
+        const inputs = object.serializeBinary();
+        this.add({
             kind: "registered",
             urn,
             type,
@@ -236,10 +255,12 @@ export class OfflineMonitor {
             provider,
             dependencies: req.getDependenciesList(),
             propertyDependencies,
-            inputs: req.getObject()?.toJavaScript() ?? {},
+            inputs,
+            analyzerInputs: this.withoutInternalKeys(object, inputs),
             options,
             source: sourcePositionOf(req),
         });
+        return urn;
     }
 
     /** Registers the package's default provider on first use, as the engine does, and returns its URN. */
@@ -258,7 +279,7 @@ export class OfflineMonitor {
             `${PROVIDER_TYPE_PREFIX}${pkg}`,
             defaultProviderName(version),
         );
-        if (!this.byUrn.has(urn)) {
+        if (!this.inputsByUrn.has(urn)) {
             this.add({
                 kind: "default-provider",
                 urn,
@@ -269,7 +290,7 @@ export class OfflineMonitor {
                 provider: "",
                 dependencies: [],
                 propertyDependencies: {},
-                inputs: defaultProviderInputs(pkg, config),
+                inputs: this.encode(defaultProviderInputs(pkg, config)),
                 options: this.plainOptions(""),
             });
         }
@@ -287,12 +308,32 @@ export class OfflineMonitor {
         };
     }
 
-    private add(record: RecordedResource): RecordedResource {
-        if (this.byUrn.has(record.urn)) {
+    /** The engine hides top-level "__" keys from analyzers; re-encoded only when there are some. */
+    private withoutInternalKeys(object: StructProto.Struct, encoded: Uint8Array): Uint8Array | undefined {
+        const internal = object
+            .getFieldsMap()
+            .getEntryList()
+            .map(([key]) => key)
+            .filter((key) => key.startsWith("__"));
+        if (internal.length === 0) {
+            return undefined;
+        }
+        const copy = this.protos.struct.Struct.deserializeBinary(encoded);
+        for (const key of internal) {
+            copy.getFieldsMap().del(key);
+        }
+        return copy.serializeBinary();
+    }
+
+    private encode(value: Record<string, unknown>): Uint8Array {
+        return this.protos.struct.Struct.fromJavaScript(value as Record<string, never>).serializeBinary();
+    }
+
+    private add(record: RecordedResource): void {
+        if (this.inputsByUrn.has(record.urn)) {
             throw new Error(`Duplicate resource URN '${record.urn}'; try giving it a unique name`);
         }
-        this.byUrn.set(record.urn, record);
-        this.resources.push(record);
-        return record;
+        this.inputsByUrn.set(record.urn, record.inputs);
+        this.sink.resource(record);
     }
 }

@@ -32,10 +32,13 @@ export interface RecordedResource {
     readonly provider: string;
     readonly dependencies: readonly string[];
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
-    /** Serialized inputs: unknowns as Pulumi's unknown sentinel, secrets as secret signatures. */
-    readonly inputs: Record<string, unknown>;
-    /** Outputs a component registered (registerOutputs), which AnalyzeStack sees instead of inputs. */
-    outputs?: Record<string, unknown>;
+    /**
+     * The inputs as the SDK serialized them (a google.protobuf.Struct, in its binary encoding): unknowns
+     * as Pulumi's unknown sentinel, secrets as secret signatures. Kept encoded, as the analyzer wants it.
+     */
+    readonly inputs: Uint8Array;
+    /** The inputs without top-level internal keys ("__…"), when there are any: what analyzers see. */
+    readonly analyzerInputs?: Uint8Array;
     readonly options: ResourceOptionsRecord;
     readonly source?: SourcePosition;
 }
@@ -50,10 +53,10 @@ export interface ProgramRequest {
     readonly config: Readonly<Record<string, string>>;
 }
 
+/** Resources stream to the checker as they are registered, so analysis overlaps the program's run. */
 export type ChildMessage =
-    | {
-          readonly kind: "done";
-          readonly resources: readonly RecordedResource[];
-          readonly warnings: readonly string[];
-      }
+    | { readonly kind: "resources"; readonly resources: readonly RecordedResource[] }
+    /** Outputs a component registered (registerOutputs), which AnalyzeStack sees instead of inputs. */
+    | { readonly kind: "outputs"; readonly urn: string; readonly outputs: Uint8Array }
+    | { readonly kind: "done"; readonly warnings: readonly string[] }
     | { readonly kind: "failed"; readonly message: string; readonly location?: string };

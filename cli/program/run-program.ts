@@ -1,20 +1,26 @@
-import { fork, type ChildProcess } from "child_process";
+import { spawn, type ChildProcess } from "child_process";
+import type { Readable } from "stream";
 import * as path from "path";
 import { track } from "../child-processes";
 import { CheckError, tail } from "../errors";
-import { packageScript } from "../package-root";
+import { packageScript, profilingArgs } from "../package-root";
 import type { ProgramProject } from "../project";
 import { formatLocation } from "./error-location";
+import { readFrames } from "./frames";
 import type { ChildMessage, RecordedResource } from "./protocol";
 
 export interface ProgramRun {
-    readonly resources: readonly RecordedResource[];
+    readonly resourceCount: number;
     readonly warnings: readonly string[];
     /** What the program printed (when not passed through). */
     readonly output: string;
 }
 
 export interface RunProgramOptions {
+    /** Receives resources in registration order while the program runs. */
+    readonly onResources: (resources: readonly RecordedResource[]) => void;
+    /** Receives the outputs a component registers. */
+    readonly onOutputs: (urn: string, outputs: Uint8Array) => void;
     /** Pass the program's console output through to our stderr instead of capturing it. */
     readonly passThroughOutput?: boolean;
     readonly signal?: AbortSignal;
@@ -48,7 +54,7 @@ export function programEnvironment(project: ProgramProject, base: NodeJS.Process
 }
 
 /** Runs the program in a child process under the offline monitor; rejects with a "program" CheckError. */
-export function runProgram(project: ProgramProject, options: RunProgramOptions = {}): Promise<ProgramRun> {
+export function runProgram(project: ProgramProject, options: RunProgramOptions): Promise<ProgramRun> {
     const { file, execArgv } = childEntry();
     const request = JSON.stringify({
         entry: project.entry,
@@ -62,13 +68,13 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions =
     return new Promise<ProgramRun>((resolve, reject) => {
         let output = "";
         let settled = false;
+        let resourceCount = 0;
         const child: ChildProcess = track(
-            fork(file, [request], {
+            spawn(process.execPath, [...profilingArgs(), ...execArgv, file, request], {
                 cwd: project.dir,
                 env: programEnvironment(project, process.env),
-                execArgv,
-                stdio: ["ignore", "pipe", "pipe", "ipc"],
-                serialization: "advanced",
+                // stdin: closes when we exit; fd 3: the child's messages (see frames.ts).
+                stdio: ["pipe", "pipe", "pipe", "pipe"],
             }),
         );
         const collect = (chunk: Buffer) => {
@@ -98,9 +104,18 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions =
         options.signal?.addEventListener("abort", onAbort);
         const printed = () =>
             output.trim() && !options.passThroughOutput ? `\nProgram output:\n${tail(output)}` : "";
-        child.on("message", (message: ChildMessage) => {
-            if (message.kind === "done") {
-                settle(undefined, { resources: message.resources, warnings: message.warnings, output });
+        readFrames(child.stdio[3] as Readable, (frame) => {
+            const message = frame as ChildMessage;
+            if (settled) {
+                return;
+            }
+            if (message.kind === "resources") {
+                resourceCount += message.resources.length;
+                options.onResources(message.resources);
+            } else if (message.kind === "outputs") {
+                options.onOutputs(message.urn, message.outputs);
+            } else if (message.kind === "done") {
+                settle(undefined, { resourceCount, warnings: message.warnings, output });
             } else {
                 const where = message.location
                     ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
@@ -116,18 +131,16 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions =
         child.on("error", (err) =>
             settle(new CheckError("program", `can't start the program: ${err.message}`)),
         );
-        child.on("exit", (code, signal) => {
-            // Output may still be draining when the process exits; the message, if any, came first.
-            setImmediate(() =>
-                settle(
-                    new CheckError(
-                        "program",
-                        `the Pulumi program in ${project.dir} exited (${signal ?? `code ${code}`}) ` +
-                            `without finishing${printed()}`,
-                    ),
+        // "close" comes after every pipe is drained: a final message, if any, has been read by then.
+        child.on("close", (code, signal) =>
+            settle(
+                new CheckError(
+                    "program",
+                    `the Pulumi program in ${project.dir} exited (${signal ?? `code ${code}`}) ` +
+                        `without finishing${printed()}`,
                 ),
-            );
-        });
+            ),
+        );
     });
 }
 

@@ -1,0 +1,46 @@
+import { createRequire } from "module";
+
+interface SourceMapSupport {
+    wrapCallSite(frame: NodeJS.CallSite, state: { nextPosition: unknown; curPosition: unknown }): unknown;
+}
+
+const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
+
+/**
+ * Stacks the SDK captures for its own bookkeeping, keyed by the function that captures them, and how many
+ * frames of each it needs: a promise's creation site is only shown when a promise leaks, and a resource's
+ * registration site is a few frames above the capture.
+ */
+const BOOKKEEPING_FRAMES: Readonly<Record<string, number>> = { debuggablePromise: 2, callsites: 8 };
+
+/**
+ * The SDK formats a stack trace for every resource and many promises. ts-node's source-map support maps
+ * every frame, including the SDK's own (reading their .js.map files), which dominates a large program's
+ * run. Only TypeScript frames need mapping to point at the program's lines, so only those are mapped.
+ */
+export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
+    let support: SourceMapSupport;
+    try {
+        support = createRequire(tsNodePath)("@cspotcode/source-map-support") as SourceMapSupport;
+    } catch {
+        return;
+    }
+    Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
+        const name = error.name || "Error";
+        const header = error.message ? `${name}: ${error.message}` : name;
+        const state = { nextPosition: null as unknown, curPosition: null as unknown };
+        const lines: string[] = [];
+        const keep = BOOKKEEPING_FRAMES[frames[0]?.getFunctionName() ?? ""] ?? frames.length;
+        for (let i = Math.min(keep, frames.length) - 1; i >= 0; i--) {
+            const file = frames[i].getFileName();
+            if (file && TYPESCRIPT_FILE.test(file)) {
+                lines.push(`\n    at ${String(support.wrapCallSite(frames[i], state))}`);
+                state.nextPosition = state.curPosition;
+            } else {
+                lines.push(`\n    at ${String(frames[i])}`);
+                state.nextPosition = null;
+            }
+        }
+        return header + lines.reverse().join("");
+    };
+}
