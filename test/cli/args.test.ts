@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../../cli/args";
+import { CheckError } from "../../cli/errors";
+
+function usageError(argv: string[]): CheckError {
+    try {
+        parseArgs(argv);
+    } catch (err) {
+        expect(err).toBeInstanceOf(CheckError);
+        expect((err as CheckError).kind).toBe("usage");
+        return err as CheckError;
+    }
+    throw new Error(`expected ${JSON.stringify(argv)} to be rejected`);
+}
+
+describe("parseArgs", () => {
+    it("parses every flag of the contract, in both --flag value and --flag=value forms", () => {
+        const parsed = parseArgs([
+            "check",
+            "stacks/platform",
+            "--stack",
+            "prod",
+            "--policy-pack=packs/mine",
+            "--config",
+            "cfg.json",
+            "--format",
+            "sarif",
+            "--output=out.sarif",
+        ]);
+        expect(parsed).toEqual({
+            command: "check",
+            args: {
+                programDir: "stacks/platform",
+                stack: "prod",
+                policyPack: "packs/mine",
+                configFile: "cfg.json",
+                format: "sarif",
+                outputFile: "out.sarif",
+                timings: false,
+            },
+        });
+    });
+
+    it("defaults to the text format", () => {
+        const parsed = parseArgs(["check", "dir"]);
+        expect(parsed.command === "check" && parsed.args.format).toBe("text");
+    });
+
+    it("answers --help and -h anywhere with the help command", () => {
+        expect(parseArgs(["--help"])).toEqual({ command: "help" });
+        expect(parseArgs(["check", "dir", "-h"])).toEqual({ command: "help" });
+    });
+
+    it("rejects an unknown flag, naming it and the allowed flags", () => {
+        const err = usageError(["check", "dir", "--stak", "dev"]);
+        expect(err.message).toContain("unknown flag '--stak'");
+        expect(err.message).toContain("--stack");
+    });
+
+    it("rejects a flag without its value, naming the flag", () => {
+        expect(usageError(["check", "dir", "--stack"]).message).toContain("flag '--stack' needs a value");
+        expect(usageError(["check", "dir", "--config", "--format", "json"]).message).toContain(
+            "flag '--config' needs a value",
+        );
+        expect(usageError(["check", "dir", "--output="]).message).toContain("flag '--output' needs a value");
+    });
+
+    it("rejects an unknown format, naming the value and the allowed formats", () => {
+        const err = usageError(["check", "dir", "--format", "yaml"]);
+        expect(err.message).toContain("'--format' has invalid value 'yaml'");
+        expect(err.message).toContain("text, json, sarif");
+    });
+
+    it("rejects a repeated flag rather than silently taking one of the values", () => {
+        expect(usageError(["check", "dir", "--stack", "a", "--stack", "b"]).message).toContain(
+            "'--stack' given more than once",
+        );
+    });
+
+    it("rejects a missing program directory, extra positionals and unknown commands", () => {
+        expect(usageError(["check"]).message).toContain("missing <program-dir>");
+        expect(usageError(["check", "a", "b"]).message).toContain("expected one <program-dir>, got 2");
+        expect(usageError(["scan", "dir"]).message).toContain("unknown command 'scan'");
+        expect(usageError([]).message).toContain("missing command");
+    });
+});
