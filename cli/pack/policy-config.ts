@@ -97,20 +97,20 @@ export function readPolicyConfigFile(file: string): Record<string, PolicyConfig>
 }
 
 /** A key that names no policy would silently configure nothing: say so instead. */
-export function assertKnownPolicies(
+export function unknownPolicyProblem(
     config: Readonly<Record<string, PolicyConfig>>,
     policies: readonly PolicyMetadata[],
     source: string,
-): void {
+): string | undefined {
     const known = new Set(policies.map((p) => p.name));
     const unknown = Object.keys(config).filter((key) => key !== "all" && !known.has(key));
-    if (unknown.length > 0) {
-        throw new CheckError(
-            "config",
-            `${source} configures unknown ${unknown.length === 1 ? "policy" : "policies"} ` +
-                `${unknown.map((u) => `'${u}'`).join(", ")}; the pack's policies are: ${[...known].sort().join(", ")}`,
-        );
+    if (unknown.length === 0) {
+        return undefined;
     }
+    return (
+        `${source} configures unknown ${unknown.length === 1 ? "policy" : "policies"} ` +
+        `${unknown.map((u) => `'${u}'`).join(", ")}; the pack's policies are: ${[...known].sort().join(", ")}`
+    );
 }
 
 function withDefaults(policies: readonly PolicyMetadata[]): Map<string, PolicyConfig> {
@@ -210,19 +210,22 @@ export function validatePolicyConfig(
 
 /**
  * The engine's reconciliation: schema defaults, then the pack's initial config, then the user's config;
- * the result is validated against each policy's schema. Throws a "config" CheckError listing every problem.
+ * the result is validated against each policy's schema. Throws one "config" CheckError listing every
+ * problem, unknown policy names in the user's config included.
  */
 export function reconcilePolicyConfig(
     policies: readonly PolicyMetadata[],
     initialConfig: Readonly<Record<string, PolicyConfig>>,
     userConfig: Readonly<Record<string, PolicyConfig>>,
+    userSource = "policy config",
 ): Map<string, PolicyConfig> {
     const result = withDefaults(policies);
     applyConfig(result, initialConfig);
     applyConfig(result, userConfig);
-    const errors = validatePolicyConfig(policies, result);
-    if (errors.length > 0) {
-        throw new CheckError("config", `invalid policy pack config:\n  ${errors.join("\n  ")}`);
+    const unknown = unknownPolicyProblem(userConfig, policies, userSource);
+    const problems = [...(unknown ? [unknown] : []), ...validatePolicyConfig(policies, result)];
+    if (problems.length > 0) {
+        throw new CheckError("config", `invalid policy pack config:\n  ${problems.join("\n  ")}`);
     }
     return result;
 }

@@ -4,7 +4,6 @@ import type { ProgramProject } from "../project";
 import type { PolicyDescriptor } from "../report/types";
 import { AnalyzerConnection, AnalyzerRpcError } from "./client";
 import {
-    assertKnownPolicies,
     reconcilePolicyConfig,
     type EnforcementLevel,
     type PolicyConfig,
@@ -167,10 +166,12 @@ export async function openPackSession(
             const supportsConfig = info.getSupportsconfig();
             const metadata = info.getPoliciesList().map((p) => policyMetadata(p, supportsConfig));
             const initial = initialConfigOf(info);
-            if (userConfig) {
-                assertKnownPolicies(userConfig.config, metadata, userConfig.source);
-            }
-            const reconciled = reconcilePolicyConfig(metadata, initial, userConfig?.config ?? {});
+            const reconciled = reconcilePolicyConfig(
+                metadata,
+                initial,
+                userConfig?.config ?? {},
+                userConfig?.source,
+            );
             if (reconciled.size > 0) {
                 await connection.configure(configureRequest(reconciled));
             }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CheckError } from "../../cli/errors";
 import {
-    assertKnownPolicies,
+    unknownPolicyProblem,
     parsePolicyConfig,
     reconcilePolicyConfig,
     type PolicyMetadata,
@@ -140,18 +140,36 @@ describe("reconcilePolicyConfig", () => {
     });
 });
 
-describe("assertKnownPolicies", () => {
-    it("rejects config for a policy the pack does not have, listing the pack's policies", () => {
-        const err = configError(() =>
-            assertKnownPolicies({ "owner-tags": { enforcementLevel: "mandatory" } }, policies, "cfg.json"),
+describe("unknown policy names", () => {
+    it("are a problem that names them and lists the pack's policies", () => {
+        const problem = unknownPolicyProblem(
+            { "owner-tags": { enforcementLevel: "mandatory" } },
+            policies,
+            "cfg.json",
         );
-        expect(err.message).toContain("cfg.json configures unknown policy 'owner-tags'");
-        expect(err.message).toContain("max-buckets, needs-list, owner-tag");
+        expect(problem).toContain("cfg.json configures unknown policy 'owner-tags'");
+        expect(problem).toContain("max-buckets, needs-list, owner-tag");
     });
 
-    it("accepts 'all' and the pack's own policy names", () => {
-        expect(() =>
-            assertKnownPolicies({ all: { enforcementLevel: "advisory" }, "owner-tag": {} }, policies, "cfg"),
-        ).not.toThrow();
+    it("do not include 'all' or the pack's own policy names", () => {
+        expect(
+            unknownPolicyProblem({ all: { enforcementLevel: "advisory" }, "owner-tag": {} }, policies, "cfg"),
+        ).toBeUndefined();
+    });
+
+    it("are reported together with schema errors, so one run shows every problem", () => {
+        const err = configError(() =>
+            reconcilePolicyConfig(
+                policies,
+                {},
+                {
+                    "owner-tags": { enforcementLevel: "disabled" },
+                    "needs-list": { properties: { allowed: 3 } },
+                },
+                "cfg.json",
+            ),
+        );
+        expect(err.message).toContain("cfg.json configures unknown policy 'owner-tags'");
+        expect(err.message).toContain("policy 'needs-list': property 'allowed' must be array, got 3");
     });
 });
