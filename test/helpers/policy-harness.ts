@@ -48,6 +48,17 @@ export function urnOf(type: string, name: string): string {
 
 type Config = Record<string, unknown>;
 
+/** The options the engine sends for a resource declared with none. */
+function resourceOptions() {
+    return {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+    };
+}
+
 function policyConfig(
     policy: { configSchema?: { properties: Record<string, { default?: unknown }> } },
     config: Config,
@@ -130,13 +141,7 @@ export async function runResourcePolicy(
             props,
             urn: urnFor(resource),
             name: resource.name,
-            opts: {
-                protect: false,
-                ignoreChanges: [],
-                aliases: [],
-                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-                additionalSecretOutputs: [],
-            },
+            opts: resourceOptions(),
             provider: providerOf(resource),
             stackTags: new Map<string, string>(),
             isType: () => false,
@@ -166,13 +171,7 @@ export async function runRemediation(
         props: proxy.unknownCheckingProxy(structuredClone(resource.props)),
         urn: urnFor(resource),
         name: resource.name,
-        opts: {
-            protect: false,
-            ignoreChanges: [],
-            aliases: [],
-            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-            additionalSecretOutputs: [],
-        },
+        opts: resourceOptions(),
         stackTags: new Map<string, string>(),
         isType: () => false,
         asType: () => undefined,
@@ -191,13 +190,7 @@ export function linkResources(resources: readonly FakeResource[]): PolicyResourc
             props,
             urn: urnFor(r),
             name: r.name,
-            opts: {
-                protect: false,
-                ignoreChanges: [],
-                aliases: [],
-                customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-                additionalSecretOutputs: [],
-            },
+            opts: resourceOptions(),
             provider: providerOf(r),
             dependencies: [],
             propertyDependencies: {},
