@@ -5,7 +5,7 @@ import { createRequire } from "module";
 import * as yaml from "js-yaml";
 import { stopProcess, track } from "../child-processes";
 import { CheckError, tail } from "../errors";
-import { packageScript, profilingArgs } from "../package-root";
+import { defaultPolicyPackDir, packageScript, profilingArgs } from "../package-root";
 
 export interface PackManifest {
     readonly dir: string;
@@ -97,6 +97,26 @@ export function runtimeArgs(options: Readonly<Record<string, unknown>>): string[
         .map(([key, value]) => `-${key}=${value}`);
 }
 
+function realDir(dir: string): string {
+    try {
+        return fs.realpathSync(dir);
+    } catch {
+        return path.resolve(dir);
+    }
+}
+
+/**
+ * Scripts preloaded into the pack process: every pack exits with the checker; agentguard's own pack, which
+ * is type-checked when agentguard is built, is only transpiled (see transpile-only.js).
+ */
+export function packPreloads(packDir: string): string[] {
+    const preloads = ["-r", packageScript("pack", "exit-with-parent.js")];
+    if (realDir(packDir) === realDir(defaultPolicyPackDir())) {
+        preloads.push("-r", packageScript("pack", "transpile-only.js"));
+    }
+    return preloads;
+}
+
 /**
  * Starts the pack as the engine does (`run-policy-pack <engine> .` in the pack directory) and waits for the
  * port it prints. The process is stopped on failure and, via the process registry, when we exit.
@@ -114,8 +134,7 @@ export function startPack(
                 process.execPath,
                 [
                     ...profilingArgs(),
-                    "-r",
-                    packageScript("pack", "exit-with-parent.js"),
+                    ...packPreloads(manifest.dir),
                     runner,
                     "127.0.0.1:0",
                     ".",

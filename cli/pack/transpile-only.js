@@ -1,0 +1,17 @@
+"use strict";
+// Preloaded into the process of agentguard's own policy pack: `run-policy-pack` registers ts-node with type
+// checking on, which costs seconds of CPU and ~100 MiB at every start. This pack is type-checked when
+// agentguard is built and tested, so it is only transpiled. Other packs are started exactly as Pulumi does.
+const { createRequire } = require("module");
+
+let tsNode;
+try {
+    // The runner (argv[1]) resolves ts-node from its own location; the module cache then hands it this copy.
+    tsNode = createRequire(process.argv[1])("ts-node");
+} catch {
+    tsNode = undefined;
+}
+if (tsNode && typeof tsNode.register === "function") {
+    const register = tsNode.register;
+    tsNode.register = (options) => register({ ...options, typeCheck: false, transpileOnly: true });
+}
