@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import type { Readable } from "stream";
 import * as path from "path";
 import { track } from "../child-processes";
@@ -27,11 +27,35 @@ export interface RunProgramOptions {
 }
 
 const OUTPUT_LIMIT = 256 * 1024;
+
 /**
- * The SDK allocates heavily per resource while the whole program is alive: a larger young generation
- * cuts the time spent collecting (about a third less wall time at 15,000 resources).
+ * Heap tuning for the program process, measured at 17,000 resources. The SDK allocates heavily per
+ * resource and keeps every pending output until the program has declared everything:
+ * - a larger young generation cuts the time spent collecting (about a third less wall time);
+ * - by default V8 lets the old generation grow to about four times what was live at the last full
+ *   collection, ~2 GiB of RSS for ~1 GiB live; growing by at most 80% saves ~450 MiB for ~1 s of CPU.
  */
-const PROGRAM_NODE_FLAGS = ["--max-semi-space-size=128"];
+const PROGRAM_HEAP_FLAGS = ["--max-semi-space-size=128", "--heap-growing-percent=80"];
+
+/**
+ * The flags this Node.js accepts: V8 flags come and go between versions, and Node.js refuses to start on
+ * one it does not know, so they are tried (a bare start, ~50 ms) and those refused are dropped.
+ */
+export function acceptedNodeFlags(
+    candidates: readonly string[],
+    nodePath: string = process.execPath,
+): string[] {
+    const accepted = (flags: readonly string[]) =>
+        spawnSync(nodePath, [...flags, "-e", ""], { stdio: "ignore", timeout: 10_000 }).status === 0;
+    return accepted(candidates) ? [...candidates] : candidates.filter((flag) => accepted([flag]));
+}
+
+let programHeapFlags: string[] | undefined;
+
+function heapFlagsForPrograms(): string[] {
+    programHeapFlags ??= acceptedNodeFlags(PROGRAM_HEAP_FLAGS);
+    return programHeapFlags;
+}
 
 /** The child entry next to this file: `.ts` from source (compiled on load), `.js` when built. */
 function childEntry(): { file: string; execArgv: string[] } {
@@ -75,12 +99,16 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         let settled = false;
         let resourceCount = 0;
         const child: ChildProcess = track(
-            spawn(process.execPath, [...profilingArgs(), ...PROGRAM_NODE_FLAGS, ...execArgv, file, request], {
-                cwd: project.dir,
-                env: programEnvironment(project, process.env),
-                // stdin: closes when we exit; fd 3: the child's messages (see frames.ts).
-                stdio: ["pipe", "pipe", "pipe", "pipe"],
-            }),
+            spawn(
+                process.execPath,
+                [...profilingArgs(), ...heapFlagsForPrograms(), ...execArgv, file, request],
+                {
+                    cwd: project.dir,
+                    env: programEnvironment(project, process.env),
+                    // stdin: closes when we exit; fd 3: the child's messages (see frames.ts).
+                    stdio: ["pipe", "pipe", "pipe", "pipe"],
+                },
+            ),
         );
         const collect = (chunk: Buffer) => {
             if (options.passThroughOutput) {
