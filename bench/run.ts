@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { measureCheck } from "./lib/measure";
 import { canWalkProcessTree } from "./lib/proc";
-import { formatProcessTable, formatTable, type BenchRun, type PackName } from "./lib/report";
+import { formatPeakTable, formatProcessTable, formatTable, type BenchRun, type PackName } from "./lib/report";
 import { judgeTargets } from "./lib/targets";
 import { makeProgramWorkspace, removeWorkspace } from "./lib/workspace";
 import { parseBenchArgs } from "./lib/args";
@@ -58,7 +58,9 @@ async function main(argv: readonly string[]): Promise<void> {
         }
     }
     const verdicts = judgeTargets(runs);
-    process.stdout.write(`${formatTable(runs)}\n\n${formatProcessTable(runs)}\n\n`);
+    process.stdout.write(
+        `${formatTable(runs)}\n\n${formatProcessTable(runs)}\n\n${formatPeakTable(runs)}\n\n`,
+    );
     for (const verdict of verdicts) {
         process.stdout.write(
             `${verdict.met ? "met   " : "MISSED"}  ${verdict.target}: ${verdict.measured}\n`,
@@ -84,6 +86,7 @@ async function main(argv: readonly string[]): Promise<void> {
         targets: verdicts,
         table: formatTable(runs, true),
         processTable: formatProcessTable(runs, true),
+        peakTable: formatPeakTable(runs, true),
     };
     fs.mkdirSync(path.dirname(args.out), { recursive: true });
     fs.writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);

@@ -16,6 +16,14 @@ export function roleOf(sample: ProcessSample, rootPid: number): ProcessRole {
     return "other";
 }
 
+function emptyRoles(): Record<ProcessRole, number> {
+    return { checker: 0, program: 0, pack: 0, other: 0 };
+}
+
+export function treeTotal(sample: RoleSample): number {
+    return Object.values(sample.rssKb).reduce((sum, kb) => sum + kb, 0);
+}
+
 export interface ProcessPeak {
     readonly role: ProcessRole;
     readonly pid: number;
@@ -25,9 +33,20 @@ export interface ProcessPeak {
     readonly cpuMs: number;
 }
 
+/** RSS by role at one sampling instant, `atMs` after sampling started. */
+export interface RoleSample {
+    readonly atMs: number;
+    readonly rssKb: Readonly<Record<ProcessRole, number>>;
+}
+
 export interface MemoryReport {
     /** Highest sum of VmRSS over the whole tree at one sampling instant. */
     readonly peakTreeRssKb: number;
+    /** Which process held what at that instant. */
+    readonly peakComposition: RoleSample;
+    /** RSS by role over the run, one sample every `timelineStepMs` (the largest of the samples in each step). */
+    readonly timeline: readonly RoleSample[];
+    readonly timelineStepMs: number;
     /** Sum of every process's own peak: an upper bound on the tree's peak, exact per process. */
     readonly sumOfProcessPeaksKb: number;
     readonly processes: readonly ProcessPeak[];
@@ -42,6 +61,9 @@ export interface MemoryReport {
  */
 export class MemorySampler {
     private peakTreeRssKb = 0;
+    private peakComposition: RoleSample = { atMs: 0, rssKb: emptyRoles() };
+    private readonly timeline: RoleSample[] = [];
+    private readonly startedAt = Date.now();
     private samples = 0;
     private readonly peaks = new Map<number, ProcessPeak>();
     private readonly timer: NodeJS.Timeout;
@@ -49,6 +71,7 @@ export class MemorySampler {
     constructor(
         private readonly rootPid: number,
         private readonly intervalMs = 50,
+        private readonly timelineStepMs = 500,
     ) {
         this.sample();
         this.timer = setInterval(() => this.sample(), intervalMs);
@@ -61,6 +84,7 @@ export class MemorySampler {
         }
         this.samples++;
         let total = 0;
+        const byRole = emptyRoles();
         for (const process of tree) {
             total += process.rssKb;
             const previous = this.peaks.get(process.pid);
@@ -73,8 +97,26 @@ export class MemorySampler {
                 hwmKb: Math.max(previous?.hwmKb ?? 0, process.hwmKb),
                 cpuMs: Math.max(previous?.cpuMs ?? 0, process.cpuMs),
             });
+            byRole[role] += process.rssKb;
         }
-        this.peakTreeRssKb = Math.max(this.peakTreeRssKb, total);
+        const sample: RoleSample = { atMs: Date.now() - this.startedAt, rssKb: byRole };
+        if (total > this.peakTreeRssKb) {
+            this.peakTreeRssKb = total;
+            this.peakComposition = sample;
+        }
+        this.addToTimeline(sample);
+    }
+
+    private addToTimeline(sample: RoleSample): void {
+        const step = Math.floor(sample.atMs / this.timelineStepMs);
+        const last = this.timeline[this.timeline.length - 1];
+        if (last && Math.floor(last.atMs / this.timelineStepMs) === step) {
+            if (treeTotal(sample) > treeTotal(last)) {
+                this.timeline[this.timeline.length - 1] = sample;
+            }
+        } else {
+            this.timeline.push(sample);
+        }
     }
 
     stop(): MemoryReport {
@@ -82,6 +124,9 @@ export class MemorySampler {
         const processes = [...this.peaks.values()];
         return {
             peakTreeRssKb: this.peakTreeRssKb,
+            peakComposition: this.peakComposition,
+            timeline: this.timeline,
+            timelineStepMs: this.timelineStepMs,
             sumOfProcessPeaksKb: processes.reduce((sum, p) => sum + p.hwmKb, 0),
             processes,
             samples: this.samples,

@@ -113,3 +113,18 @@ export function formatProcessTable(runs: readonly BenchRun[], markdown = false):
     ]);
     return renderTable(header, rows, markdown);
 }
+
+/** What each process held at the instant the tree's RSS peaked, and when that was. */
+export function formatPeakTable(runs: readonly BenchRun[], markdown = false): string {
+    const header = ["pack", "runtimes", "peak at s", ...ROLES.map((role) => `${role} MiB at peak`)];
+    const rows = runs.map((run) => {
+        const { peakComposition } = run.measurement.memory;
+        return [
+            run.pack,
+            String(run.runtimes),
+            seconds(peakComposition.atMs),
+            ...ROLES.map((role) => mib(peakComposition.rssKb[role]).toFixed(0)),
+        ];
+    });
+    return renderTable(header, rows, markdown);
+}
