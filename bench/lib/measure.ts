@@ -26,7 +26,7 @@ export function measureCheck(
             cwd: driver.cwd,
             stdio: ["ignore", "pipe", "pipe"],
         });
-        const sampler = new MemorySampler(child.pid!, sampleIntervalMs);
+        const sampler = new MemorySampler(child.pid!, { intervalMs: sampleIntervalMs });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

@@ -59,26 +59,42 @@ export interface MemoryReport {
  * sampled (it can miss a spike shorter than the interval); each process's own peak is the kernel's exact
  * high-water mark, as last read before the process exited.
  */
+export interface SamplerOptions {
+    readonly intervalMs?: number;
+    readonly timelineStepMs?: number;
+    /** Where samples come from: /proc unless told otherwise. */
+    readonly readTree?: (rootPid: number) => ProcessSample[];
+    readonly now?: () => number;
+}
+
 export class MemorySampler {
     private peakTreeRssKb = 0;
     private peakComposition: RoleSample = { atMs: 0, rssKb: emptyRoles() };
     private readonly timeline: RoleSample[] = [];
-    private readonly startedAt = Date.now();
     private samples = 0;
     private readonly peaks = new Map<number, ProcessPeak>();
     private readonly timer: NodeJS.Timeout;
+    private readonly intervalMs: number;
+    private readonly timelineStepMs: number;
+    private readonly readTree: (rootPid: number) => ProcessSample[];
+    private readonly now: () => number;
+    private readonly startedAt: number;
 
     constructor(
         private readonly rootPid: number,
-        private readonly intervalMs = 50,
-        private readonly timelineStepMs = 500,
+        options: SamplerOptions = {},
     ) {
+        this.intervalMs = options.intervalMs ?? 50;
+        this.timelineStepMs = options.timelineStepMs ?? 500;
+        this.readTree = options.readTree ?? sampleProcessTree;
+        this.now = options.now ?? Date.now;
+        this.startedAt = this.now();
         this.sample();
-        this.timer = setInterval(() => this.sample(), intervalMs);
+        this.timer = setInterval(() => this.sample(), this.intervalMs);
     }
 
     sample(): void {
-        const tree = sampleProcessTree(this.rootPid);
+        const tree = this.readTree(this.rootPid);
         if (tree.length === 0) {
             return;
         }
@@ -99,7 +115,7 @@ export class MemorySampler {
             });
             byRole[role] += process.rssKb;
         }
-        const sample: RoleSample = { atMs: Date.now() - this.startedAt, rssKb: byRole };
+        const sample: RoleSample = { atMs: this.now() - this.startedAt, rssKb: byRole };
         if (total > this.peakTreeRssKb) {
             this.peakTreeRssKb = total;
             this.peakComposition = sample;
