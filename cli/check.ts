@@ -1,5 +1,6 @@
 import * as path from "path";
 import { CheckError } from "./errors";
+import { uncheckedComponentViolation } from "./offline-coverage";
 import { AnalysisPipeline } from "./pack/analyze";
 import { parsePolicyConfig, readPolicyConfigFile, type PolicyPackConfigInput } from "./pack/policy-config";
 import { openPackSession, type PackSession, type UserPolicyConfig } from "./pack/session";
@@ -126,10 +127,11 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
         }
         const run: ProgramRun = programResult.value;
         const outcome = await Promise.race([pipeline.finish(), session.pack.crashed, interrupted]);
-        const mandatory = outcome.violations.some((v) => v.enforcementLevel === "mandatory");
+        const violations = [...run.unchecked.map(uncheckedComponentViolation), ...outcome.violations];
+        const mandatory = violations.some((v) => v.enforcementLevel === "mandatory");
         return {
             resources: run.resourceCount,
-            violations: outcome.violations,
+            violations,
             remediations: outcome.remediations,
             warnings: [...project.warnings, ...run.warnings, ...session.warnings],
             exitCode: mandatory ? 1 : 0,

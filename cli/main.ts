@@ -1,27 +1,19 @@
 import * as fs from "fs";
-import * as path from "path";
 import { parseArgs, USAGE, type CheckArgs } from "./args";
 import { checkProgram } from "./check";
 import { isCheckError } from "./errors";
-import { packageRoot } from "./package-root";
+import { packageVersion } from "./package-root";
 import { formatJson } from "./report/json";
 import { formatSarif } from "./report/sarif";
 import { formatText } from "./report/text";
 import type { CheckResult } from "./report/types";
-
-function toolVersion(): string {
-    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as {
-        version: string;
-    };
-    return pkg.version;
-}
 
 export function renderReport(result: CheckResult, args: Pick<CheckArgs, "format" | "outputFile">): string {
     switch (args.format) {
         case "json":
             return formatJson(result);
         case "sarif":
-            return formatSarif(result, { baseDir: process.cwd(), toolVersion: toolVersion() });
+            return formatSarif(result, { baseDir: process.cwd(), toolVersion: packageVersion() });
         case "text": {
             const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
             return formatText(result, {

@@ -28,6 +28,14 @@ function isOurPackage(dir: string): boolean {
     return pkg.name === "agentguard";
 }
 
+/** This package's version, as its package.json states it. */
+export function packageVersion(): string {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as {
+        version: string;
+    };
+    return pkg.version;
+}
+
 /** The pack `agentguard check` uses unless told otherwise: this package's own. */
 export function defaultPolicyPackDir(): string {
     return path.join(packageRoot(), "policy-pack");

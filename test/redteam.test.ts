@@ -19,6 +19,7 @@ const CATEGORY_WORDS: Record<string, RegExp> = {
     egress: /egress|cidr|network.?polic|default.?deny/i,
     rbac: /rbac|rolebinding|clusterrole|binding|escalat/i,
     bypass: /host|privileged|capabilit|pod.?security|confine/i,
+    coverage: /could not be checked offline/i,
 };
 
 const cases = fs

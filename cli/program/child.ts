@@ -190,7 +190,7 @@ async function run(request: ProgramRequest): Promise<void> {
     }
     finished = true;
     sink.flush();
-    send({ kind: "done", warnings: monitor.warningList() });
+    send({ kind: "done", warnings: monitor.warningList(), unchecked: monitor.uncheckedComponents() });
     process.exit(0);
 }
 

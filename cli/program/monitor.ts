@@ -2,8 +2,9 @@ import type * as ResourceProto from "@pulumi/pulumi/proto/resource_pb";
 import type * as ProviderProto from "@pulumi/pulumi/proto/provider_pb";
 import type * as StructProto from "google-protobuf/google/protobuf/struct_pb";
 import { fileURLToPath } from "url";
+import { expandManifestComponent, isManifestComponent } from "./manifests";
 import { OFFLINE_INVOKES } from "./offline-invokes";
-import type { RecordedResource, ResourceOptionsRecord, SourcePosition } from "./protocol";
+import type { RecordedResource, ResourceOptionsRecord, SourcePosition, UncheckedComponent } from "./protocol";
 import {
     defaultProviderDisabled,
     defaultProviderInputs,
@@ -25,6 +26,8 @@ export interface ProgramProtos {
 }
 
 export interface MonitorContext {
+    /** The program's directory: manifest files are found relative to it, as the provider finds them. */
+    readonly dir: string;
     readonly project: string;
     readonly stack: string;
     readonly config: Readonly<Record<string, string>>;
@@ -73,6 +76,7 @@ export class OfflineMonitor {
     /** Inputs by URN, for duplicate detection and `getResource`. */
     private readonly inputsByUrn = new Map<string, Uint8Array>();
     private readonly warnings = new Set<string>();
+    private readonly unchecked: UncheckedComponent[] = [];
 
     constructor(
         private readonly protos: ProgramProtos,
@@ -86,6 +90,11 @@ export class OfflineMonitor {
 
     warningList(): string[] {
         return [...this.warnings];
+    }
+
+    /** Multi-language components whose children could not be built offline, so nothing inside was judged. */
+    uncheckedComponents(): UncheckedComponent[] {
+        return [...this.unchecked];
     }
 
     supportsFeature(req: ResourceProto.SupportsFeatureRequest, callback: Callback<unknown>): void {
@@ -218,11 +227,6 @@ export class OfflineMonitor {
         if (needsDefaultProvider(type, req.getCustom(), req.getProvider())) {
             provider = this.defaultProvider(packageOfType(type), req.getVersion(), urn);
         }
-        if (req.getRemote()) {
-            this.warnings.add(
-                `${urn} is a multi-language component: its children are built by its provider and are not checked offline`,
-            );
-        }
         const propertyDependencies: Record<string, string[]> = {};
         for (const [key, deps] of req.getPropertydependenciesMap().entries()) {
             propertyDependencies[key] = deps.getUrnsList();
@@ -260,7 +264,65 @@ export class OfflineMonitor {
             options,
             source: sourcePositionOf(req),
         });
+        if (req.getRemote()) {
+            this.buildRemoteChildren(req, urn, object);
+        }
         return urn;
+    }
+
+    /**
+     * A multi-language component's children are registered by its provider, which does not run offline.
+     * Manifest components are expanded here as the Kubernetes provider would; any other is recorded as
+     * unchecked, so the check fails closed instead of passing over what it could not see.
+     */
+    private buildRemoteChildren(
+        req: ResourceProto.RegisterResourceRequest,
+        componentUrn: string,
+        object: StructProto.Struct,
+    ): void {
+        const type = req.getType();
+        const source = sourcePositionOf(req);
+        if (!isManifestComponent(type)) {
+            this.unchecked.push({
+                urn: componentUrn,
+                type,
+                reason: "its resources are built by its provider, which does not run offline",
+                source,
+            });
+            return;
+        }
+        const expansion = expandManifestComponent(
+            type,
+            req.getName(),
+            object.toJavaScript(),
+            this.context.dir,
+        );
+        if (!expansion.expanded) {
+            this.unchecked.push({ urn: componentUrn, type, reason: expansion.reason, source });
+            return;
+        }
+        const { stack, project } = this.context;
+        const explicitProvider = req.getProvidersMap().get("kubernetes");
+        for (const child of expansion.children) {
+            const urn = makeUrn(stack, project, componentUrn, child.type, child.name);
+            const provider = explicitProvider
+                ? providerRefUrn(explicitProvider)
+                : this.defaultProvider("kubernetes", req.getVersion(), urn);
+            this.add({
+                kind: "registered",
+                urn,
+                type: child.type,
+                name: child.name,
+                custom: true,
+                parent: componentUrn,
+                provider,
+                dependencies: [],
+                propertyDependencies: {},
+                inputs: this.encode(child.object),
+                options: this.plainOptions(componentUrn),
+                source,
+            });
+        }
     }
 
     /** Registers the package's default provider on first use, as the engine does, and returns its URN. */

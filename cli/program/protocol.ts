@@ -43,6 +43,15 @@ export interface RecordedResource {
     readonly source?: SourcePosition;
 }
 
+/** A multi-language component whose children were not built offline, so none of them was judged. */
+export interface UncheckedComponent {
+    readonly urn: string;
+    readonly type: string;
+    /** Why its children could not be built, e.g. a manifest URL or a value unknown during preview. */
+    readonly reason: string;
+    readonly source?: SourcePosition;
+}
+
 export interface ProgramRequest {
     readonly entry: string;
     readonly dir: string;
@@ -58,5 +67,9 @@ export type ChildMessage =
     | { readonly kind: "resources"; readonly resources: readonly RecordedResource[] }
     /** Outputs a component registered (registerOutputs), which AnalyzeStack sees instead of inputs. */
     | { readonly kind: "outputs"; readonly urn: string; readonly outputs: Uint8Array }
-    | { readonly kind: "done"; readonly warnings: readonly string[] }
+    | {
+          readonly kind: "done";
+          readonly warnings: readonly string[];
+          readonly unchecked: readonly UncheckedComponent[];
+      }
     | { readonly kind: "failed"; readonly message: string; readonly location?: string };

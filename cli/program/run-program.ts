@@ -7,11 +7,13 @@ import { packageScript, profilingArgs } from "../package-root";
 import type { ProgramProject } from "../project";
 import { formatLocation } from "./error-location";
 import { readFrames } from "./frames";
-import type { ChildMessage, RecordedResource } from "./protocol";
+import type { ChildMessage, RecordedResource, UncheckedComponent } from "./protocol";
 
 export interface ProgramRun {
     readonly resourceCount: number;
     readonly warnings: readonly string[];
+    /** Multi-language components whose children were not built offline. */
+    readonly unchecked: readonly UncheckedComponent[];
     /** What the program printed (when not passed through). */
     readonly output: string;
 }
@@ -148,7 +150,12 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
             } else if (message.kind === "outputs") {
                 options.onOutputs(message.urn, message.outputs);
             } else if (message.kind === "done") {
-                settle(undefined, { resourceCount, warnings: message.warnings, output });
+                settle(undefined, {
+                    resourceCount,
+                    warnings: message.warnings,
+                    unchecked: message.unchecked,
+                    output,
+                });
             } else {
                 const where = message.location
                     ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
