@@ -8,8 +8,9 @@ export const OFFLINE_COVERAGE_POLICY = "offline-coverage";
 export const CHECKER_NAME = "agentguard-check";
 
 const DESCRIPTION =
-    "Every resource of the stack must be built offline to be judged: a multi-language component whose " +
-    "resources only its provider can build is reported, not passed over.";
+    "Every resource of the stack must be built offline to be judged: a component whose resources only its " +
+    "provider can build or render (multi-language components, Helm charts, kustomizations) is reported, " +
+    "not passed over.";
 
 function remedy(component: UncheckedComponent): string {
     if (component.type.startsWith("kubernetes:yaml/v2:")) {
@@ -32,11 +33,12 @@ export function uncheckedComponentViolation(component: UncheckedComponent): Viol
         description: DESCRIPTION,
         urn: component.urn,
         resourceType: component.type,
-        resourceName: urnName(component.urn),
+        resourceName: component.name ?? urnName(component.urn),
         scope: "resource",
         source: component.source,
         message:
-            `${component.type} ${urnName(component.urn)} could not be checked offline: ${component.reason}. ` +
+            `${component.type} ${component.name ?? urnName(component.urn)} could not be checked offline: ` +
+            `${component.reason}. ` +
             `Nothing it creates was judged, so the check cannot pass. ${remedy(component)}.`,
     };
 }

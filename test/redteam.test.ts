@@ -12,6 +12,8 @@ interface Expectation {
     readonly why: string;
     /** The rule that must catch a reject case. */
     readonly policy?: string;
+    /** How many findings of that rule the case plants, when it plants several. */
+    readonly count?: number;
 }
 
 // What a mandatory violation must speak of for each category of planted flaw.
@@ -54,6 +56,9 @@ describe("red-team stacks through agentguard check", () => {
             const planted = mandatory.filter((v) => v.policy === expectation.policy);
             expect(planted.map((v) => v.policy)).toContain(expectation.policy);
             expect(planted.some((v) => CATEGORY_WORDS[expectation.category].test(v.message))).toBe(true);
+            if (expectation.count !== undefined) {
+                expect(planted).toHaveLength(expectation.count);
+            }
         },
     );
 

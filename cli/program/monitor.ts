@@ -15,6 +15,7 @@ import {
     packageOfType,
     providerRefUrn,
     PROVIDER_TYPE_PREFIX,
+    ROOT_STACK_TYPE,
     UNKNOWN_VALUE,
 } from "./urn";
 
@@ -39,6 +40,31 @@ type Callback<T> = (err: Error | null, response?: T) => void;
 function monitorError(message: string): Error {
     return Object.assign(new Error(message), { details: message, code: 2 });
 }
+
+/** Provider functions that render a component's objects (Helm v3 charts, kustomize v1 directories). */
+const RESOURCE_GENERATING_INVOKES: Readonly<
+    Record<string, { readonly component: string; describe(args: Record<string, unknown>): string }>
+> = {
+    "kubernetes:helm:template": {
+        component: "kubernetes:helm.sh/v3:Chart",
+        describe: (args) => {
+            let options: Record<string, unknown> = {};
+            try {
+                options = JSON.parse(String(args.jsonOpts)) as Record<string, unknown>;
+            } catch {
+                // The name falls back to "chart" below.
+            }
+            const chart = options.chart ?? options.path ?? "chart";
+            return typeof options.release_name === "string" && options.release_name !== ""
+                ? `${options.release_name} (${String(chart)})`
+                : String(chart);
+        },
+    },
+    "kubernetes:kustomize:directory": {
+        component: "kubernetes:kustomize:Directory",
+        describe: (args) => String(args.directory ?? "directory"),
+    },
+};
 
 /** Features as a real engine would answer them, minus those that need callbacks into the program. */
 const SUPPORTED_FEATURES = new Set(["secrets", "deletedWith", "replaceWith", "parameterization"]);
@@ -190,6 +216,21 @@ export class OfflineMonitor {
             }
             const state = this.protos.struct.Struct.deserializeBinary(inputs).toJavaScript();
             result = { urn: String(args.urn), id: UNKNOWN_VALUE, state };
+        } else if (RESOURCE_GENERATING_INVOKES[token]) {
+            // The program gets no objects, so the component it builds stays empty: report, don't pass.
+            const generator = RESOURCE_GENERATING_INVOKES[token];
+            this.unchecked.push({
+                urn: makeUrn(
+                    this.context.stack,
+                    this.context.project,
+                    "",
+                    ROOT_STACK_TYPE,
+                    `${this.context.project}-${this.context.stack}`,
+                ),
+                type: generator.component,
+                name: generator.describe(args),
+                reason: `its resources are rendered by the provider (${token}), which does not run offline`,
+            });
         } else {
             const offline = OFFLINE_INVOKES[token];
             try {

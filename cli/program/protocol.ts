@@ -47,6 +47,8 @@ export interface RecordedResource {
 export interface UncheckedComponent {
     readonly urn: string;
     readonly type: string;
+    /** What to call it when its URN is not its own (a chart rendered by a function call): the stack's. */
+    readonly name?: string;
     /** Why its children could not be built, e.g. a manifest URL or a value unknown during preview. */
     readonly reason: string;
     readonly source?: SourcePosition;
