@@ -5,6 +5,11 @@ const withPatch = (types: readonly string[]): string[] => types.flatMap((t) => [
 export const NAMESPACE_TYPES = withPatch(["kubernetes:core/v1:Namespace"]);
 export const SERVICE_ACCOUNT_TYPES = withPatch(["kubernetes:core/v1:ServiceAccount"]);
 export const RESOURCE_QUOTA_TYPES = withPatch(["kubernetes:core/v1:ResourceQuota"]);
+export const PERSISTENT_VOLUME_TYPES = withPatch(["kubernetes:core/v1:PersistentVolume"]);
+export const PERSISTENT_VOLUME_CLAIM_TYPES = withPatch(["kubernetes:core/v1:PersistentVolumeClaim"]);
+export const STATEFUL_SET_TYPES = withPatch(
+    ["apps/v1", "apps/v1beta1", "apps/v1beta2"].map((v) => `kubernetes:${v}:StatefulSet`),
+);
 export const NETWORK_POLICY_TYPES = withPatch([
     "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     "kubernetes:extensions/v1beta1:NetworkPolicy",

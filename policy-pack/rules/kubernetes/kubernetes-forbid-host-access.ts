@@ -1,7 +1,13 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
 import { findHostAccess, type HostAccess } from "../../lib/kubernetes/host-access";
-import { placementOf } from "../../lib/kubernetes/placement";
-import { WORKLOAD_TYPES } from "../../lib/kubernetes/types";
+import {
+    describeBinding,
+    describeHostVolume,
+    HostVolumes,
+    type HostClaimUse,
+} from "../../lib/kubernetes/host-volumes";
+import { placementOf, type Placement } from "../../lib/kubernetes/placement";
+import { PERSISTENT_VOLUME_CLAIM_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
 import { kindOf, podSpecOf } from "../../lib/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
@@ -9,37 +15,85 @@ export const kubernetesForbidHostAccess = defineStackRule(
     {
         name: "kubernetes-forbid-host-access",
         description:
-            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, or added capabilities.",
+            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, or added capabilities, nor reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Remove hostNetwork, hostPID, hostIPC, hostPort and hostPath volumes from the pod spec; set privileged and allowPrivilegeEscalation to false (or leave them unset) and add no capabilities except NET_BIND_SERVICE, in containers, initContainers and ephemeralContainers alike. Values unknown during preview count as violations: make them plain values.",
+            "Remove hostNetwork, hostPID, hostIPC, hostPort and hostPath volumes from the pod spec; set privileged and allowPrivilegeEscalation to false (or leave them unset) and add no capabilities except NET_BIND_SERVICE, in containers, initContainers and ephemeralContainers alike. Bind claims in agent namespaces (persistentVolumeClaim volumes, StatefulSet volumeClaimTemplates, ephemeral volumes) only to network or CSI volumes: no spec.volumeName naming a hostPath or local PersistentVolume, no such PersistentVolume with a spec.claimRef into an agent namespace, and no storage class shared with an unreserved one (give that PersistentVolume a claimRef to its intended claim, or the agent claim a different storageClassName). Values unknown during preview count as violations: make them plain values.",
     },
     (model, config) => {
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const volumes = new HostVolumes(model, (node) => placementOf(node, agents));
         const findings: Finding[] = [];
         for (const workload of model.ofType(...WORKLOAD_TYPES)) {
             const pod = podSpecOf(workload);
             if (pod === undefined) continue;
             const access = findHostAccess(pod.spec, pod.path);
-            if (access.length === 0) continue;
+            if (access.length === 0 && volumes.volumes.length === 0) continue;
             const placement = placementOf(workload, agents);
             if (placement.known && !placement.agent) continue;
-            const where = placement.known
-                ? `in agent namespace ${placement.namespace}`
-                : `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
+            const uses = volumes.claimUses(workload, pod, placement);
+            if (access.length === 0 && uses.length === 0) continue;
+            const advice = [
+                ...(access.length > 0
+                    ? ["Keep these host-access settings false or unset in agent workloads."]
+                    : []),
+                ...(uses.length > 0
+                    ? [
+                          "Mount only claims bound to network or CSI volumes, never a hostPath or local PersistentVolume.",
+                      ]
+                    : []),
+            ];
             findings.push({
                 urn: workload.urn,
                 name: workload.name,
-                message: `${kindOf(workload.type)} ${workload.name} ${where} breaks host confinement: ${access.map(describe).join("; ")}. Keep these host-access settings false or unset in agent workloads.`,
+                message: `${kindOf(workload.type)} ${workload.name} ${where(placement)} breaks host confinement: ${[
+                    ...access.map(describe),
+                    ...uses.map(describeUse),
+                ].join("; ")}. ${advice.join(" ")}`,
+            });
+        }
+        for (const claim of model.ofType(...PERSISTENT_VOLUME_CLAIM_TYPES)) {
+            const bindings = volumes.claimBindings(claim);
+            if (bindings.length === 0) continue;
+            const placement = placementOf(claim, agents);
+            if (placement.known && !placement.agent) continue;
+            findings.push({
+                urn: claim.urn,
+                name: claim.name,
+                message: `PersistentVolumeClaim ${claim.name} ${where(placement)} gives pods a node's disk: it ${bindings
+                    .map(describeBinding)
+                    .join(
+                        ", and ",
+                    )}. Bind claims in agent namespaces only to network or CSI volumes: drop the volumeName, claimRef or shared storage class that ties it to a hostPath or local PersistentVolume.`,
+            });
+        }
+        for (const volume of volumes.volumes) {
+            const reservation = volumes.agentReservation(volume, agents);
+            if (reservation === undefined) continue;
+            const node = volume.node;
+            findings.push({
+                urn: node.urn,
+                name: node.name,
+                message: `${describeHostVolume(volume)}, ${reservation.certain ? "is reserved" : "may be reserved"} for a claim in an agent namespace: ${reservation.via}. Do not reserve hostPath or local PersistentVolumes for agent claims: remove the spec.claimRef or use a network or CSI volume.`,
             });
         }
         return findings;
     },
 );
 
+function where(placement: Placement): string {
+    return placement.known
+        ? `in agent namespace ${placement.namespace}`
+        : `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
+}
+
 function describe(access: HostAccess): string {
     return access.unknown
         ? `${access.field} is unknown during preview, so host access cannot be ruled out`
         : `${access.field} is ${JSON.stringify(access.value)} (${access.why})`;
+}
+
+function describeUse(use: HostClaimUse): string {
+    return use.bindings.map((b) => `${use.subject} ${describeBinding(b)}`).join("; ");
 }
