@@ -21,9 +21,11 @@ const INVENTORY: Record<string, string> = {
     "aws-restrict-agent-role-trust": "mandatory",
     "aws-require-agent-permissions-boundary": "advisory",
     "aws-restrict-agent-security-group-egress": "mandatory",
+    // Whole stack
+    "stack-forbid-opaque-resources": "mandatory",
 };
 
-const AREAS = ["kubernetes", "aws"];
+const AREAS = ["kubernetes", "aws", "stack"];
 const SEVERITIES = ["low", "medium", "high", "critical"];
 
 describe("pack inventory", () => {

@@ -1,0 +1,137 @@
+import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { placementOf, type Placement } from "../../lib/kubernetes/placement";
+import { hostAccessPaths, judgeCloudControl, judgeTemplate } from "../../lib/opaque";
+import { defineStackRule, type Finding } from "../../lib/rule";
+import type { ResourceNode } from "../../lib/stack-model";
+import { isUnknown } from "../../lib/unknowns";
+
+const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+const DYNAMIC_TYPES = ["pulumi-nodejs:dynamic:Resource", "pulumi-python:dynamic:Resource"];
+const CLOUDFORMATION_TYPES = ["aws:cloudformation/stack:Stack", "aws:cloudformation/stackSet:StackSet"];
+const CLOUD_CONTROL_TYPE = "aws:cloudcontrol/resource:Resource";
+
+/** API groups served by Kubernetes itself; any other group in a type token is a custom resource. */
+const BUILT_IN_GROUPS = new Set([
+    "core",
+    "apps",
+    "batch",
+    "policy",
+    "autoscaling",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "meta",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+]);
+
+/** Pulumi's own Kubernetes tokens that are not API objects (components, the provider, Helm). */
+const PULUMI_GROUPS = new Set(["helm.sh", "yaml", "yaml/v2", "kustomize", "providers"]);
+
+function customResourceGroup(type: string): string | undefined {
+    const match = /^kubernetes:([^:]+)\/[^/:]+:[^:]+$/.exec(type);
+    if (!match) return undefined;
+    const group = match[1];
+    return BUILT_IN_GROUPS.has(group) || PULUMI_GROUPS.has(group) ? undefined : group;
+}
+
+function where(placement: Placement): string | undefined {
+    if (!placement.known)
+        return `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
+    return placement.agent ? `in agent namespace ${placement.namespace}` : undefined;
+}
+
+/** A Helm release's namespace is a top-level input; without one the provider's default applies. */
+function releasePlacement(release: ResourceNode, agents: AgentNamespaces): Placement {
+    const namespace = release.props.namespace;
+    if (isUnknown(namespace)) {
+        return { known: false, reason: `namespace of ${release.name} is unknown during preview` };
+    }
+    const name =
+        typeof namespace === "string" && namespace !== ""
+            ? namespace
+            : typeof release.provider?.props.namespace === "string" && release.provider.props.namespace !== ""
+              ? release.provider.props.namespace
+              : "default";
+    return {
+        known: true,
+        namespace: name,
+        agent: agents.isAgent(name),
+        namespaceNode: agents.declared.get(name),
+    };
+}
+
+export const stackForbidOpaqueResources = defineStackRule(
+    {
+        name: "stack-forbid-opaque-resources",
+        description:
+            "Resources whose effect cannot be read from their inputs must not reach agents or carry IAM or network changes: Helm releases in agent namespaces, custom resources asking for host access in agent namespaces, CloudFormation or Cloud Control resources declaring IAM or network resources, and dynamic providers.",
+        enforcementLevel: "mandatory",
+        severity: "high",
+        remediationSteps:
+            "Declare what these resources would create as Pulumi resources the pack can judge: render Helm charts in the program (helm v4 Chart, checked by pulumi preview) instead of a Release, move IAM and security groups out of CloudFormation templates and Cloud Control documents, and replace dynamic providers. Where a resource is reviewed and trusted, exempt it by name with a reason in this policy's config.",
+    },
+    (model, config) => {
+        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const findings: Finding[] = [];
+        const report = (node: ResourceNode, message: string) =>
+            findings.push({ urn: node.urn, name: node.name, message });
+
+        for (const release of model.ofType(HELM_RELEASE_TYPE)) {
+            const place = where(releasePlacement(release, agents));
+            if (place === undefined) continue;
+            report(
+                release,
+                `Helm release ${release.name} ${place} installs a chart whose resources no policy sees, in a preview or here. Render the chart in the program so each resource is judged.`,
+            );
+        }
+        for (const node of model.resources) {
+            const group = customResourceGroup(node.type);
+            if (group === undefined) continue;
+            const place = where(placementOf(node, agents));
+            if (place === undefined) continue;
+            const paths = hostAccessPaths(node.props.spec);
+            if (paths.length === 0) continue;
+            report(
+                node,
+                `${node.type.split(":").pop()} ${node.name} ${place} is a custom resource (${group}) whose operator would run pods with host access: ${paths.join("; ")}. Keep host access out of agent workloads, whatever creates them.`,
+            );
+        }
+        for (const stack of model.ofType(...CLOUDFORMATION_TYPES)) {
+            const verdict = judgeTemplate(stack.props.templateBody, stack.props.templateUrl);
+            if (verdict.problem === undefined) continue;
+            report(
+                stack,
+                `CloudFormation ${stack.type.endsWith("StackSet") ? "stack set" : "stack"} ${stack.name}: ${verdict.problem}. IAM and network changes made there escape every agent rule; declare them as Pulumi resources.`,
+            );
+        }
+        for (const resource of model.ofType(CLOUD_CONTROL_TYPE)) {
+            const verdict = judgeCloudControl(resource.props.typeName);
+            if (verdict.problem === undefined) continue;
+            report(
+                resource,
+                `Cloud Control resource ${resource.name}: ${verdict.problem}. Declare it as the matching Pulumi resource so the agent rules can judge it.`,
+            );
+        }
+        for (const dynamic of model.ofType(...DYNAMIC_TYPES)) {
+            report(
+                dynamic,
+                `Dynamic resource ${dynamic.name} runs its provider's own code at deploy time, which no policy can read: it could grant IAM or open the network. Replace it with declared resources, or exempt it after review.`,
+            );
+        }
+        return findings;
+    },
+);
