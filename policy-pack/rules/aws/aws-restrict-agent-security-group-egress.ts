@@ -1,4 +1,8 @@
-import { indexSecurityGroupEgress, type EgressCidr } from "../../lib/aws/security-group-egress";
+import {
+    indexSecurityGroupEgress,
+    type AgentGroupEgress,
+    type EgressCidr,
+} from "../../lib/aws/security-group-egress";
 import { analyzeIpBlocks, parseCidr } from "../../lib/cidr";
 import type { AgentguardConfig } from "../../lib/config";
 import { defineStackRule, type Finding } from "../../lib/rule";
@@ -8,19 +12,17 @@ export const awsRestrictAgentSecurityGroupEgress = defineStackRule(
     {
         name: "aws-restrict-agent-security-group-egress",
         description:
-            "An agent security group must not allow egress to 0.0.0.0/0 or ::/0 (also when split across rules) nor to more public addresses than the configured budget.",
+            "An agent security group (agent-tagged, including an adopted default group, or used by an agent-tagged instance, launch template, Lambda function or ECS service) must not allow egress to 0.0.0.0/0 or ::/0 (also when split across rules or hidden in prefix lists) nor to more public addresses than the configured budget.",
         enforcementLevel: "mandatory",
         severity: "high",
         remediationSteps:
-            "Replace open egress CIDRs on the agent security group (inline egress, SecurityGroupRule, SecurityGroupEgressRule) with the specific ranges the agent needs, or route it through an egress proxy; list approved ranges in allowedEgressCidrs.",
+            "Replace open egress CIDRs and prefix lists on the agent security group (inline egress, SecurityGroupRule, SecurityGroupEgressRule) with the specific ranges the agent needs, or route it through an egress proxy; list approved ranges in allowedEgressCidrs. Use prefix lists declared in the same stack (ManagedPrefixList) so their entries can be checked.",
     },
     (model, config): Finding[] => {
         const index = indexSecurityGroupEgress(model);
         const findings: Finding[] = [];
         for (const entry of index.agentGroups.values()) {
-            const subject = entry.possible
-                ? `Security group ${entry.group.name} (its tags are unknown, so it may be an agent group)`
-                : `Agent security group ${entry.group.name}`;
+            const subject = subjectOf(entry);
             const problems = egressProblems(entry.cidrs, config);
             if (problems.length > 0) {
                 findings.push(
@@ -35,7 +37,7 @@ export const awsRestrictAgentSecurityGroupEgress = defineStackRule(
                     findings.push(
                         finding(
                             entry.group,
-                            `${subject} egress cannot be checked: ${what}. Use known CIDRs so the egress can be verified.`,
+                            `${subject} egress cannot be checked: ${what}. Use known CIDRs, or a ManagedPrefixList declared in this stack, so the egress can be verified (or exempt the group with a reason).`,
                         ),
                     );
                 }
@@ -53,9 +55,25 @@ export const awsRestrictAgentSecurityGroupEgress = defineStackRule(
                 );
             }
         }
+        for (const { workload, why } of index.unjoinedWorkloads) {
+            findings.push(
+                finding(
+                    workload,
+                    `Agent workload ${workload.name} runs in security groups that cannot be checked: ${why}. Pass the SecurityGroup's id output (or a known id) so its egress can be judged.`,
+                ),
+            );
+        }
         return findings;
     },
 );
+
+function subjectOf(entry: AgentGroupEgress): string {
+    const name = entry.group.name;
+    if (entry.possible) return `Security group ${name} (its tags are unknown, so it may be an agent group)`;
+    if (entry.tagged) return `Agent security group ${name}`;
+    const users = entry.usedBy.map((w) => `${w.type.split(":").pop()} ${w.name}`).join(", ");
+    return `Security group ${name} (an agent group because agent workload ${users} runs in it)`;
+}
 
 /**
  * What is wrong with a set of egress CIDRs. A rule whose group is unknown gets no budget: it may add to

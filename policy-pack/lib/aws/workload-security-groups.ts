@@ -1,0 +1,133 @@
+import type { ResourceNode, StackModel } from "../stack-model";
+import { isUnknown } from "../unknowns";
+import { AGENT_TAG, agentTagState, type AgentTagState } from "./tags";
+
+const TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
+
+/** Where a workload names its security groups: top-level property, path below it, and id or name. */
+interface GroupField {
+    readonly path: readonly string[];
+    readonly by: "id" | "name" | "id-or-name";
+}
+
+/** Workloads whose code runs inside the security groups they name (`[]` steps into an array). */
+const WORKLOAD_GROUP_FIELDS: Readonly<Record<string, readonly GroupField[]>> = {
+    "aws:ec2/instance:Instance": [
+        { path: ["vpcSecurityGroupIds"], by: "id" },
+        { path: ["securityGroups"], by: "id-or-name" },
+    ],
+    "aws:lambda/function:Function": [{ path: ["vpcConfig", "securityGroupIds"], by: "id" }],
+    "aws:ecs/service:Service": [{ path: ["networkConfiguration", "securityGroups"], by: "id" }],
+    "aws:ec2/launchTemplate:LaunchTemplate": [
+        { path: ["vpcSecurityGroupIds"], by: "id" },
+        { path: ["securityGroupNames"], by: "name" },
+        { path: ["networkInterfaces", "[]", "securityGroups"], by: "id" },
+    ],
+};
+
+/** Finds security groups of this stack by their id or name (ids are unknown during preview). */
+export interface GroupFinder {
+    readonly groupTypes: ReadonlySet<string>;
+    byId(id: string): ResourceNode | undefined;
+    byName(name: string): ResourceNode | undefined;
+}
+
+export interface WorkloadUse {
+    readonly workload: ResourceNode;
+    /** True when the workload's own tags are unknown, so it is only possibly an agent workload. */
+    readonly possible: boolean;
+}
+
+export interface WorkloadGroups {
+    /** Agent (or possibly agent) workloads using each security group, by the group's URN. */
+    readonly usedBy: ReadonlyMap<string, WorkloadUse[]>;
+    /** References of agent workloads that cannot be joined to a group of this stack. */
+    readonly unjoined: readonly { readonly workload: ResourceNode; readonly why: string }[];
+}
+
+/**
+ * The security groups agent workloads run in: those groups guard the agent's traffic whatever their own
+ * tags say. Joined through property dependencies (the group ids are unknown during preview), then by id or
+ * name; an unknown reference that no dependency explains is reported, so that it cannot hide a group.
+ */
+export function workloadSecurityGroups(model: StackModel, groups: GroupFinder): WorkloadGroups {
+    const usedBy = new Map<string, WorkloadUse[]>();
+    const unjoined: { workload: ResourceNode; why: string }[] = [];
+    for (const [type, fields] of Object.entries(WORKLOAD_GROUP_FIELDS)) {
+        for (const workload of model.ofType(type)) {
+            const state = workloadAgentState(workload);
+            if (state === "untagged") continue;
+            const found = new Set<ResourceNode>();
+            for (const field of fields) {
+                const values = collect(workload.props[field.path[0]], field.path.slice(1));
+                const unknown = values.filter((v) => typeof v !== "string" || isUnknown(v)).length;
+                for (const v of values) {
+                    if (typeof v !== "string" || isUnknown(v)) continue;
+                    const group =
+                        (field.by !== "name" ? groups.byId(v) : undefined) ??
+                        (field.by !== "id" ? groups.byName(v) : undefined);
+                    if (group) found.add(group); // else a group of another stack, judged there
+                }
+                if (unknown === 0) continue;
+                const linked = (workload.propertyDependencies[field.path[0]] ?? []).filter((n) =>
+                    groups.groupTypes.has(n.type),
+                );
+                for (const group of linked) found.add(group);
+                if (linked.length < unknown && state === "tagged") {
+                    unjoined.push({
+                        workload,
+                        why: `${unknown - linked.length} security group reference(s) in ${field.path.filter((p) => p !== "[]").join(".")} are unknown and not linked to a SecurityGroup in this stack`,
+                    });
+                }
+            }
+            for (const group of found) {
+                const uses = usedBy.get(group.urn) ?? [];
+                uses.push({ workload, possible: state === "unknown" });
+                usedBy.set(group.urn, uses);
+            }
+        }
+    }
+    return { usedBy, unjoined };
+}
+
+/**
+ * A workload's own agent tag; a launch template also marks what it launches through tagSpecifications, and
+ * an ECS service runs the agent when its task definition is agent-tagged.
+ */
+function workloadAgentState(workload: ResourceNode): AgentTagState {
+    const own = agentTagState(workload);
+    if (own === "tagged") return own;
+    const specs = workload.props.tagSpecifications;
+    if (Array.isArray(specs)) {
+        for (const spec of specs) {
+            const tags = ((spec ?? {}) as Record<string, unknown>).tags;
+            if (tags && typeof tags === "object" && Object.keys(tags).some(isAgentKey)) return "tagged";
+        }
+    }
+    const tasks = (workload.propertyDependencies.taskDefinition ?? []).filter(
+        (n) => n.type === TASK_DEFINITION_TYPE,
+    );
+    if (tasks.some((t) => agentTagState(t) === "tagged")) return "tagged";
+    const unknownSpecs = isUnknown(specs) || (Array.isArray(specs) && specs.some(isUnknownTags));
+    return own === "unknown" || unknownSpecs ? "unknown" : "untagged";
+}
+
+function isAgentKey(key: string): boolean {
+    return key.trim().toLowerCase() === AGENT_TAG;
+}
+
+function isUnknownTags(spec: unknown): boolean {
+    return isUnknown(spec) || isUnknown(((spec ?? {}) as Record<string, unknown>).tags);
+}
+
+/** The leaf values under `path`; an unknown container counts as one unknown leaf. */
+function collect(value: unknown, path: readonly string[]): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (isUnknown(value)) return [value];
+    if (path.length === 0)
+        return Array.isArray(value) ? value.filter((v) => v !== null && v !== undefined) : [value];
+    const [step, ...rest] = path;
+    if (step === "[]") return Array.isArray(value) ? value.flatMap((v) => collect(v, rest)) : [];
+    if (typeof value !== "object" || Array.isArray(value)) return [];
+    return collect((value as Record<string, unknown>)[step], rest);
+}
