@@ -7,6 +7,15 @@ export interface RbacPolicyRule {
     readonly nonResourceURLs?: readonly string[];
 }
 
+/**
+ * Where a rule's grants apply: every namespace (a ClusterRoleBinding), one namespace (a RoleBinding's), or a
+ * namespace not known during preview. Writing pods or configmaps is only safe inside an agent namespace.
+ */
+export type RbacGrantScope =
+    | { readonly kind: "cluster" }
+    | { readonly kind: "namespace"; readonly namespace: string; readonly agent: boolean }
+    | { readonly kind: "unknown"; readonly reason: string };
+
 /** One forbidden (verb, resource) pair of rule `ruleIndex`, with why it is forbidden. */
 export interface RbacFinding {
     readonly ruleIndex: number;
@@ -85,7 +94,35 @@ const GUARDRAIL_RESOURCES: readonly string[] = [
     // A hostPath PersistentVolume mounts the node's disk, which Pod Security Admission does not see.
     "persistentvolumes",
     "certificatesigningrequests",
+    // Other network-policy kinds add to or override NetworkPolicies; the sets and CIDR groups they select
+    // widen them too. Matched by name in any apiGroup, so a CRD in a made-up group is judged as well.
+    "ciliumnetworkpolicies",
+    "ciliumclusterwidenetworkpolicies",
+    "ciliumcidrgroups",
+    "adminnetworkpolicies",
+    "baselineadminnetworkpolicies",
+    "clusternetworkpolicies",
+    "globalnetworkpolicies",
+    "globalnetworksets",
+    "networksets",
 ];
+
+/** Resources whose pods run with any service account of their namespace; writing them launches pods. */
+const POD_CREATING_RESOURCES: readonly string[] = [
+    "pods",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+];
+const POD_WRITE_VERBS = new Set(["create", "update", "patch"]);
+/** kube-system/aws-auth maps IAM roles to Kubernetes groups, system:masters included. */
+const AWS_AUTH = { namespace: "kube-system", name: "aws-auth" };
+// Kubernetes cannot narrow create or deletecollection by resourceNames.
+const NAME_BLIND_VERBS = new Set(["create", "deletecollection"]);
 
 function normalized(value: string): string {
     return value.trim().toLowerCase();
@@ -141,6 +178,49 @@ function resourceReasons(verb: string, resource: string, wildcardGroup: boolean)
     return reasons;
 }
 
+/** Why writing pods or `kube-system/aws-auth` with `verb` on `resource` in `scope` is forbidden. */
+function scopedReasons(
+    verb: string,
+    resource: string,
+    resourceNames: readonly string[],
+    scope: RbacGrantScope,
+): string[] {
+    const reasons: string[] = [];
+    const wildVerb = verb.includes("*");
+    const where =
+        scope.kind === "cluster"
+            ? "in every namespace (a ClusterRoleBinding), kube-system included"
+            : scope.kind === "namespace"
+              ? `in namespace ${scope.namespace} (not an agent namespace)`
+              : `in a namespace unknown during preview (${scope.reason})`;
+    if ((POD_WRITE_VERBS.has(verb) || wildVerb) && !(scope.kind === "namespace" && scope.agent)) {
+        const launched = POD_CREATING_RESOURCES.filter((r) => covers(resource, r, false));
+        if (launched.length > 0) {
+            reasons.push(
+                `writing ${launched.join(", ")} ${where} runs pods as any service account there, outside agent confinement`,
+            );
+        }
+    }
+    const reachesKubeSystem =
+        scope.kind !== "namespace" || normalized(scope.namespace) === AWS_AUTH.namespace;
+    const named =
+        resourceNames.length === 0 ||
+        NAME_BLIND_VERBS.has(verb) ||
+        wildVerb ||
+        resourceNames.some((n) => globMatches(n, AWS_AUTH.name));
+    if (
+        (WRITE_VERBS.has(verb) || wildVerb) &&
+        reachesKubeSystem &&
+        named &&
+        covers(resource, "configmaps", true)
+    ) {
+        reasons.push(
+            `writing configmaps ${where} reaches kube-system/aws-auth, which maps IAM roles to Kubernetes groups such as system:masters`,
+        );
+    }
+    return reasons;
+}
+
 /** The rule's entries in `field`, normalized; entries that are not strings become findings. */
 function entriesOf(
     rule: unknown,
@@ -174,21 +254,27 @@ function unreadable(ruleIndex: number, field: string, value: unknown): RbacFindi
 /**
  * Every grant in `rules` an agent identity must not hold, one finding per (rule, verb, resource). Fails
  * closed against a hostile author: names are compared case-insensitively and trimmed, the apiGroup is
- * ignored (a made-up group holding `roles` is still judged), `resourceNames` never narrow a grant, and
- * wildcards anywhere in verbs, resources, apiGroups or nonResourceURLs are forbidden.
+ * ignored (a made-up group holding `roles` is still judged), `resourceNames` never narrow a grant (except
+ * away from kube-system/aws-auth), and wildcards anywhere in verbs, resources, apiGroups or nonResourceURLs
+ * are forbidden. With `scope`, writing pod-creating workloads outside an agent namespace and writing
+ * kube-system/aws-auth are forbidden too; omit it only for rules confined to an agent namespace.
  */
-export function findForbiddenRbacGrants(rules: readonly RbacPolicyRule[]): RbacFinding[] {
+export function findForbiddenRbacGrants(
+    rules: readonly RbacPolicyRule[],
+    scope?: RbacGrantScope,
+): RbacFinding[] {
     const findings: RbacFinding[] = [];
     rules.forEach((rule: unknown, ruleIndex) => {
         const verbs = entriesOf(rule, "verbs", ruleIndex, findings);
         const resources = entriesOf(rule, "resources", ruleIndex, findings);
         const apiGroups = entriesOf(rule, "apiGroups", ruleIndex, findings);
         const urls = entriesOf(rule, "nonResourceURLs", ruleIndex, findings);
-        entriesOf(rule, "resourceNames", ruleIndex, findings);
+        const resourceNames = entriesOf(rule, "resourceNames", ruleIndex, findings);
         const wildcardGroup = apiGroups.some((g) => g.includes("*"));
         for (const verb of verbs) {
             for (const resource of resources) {
                 const reasons = resourceReasons(verb, resource, wildcardGroup);
+                if (scope !== undefined) reasons.push(...scopedReasons(verb, resource, resourceNames, scope));
                 if (reasons.length > 0)
                     findings.push({ ruleIndex, verb, resource, reason: reasons.join("; ") });
             }

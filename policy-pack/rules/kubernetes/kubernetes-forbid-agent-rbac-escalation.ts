@@ -3,17 +3,18 @@ import { placementOf } from "../../lib/kubernetes/placement";
 import { RoleIndex } from "../../lib/kubernetes/rbac-roles";
 import { agentSubjects } from "../../lib/kubernetes/rbac-subjects";
 import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../../lib/kubernetes/types";
+import type { RbacGrantScope } from "../../lib/rbac";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesForbidAgentRbacEscalation = defineStackRule(
     {
         name: "kubernetes-forbid-agent-rbac-escalation",
         description:
-            "No RoleBinding or ClusterRoleBinding may grant an agent service account cluster-admin, admin, edit, or a role with privilege-escalation rights (escalate, bind, impersonate, secrets, wildcards and the like).",
+            "No RoleBinding or ClusterRoleBinding may grant an agent service account cluster-admin, admin, edit, or a role with privilege-escalation rights (escalate, bind, impersonate, secrets, wildcards, guardrail writes, pod creation outside agent namespaces, kube-system/aws-auth writes and the like), counting the rules other ClusterRoles aggregate into view.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Bind agent service accounts only to Roles declared in the same stack that list the exact verbs and resources the agent needs, never to cluster-admin, admin or edit, and never granting escalate, bind, impersonate, wildcards, secrets or RBAC writes. Do not bind groups that include every service account (system:serviceaccounts, system:authenticated). Roles not declared in the stack cannot be checked: declare them here or bind `view`.",
+            "Bind agent service accounts only to Roles declared in the same stack that list the exact verbs and resources the agent needs, never to cluster-admin, admin or edit, and never granting escalate, bind, impersonate, wildcards, secrets, RBAC or network-policy writes, pod or workload writes outside the agent's own namespace, or configmap writes in kube-system (aws-auth). Do not label ClusterRoles aggregate-to-view/edit/admin with rules an agent bound to view must not hold. Do not bind groups that include every service account (system:serviceaccounts, system:authenticated). Roles not declared in the stack cannot be checked: declare them here or bind `view`.",
     },
     (model, config) => {
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
@@ -22,10 +23,11 @@ export const kubernetesForbidAgentRbacEscalation = defineStackRule(
         const judge = (
             binding: (typeof model.resources)[number],
             kind: string,
-            namespace: string | undefined,
+            scope: RbacGrantScope,
             namespaceNote: string,
         ) => {
-            const role = roles.judge(binding, namespace);
+            const namespace = scope.kind === "namespace" ? scope.namespace : undefined;
+            const role = roles.judge(binding, scope);
             if (role.kind === "safe") return;
             const subjects = agentSubjects(binding, namespace, agents);
             if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
@@ -45,14 +47,17 @@ export const kubernetesForbidAgentRbacEscalation = defineStackRule(
         };
         for (const binding of model.ofType(...ROLE_BINDING_TYPES)) {
             const placement = placementOf(binding, agents);
-            const namespace = placement.known ? placement.namespace : undefined;
+            // A RoleBinding grants only in its own namespace, whatever the role it references.
+            const scope: RbacGrantScope = placement.known
+                ? { kind: "namespace", namespace: placement.namespace, agent: placement.agent }
+                : { kind: "unknown", reason: placement.reason };
             const note = placement.known
                 ? ` in namespace ${placement.namespace}`
                 : ` (namespace unknown: ${placement.reason})`;
-            judge(binding, "RoleBinding", namespace, note);
+            judge(binding, "RoleBinding", scope, note);
         }
         for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
-            judge(binding, "ClusterRoleBinding", undefined, "");
+            judge(binding, "ClusterRoleBinding", { kind: "cluster" }, "");
         return findings;
     },
 );
