@@ -13,12 +13,36 @@ export interface HostAccess {
 // Restricted Pod Security allows adding this one capability: it only binds ports below 1024.
 const ALLOWED_ADDED_CAPABILITIES = new Set(["NET_BIND_SERVICE"]);
 const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+// The sysctls baseline Pod Security calls safe: namespaced to the pod, and unable to reach the node.
+const SAFE_SYSCTLS = new Set([
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+]);
+const CONFINING_PROFILES = new Set(["RuntimeDefault", "Localhost"]);
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Every host-level access a pod spec asks for (hostNetwork, hostPID, hostIPC, hostPort, hostPath, privileged…). */
-export function findHostAccess(podSpec: unknown, at = "spec"): HostAccess[] {
+/**
+ * Every host-level access a pod spec asks for (hostNetwork, hostPID, hostIPC, hostPort, hostPath, privileged,
+ * unconfined seccomp or AppArmor, unmasked /proc, unsafe sysctls…). `podMetadata` is the pod (template)'s
+ * metadata, whose annotations can still turn AppArmor off; `metadataAt` its path.
+ */
+export function findHostAccess(
+    podSpec: unknown,
+    at = "spec",
+    podMetadata?: unknown,
+    metadataAt = metadataPathOf(at),
+): HostAccess[] {
     const found: HostAccess[] = [];
     const unknown = (field: string, value: unknown) =>
         found.push({ field, value, unknown: true, why: "its value is unknown during preview" });
@@ -26,6 +50,7 @@ export function findHostAccess(podSpec: unknown, at = "spec"): HostAccess[] {
         unknown(at, podSpec);
         return found;
     }
+    checkAppArmorAnnotations(podMetadata, metadataAt, found);
     if (!isObject(podSpec)) return found;
     const flag = (field: string, value: unknown, why: string) => {
         if (isUnknown(value)) unknown(`${at}.${field}`, value);
@@ -114,7 +139,32 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
             });
         }
     }
-    if (!isContainer) return;
+    checkProfile(context, "seccompProfile", at, found, "it turns off seccomp system-call filtering");
+    checkProfile(context, "appArmorProfile", at, found, "it turns off AppArmor confinement");
+    if (!isContainer) {
+        eachItem(context.sysctls, `${at}.sysctls`, found, (sysctl, field) => {
+            const name = isObject(sysctl) ? sysctl.name : sysctl;
+            if (isUnknown(name)) return void unknown(`${field}.name`, name);
+            if (typeof name === "string" && SAFE_SYSCTLS.has(canonicalSysctl(name))) return;
+            found.push({
+                field: `${field}.name`,
+                value: name,
+                unknown: false,
+                why: "it sets a kernel parameter outside the Kubernetes safe set, which can reach past the pod to the node",
+            });
+        });
+        return;
+    }
+    const procMount = context.procMount;
+    if (isUnknown(procMount)) unknown(`${at}.procMount`, procMount);
+    else if (procMount !== undefined && procMount !== null && procMount !== "Default") {
+        found.push({
+            field: `${at}.procMount`,
+            value: procMount,
+            unknown: false,
+            why: "it unmasks the /proc paths the runtime hides from containers; Pod Security allows only Default",
+        });
+    }
     for (const [key, why] of [
         ["privileged", "it gives the container every device and capability of the node"],
         [
@@ -142,4 +192,84 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
             why: "it adds a Linux capability beyond the container's default set (only NET_BIND_SERVICE is allowed)",
         });
     });
+}
+
+/** `spec` → `metadata`, `spec.template.spec` → `spec.template.metadata`: where a pod spec's metadata sits. */
+export function metadataPathOf(specPath: string): string {
+    return specPath.replace(/(^|\.)spec$/, "$1metadata");
+}
+
+/** The pod (template) metadata beside the pod spec at `specPath`, or the unknown sentinel met on the way. */
+export function podMetadataAt(props: Record<string, unknown>, specPath: string): unknown {
+    let value: unknown = props;
+    for (const key of metadataPathOf(specPath).split(".")) {
+        if (isUnknown(value) || !isObject(value)) return value;
+        value = value[key];
+    }
+    return value;
+}
+
+/** A seccompProfile or appArmorProfile whose type is not one of the confining profiles. */
+function checkProfile(
+    context: Obj,
+    key: "seccompProfile" | "appArmorProfile",
+    at: string,
+    found: HostAccess[],
+    why: string,
+) {
+    const profile = context[key];
+    const type = isObject(profile) ? profile.type : profile;
+    const field = isObject(profile) ? `${at}.${key}.type` : `${at}.${key}`;
+    if (isUnknown(type)) {
+        found.push({ field, value: type, unknown: true, why: "its value is unknown during preview" });
+    } else if (
+        type !== undefined &&
+        type !== null &&
+        !(typeof type === "string" && CONFINING_PROFILES.has(type))
+    ) {
+        found.push({
+            field,
+            value: type,
+            unknown: false,
+            why: `${why}; Pod Security allows only RuntimeDefault or Localhost`,
+        });
+    }
+}
+
+/** The legacy per-container AppArmor annotations, which the kubelet still honours. */
+function checkAppArmorAnnotations(metadata: unknown, at: string, found: HostAccess[]): void {
+    const unknown = (field: string, value: unknown) =>
+        found.push({
+            field,
+            value,
+            unknown: true,
+            why: "its value is unknown during preview, so it may turn off AppArmor",
+        });
+    if (isUnknown(metadata)) return void unknown(at, metadata);
+    if (!isObject(metadata)) return;
+    const annotations = metadata.annotations;
+    if (isUnknown(annotations)) return void unknown(`${at}.annotations`, annotations);
+    if (!isObject(annotations)) return;
+    for (const [key, value] of Object.entries(annotations)) {
+        if (!key.startsWith(APPARMOR_ANNOTATION)) continue;
+        const field = `${at}.annotations["${key}"]`;
+        if (isUnknown(value)) unknown(field, value);
+        else if (!(
+            value === "runtime/default" ||
+            (typeof value === "string" && value.startsWith("localhost/"))
+        )) {
+            found.push({
+                field,
+                value,
+                unknown: false,
+                why: "it turns off AppArmor confinement; Pod Security allows only runtime/default or localhost/<profile>",
+            });
+        }
+    }
+}
+
+/** Sysctl names may be written with slashes (`net/ipv4/tcp_syncookies`), where dots and slashes swap roles. */
+function canonicalSysctl(name: string): string {
+    if (!name.includes("/")) return name;
+    return name.replace(/[./]/g, (c) => (c === "/" ? "." : "/"));
 }

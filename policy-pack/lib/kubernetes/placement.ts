@@ -1,4 +1,4 @@
-import { declaredNamespaceName, hasAgentLabel, type AgentNamespaces } from "../agent-namespaces";
+import { agentLabelOf, declaredNamespaceName, type AgentNamespaces } from "../agent-namespaces";
 import type { ResourceNode } from "../stack-model";
 import { isUnknown } from "../unknowns";
 import { NAMESPACE_TYPES } from "./types";
@@ -10,6 +10,8 @@ export type Placement =
           /** The namespace name, or a stand-in naming the Namespace resource when only its labels are known. */
           readonly namespace: string;
           readonly agent: boolean;
+          /** Why it is only possibly an agent namespace (its labels are unknown during preview), for messages. */
+          readonly uncertain?: string;
           /** The declared Namespace resource, when this stack declares it. */
           readonly namespaceNode?: ResourceNode;
       }
@@ -62,11 +64,14 @@ export function placementOf(node: ResourceNode, agents: AgentNamespaces): Placem
 }
 
 function known(namespace: string, agents: AgentNamespaces): Placement {
+    const node = agents.declared.get(namespace);
+    const uncertain = agents.uncertainty(namespace);
     return {
         known: true,
         namespace,
         agent: agents.isAgent(namespace),
-        namespaceNode: agents.declared.get(namespace),
+        ...(uncertain === undefined ? {} : { uncertain }),
+        namespaceNode: node,
     };
 }
 
@@ -81,19 +86,25 @@ function fromDependency(
     // With several candidates, judge by the most dangerous one.
     const placements = namespaces.map((ns): Placement => {
         const name = declaredNamespaceName(ns);
+        const label = agentLabelOf(ns);
+        const uncertain = label.state === "unknown" ? { uncertain: label.why } : {};
         if (name !== undefined) {
+            const byName = known(name, agents);
+            if (byName.known && byName.agent) return { ...byName, namespaceNode: ns };
             return {
                 known: true,
                 namespace: name,
-                agent: agents.isAgent(name) || hasAgentLabel(ns),
+                agent: label.state !== "unlabelled",
+                ...uncertain,
                 namespaceNode: ns,
             };
         }
-        if (hasAgentLabel(ns)) {
+        if (label.state !== "unlabelled") {
             return {
                 known: true,
                 namespace: `(unknown name of Namespace ${ns.name})`,
                 agent: true,
+                ...uncertain,
                 namespaceNode: ns,
             };
         }

@@ -1,5 +1,5 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { findHostAccess, type HostAccess } from "../../lib/kubernetes/host-access";
+import { findHostAccess, podMetadataAt, type HostAccess } from "../../lib/kubernetes/host-access";
 import {
     describeBinding,
     describeHostVolume,
@@ -15,11 +15,11 @@ export const kubernetesForbidHostAccess = defineStackRule(
     {
         name: "kubernetes-forbid-host-access",
         description:
-            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, or added capabilities, nor reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too.",
+            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, added capabilities, Unconfined seccomp or AppArmor profiles (or AppArmor annotations), Unmasked procMount or unsafe sysctls, nor reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Remove hostNetwork, hostPID, hostIPC, hostPort and hostPath volumes from the pod spec; set privileged and allowPrivilegeEscalation to false (or leave them unset) and add no capabilities except NET_BIND_SERVICE, in containers, initContainers and ephemeralContainers alike. Bind claims in agent namespaces (persistentVolumeClaim volumes, StatefulSet volumeClaimTemplates, ephemeral volumes) only to network or CSI volumes: no spec.volumeName naming a hostPath or local PersistentVolume, no such PersistentVolume with a spec.claimRef into an agent namespace, and no storage class shared with an unreserved one (give that PersistentVolume a claimRef to its intended claim, or the agent claim a different storageClassName). Values unknown during preview count as violations: make them plain values.",
+            "Remove hostNetwork, hostPID, hostIPC, hostPort and hostPath volumes from the pod spec; set privileged and allowPrivilegeEscalation to false (or leave them unset) and add no capabilities except NET_BIND_SERVICE, in containers, initContainers and ephemeralContainers alike; leave seccompProfile and appArmorProfile unset or RuntimeDefault/Localhost (AppArmor annotations runtime/default or localhost/<profile>), procMount unset or Default, and set only the safe sysctls (e.g. net.ipv4.ip_local_port_range). Bind claims in agent namespaces (persistentVolumeClaim volumes, StatefulSet volumeClaimTemplates, ephemeral volumes) only to network or CSI volumes: no spec.volumeName naming a hostPath or local PersistentVolume, no such PersistentVolume with a spec.claimRef into an agent namespace, and no storage class shared with an unreserved one (give that PersistentVolume a claimRef to its intended claim, or the agent claim a different storageClassName). Values unknown during preview count as violations: make them plain values.",
     },
     (model, config) => {
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
@@ -28,7 +28,7 @@ export const kubernetesForbidHostAccess = defineStackRule(
         for (const workload of model.ofType(...WORKLOAD_TYPES)) {
             const pod = podSpecOf(workload);
             if (pod === undefined) continue;
-            const access = findHostAccess(pod.spec, pod.path);
+            const access = findHostAccess(pod.spec, pod.path, podMetadataAt(workload.props, pod.path));
             if (access.length === 0 && volumes.volumes.length === 0) continue;
             const placement = placementOf(workload, agents);
             if (placement.known && !placement.agent) continue;
@@ -36,7 +36,9 @@ export const kubernetesForbidHostAccess = defineStackRule(
             if (access.length === 0 && uses.length === 0) continue;
             const advice = [
                 ...(access.length > 0
-                    ? ["Keep these host-access settings false or unset in agent workloads."]
+                    ? [
+                          "Keep these host-access settings false or unset in agent workloads (seccomp and AppArmor profiles RuntimeDefault or Localhost, procMount Default, only safe sysctls).",
+                      ]
                     : []),
                 ...(uses.length > 0
                     ? [
@@ -83,6 +85,9 @@ export const kubernetesForbidHostAccess = defineStackRule(
 );
 
 function where(placement: Placement): string {
+    if (placement.known && placement.uncertain !== undefined) {
+        return `in namespace ${placement.namespace}, possibly an agent namespace (${placement.uncertain}),`;
+    }
     return placement.known
         ? `in agent namespace ${placement.namespace}`
         : `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
