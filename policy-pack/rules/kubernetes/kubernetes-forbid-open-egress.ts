@@ -1,8 +1,16 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
 import { analyzeIpBlocks } from "../../lib/cidr";
 import type { AgentguardConfig } from "../../lib/config";
+import {
+    adminSubjectSelectsAgents,
+    analyzeAdminEgress,
+    analyzeCiliumEgress,
+    clusterwideSelectsAgents,
+    customNetworkPolicies,
+    type CustomEgress,
+} from "../../lib/kubernetes/custom-network-policies";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
-import { placementOf } from "../../lib/kubernetes/placement";
+import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";
@@ -18,7 +26,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
     {
         name: "kubernetes-forbid-open-egress",
         description:
-            "NetworkPolicies in agent namespaces must not open egress to every destination, to every pod of every namespace, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace.",
+            "NetworkPolicies and CiliumNetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies and AdminNetworkPolicies that can select agent pods, must not open egress to every destination, to every pod of every namespace, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
@@ -48,31 +56,98 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                     `${field} is unknown during preview, so the egress it allows cannot be checked. Make it a plain value.`,
                 );
             }
-            if (egress.ipBlocks.length === 0) continue;
-            // Policies of unknown placement are judged alone; the others as a union per namespace.
-            const key = placement.known ? placement.namespace : policy.urn;
-            const group = byNamespace.get(key) ?? {
-                where,
-                blame: placement.known ? placement.namespaceNode : undefined,
-                policies: [],
-                blocks: [],
-            };
-            group.policies.push(policy);
-            group.blocks.push(...egress.ipBlocks);
-            byNamespace.set(key, group);
+            addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
+        }
+        const custom = customNetworkPolicies(model);
+        // Cilium's allows add to those of the namespace's NetworkPolicies, so they join the union.
+        for (const policy of custom.cilium) {
+            const placement = placementOf(policy, agents);
+            if (placement.known && !placement.agent) continue;
+            const where = placement.known
+                ? `agent namespace ${placement.namespace}`
+                : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
+            const egress = analyzeCiliumEgress(policy);
+            findings.push(...customFindings(policy, where, egress));
+            addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
+        }
+        const clusterwide: [ResourceNode, string, CustomEgress][] = [];
+        for (const policy of custom.clusterwide) {
+            const selects = clusterwideSelectsAgents(policy, agents);
+            if (selects === false) continue;
+            const where =
+                selects === true
+                    ? "the cluster, selecting pods that may run in agent namespaces"
+                    : "the cluster, with an endpointSelector unknown during preview (it may select agent pods)";
+            clusterwide.push([policy, where, analyzeCiliumEgress(policy)]);
+        }
+        // An AdminNetworkPolicy Allow is decided before any NetworkPolicy: a namespace's deny cannot stop it.
+        for (const policy of custom.admin) {
+            const selects = adminSubjectSelectsAgents(policy, agents);
+            if (selects === false) continue;
+            const where =
+                selects === true
+                    ? "the cluster, with a subject that selects agent namespaces (it overrides their NetworkPolicies)"
+                    : "the cluster, with a subject unknown during preview (it may select agent namespaces)";
+            clusterwide.push([policy, where, analyzeAdminEgress(policy)]);
+        }
+        for (const [policy, where, egress] of clusterwide) {
+            findings.push(...customFindings(policy, where, egress));
+            if (egress.ipBlocks.length > 0) {
+                findings.push(...judgeUnion({ where, policies: [policy], blocks: egress.ipBlocks }, config));
+            }
         }
         for (const group of byNamespace.values()) findings.push(...judgeUnion(group, config));
         return findings;
     },
 );
 
+/** Policies of unknown placement are judged alone; the others as a union per namespace. */
+function addToUnion(
+    byNamespace: Map<string, NamespaceEgress>,
+    placement: Placement,
+    where: string,
+    policy: ResourceNode,
+    blocks: readonly IpBlock[],
+): void {
+    if (blocks.length === 0) return;
+    const key = placement.known ? placement.namespace : policy.urn;
+    const group = byNamespace.get(key) ?? {
+        where,
+        blame: placement.known ? placement.namespaceNode : undefined,
+        policies: [],
+        blocks: [],
+    };
+    group.policies.push(policy);
+    group.blocks.push(...blocks);
+    byNamespace.set(key, group);
+}
+
+const kindOf = (node: ResourceNode): string => node.type.slice(node.type.lastIndexOf(":") + 1);
+
+function customFindings(policy: ResourceNode, where: string, egress: CustomEgress): Finding[] {
+    const say = (message: string): Finding => ({
+        urn: policy.urn,
+        name: policy.name,
+        message: `${kindOf(policy)} ${policy.name} in ${where}: ${message}`,
+    });
+    return [
+        ...egress.open.map((open) => say(`${open}. Allow only narrow destinations.`)),
+        ...egress.unknown.map((field) =>
+            say(
+                `${field} cannot be read (unknown during preview or resolved outside this stack), so the egress it allows cannot be checked. Use plain CIDRs or pod selectors.`,
+            ),
+        ),
+    ];
+}
+
 function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[] {
     const names = group.policies.map((p) => p.name).join(", ");
     const blame = group.policies.length === 1 ? group.policies[0] : (group.blame ?? group.policies[0]);
+    const onlyNetworkPolicies = group.policies.every((p) => kindOf(p) === "NetworkPolicy");
     const subject =
         group.policies.length === 1
-            ? `NetworkPolicy ${names} in ${group.where}`
-            : `NetworkPolicies ${names} in ${group.where} together`;
+            ? `${kindOf(group.policies[0])} ${names} in ${group.where}`
+            : `${onlyNetworkPolicies ? "NetworkPolicies" : "Network policies"} ${names} in ${group.where} together`;
     const all = analyzeIpBlocks(group.blocks);
     const problems: string[] = [];
     if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
