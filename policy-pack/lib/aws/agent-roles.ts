@@ -5,11 +5,15 @@ import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";
 import { workloadRoleBindings } from "./agent-workload-roles";
 import { iamGlobsIntersect } from "./iam-glob";
+import { RoleLookup, ROLE_TYPE } from "./iam-entity-lookup";
 import { readJsonDocument } from "./json-document";
-import { agentTagState } from "./tags";
+import { RolePermissionIndex } from "./role-documents";
+import { propagateThroughRoleChaining, type ChainSource } from "./role-chaining";
+import { agentTag, describeAgentTag } from "./tags";
 import { admittedSubjects, allowStatements, isOidcCapable, type SubjectPattern } from "./trust-policy";
+import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
 
-export const ROLE_TYPE = "aws:iam/role:Role";
+export { RoleLookup, ROLE_TYPE } from "./iam-entity-lookup";
 export const POD_IDENTITY_TYPE = "aws:eks/podIdentityAssociation:PodIdentityAssociation";
 
 /**
@@ -33,8 +37,18 @@ export interface AgentRoleIndex {
     readonly unresolvedBindings: readonly Finding[];
 }
 
+/** What the role-chaining step reads: built here unless the caller already has them. */
+export interface GrantIndexes {
+    readonly roles: RolePermissionIndex;
+    readonly users: UserPermissionIndex;
+}
+
 /** Finds every agent role of the stack in one pass over roles and Pod Identity associations. */
-export function identifyAgentRoles(model: StackModel, config: AgentguardConfig): AgentRoleIndex {
+export function identifyAgentRoles(
+    model: StackModel,
+    config: AgentguardConfig,
+    grants: GrantIndexes = { roles: new RolePermissionIndex(model), users: new UserPermissionIndex(model) },
+): AgentRoleIndex {
     const namespaces = new AgentNamespaces(model, config.agentNamespacePatterns);
     const subjectTargets = agentSubjectGlobs(namespaces, config.agentNamespacePatterns);
     const found: Found = new Map();
@@ -46,9 +60,10 @@ export function identifyAgentRoles(model: StackModel, config: AgentguardConfig):
 
     const roles = model.ofType(ROLE_TYPE);
     for (const role of roles) {
-        const tag = agentTagState(role);
-        if (tag === "tagged") note(role, "agent", `it is tagged ${"agentguard.io/agent"}`);
-        if (tag === "unknown") note(role, "possible", "its tags are unknown during preview");
+        const tag = agentTag(role);
+        if (tag.state !== "untagged") {
+            note(role, tag.state === "tagged" ? "agent" : "possible", describeAgentTag(tag));
+        }
         const trust = trustVerdict(role, namespaces, subjectTargets);
         if (trust) note(role, trust.certainty, trust.reason);
     }
@@ -83,10 +98,24 @@ export function identifyAgentRoles(model: StackModel, config: AgentguardConfig):
         }
     }
 
-    for (const { role, workload } of workloadRoleBindings(model, lookup)) {
-        note(role, "agent", `agent-tagged ${workload.type.split(":").pop()} ${workload.name} runs as it`);
+    for (const { role, workload, tag } of workloadRoleBindings(model, lookup)) {
+        const kind = workload.type.split(":").pop();
+        if (tag === "tagged") note(role, "agent", `agent-tagged ${kind} ${workload.name} runs as it`);
+        else
+            note(
+                role,
+                "possible",
+                `${kind} ${workload.name}, whose tags are unknown during preview, runs as it`,
+            );
     }
-    propagateThroughRoleChaining(roles, lookup, found);
+    // Agent users assume roles too: they seed the chaining walk without being roles themselves.
+    const users: ChainSource[] = identifyAgentUsers(model).map((user) => ({
+        node: user.node,
+        agent: user.certainty === "agent" ? user.reasons : [],
+        possible: user.certainty === "possible" ? user.reasons : [],
+        permissions: grants.users.of(user.node),
+    }));
+    propagateThroughRoleChaining(roles, lookup, found, users, (role) => grants.roles.of(role));
 
     const result = new Map<string, AgentRole>();
     for (const [urn, entry] of found) {
@@ -101,55 +130,6 @@ export function identifyAgentRoles(model: StackModel, config: AgentguardConfig):
 }
 
 type Found = Map<string, { node: ResourceNode; agent: string[]; possible: string[] }>;
-
-/**
- * A role that trusts an agent role can be assumed by the agent (role chaining), so it is an agent role
- * too. Edges come from AWS principals naming a role (by ARN) and from the trust policy's dependencies on
- * Role resources (ARNs are unknown in preview); a breadth-first walk keeps it linear.
- */
-function propagateThroughRoleChaining(
-    roles: readonly ResourceNode[],
-    lookup: RoleLookup,
-    found: Found,
-): void {
-    const trustedBy = new Map<ResourceNode, ResourceNode[]>();
-    for (const role of roles) {
-        const trusted = new Set(
-            (role.propertyDependencies.assumeRolePolicy ?? []).filter((n) => n.type === ROLE_TYPE),
-        );
-        const trust = readJsonDocument(role.props.assumeRolePolicy);
-        if (trust.kind === "known") {
-            for (const statement of allowStatements(trust.document)) {
-                for (const principal of statement.principals) {
-                    if (principal.kind !== "AWS" || principal.value === undefined) continue;
-                    const target = lookup.byReference(principal.value);
-                    if (target) trusted.add(target);
-                }
-            }
-        }
-        for (const target of trusted) {
-            if (target === role) continue;
-            const list = trustedBy.get(target);
-            if (list) list.push(role);
-            else trustedBy.set(target, [role]);
-        }
-    }
-    const queue = [...found.values()].map((entry) => entry.node);
-    for (let i = 0; i < queue.length; i++) {
-        const source = found.get(queue[i].urn);
-        if (!source) continue;
-        const certainty = source.agent.length > 0 ? "agent" : "possible";
-        for (const chained of trustedBy.get(queue[i]) ?? []) {
-            let entry = found.get(chained.urn);
-            const before = entry ? (entry.agent.length > 0 ? "agent" : "possible") : undefined;
-            if (before === "agent" || (before === "possible" && certainty === "possible")) continue;
-            if (!entry) found.set(chained.urn, (entry = { node: chained, agent: [], possible: [] }));
-            const reason = `its trust policy admits ${certainty === "agent" ? "agent" : "possible agent"} role ${queue[i].name} (role chaining)`;
-            (certainty === "agent" ? entry.agent : entry.possible).push(reason);
-            queue.push(chained);
-        }
-    }
-}
 
 /**
  * Globs of every `:sub` an agent namespace's service accounts present: the name patterns, plus declared
@@ -240,35 +220,4 @@ function associationNamespace(
             : { verdict: "not-agent", description: `namespace "${names[0]}"` };
     }
     return { verdict: "unknown", description: "a namespace that is unknown during preview" };
-}
-
-/** Finds Role nodes by property dependency, ARN or name; index built once. */
-export class RoleLookup {
-    private readonly byName = new Map<string, ResourceNode>();
-    private readonly byArn = new Map<string, ResourceNode>();
-
-    constructor(roles: readonly ResourceNode[]) {
-        for (const role of roles) {
-            const { name, arn } = role.props;
-            if (typeof name === "string" && !isUnknown(name)) this.byName.set(name, role);
-            if (typeof arn === "string" && !isUnknown(arn)) this.byArn.set(arn, role);
-        }
-    }
-
-    /** Roles a property (a role name or ARN, or a list of them) refers to. */
-    resolve(node: ResourceNode, key: string, value: unknown): ResourceNode[] {
-        const found = new Set((node.propertyDependencies[key] ?? []).filter((n) => n.type === ROLE_TYPE));
-        for (const v of Array.isArray(value) ? value : [value]) {
-            const role = typeof v === "string" && !isUnknown(v) ? this.byReference(v) : undefined;
-            if (role) found.add(role);
-        }
-        return [...found];
-    }
-
-    byReference(reference: string): ResourceNode | undefined {
-        const direct = this.byArn.get(reference) ?? this.byName.get(reference);
-        if (direct) return direct;
-        const arnName = /^arn:[^:]+:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(reference);
-        return arnName ? this.byName.get(arnName[1]) : undefined;
-    }
 }

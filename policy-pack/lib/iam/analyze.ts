@@ -30,7 +30,7 @@ const WHY: Record<IamRiskCategory, string> = {
         "permissions management: it can change who may do what, including its own limits",
     credentials: "long-lived credentials that outlive the kill switch and session revocation",
     "role-assumption":
-        "assumption of any role (Resource is a wildcard or NotResource); name the exact role ARN instead",
+        "assumption of any role (Resource is a wildcard or NotResource) or a root session (sts:AssumeRoot); name the exact role ARN instead",
     "privilege-escalation":
         "privilege escalation: it can run code or open sessions as a more privileged role",
     "network-tampering": "network changes (security groups, routes, VPCs, firewalls) that can open egress",

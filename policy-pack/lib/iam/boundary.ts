@@ -14,6 +14,8 @@ export interface AgentBoundaryOptions {
 // Families the boundary denies itself. Permissions management outside IAM (resource policies of ~150
 // services) does not fit in one managed policy; it is denied by buildAgentGuardrailPolicies instead.
 const BOUNDARY_FAMILIES: readonly ActionFamily[] = [
+    // Only sts:AssumeRoot lands here: the sts:AssumeRole* actions are denied in their own statement.
+    "role-assumption",
     "credentials",
     "privilege-escalation",
     "network-tampering",

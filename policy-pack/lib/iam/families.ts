@@ -42,6 +42,25 @@ export const ROLE_ASSUMPTION_ACTIONS: readonly string[] = [
     "sts:AssumeRoleWithSAML",
 ];
 
+/**
+ * A root-user session in a member account (centralised root access): more than any role, whatever the
+ * statement's resources, so it is role assumption on its own.
+ */
+export const ROOT_SESSION_ACTIONS: readonly string[] = ["sts:AssumeRoot"];
+
+/**
+ * Permission changes the catalogue labels "Write": they grant IAM Identity Center permission sets,
+ * account access or group membership (hence the group's permission sets) to any principal.
+ */
+export const EXTRA_PERMISSIONS_MANAGEMENT_ACTIONS: readonly string[] = [
+    "sso:PutInlinePolicyToPermissionSet",
+    "sso:AttachManagedPolicyToPermissionSet",
+    "sso:CreateAccountAssignment",
+    "sso:ProvisionPermissionSet",
+    "identitystore:CreateGroupMembership",
+    "sso-directory:AddMemberToGroup",
+];
+
 export const PASS_ROLE = "iam:PassRole";
 
 /**
@@ -109,6 +128,13 @@ export const STANDALONE_ESCALATION_ACTIONS: readonly string[] = [
     "ecs:ExecuteCommand",
     "glue:UpdateDevEndpoint",
     "codebuild:StartBuild",
+    "codebuild:StartBuildBatch",
+    "codebuild:RetryBuild",
+    "codebuild:RetryBuildBatch",
+    // State Manager associations run documents (RunShellScript) on instances, as their roles.
+    "ssm:CreateAssociation",
+    "ssm:CreateAssociationBatch",
+    "ssm:UpdateAssociation",
     "cloudformation:UpdateStack",
     "cloudformation:ExecuteChangeSet",
     "sagemaker:CreatePresignedNotebookInstanceUrl",
@@ -116,6 +142,9 @@ export const STANDALONE_ESCALATION_ACTIONS: readonly string[] = [
     "eks:CreateAccessEntry",
     "eks:UpdateAccessEntry",
     "eks:AssociateAccessPolicy",
+    // Pod Identity associations hand any role to a service account the caller's pods can run as.
+    "eks:CreatePodIdentityAssociation",
+    "eks:UpdatePodIdentityAssociation",
 ];
 
 /** Patterns whose mutating (non Read/List) matches change who can reach what on the network. */
@@ -229,6 +258,8 @@ function familiesFromLists(): ReadonlyMap<string, ReadonlySet<ActionFamily>> {
     };
     add([...credentialSet()], "credentials");
     add(STANDALONE_ESCALATION_ACTIONS.flatMap(expandActionPattern), "privilege-escalation");
+    add(EXTRA_PERMISSIONS_MANAGEMENT_ACTIONS.flatMap(expandActionPattern), "permissions-management");
+    add(ROOT_SESSION_ACTIONS.flatMap(expandActionPattern), "role-assumption");
     add(mutatingMatches(NETWORK_TAMPERING_PATTERNS), "network-tampering");
     add(mutatingMatches(AUDIT_TAMPERING_PATTERNS), "audit-tampering");
     patternFamilies = map;

@@ -1,5 +1,6 @@
 import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
 import { RolePermissionIndex, type RolePermissions } from "../../lib/aws/role-documents";
+import { identifyAgentUsers, UserPermissionIndex } from "../../lib/aws/user-documents";
 import {
     analyzeGrants,
     IamDocumentError,
@@ -16,27 +17,32 @@ export const awsRestrictAgentIamGrants = defineStackRule(
     {
         name: "aws-restrict-agent-iam-grants",
         description:
-            "An agent IAM role must not be granted, through any policy or attachment, IAM permissions management, credential creation, role assumption on any role, or a privilege-escalation combination.",
+            "An agent IAM role or user must not be granted, through any policy or attachment, IAM permissions management, credential creation, role assumption on any role, or a privilege-escalation combination.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
             "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Give iam:PassRole only on specific role ARNs the agent must pass, and never together with a compute-launching action on `*`.",
     },
     (model, config): Finding[] => {
-        const agentRoles = identifyAgentRoles(model, config);
         const permissions = new RolePermissionIndex(model);
+        const userPermissions = new UserPermissionIndex(model);
+        const agentRoles = identifyAgentRoles(model, config, { roles: permissions, users: userPermissions });
         const findings: Finding[] = [];
         for (const role of agentRoles.roles.values()) {
-            findings.push(...roleFindings(role, permissions.of(role.node)));
+            findings.push(...roleFindings(role, permissions.of(role.node), "role"));
+        }
+        // An agent's IAM user (access keys) is held to the same limits as an agent role.
+        for (const user of identifyAgentUsers(model)) {
+            findings.push(...roleFindings(user, userPermissions.of(user.node), "user"));
         }
         findings.push(...agentRoles.unresolvedBindings);
-        for (const orphan of permissions.orphans) {
+        for (const orphan of [...permissions.orphans, ...userPermissions.orphans]) {
             const { grants } = judge(orphan.permissions);
             if (grants.length === 0) continue;
             findings.push(
                 finding(
                     orphan.node,
-                    `${orphan.node.name} grants forbidden IAM permissions to a role that cannot be identified (${orphan.why}), so it may be an agent role: ${describe(grants)}`,
+                    `${orphan.node.name} grants forbidden IAM permissions to a role or user that cannot be identified (${orphan.why}), so it may be an agent identity: ${describe(grants)}`,
                 ),
             );
         }
@@ -44,7 +50,11 @@ export const awsRestrictAgentIamGrants = defineStackRule(
     },
 );
 
-function roleFindings(role: AgentRole, permissions: RolePermissions): Finding[] {
+function roleFindings(
+    role: Pick<AgentRole, "node" | "certainty" | "reasons">,
+    permissions: RolePermissions,
+    kind: "role" | "user",
+): Finding[] {
     const { grants, unjudged } = judge(permissions);
     const because = role.reasons.join("; ");
     if (role.certainty === "possible") {
@@ -53,7 +63,7 @@ function roleFindings(role: AgentRole, permissions: RolePermissions): Finding[] 
         return [
             finding(
                 role.node,
-                `IAM role ${role.node.name} may be an agent role (${because}) and is granted forbidden permissions: ${describe(grants)}`,
+                `IAM ${kind} ${role.node.name} may be an agent ${kind} (${because}) and is granted forbidden permissions: ${describe(grants)}`,
             ),
         ];
     }
@@ -62,7 +72,7 @@ function roleFindings(role: AgentRole, permissions: RolePermissions): Finding[] 
         out.push(
             finding(
                 role.node,
-                `IAM agent role ${role.node.name} (an agent role because ${because}) is granted forbidden permissions: ${describe(grants)}`,
+                `IAM agent ${kind} ${role.node.name} (an agent ${kind} because ${because}) is granted forbidden permissions: ${describe(grants)}`,
             ),
         );
     }
@@ -70,7 +80,7 @@ function roleFindings(role: AgentRole, permissions: RolePermissions): Finding[] 
         out.push(
             finding(
                 role.node,
-                `IAM agent role ${role.node.name} (an agent role because ${because}) has permissions that cannot be checked: ${what}. Make it checkable: declare the policy in this stack with a document known at preview, pass the policy resource's output (so the dependency is recorded), or replace it with a customer-managed policy of the actions the agent needs.`,
+                `IAM agent ${kind} ${role.node.name} (an agent ${kind} because ${because}) has permissions that cannot be checked: ${what}. Make it checkable: declare the policy in this stack with a document known at preview, pass the policy resource's output (so the dependency is recorded), or replace it with a customer-managed policy of the actions the agent needs.`,
             ),
         );
     }

@@ -90,7 +90,7 @@ describe("RolePermissionIndex", () => {
         ]);
         expect(p.unresolved).toEqual([
             "the document of inline policy later of role r is unknown during preview",
-            "RolePolicyAttachment a1: a policy ARN is unknown and not linked to a Policy in this stack",
+            "RolePolicyAttachment a1: policyArn has a policy ARN that is unknown during preview and not linked to a Policy in this stack, so it may be any policy",
             "RolePolicyAttachment a2 attaches customer-managed policy arn:aws:iam::111122223333:policy/elsewhere, which is not declared in this stack",
         ]);
     });

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
     AUDIT_TAMPERING_PATTERNS,
     CREDENTIAL_ACTIONS,
+    EXTRA_PERMISSIONS_MANAGEMENT_ACTIONS,
     NETWORK_TAMPERING_PATTERNS,
     ROLE_ASSUMPTION_ACTIONS,
     ROLE_RUNNING_COMPUTE_PATTERNS,
+    ROOT_SESSION_ACTIONS,
     STANDALONE_ESCALATION_ACTIONS,
     classifyAction,
     expandActionPattern,
@@ -13,7 +15,9 @@ import {
 describe("risk families", () => {
     const lists: Record<string, readonly string[]> = {
         CREDENTIAL_ACTIONS,
+        EXTRA_PERMISSIONS_MANAGEMENT_ACTIONS,
         ROLE_ASSUMPTION_ACTIONS,
+        ROOT_SESSION_ACTIONS,
         ROLE_RUNNING_COMPUTE_PATTERNS,
         STANDALONE_ESCALATION_ACTIONS,
         NETWORK_TAMPERING_PATTERNS,
@@ -60,6 +64,21 @@ describe("risk families", () => {
         expect(classifyAction("cloudtrail:StopLogging")).toContain("audit-tampering");
         expect(classifyAction("logs:DeleteLogGroup")).toContain("audit-tampering");
         expect(classifyAction("s3:BypassGovernanceRetention")).toContain("audit-tampering");
+    });
+
+    it.each([
+        ["sts:AssumeRoot", "role-assumption"],
+        ["sso:PutInlinePolicyToPermissionSet", "permissions-management"],
+        ["sso:AttachManagedPolicyToPermissionSet", "permissions-management"],
+        ["sso:CreateAccountAssignment", "permissions-management"],
+        ["identitystore:CreateGroupMembership", "permissions-management"],
+        ["ssm:CreateAssociation", "privilege-escalation"],
+        ["codebuild:StartBuildBatch", "privilege-escalation"],
+        ["eks:CreatePodIdentityAssociation", "privilege-escalation"],
+        ["eks:CreateAccessEntry", "privilege-escalation"],
+        ["eks:AssociateAccessPolicy", "privilege-escalation"],
+    ])("classifies %s as %s (red-team h14)", (action, family) => {
+        expect(classifyAction(action)).toContain(family);
     });
 
     it("leaves reads inside tampering patterns alone", () => {

@@ -171,7 +171,7 @@ describe("aws-restrict-agent-iam-grants", () => {
         ]);
         expect(v).toHaveLength(1);
         expect(v[0].message).toMatch(
-            /lost grants forbidden IAM permissions to a role that cannot be identified/,
+            /lost grants forbidden IAM permissions to a role or user that cannot be identified/,
         );
     });
 
