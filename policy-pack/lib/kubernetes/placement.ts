@@ -50,6 +50,11 @@ export function placementOf(node: ResourceNode, agents: AgentNamespaces): Placem
     // (offline runs); the property dependency still says where the resource goes.
     const autonamed = fromDependency(node, agents, (ns) => metadataOf(ns)?.name === undefined);
     if (autonamed !== undefined) return autonamed;
+    return providerDefaultPlacement(node, agents);
+}
+
+/** Where a resource that names no namespace goes: its provider's default namespace, else `default`. */
+export function providerDefaultPlacement(node: ResourceNode, agents: AgentNamespaces): Placement {
     const providerNamespace = node.provider?.props.namespace;
     if (isUnknown(providerNamespace)) {
         return {
@@ -63,7 +68,8 @@ export function placementOf(node: ResourceNode, agents: AgentNamespaces): Placem
     return known("default", agents);
 }
 
-function known(namespace: string, agents: AgentNamespaces): Placement {
+/** The placement of a resource in the namespace named `namespace`. */
+export function known(namespace: string, agents: AgentNamespaces): Placement {
     const node = agents.declared.get(namespace);
     const uncertain = agents.uncertainty(namespace);
     return {
@@ -114,4 +120,17 @@ function fromDependency(
         };
     });
     return placements.find((p) => p.known && p.agent) ?? placements.find((p) => !p.known) ?? placements[0];
+}
+
+/**
+ * How a finding names where a resource sits, for a placement that is or may be an agent namespace:
+ * "in agent namespace x", or why it may be one.
+ */
+export function agentPlacementPhrase(placement: Placement): string {
+    if (placement.known && placement.uncertain !== undefined) {
+        return `in namespace ${placement.namespace}, possibly an agent namespace (${placement.uncertain}),`;
+    }
+    return placement.known
+        ? `in agent namespace ${placement.namespace}`
+        : `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
 }

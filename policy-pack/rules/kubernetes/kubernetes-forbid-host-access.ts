@@ -6,7 +6,7 @@ import {
     HostVolumes,
     type HostClaimUse,
 } from "../../lib/kubernetes/host-volumes";
-import { placementOf, type Placement } from "../../lib/kubernetes/placement";
+import { agentPlacementPhrase, placementOf } from "../../lib/kubernetes/placement";
 import { PERSISTENT_VOLUME_CLAIM_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
 import { kindOf, podSpecOf } from "../../lib/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
@@ -49,7 +49,7 @@ export const kubernetesForbidHostAccess = defineStackRule(
             findings.push({
                 urn: workload.urn,
                 name: workload.name,
-                message: `${kindOf(workload.type)} ${workload.name} ${where(placement)} breaks host confinement: ${[
+                message: `${kindOf(workload.type)} ${workload.name} ${agentPlacementPhrase(placement)} breaks host confinement: ${[
                     ...access.map(describe),
                     ...uses.map(describeUse),
                 ].join("; ")}. ${advice.join(" ")}`,
@@ -63,7 +63,7 @@ export const kubernetesForbidHostAccess = defineStackRule(
             findings.push({
                 urn: claim.urn,
                 name: claim.name,
-                message: `PersistentVolumeClaim ${claim.name} ${where(placement)} gives pods a node's disk: it ${bindings
+                message: `PersistentVolumeClaim ${claim.name} ${agentPlacementPhrase(placement)} gives pods a node's disk: it ${bindings
                     .map(describeBinding)
                     .join(
                         ", and ",
@@ -83,15 +83,6 @@ export const kubernetesForbidHostAccess = defineStackRule(
         return findings;
     },
 );
-
-function where(placement: Placement): string {
-    if (placement.known && placement.uncertain !== undefined) {
-        return `in namespace ${placement.namespace}, possibly an agent namespace (${placement.uncertain}),`;
-    }
-    return placement.known
-        ? `in agent namespace ${placement.namespace}`
-        : `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
-}
 
 function describe(access: HostAccess): string {
     return access.unknown

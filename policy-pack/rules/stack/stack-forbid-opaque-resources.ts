@@ -1,5 +1,11 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { placementOf, type Placement } from "../../lib/kubernetes/placement";
+import {
+    agentPlacementPhrase,
+    known,
+    placementOf,
+    providerDefaultPlacement,
+    type Placement,
+} from "../../lib/kubernetes/placement";
 import { hostAccessPaths, judgeCloudControl, judgeTemplate } from "../../lib/opaque";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";
@@ -48,10 +54,9 @@ function customResourceGroup(type: string): string | undefined {
     return BUILT_IN_GROUPS.has(group) || PULUMI_GROUPS.has(group) ? undefined : group;
 }
 
+/** How a finding names the namespace, or undefined when it is certainly not an agent namespace. */
 function where(placement: Placement): string | undefined {
-    if (!placement.known)
-        return `in a namespace that could not be determined (${placement.reason}), so possibly an agent namespace,`;
-    return placement.agent ? `in agent namespace ${placement.namespace}` : undefined;
+    return placement.known && !placement.agent ? undefined : agentPlacementPhrase(placement);
 }
 
 /** A Helm release's namespace is a top-level input; without one the provider's default applies. */
@@ -60,18 +65,9 @@ function releasePlacement(release: ResourceNode, agents: AgentNamespaces): Place
     if (isUnknown(namespace)) {
         return { known: false, reason: `namespace of ${release.name} is unknown during preview` };
     }
-    const name =
-        typeof namespace === "string" && namespace !== ""
-            ? namespace
-            : typeof release.provider?.props.namespace === "string" && release.provider.props.namespace !== ""
-              ? release.provider.props.namespace
-              : "default";
-    return {
-        known: true,
-        namespace: name,
-        agent: agents.isAgent(name),
-        namespaceNode: agents.declared.get(name),
-    };
+    return typeof namespace === "string" && namespace !== ""
+        ? known(namespace, agents)
+        : providerDefaultPlacement(release, agents);
 }
 
 export const stackForbidOpaqueResources = defineStackRule(

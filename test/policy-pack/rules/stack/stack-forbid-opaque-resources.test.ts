@@ -76,6 +76,13 @@ describe("stack-forbid-opaque-resources: Kubernetes", () => {
             },
         };
         expect((await run([viaProvider]))[0].message).toMatch(/in agent namespace agent-b/);
+        const unknownProviderNamespace: FakeResource = {
+            ...release("tools", {}),
+            provider: { type: "pulumi:providers:kubernetes", name: "agents", props: { namespace: UNKNOWN } },
+        };
+        expect((await run([unknownProviderNamespace]))[0].message).toMatch(
+            /provider agents's default namespace is unknown/,
+        );
         expect(await run([release("tools", {})])).toEqual([]);
     });
 
