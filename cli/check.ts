@@ -7,7 +7,7 @@ import { openPackSession, type PackSession, type UserPolicyConfig } from "./pack
 import { readPackManifest } from "./pack/start-pack";
 import { defaultPolicyPackDir } from "./package-root";
 import { runProgram, type ProgramRun } from "./program/run-program";
-import { makeUrn, ROOT_STACK_TYPE } from "./program/urn";
+import { rootStackUrn } from "./program/urn";
 import { loadProject } from "./project";
 import type { CheckResult } from "./report/types";
 
@@ -70,13 +70,7 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
         ),
     );
     interrupted.catch(() => undefined);
-    const rootStackUrn = makeUrn(
-        project.stack,
-        project.name,
-        "",
-        ROOT_STACK_TYPE,
-        `${project.name}-${project.stack}`,
-    );
+    const stackUrn = rootStackUrn(project.stack, project.name);
     const pipeline = new AnalysisPipeline();
 
     // Whichever part fails first is the error reported; everything else is stopped right away.
@@ -108,7 +102,7 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
             versionOverride: manifest.version,
             remediate: session.remediates,
             concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-            rootStackUrn,
+            rootStackUrn: stackUrn,
             onProgress: options.onProgress
                 ? (done, total) => options.onProgress!({ phase: "analyze", done, total })
                 : undefined,

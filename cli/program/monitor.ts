@@ -15,7 +15,7 @@ import {
     packageOfType,
     providerRefUrn,
     PROVIDER_TYPE_PREFIX,
-    ROOT_STACK_TYPE,
+    rootStackUrn,
     UNKNOWN_VALUE,
 } from "./urn";
 
@@ -220,13 +220,7 @@ export class OfflineMonitor {
             // The program gets no objects, so the component it builds stays empty: report, don't pass.
             const generator = RESOURCE_GENERATING_INVOKES[token];
             this.unchecked.push({
-                urn: makeUrn(
-                    this.context.stack,
-                    this.context.project,
-                    "",
-                    ROOT_STACK_TYPE,
-                    `${this.context.project}-${this.context.stack}`,
-                ),
+                urn: rootStackUrn(this.context.stack, this.context.project),
                 type: generator.component,
                 name: generator.describe(args),
                 reason: `its resources are rendered by the provider (${token}), which does not run offline`,

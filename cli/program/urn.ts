@@ -32,6 +32,11 @@ export function makeUrn(
     return `urn:pulumi:${stack}::${project}::${qualifiedType}::${name}`;
 }
 
+/** The URN of the root `pulumi:pulumi:Stack` resource, which the SDK names `<project>-<stack>`. */
+export function rootStackUrn(stack: string, project: string): string {
+    return makeUrn(stack, project, "", ROOT_STACK_TYPE, `${project}-${stack}`);
+}
+
 /** `aws:s3/bucket:Bucket` → `aws`; provider types `pulumi:providers:aws` → `aws`. */
 export function packageOfType(type: string): string {
     if (type.startsWith(PROVIDER_TYPE_PREFIX)) {

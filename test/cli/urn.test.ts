@@ -8,6 +8,7 @@ import {
     needsDefaultProvider,
     packageOfType,
     providerRefUrn,
+    rootStackUrn,
     urnName,
 } from "../../cli/program/urn";
 
@@ -26,6 +27,10 @@ describe("engine URNs and default providers", () => {
         expect(makeUrn("dev", "proj", inner, "aws:s3/bucket:Bucket", "b")).toBe(
             "urn:pulumi:dev::proj::my:index:Outer$my:index:Inner$aws:s3/bucket:Bucket::b",
         );
+    });
+
+    it("names the root stack resource <project>-<stack>, as the SDK registers it", () => {
+        expect(rootStackUrn("dev", "proj")).toBe(stackUrn);
     });
 
     it("keeps '::' inside a resource name as part of the name", () => {
