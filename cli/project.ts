@@ -17,6 +17,8 @@ export interface ProgramProject {
     /** A file to point reports at (the entry itself, or the directory's index). */
     readonly mainFile: string;
     readonly typescript: boolean;
+    /** An ES module package (`"type": "module"`): the entry is imported, not required, as Pulumi does. */
+    readonly esm: boolean;
     /** Namespaced config (`project:key`), each value a string as Pulumi passes it (objects as JSON). */
     readonly config: Readonly<Record<string, string>>;
     readonly secretKeys: readonly string[];
@@ -65,15 +67,14 @@ export function selectStack(
 ): { name: string; file?: string } {
     const names = [...stacks.keys()];
     if (requested !== undefined) {
-        const file = stacks.get(requested);
-        if (!file) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(requested)) {
             throw new CheckError(
                 "usage",
-                `--stack '${requested}' has no Pulumi.${requested}.yaml in ${dir}; ` +
-                    (names.length ? `stacks found: ${names.join(", ")}` : "the directory has no stack files"),
+                `--stack '${requested}' is not a stack name: letters, digits, '-', '_' and '.' are allowed`,
             );
         }
-        return { name: requested, file };
+        // Pulumi runs a stack that has no config file of its own: its config is Pulumi.yaml's alone.
+        return { name: requested, file: stacks.get(requested) };
     }
     if (names.length > 1) {
         throw new CheckError(
@@ -167,23 +168,81 @@ function runtimeOf(project: YamlObject): { name: unknown; typescript: boolean } 
     return { name: runtime, typescript: true };
 }
 
-function resolveEntry(dir: string, main: unknown): string {
-    if (typeof main === "string" && main !== "") {
-        return path.resolve(dir, main);
-    }
+function readPackageJson(dir: string): YamlObject {
     const pkgFile = path.join(dir, "package.json");
-    if (fs.existsSync(pkgFile)) {
-        const pkg: unknown = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
-        if (isObject(pkg) && typeof pkg.main === "string") {
-            return path.resolve(dir, pkg.main);
-        }
+    if (!fs.existsSync(pkgFile)) {
+        return {};
     }
-    return dir;
+    let pkg: unknown;
+    try {
+        pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8"));
+    } catch (err) {
+        throw new CheckError("project", `cannot read ${pkgFile}: ${(err as Error).message}`);
+    }
+    return isObject(pkg) ? pkg : {};
+}
+
+/** The entry package.json names, as the language host reads it: `exports` (its "." entry), then `main`. */
+function packageEntry(pkg: YamlObject): string | undefined {
+    const exported = pkg.exports;
+    if (typeof exported === "string") {
+        return exported;
+    }
+    if (isObject(exported)) {
+        const main = exported["."];
+        if (typeof main === "string") {
+            return main;
+        }
+        if (isObject(main)) {
+            const conditional = main.default ?? main.require ?? main.import;
+            return typeof conditional === "string" ? conditional : undefined;
+        }
+        return undefined;
+    }
+    return typeof pkg.main === "string" && pkg.main !== "" ? pkg.main : undefined;
+}
+
+/**
+ * What the Node.js language host runs: Pulumi.yaml `main`, else the package.json entry when that file
+ * exists, else the directory itself (its index), with the same warning Pulumi prints.
+ */
+export function resolveEntry(
+    dir: string,
+    main: unknown,
+    pkg: YamlObject,
+): { entry: string; warning?: string } {
+    if (typeof main === "string" && main !== "") {
+        return { entry: path.resolve(dir, main) };
+    }
+    const named = packageEntry(pkg);
+    if (named === undefined) {
+        return { entry: dir };
+    }
+    const file = path.resolve(dir, named);
+    if (fs.existsSync(file)) {
+        return { entry: file };
+    }
+    return {
+        entry: dir,
+        warning: `package.json names '${named}' as the entry point, which does not exist; the program's directory was run instead, as Pulumi does`,
+    };
+}
+
+/** The file an ES module package runs for a directory entry, in the language host's order. */
+const ESM_INDEX_FILES = ["index.js", "index.mjs", "index.ts", "index.mts"];
+const CJS_INDEX_FILES = ["index.ts", "index.js", "index.mts", "index.mjs"];
+
+export function esmEntryFile(entry: string): string | undefined {
+    if (fs.existsSync(entry) && fs.statSync(entry).isDirectory()) {
+        const index = ESM_INDEX_FILES.find((f) => fs.existsSync(path.join(entry, f)));
+        return index === undefined ? undefined : path.join(entry, index);
+    }
+    return fs.existsSync(entry) ? entry : undefined;
 }
 
 function mainFileOf(entry: string): string {
     if (fs.existsSync(entry) && fs.statSync(entry).isDirectory()) {
-        for (const index of ["index.ts", "index.js", "index.mts", "index.mjs"]) {
+        for (const index of CJS_INDEX_FILES) {
             if (fs.existsSync(path.join(entry, index))) {
                 return path.join(entry, index);
             }
@@ -227,20 +286,42 @@ export function loadProject(programDir: string, requestedStack?: string): Progra
     const stackYaml = stack.file ? readYaml(stack.file) : {};
     const built = buildConfig(project.name, project.config, stackYaml.config, stack.file);
     const warnings = [...built.warnings];
+    if (requestedStack !== undefined && stack.file === undefined) {
+        const others = [...listStackFiles(dir).keys()];
+        warnings.push(
+            `stack '${requestedStack}' has no Pulumi.${requestedStack}.yaml in ${dir}: ` +
+                "it was run with Pulumi.yaml's config only" +
+                (others.length ? ` (stack files found: ${others.join(", ")})` : ""),
+        );
+    }
     if (stackYaml.environment !== undefined) {
         warnings.push(
             `${path.basename(stack.file ?? "")} imports environments, which are not resolved offline`,
         );
     }
-    const entry = resolveEntry(dir, project.main);
+    const pkg = readPackageJson(dir);
+    const resolved = resolveEntry(dir, project.main, pkg);
+    if (resolved.warning) {
+        warnings.push(resolved.warning);
+    }
+    const entry = resolved.entry;
+    const esm = pkg.type === "module";
+    if (esm && esmEntryFile(entry) === undefined) {
+        throw new CheckError(
+            "project",
+            `no entry point in ${entry}: an ES module program needs index.js, index.mjs, index.ts or index.mts ` +
+                "there, or `main` in Pulumi.yaml naming its file",
+        );
+    }
     return {
         dir,
         name: project.name,
         stack: stack.name,
         organization: DEFAULT_ORGANIZATION,
         entry,
-        mainFile: mainFileOf(entry),
+        mainFile: (esm ? esmEntryFile(entry) : undefined) ?? mainFileOf(entry),
         typescript: runtime.typescript,
+        esm,
         config: built.config,
         secretKeys: built.secretKeys,
         warnings,

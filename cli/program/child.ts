@@ -4,9 +4,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { createRequire } from "module";
+import { createRequire, register } from "module";
+import { pathToFileURL } from "url";
 import type * as PulumiRuntime from "@pulumi/pulumi/runtime";
 import type * as PulumiLog from "@pulumi/pulumi/log";
+import { packageScript } from "../package-root";
 import { errorLocation, type ErrorLocation } from "./error-location";
 import { FrameWriter } from "./frames";
 import { OfflineMonitor, type MonitorSink, type ProgramProtos } from "./monitor";
@@ -88,8 +90,11 @@ function skipPromiseLeakTracking(debuggable: unknown): void {
     }
 }
 
-/** Loads ts-node and TypeScript as the Node.js language host does: the program's copies first. */
-function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): string {
+/**
+ * Loads ts-node and TypeScript as the Node.js language host does: the program's copies first. An ES module
+ * package gets module hooks (the host's automatic ESM mode), any other the require hook.
+ */
+function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string, esm: boolean): string {
     const resolveTool = (name: string) => {
         try {
             return pulumiRequire.resolve(name);
@@ -114,21 +119,46 @@ function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string): string 
             ? transpileEnv === "true"
             : compilerOptions.noCheck !== false;
     const tsNodePath = resolveTool("ts-node");
-    const tsNode = pulumiRequire(tsNodePath) as typeof import("ts-node");
-    tsNode.register({
+    const options = {
         compiler: tsPath,
         transpileOnly,
         project: tsconfigFile,
         skipProject: !fs.existsSync(tsconfigFile),
         compilerOptions: {
-            target: "ES2020",
+            target: esm ? "ES2022" : "ES2020",
             module: "nodenext",
             moduleResolution: "nodenext",
             sourceMap: true,
             ...compilerOptions,
         },
-    });
+    };
+    if (esm) {
+        register(pathToFileURL(packageScript("program", "ts-esm-hooks.mjs")), {
+            data: { tsNodePath, options },
+        });
+    } else {
+        (pulumiRequire(tsNodePath) as typeof import("ts-node")).register(options);
+    }
     return tsNodePath;
+}
+
+/** A real dynamic import: this file is compiled to CommonJS, where `import()` would become `require`. */
+const dynamicImport = new Function("specifier", "return import(specifier)") as (
+    specifier: string,
+) => Promise<Record<string, unknown>>;
+
+/** Imports an ES module program as the language host does: a default export, or the named exports. */
+async function importProgram(entry: string): Promise<unknown> {
+    const exported = await dynamicImport(pathToFileURL(entry).href);
+    if (Object.getOwnPropertyDescriptor(exported, "default") !== undefined) {
+        if (Object.keys(exported).length !== 1) {
+            throw new Error(
+                `${entry} has both a default export and named exports: Pulumi expects one or the other`,
+            );
+        }
+        return exported.default;
+    }
+    return exported;
 }
 
 async function run(request: ProgramRequest): Promise<void> {
@@ -157,17 +187,8 @@ async function run(request: ProgramRequest): Promise<void> {
         struct: load("google-protobuf/google/protobuf/struct_pb") as ProgramProtos["struct"],
     };
 
-    const packageJson = path.join(request.dir, "package.json");
-    if (
-        fs.existsSync(packageJson) &&
-        (JSON.parse(fs.readFileSync(packageJson, "utf8")) as { type?: string }).type === "module"
-    ) {
-        return fail(
-            `${request.dir} is an ES module package ("type": "module"), which the offline checker can't run yet`,
-        );
-    }
     const tsNodePath = request.typescript
-        ? registerTypeScript(pulumiRequire, request.dir)
+        ? registerTypeScript(pulumiRequire, request.dir, request.esm)
         : require.resolve("ts-node");
     mapOnlyTypeScriptFrames(tsNodePath);
 
@@ -181,7 +202,7 @@ async function run(request: ProgramRequest): Promise<void> {
     process.on("unhandledRejection", onUncaught);
 
     await runtime.runInPulumiStack(async () => {
-        const exported = programRequire(request.entry);
+        const exported = request.esm ? await importProgram(request.entry) : programRequire(request.entry);
         return exported instanceof Function ? await exported() : exported;
     });
     await runtime.disconnect();

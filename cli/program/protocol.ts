@@ -58,6 +58,8 @@ export interface ProgramRequest {
     readonly entry: string;
     readonly dir: string;
     readonly typescript: boolean;
+    /** An ES module package: `entry` is the file to import. */
+    readonly esm: boolean;
     readonly project: string;
     readonly stack: string;
     readonly organization: string;

@@ -88,9 +88,11 @@ export function programEnvironment(project: ProgramProject, base: NodeJS.Process
 export function runProgram(project: ProgramProject, options: RunProgramOptions): Promise<ProgramRun> {
     const { file, execArgv } = childEntry();
     const request = JSON.stringify({
-        entry: project.entry,
+        // An ES module program is imported, which needs a file: the directory's index, in Pulumi's order.
+        entry: project.esm ? project.mainFile : project.entry,
         dir: project.dir,
         typescript: project.typescript,
+        esm: project.esm,
         project: project.name,
         stack: project.stack,
         organization: project.organization,

@@ -57,10 +57,49 @@ describe("loadProject", () => {
         expect(err.message).toContain("choose one with --stack: dev, prod");
     });
 
-    it("rejects a --stack that has no stack file, listing the stacks there are", () => {
-        const dir = programDir({ "Pulumi.yaml": "name: demo\nruntime: nodejs\n", "Pulumi.dev.yaml": "" });
-        expect(loadError(dir, "prd").message).toContain("--stack 'prd' has no Pulumi.prd.yaml");
-        expect(loadError(dir, "prd").message).toContain("stacks found: dev");
+    it("runs a --stack that has no stack file on Pulumi.yaml's config, as Pulumi does, and says so", () => {
+        const dir = programDir({
+            "Pulumi.yaml": "name: demo\nruntime: nodejs\nconfig:\n  size: 2\n",
+            "Pulumi.dev.yaml": "config:\n  demo:size: '3'\n",
+        });
+        const project = loadProject(dir, "prd");
+        expect(project.stack).toBe("prd");
+        expect(project.config).toEqual({ "demo:size": "2" });
+        expect(project.warnings).toEqual([
+            `stack 'prd' has no Pulumi.prd.yaml in ${dir}: it was run with Pulumi.yaml's config only ` +
+                "(stack files found: dev)",
+        ]);
+        expect(loadError(dir, "../dev").message).toContain("--stack '../dev' is not a stack name");
+    });
+
+    it("falls back to the directory when package.json names an entry that does not exist", () => {
+        const dir = programDir({
+            "Pulumi.yaml": "name: demo\nruntime: nodejs\n",
+            "package.json": JSON.stringify({ main: "bin/index.js" }),
+            "index.ts": "",
+        });
+        const project = loadProject(dir);
+        expect(project.entry).toBe(dir);
+        expect(project.mainFile).toBe(path.join(dir, "index.ts"));
+        expect(project.warnings[0]).toContain("package.json names 'bin/index.js' as the entry point");
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.writeFileSync(path.join(dir, "bin", "index.js"), "");
+        expect(loadProject(dir).entry).toBe(path.join(dir, "bin", "index.js"));
+    });
+
+    it("imports an ES module package's index in the language host's order, and needs one", () => {
+        const dir = programDir({
+            "Pulumi.yaml": "name: demo\nruntime: nodejs\n",
+            "package.json": JSON.stringify({ type: "module" }),
+            "index.mts": "",
+            "index.ts": "",
+        });
+        const project = loadProject(dir);
+        expect(project.esm).toBe(true);
+        expect(project.mainFile).toBe(path.join(dir, "index.ts"));
+        fs.rmSync(path.join(dir, "index.ts"));
+        fs.rmSync(path.join(dir, "index.mts"));
+        expect(loadError(dir).message).toContain("an ES module program needs index.js, index.mjs");
     });
 
     it("rejects a directory without Pulumi.yaml and a project that is not Node.js", () => {
