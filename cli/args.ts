@@ -8,6 +8,7 @@ export interface CheckArgs {
     readonly stack?: string;
     readonly policyPack?: string;
     readonly configFile?: string;
+    readonly offlineAnswersFile?: string;
     readonly format: ReportFormat;
     readonly outputFile?: string;
     readonly timings: boolean;
@@ -25,6 +26,8 @@ Options:
   --stack NAME         stack whose Pulumi.<NAME>.yaml config to use (default: the only stack file, if any)
   --policy-pack DIR    policy pack directory (default: agentguard's own pack)
   --config FILE        policy pack config JSON, as for \`pulumi preview --policy-pack-config\`
+  --offline-answers FILE
+                       answers for lookups that read cloud state (JSON or YAML: function token -> answer)
   --format FORMAT      text | json | sarif (default: text)
   --output FILE        write the report to FILE instead of stdout
   --timings            print phase timings to stderr
@@ -33,7 +36,14 @@ Options:
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 error.
 `;
 
-const VALUE_FLAGS = ["--stack", "--policy-pack", "--config", "--format", "--output"] as const;
+const VALUE_FLAGS = [
+    "--stack",
+    "--policy-pack",
+    "--config",
+    "--offline-answers",
+    "--format",
+    "--output",
+] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 function isValueFlag(flag: string): flag is ValueFlag {
@@ -111,6 +121,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
             stack: values.get("--stack"),
             policyPack: values.get("--policy-pack"),
             configFile: values.get("--config"),
+            offlineAnswersFile: values.get("--offline-answers"),
             format: format as ReportFormat,
             outputFile: values.get("--output"),
             timings,

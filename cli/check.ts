@@ -1,11 +1,20 @@
 import * as path from "path";
 import { CheckError } from "./errors";
-import { uncheckedComponentViolation } from "./offline-coverage";
+import {
+    coverageViolation,
+    OFFLINE_COVERAGE_POLICY,
+    readCoverageExemptions,
+    unusedCoverageExemptions,
+    type CoverageExemption,
+} from "./offline-coverage";
 import { AnalysisPipeline } from "./pack/analyze";
 import { parsePolicyConfig, readPolicyConfigFile, type PolicyPackConfigInput } from "./pack/policy-config";
 import { openPackSession, type PackSession, type UserPolicyConfig } from "./pack/session";
 import { readPackManifest } from "./pack/start-pack";
 import { defaultPolicyPackDir } from "./package-root";
+import { RESOURCE_GENERATING_INVOKES } from "./program/monitor";
+import { parseOfflineAnswers, readOfflineAnswers, type OfflineAnswers } from "./program/offline-answers";
+import { OFFLINE_INVOKES } from "./program/offline-invokes";
 import { runProgram, type ProgramRun } from "./program/run-program";
 import { rootStackUrn } from "./program/urn";
 import { loadProject } from "./project";
@@ -18,6 +27,11 @@ export interface CheckOptions {
     readonly policyPack?: string;
     /** Policy pack config: a JSON file path, or the config object itself. */
     readonly config?: string | PolicyPackConfigInput;
+    /**
+     * Answers for lookups that read cloud state: a JSON/YAML file path (`--offline-answers`), or the
+     * mapping itself (function token to answer, or to a list of `{ args, answer }`).
+     */
+    readonly offlineAnswers?: string | Readonly<Record<string, unknown>>;
     /** Remediate/Analyze calls in flight at once. @default 16 */
     readonly concurrency?: number;
     /** Print the program's console output to stderr as it runs instead of capturing it. @default false */
@@ -30,14 +44,42 @@ export interface CheckOptions {
 
 export const DEFAULT_CONCURRENCY = 16;
 
-function userConfigOf(config: CheckOptions["config"]): UserPolicyConfig | undefined {
+/** The pack's config, and the checker's own `offline-coverage` entry taken out of it. */
+function userConfigOf(config: CheckOptions["config"]): {
+    pack?: UserPolicyConfig;
+    coverageExemptions: CoverageExemption[];
+} {
     if (config === undefined) {
+        return { coverageExemptions: [] };
+    }
+    const source = typeof config === "string" ? `policy config file '${config}'` : "policy config";
+    const { [OFFLINE_COVERAGE_POLICY]: coverage, ...packConfig } =
+        typeof config === "string" ? readPolicyConfigFile(config) : parsePolicyConfig(config, source);
+    return {
+        pack: { config: packConfig, source },
+        coverageExemptions: coverage ? readCoverageExemptions(coverage, source) : [],
+    };
+}
+
+/** Functions the checker answers itself: a file must not replace what the program declares. */
+export function reservedLookups(): Record<string, string> {
+    const reserved: Record<string, string> = {};
+    for (const token of Object.keys(OFFLINE_INVOKES)) {
+        reserved[token] = "the checker computes it from the program's arguments, as the provider would";
+    }
+    for (const token of Object.keys(RESOURCE_GENERATING_INVOKES)) {
+        reserved[token] = "its result is the resources a component creates, which are judged, never supplied";
+    }
+    return reserved;
+}
+
+function offlineAnswersOf(answers: CheckOptions["offlineAnswers"]): OfflineAnswers | undefined {
+    if (answers === undefined) {
         return undefined;
     }
-    if (typeof config === "string") {
-        return { config: readPolicyConfigFile(config), source: `policy config file '${config}'` };
-    }
-    return { config: parsePolicyConfig(config, "policy config"), source: "policy config" };
+    return typeof answers === "string"
+        ? readOfflineAnswers(answers, reservedLookups())
+        : parseOfflineAnswers(answers, "offline answers", reservedLookups());
 }
 
 /** Ends the other half when one half fails, so the first error is the one reported. */
@@ -58,7 +100,8 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
     const started = Date.now();
     const project = loadProject(programDir, options.stack);
     const manifest = readPackManifest(options.policyPack ?? defaultPolicyPackDir());
-    const userConfig = userConfigOf(options.config);
+    const { pack: userConfig, coverageExemptions } = userConfigOf(options.config);
+    const offlineAnswers = offlineAnswersOf(options.offlineAnswers);
     const abort = linkedAbort(options.signal);
     const interrupted = new Promise<never>((_, reject) =>
         abort.signal.addEventListener(
@@ -85,6 +128,7 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
         onResources: (resources) => pipeline.add(resources),
         onOutputs: (urn, outputs) => pipeline.setOutputs(urn, outputs),
         passThroughOutput: options.passThroughProgramOutput,
+        offlineAnswers,
         signal: abort.signal,
     }).then((run) => {
         programMs = Date.now() - started;
@@ -121,13 +165,21 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
         }
         const run: ProgramRun = programResult.value;
         const outcome = await Promise.race([pipeline.finish(), session.pack.crashed, interrupted]);
-        const violations = [...run.unchecked.map(uncheckedComponentViolation), ...outcome.violations];
+        const violations = [
+            ...run.unchecked.map((component) => coverageViolation(component, coverageExemptions)),
+            ...outcome.violations,
+        ];
         const mandatory = violations.some((v) => v.enforcementLevel === "mandatory");
         return {
             resources: run.resourceCount,
             violations,
             remediations: outcome.remediations,
-            warnings: [...project.warnings, ...run.warnings, ...session.warnings],
+            warnings: [
+                ...project.warnings,
+                ...run.warnings,
+                ...unusedCoverageExemptions(coverageExemptions, run.unchecked),
+                ...session.warnings,
+            ],
             exitCode: mandatory ? 1 : 0,
             project: {
                 name: project.name,

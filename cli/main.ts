@@ -63,6 +63,7 @@ async function run(args: CheckArgs): Promise<number> {
         stack: args.stack,
         policyPack: args.policyPack,
         config: args.configFile,
+        offlineAnswers: args.offlineAnswersFile,
         passThroughProgramOutput: true,
         onProgress: progressReporter(),
         signal: controller.signal,

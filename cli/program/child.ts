@@ -10,6 +10,7 @@ import type * as PulumiRuntime from "@pulumi/pulumi/runtime";
 import type * as PulumiLog from "@pulumi/pulumi/log";
 import { packageScript } from "../package-root";
 import { errorLocation, type ErrorLocation } from "./error-location";
+import { explainFailure } from "./failure-hints";
 import { FrameWriter } from "./frames";
 import { OfflineMonitor, type MonitorSink, type ProgramProtos } from "./monitor";
 import { mapOnlyTypeScriptFrames } from "./stack-traces";
@@ -25,6 +26,9 @@ function send(message: ChildMessage): void {
 }
 
 let finished = false;
+/** Set once the program runs, so a failure can name the lookups that got no answer. */
+let activeMonitor: OfflineMonitor | undefined;
+let activeRequest: ProgramRequest | undefined;
 
 const BATCH_SIZE = 200;
 
@@ -64,7 +68,18 @@ async function fail(message: string, location?: ErrorLocation): Promise<never> {
         const where = location
             ? `${location.file}:${location.line}${location.column ? `:${location.column}` : ""}`
             : undefined;
-        send({ kind: "failed", message, location: where });
+        const explained = activeRequest
+            ? explainFailure(
+                  message,
+                  {
+                      dir: activeRequest.dir,
+                      stack: activeRequest.stack,
+                      answersSource: activeRequest.offlineAnswers?.source,
+                  },
+                  activeMonitor?.unansweredLookups() ?? [],
+              )
+            : message;
+        send({ kind: "failed", message: explained, location: where });
     }
     process.exit(1);
 }
@@ -162,6 +177,7 @@ async function importProgram(entry: string): Promise<unknown> {
 }
 
 async function run(request: ProgramRequest): Promise<void> {
+    activeRequest = request;
     process.chdir(request.dir);
     const entryDir =
         fs.existsSync(request.entry) && fs.statSync(request.entry).isDirectory()
@@ -196,6 +212,7 @@ async function run(request: ProgramRequest): Promise<void> {
 
     const sink = new BatchingSink();
     const monitor = new OfflineMonitor(protos, request, sink);
+    activeMonitor = monitor;
     runtime.setMockOptions(monitor, request.project, request.stack, true, request.organization);
     const onUncaught = (err: unknown) => void fail(describeError(err), errorLocation(err, request.dir));
     process.on("uncaughtException", onUncaught);

@@ -3,7 +3,9 @@ import type * as ProviderProto from "@pulumi/pulumi/proto/provider_pb";
 import type * as StructProto from "google-protobuf/google/protobuf/struct_pb";
 import { fileURLToPath } from "url";
 import { expandManifestComponent, isManifestComponent } from "./manifests";
+import { findOfflineAnswer, type OfflineAnswers } from "./offline-answers";
 import { OFFLINE_INVOKES } from "./offline-invokes";
+import { PLACEHOLDER_INVOKES, PLACEHOLDER_REGION } from "./placeholder-invokes";
 import type { RecordedResource, ResourceOptionsRecord, SourcePosition, UncheckedComponent } from "./protocol";
 import {
     defaultProviderDisabled,
@@ -32,6 +34,15 @@ export interface MonitorContext {
     readonly project: string;
     readonly stack: string;
     readonly config: Readonly<Record<string, string>>;
+    /** The user's answers for lookups (--offline-answers). */
+    readonly offlineAnswers?: OfflineAnswers;
+}
+
+/** A lookup the program made that had no offline answer: it got an empty result. */
+export interface UnansweredLookup {
+    readonly token: string;
+    readonly args: Readonly<Record<string, unknown>>;
+    readonly why: string;
 }
 
 type Callback<T> = (err: Error | null, response?: T) => void;
@@ -42,7 +53,7 @@ function monitorError(message: string): Error {
 }
 
 /** Provider functions that render a component's objects (Helm v3 charts, kustomize v1 directories). */
-const RESOURCE_GENERATING_INVOKES: Readonly<
+export const RESOURCE_GENERATING_INVOKES: Readonly<
     Record<string, { readonly component: string; describe(args: Record<string, unknown>): string }>
 > = {
     "kubernetes:helm:template": {
@@ -65,6 +76,32 @@ const RESOURCE_GENERATING_INVOKES: Readonly<
         describe: (args) => String(args.directory ?? "directory"),
     },
 };
+
+const RENDERED_COMPONENT_TYPES: ReadonlySet<string> = new Set(
+    Object.values(RESOURCE_GENERATING_INVOKES).map((generator) => generator.component),
+);
+
+/**
+ * The name a Namespace without `metadata.name` gets: `<generateName>` plus the API server's 5-character
+ * suffix, else the provider's autoname `<resource name>-<8 characters>`. The random part is a stand-in, the
+ * same the policy pack uses (policy-pack/lib/agent-namespaces.ts), so both join on the same name.
+ */
+export function autonamedNamespace(
+    resourceName: string,
+    metadata: Record<string, unknown>,
+): string | undefined {
+    if (metadata.name !== undefined && metadata.name !== null && metadata.name !== "") {
+        return undefined;
+    }
+    const generateName = metadata.generateName;
+    if (generateName === UNKNOWN_VALUE) {
+        return undefined;
+    }
+    if (typeof generateName === "string" && generateName !== "") {
+        return `${generateName}xxxxx`;
+    }
+    return `${resourceName}-xxxxxxxx`;
+}
 
 /** Features as a real engine would answer them, minus those that need callbacks into the program. */
 const SUPPORTED_FEATURES = new Set(["secrets", "deletedWith", "replaceWith", "parameterization"]);
@@ -103,6 +140,11 @@ export class OfflineMonitor {
     private readonly inputsByUrn = new Map<string, Uint8Array>();
     private readonly warnings = new Set<string>();
     private readonly unchecked: UncheckedComponent[] = [];
+    private readonly unanswered = new Map<string, UnansweredLookup>();
+    /** Calls of provider functions that render a component's objects, which the program got none of. */
+    private readonly renderCalls: { token: string; args: Record<string, unknown> }[] = [];
+    /** Components whose objects a provider function renders (Helm v3 charts, kustomize), by type. */
+    private readonly componentsByType = new Map<string, string[]>();
 
     constructor(
         private readonly protos: ProgramProtos,
@@ -120,7 +162,38 @@ export class OfflineMonitor {
 
     /** Multi-language components whose children could not be built offline, so nothing inside was judged. */
     uncheckedComponents(): UncheckedComponent[] {
-        return [...this.unchecked];
+        const rendered = this.renderCalls.map(({ token, args }): UncheckedComponent => {
+            const generator = RESOURCE_GENERATING_INVOKES[token];
+            const componentUrn = this.renderingComponent(generator.component, args);
+            return {
+                urn: componentUrn ?? rootStackUrn(this.context.stack, this.context.project),
+                type: generator.component,
+                name: componentUrn ? undefined : generator.describe(args),
+                reason: `its resources are rendered by the provider (${token}), which does not run offline`,
+            };
+        });
+        return [...this.unchecked, ...rendered];
+    }
+
+    /**
+     * The component whose objects a rendering function call is for: the SDK calls it from the component's
+     * constructor and a Helm chart's release name is its name; else the latest component of that type.
+     */
+    private renderingComponent(type: string, args: Record<string, unknown>): string | undefined {
+        let release: unknown;
+        try {
+            release = (JSON.parse(String(args.jsonOpts)) as Record<string, unknown>).release_name;
+        } catch {
+            // Not a chart: no release name.
+        }
+        const candidates = this.componentsByType.get(type) ?? [];
+        const named = candidates.filter((urn) => typeof release === "string" && urn.endsWith(`::${release}`));
+        return named.at(-1) ?? candidates.at(-1);
+    }
+
+    /** Lookups that had no offline answer, in call order: a program that then fails is told about them. */
+    unansweredLookups(): UnansweredLookup[] {
+        return [...this.unanswered.values()];
     }
 
     supportsFeature(req: ResourceProto.SupportsFeatureRequest, callback: Callback<unknown>): void {
@@ -144,7 +217,7 @@ export class OfflineMonitor {
             response.setUrn(urn);
             // An empty ID is an unknown ID: what a preview reports for a resource not created yet.
             response.setId("");
-            response.setObject(req.getObject() ?? new this.protos.struct.Struct());
+            response.setObject(this.outputsOf(req));
             response.setResult(this.protos.resource.Result.SUCCESS);
         } catch (err) {
             const error = monitorError((err as Error).message);
@@ -152,6 +225,35 @@ export class OfflineMonitor {
             return;
         }
         setImmediate(() => callback(null, response));
+    }
+
+    /**
+     * The inputs as outputs, as a preview of a create has them, plus what the provider's Check computes that
+     * dependants read: an autonamed Namespace's name, so a workload placed with `ns.metadata.name` (directly
+     * or through a provider's default namespace) lands in that namespace, not in none.
+     */
+    private outputsOf(req: ResourceProto.RegisterResourceRequest): StructProto.Struct {
+        const object = req.getObject() ?? new this.protos.struct.Struct();
+        if (req.getType() !== "kubernetes:core/v1:Namespace" || !req.getCustom()) {
+            return object;
+        }
+        const outputs = object.toJavaScript();
+        const metadata = outputs.metadata;
+        if (
+            metadata === UNKNOWN_VALUE ||
+            (metadata !== undefined && (typeof metadata !== "object" || metadata === null))
+        ) {
+            return object;
+        }
+        const md = { ...((metadata ?? {}) as Record<string, unknown>) };
+        const name = autonamedNamespace(req.getName(), md);
+        if (name === undefined) {
+            return object;
+        }
+        return this.protos.struct.Struct.fromJavaScript({
+            ...outputs,
+            metadata: { ...md, name },
+        } as unknown as Record<string, never>);
     }
 
     registerResourceOutputs(
@@ -218,30 +320,79 @@ export class OfflineMonitor {
             result = { urn: String(args.urn), id: UNKNOWN_VALUE, state };
         } else if (RESOURCE_GENERATING_INVOKES[token]) {
             // The program gets no objects, so the component it builds stays empty: report, don't pass.
-            const generator = RESOURCE_GENERATING_INVOKES[token];
-            this.unchecked.push({
-                urn: rootStackUrn(this.context.stack, this.context.project),
-                type: generator.component,
-                name: generator.describe(args),
-                reason: `its resources are rendered by the provider (${token}), which does not run offline`,
-            });
+            // The component's own registration may reach us after this call: it is found at the end.
+            this.renderCalls.push({ token, args });
+            // Unknown, as a preview with unknown chart values has it: what the program reads from the
+            // component (getResource(...).status) stays unknown instead of failing on a missing object.
+            result = { result: UNKNOWN_VALUE };
         } else {
-            const offline = OFFLINE_INVOKES[token];
-            try {
-                if (!offline) {
-                    throw new Error("no offline answer");
-                }
-                result = offline(args);
-            } catch (err) {
-                this.warnings.add(
-                    `function '${token}' can't be evaluated offline (${(err as Error).message}): ` +
-                        "the program got an empty result",
-                );
-            }
+            result = this.answerLookup(req, token, args);
         }
         const response = new this.protos.provider.InvokeResponse();
         response.setReturn(this.protos.struct.Struct.fromJavaScript(result as Record<string, never>));
         callback(null, response);
+    }
+
+    /**
+     * A provider function: computed when it is pure, else the user's answer, else a placeholder where one is
+     * plausible, else an empty result (remembered, so a failure can name the lookup to answer).
+     */
+    private answerLookup(
+        req: ResourceProto.ResourceInvokeRequest,
+        token: string,
+        args: Record<string, unknown>,
+    ): Record<string, unknown> {
+        const answersHint = this.context.offlineAnswers
+            ? `in ${this.context.offlineAnswers.source}`
+            : "in an --offline-answers file";
+        try {
+            const pure = OFFLINE_INVOKES[token];
+            if (pure) {
+                return pure(args);
+            }
+            const answered = findOfflineAnswer(this.context.offlineAnswers, token, args);
+            if (answered) {
+                return { ...answered };
+            }
+            const placeholder = PLACEHOLDER_INVOKES[token];
+            if (placeholder) {
+                const result = placeholder(args, { region: this.regionOf(req, args) });
+                this.warnings.add(
+                    `function '${token}' got a placeholder answer offline (not the account's real state); ` +
+                        `give the real one ${answersHint} under '${token}' if the check depends on it`,
+                );
+                return result;
+            }
+            throw new Error("it reads state only the cloud has");
+        } catch (err) {
+            const why = (err as Error).message;
+            const key = `${token} ${JSON.stringify(args)}`;
+            if (!this.unanswered.has(key)) {
+                this.unanswered.set(key, { token, args, why });
+            }
+            this.warnings.add(
+                `function '${token}' has no offline answer (${why}): the program got an empty result; ` +
+                    `give one ${answersHint} under '${token}'`,
+            );
+            return {};
+        }
+    }
+
+    /** The region a lookup runs in: its own argument, its explicit provider's, or the stack's aws:region. */
+    private regionOf(req: ResourceProto.ResourceInvokeRequest, args: Record<string, unknown>): string {
+        if (typeof args.region === "string" && args.region !== "") {
+            return args.region;
+        }
+        const providerInputs = req.getProvider()
+            ? this.inputsByUrn.get(providerRefUrn(req.getProvider()))
+            : undefined;
+        if (providerInputs) {
+            const region = this.protos.struct.Struct.deserializeBinary(providerInputs).toJavaScript().region;
+            if (typeof region === "string" && region !== "") {
+                return region;
+            }
+        }
+        return this.context.config["aws:region"] ?? PLACEHOLDER_REGION;
     }
 
     call(req: ResourceProto.ResourceCallRequest, callback: Callback<unknown>): void {
@@ -299,6 +450,9 @@ export class OfflineMonitor {
             options,
             source: sourcePositionOf(req),
         });
+        if (RENDERED_COMPONENT_TYPES.has(type)) {
+            this.componentsByType.set(type, [...(this.componentsByType.get(type) ?? []), urn]);
+        }
         if (req.getRemote()) {
             this.buildRemoteChildren(req, urn, object);
         }

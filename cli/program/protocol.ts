@@ -1,3 +1,5 @@
+import type { OfflineAnswers } from "./offline-answers";
+
 /** Messages between the checker and the child process that runs the Pulumi program. */
 
 export interface ResourceOptionsRecord {
@@ -64,6 +66,8 @@ export interface ProgramRequest {
     readonly stack: string;
     readonly organization: string;
     readonly config: Readonly<Record<string, string>>;
+    /** The user's answers for lookups (--offline-answers), validated by the checker. */
+    readonly offlineAnswers?: OfflineAnswers;
 }
 
 /** Resources stream to the checker as they are registered, so analysis overlaps the program's run. */

@@ -7,6 +7,7 @@ import { packageScript, profilingArgs } from "../package-root";
 import type { ProgramProject } from "../project";
 import { formatLocation } from "./error-location";
 import { readFrames } from "./frames";
+import type { OfflineAnswers } from "./offline-answers";
 import type { ChildMessage, RecordedResource, UncheckedComponent } from "./protocol";
 
 export interface ProgramRun {
@@ -25,6 +26,8 @@ export interface RunProgramOptions {
     readonly onOutputs: (urn: string, outputs: Uint8Array) => void;
     /** Pass the program's console output through to our stderr instead of capturing it. */
     readonly passThroughOutput?: boolean;
+    /** The user's answers for lookups, validated. */
+    readonly offlineAnswers?: OfflineAnswers;
     readonly signal?: AbortSignal;
 }
 
@@ -97,6 +100,7 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         stack: project.stack,
         organization: project.organization,
         config: project.config,
+        offlineAnswers: options.offlineAnswers,
     });
     return new Promise<ProgramRun>((resolve, reject) => {
         let output = "";

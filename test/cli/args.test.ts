@@ -41,6 +41,11 @@ describe("parseArgs", () => {
         });
     });
 
+    it("takes an offline answers file", () => {
+        const parsed = parseArgs(["check", "dir", "--offline-answers", "answers.yaml"]);
+        expect(parsed).toMatchObject({ args: { offlineAnswersFile: "answers.yaml" } });
+    });
+
     it("defaults to the text format", () => {
         const parsed = parseArgs(["check", "dir"]);
         expect(parsed.command === "check" && parsed.args.format).toBe("text");

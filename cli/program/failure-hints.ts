@@ -1,0 +1,52 @@
+import * as path from "path";
+import type { UnansweredLookup } from "./monitor";
+
+export interface FailureContext {
+    readonly dir: string;
+    readonly stack: string;
+    /** Where the user's lookup answers came from, if given. */
+    readonly answersSource?: string;
+}
+
+const MISSING_CONFIG =
+    /Missing required configuration variable '([^']+)'\s*please set a value using the command `pulumi config set[^`]*`/;
+
+const MAX_LISTED = 10;
+const MAX_ARGS_CHARS = 200;
+
+function describeLookup(lookup: UnansweredLookup): string {
+    const args = JSON.stringify(lookup.args);
+    const shown = args.length > MAX_ARGS_CHARS ? `${args.slice(0, MAX_ARGS_CHARS)}…` : args;
+    return `${lookup.token} with args ${shown} (${lookup.why})`;
+}
+
+/**
+ * Says what a failed program needs in terms of files, since a check runs without the Pulumi CLI: a missing
+ * config key names the stack file and key (not `pulumi config set`), and lookups that got an empty offline
+ * result are listed with the key to answer them under, as they are the likely cause.
+ */
+export function explainFailure(
+    message: string,
+    context: FailureContext,
+    unanswered: readonly UnansweredLookup[],
+): string {
+    const stackFile = path.join(context.dir, `Pulumi.${context.stack}.yaml`);
+    let explained = message.replace(
+        MISSING_CONFIG,
+        (_match, key: string) =>
+            `Missing required configuration variable '${key}': set it in ${stackFile} under 'config:' ` +
+            `as '${key}: <value>' (or give it a default in Pulumi.yaml)`,
+    );
+    if (unanswered.length > 0) {
+        const listed = unanswered.slice(0, MAX_LISTED).map((lookup) => `\n  - ${describeLookup(lookup)}`);
+        const more = unanswered.length > MAX_LISTED ? `\n  - and ${unanswered.length - MAX_LISTED} more` : "";
+        const where = context.answersSource ?? "a YAML or JSON file passed with --offline-answers";
+        explained +=
+            `\nThese lookups had no offline answer and returned an empty result, which may be why the ` +
+            `program failed:${listed.join("")}${more}\n` +
+            `Give each an answer in ${where}, keyed by its token, e.g.\n` +
+            `  ${unanswered[0].token}:\n    - args: ${JSON.stringify(unanswered[0].args).slice(0, MAX_ARGS_CHARS)}\n` +
+            `      answer: { ... }\n(see docs/checker.md, "Offline answers for lookups")`;
+    }
+    return explained;
+}
