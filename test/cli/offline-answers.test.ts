@@ -209,4 +209,19 @@ describe("autonamed namespaces in the offline monitor", () => {
             autonamedNamespace("x", { generateName: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }),
         ).toBeUndefined();
     });
+
+    it("uses the same stand-in as the policy pack, so both join on one name", () => {
+        const node = (metadata: Record<string, unknown>) => ({
+            urn: "urn:pulumi:dev::p::kubernetes:core/v1:Namespace::tools",
+            type: "kubernetes:core/v1:Namespace",
+            name: "tools",
+            props: { metadata },
+            dependencies: [],
+            propertyDependencies: {},
+        });
+        expect(declaredNamespaceName(node({}))).toBe(autonamedNamespace("tools", {}));
+        expect(declaredNamespaceName(node({ generateName: "agent-" }))).toBe(
+            autonamedNamespace("tools", { generateName: "agent-" }),
+        );
+    });
 });
