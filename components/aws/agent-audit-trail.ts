@@ -18,6 +18,7 @@ import {
     trailArn,
 } from "./audit-trail-policies";
 import { OWNER_TAG } from "./agent-tags";
+import { auditTrailArnBounds } from "./boundary-size";
 
 /** Tag on every audit trail resource; not `agentguard.io/agent`, which would make them agent resources. */
 export const AUDIT_TRAIL_TAG = "agentguard.io/audit-trail";
@@ -54,6 +55,8 @@ export class AgentAuditTrail extends pulumi.ComponentResource {
     public readonly trailArn: pulumi.Output<string>;
     /** What AgentRole's boundary denies entirely: bucket and objects, key, log group and streams, trail. */
     public readonly protectedResourceArns: pulumi.Output<string[]>;
+    /** The longest each of those ARNs can be, known now: AgentRole bounds its boundary's size with it. */
+    public readonly protectedResourceArnBounds: readonly number[];
 
     constructor(name: string, args: AgentAuditTrailArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("agentguard:aws:AgentAuditTrail", name, {}, opts);
@@ -66,6 +69,7 @@ export class AgentAuditTrail extends pulumi.ComponentResource {
         checkDataEventBucketsNow(component, args.dataEventBuckets);
         const tags = { [AUDIT_TRAIL_TAG]: agentId, [OWNER_TAG]: owner };
         const parent = { parent: this };
+        this.protectedResourceArnBounds = auditTrailArnBounds(name, trailName);
 
         this.kmsKey = new aws.kms.Key(
             `${name}-key`,

@@ -7,6 +7,7 @@ import {
     policySize,
 } from "../../policy-pack/lib/iam";
 import { planAgentRole, trustPolicyOutput } from "./agent-role-plan";
+import { checkBoundarySizeNow } from "./boundary-size";
 import { AgentAwsArgumentError, type RiskTier } from "./args-checks";
 import { type AgentPolicyStatement, assumableRoleArns, resolvedStatementsOutput } from "./permissions";
 import { denyAllPolicy, revokeSessionsPolicy } from "./session-controls";
@@ -33,6 +34,12 @@ export interface AgentServiceAccountSource {
 /** Resources of an AgentAuditTrail that agents may never touch (an AgentAuditTrail has these outputs). */
 export interface ProtectedAuditResources {
     readonly protectedResourceArns: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The longest each ARN can be, known before the ARNs are (an AgentAuditTrail has it), so the boundary's
+     * size is bounded at construction. @default the ARNs' lengths when they are plain strings, else the
+     * size is checked once they are known
+     */
+    readonly protectedResourceArnBounds?: readonly number[];
 }
 
 export interface AgentRoleArgs {
@@ -76,6 +83,17 @@ export interface AgentRoleArgs {
     readonly maxSessionDuration?: number;
 }
 
+/** The audit trail ARNs' longest lengths, when they can be known at construction. */
+function protectedArnBounds(trail: ProtectedAuditResources | undefined): readonly number[] | undefined {
+    if (trail === undefined) return [];
+    if (trail.protectedResourceArnBounds !== undefined) return trail.protectedResourceArnBounds;
+    const arns: unknown = trail.protectedResourceArns;
+    if (Array.isArray(arns) && arns.every((arn) => typeof arn === "string")) {
+        return arns.map((arn: string) => arn.length);
+    }
+    return undefined;
+}
+
 /**
  * The IAM role an agent's pods use: trusted by exactly one service account, permissions checked against
  * the IAM library's forbidden families, bounded by a deny-list boundary, with a kill switch and session
@@ -102,6 +120,9 @@ export class AgentRole extends pulumi.ComponentResource {
         super("agentguard:aws:AgentRole", name, {}, opts);
         const component = `AgentRole "${name}"`;
         const plan = planAgentRole(component, args);
+        if (args.permissionsBoundaryArn === undefined) {
+            checkBoundarySizeNow(component, args.statements ?? [], protectedArnBounds(args.auditTrail));
+        }
         const parent = { parent: this };
 
         this.trustPolicy = trustPolicyOutput(component, args.trust, plan.serviceAccount);

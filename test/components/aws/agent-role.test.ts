@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { AgentRole, type AgentRoleArgs } from "../../../components/aws";
+import { AgentAuditTrail, AgentRole, type AgentRoleArgs } from "../../../components/aws";
 import { analyzeGrants, catalogServices, normalizePolicyDocument } from "../../../policy-pack/lib/iam";
 import { installPulumiMocks, outputValue, type RecordedResource } from "../../helpers/pulumi-mocks";
 import { ACCOUNT, awsOutputs } from "./aws-mock-outputs";
@@ -298,6 +298,45 @@ describe("AgentRole boundary", () => {
             actions: ["*"],
             resources: protectedArns,
         });
+    });
+});
+
+describe("AgentRole boundary size at construction", () => {
+    const assumeOutputs = (count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+            Effect: "Allow" as const,
+            Action: ["sts:AssumeRole"],
+            Resource: pulumi.output(`arn:aws:iam::${ACCOUNT}:role/target-${i}`),
+        }));
+
+    it("refuses an audit trail name that can push the boundary past IAM's 6,144 characters, saying what to shorten", () => {
+        const trail = new AgentAuditTrail("agent-audit-trail-of-the-research-platform-eu", {
+            agentId: "all-agents",
+            owner: "security",
+        });
+        expect(() => new AgentRole("long", { ...baseArgs(), auditTrail: trail })).toThrow(
+            /AgentRole "long": the permissions boundary can reach \d+ characters, over IAM's 6144 .*AgentAuditTrail's name is in its bucket and log group names, and its trailName/,
+        );
+    });
+
+    it("accepts the reference stack's audit trail with role assumption of exact roles", async () => {
+        const trail = new AgentAuditTrail("agents", { agentId: "all-agents", owner: "security" });
+        await build("short", { auditTrail: trail, statements: assumeOutputs(1) });
+        expect(mocks.findResource(POLICY, "short-boundary")).toBeDefined();
+    });
+
+    it("counts role ARNs not known yet at their longest", () => {
+        expect(() => new AgentRole("many", { ...baseArgs(), statements: assumeOutputs(6) })).toThrow(
+            /6 assumable role ARN\(s\), up to 612 characters \(each ARN not known yet counts at 102/,
+        );
+        expect(
+            () =>
+                new AgentRole("given", {
+                    ...baseArgs(),
+                    statements: assumeOutputs(6),
+                    permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/b`,
+                }),
+        ).not.toThrow();
     });
 });
 
