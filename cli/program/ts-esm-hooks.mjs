@@ -8,6 +8,11 @@ let hooks;
 export async function initialize(data) {
     const load = createRequire(data.tsNodePath);
     const tsNode = load(data.tsNodePath);
+    if (typeof tsNode.createEsmHooks !== "function") {
+        throw new Error(
+            `ts-node at ${data.tsNodePath} can't compile ES modules (ts-node 10.8 or later can): upgrade the program's ts-node`,
+        );
+    }
     hooks = tsNode.createEsmHooks(tsNode.create(data.options));
 }
 

@@ -111,6 +111,16 @@ describe("real program shapes through agentguard check", () => {
         );
         expect(planner[0].message).toContain("agent namespace agent-research-xxxxxxxx");
         expect(components.violations.filter((v) => v.resourceName === "metrics")).toEqual([]);
+        // Through a provider whose default namespace is the autonamed agent namespace, and generateName agent-.
+        for (const name of ["via-provider", "scratch-job"]) {
+            expect(components.violations).toContainEqual(
+                expect.objectContaining({
+                    resourceName: name,
+                    policy: "kubernetes-forbid-host-access",
+                    enforcementLevel: "mandatory",
+                }),
+            );
+        }
         expect(components.violations.filter((v) => /could not be determined/.test(v.message))).toEqual([]);
     });
 });
