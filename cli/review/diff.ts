@@ -1,0 +1,161 @@
+import type { CollectedResource } from "../blast-radius/collect";
+import { looksSecret, REDACTED } from "../blast-radius/secrets";
+
+export type ChangeKind = "create" | "delete" | "replace" | "update";
+
+export interface PropertyChange {
+    readonly path: string;
+    /** Absent when the property is new; `[secret]` for secret values. */
+    readonly before?: unknown;
+    readonly after?: unknown;
+}
+
+export interface ResourceChange {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly kind: ChangeKind;
+    readonly custom: boolean;
+    readonly properties: readonly PropertyChange[];
+    /** Why an update is a replacement (the property the approximation treats as replace-on-change). */
+    readonly replaceReason?: string;
+}
+
+/**
+ * Properties whose change makes the provider replace the resource, per type (`*` for all types of a
+ * provider). An approximation of the providers' replace-on-change schema, documented in docs/review.md;
+ * anything else counts as an in-place update.
+ */
+export const REPLACE_KEYS: Readonly<Record<string, readonly string[]>> = {
+    "kubernetes:*": ["metadata.name", "metadata.namespace", "metadata.generateName"],
+    "aws:*": ["name", "namePrefix"],
+    "aws:iam/role:Role": ["path"],
+    "aws:iam/policy:Policy": ["path"],
+    "aws:iam/rolePolicy:RolePolicy": ["role"],
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ["role", "policyArn"],
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": ["user", "policyArn"],
+    "aws:iam/accessKey:AccessKey": ["user", "pgpKey"],
+    "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix"],
+    "aws:s3/bucketV2:BucketV2": ["bucket", "bucketPrefix"],
+    "aws:kms/key:Key": ["customerMasterKeySpec", "keySpec", "multiRegion"],
+    "aws:ec2/securityGroup:SecurityGroup": ["vpcId", "description"],
+    "aws:cloudtrail/trail:Trail": ["name"],
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation": ["clusterName", "namespace", "serviceAccount"],
+};
+
+function replaceKeysOf(type: string): string[] {
+    const provider = type.slice(0, type.indexOf(":"));
+    return [...(REPLACE_KEYS[`${provider}:*`] ?? []), ...(REPLACE_KEYS[type] ?? [])];
+}
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Leaf-level differences between two property trees (arrays compared item by item). */
+export function diffValues(
+    before: unknown,
+    after: unknown,
+    path = "",
+): { path: string; before?: unknown; after?: unknown }[] {
+    if (JSON.stringify(before) === JSON.stringify(after)) return [];
+    if (isObject(before) && isObject(after)) {
+        const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+        return keys.flatMap((k) => diffValues(before[k], after[k], path === "" ? k : `${path}.${k}`));
+    }
+    if (Array.isArray(before) && Array.isArray(after)) {
+        const out = [];
+        for (let i = 0; i < Math.max(before.length, after.length); i++)
+            out.push(...diffValues(before[i], after[i], `${path}[${i}]`));
+        return out;
+    }
+    return [{ path, ...(before !== undefined && { before }), ...(after !== undefined && { after }) }];
+}
+
+function isSecretPath(path: string, secretPaths: readonly string[]): boolean {
+    return (
+        looksSecret(path) ||
+        secretPaths.some(
+            (s) =>
+                s === "" ||
+                path === s ||
+                path.startsWith(`${s}.`) ||
+                path.startsWith(`${s}[`) ||
+                s.startsWith(`${path}.`) ||
+                s.startsWith(`${path}[`),
+        )
+    );
+}
+
+function redact(
+    change: { path: string; before?: unknown; after?: unknown },
+    secretPaths: readonly string[],
+): PropertyChange {
+    if (!isSecretPath(change.path, secretPaths)) return change;
+    return {
+        path: change.path,
+        ...(change.before !== undefined && { before: REDACTED }),
+        ...(change.after !== undefined && { after: REDACTED }),
+    };
+}
+
+/** All properties of a created or deleted resource, as changes from or to nothing. */
+function wholeResource(r: CollectedResource, side: "before" | "after"): PropertyChange[] {
+    return Object.keys(r.inputs)
+        .sort()
+        .flatMap((k) =>
+            side === "after" ? diffValues(undefined, r.inputs[k], k) : diffValues(r.inputs[k], undefined, k),
+        )
+        .map((c) => redact(c, r.secretPaths));
+}
+
+/** Resources created, deleted, replaced or updated between two runs, matched by URN (a rename is delete + create). */
+export function diffResources(
+    base: readonly CollectedResource[],
+    head: readonly CollectedResource[],
+): ResourceChange[] {
+    const before = new Map(base.map((r) => [r.urn, r]));
+    const after = new Map(head.map((r) => [r.urn, r]));
+    const changes: ResourceChange[] = [];
+    for (const r of head) {
+        const old = before.get(r.urn);
+        if (!old) {
+            changes.push({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                kind: "create",
+                custom: r.custom,
+                properties: wholeResource(r, "after"),
+            });
+            continue;
+        }
+        const secrets = [...old.secretPaths, ...r.secretPaths];
+        const properties = diffValues(old.inputs, r.inputs).map((c) => redact(c, secrets));
+        if (properties.length === 0) continue;
+        const replaceKey = replaceKeysOf(r.type).find((k) =>
+            properties.some((p) => p.path === k || p.path.startsWith(`${k}.`) || p.path.startsWith(`${k}[`)),
+        );
+        changes.push({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            kind: replaceKey ? "replace" : "update",
+            custom: r.custom,
+            properties,
+            ...(replaceKey && { replaceReason: `${replaceKey} changed` }),
+        });
+    }
+    for (const r of base) {
+        if (!after.has(r.urn)) {
+            changes.push({
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                kind: "delete",
+                custom: r.custom,
+                properties: wholeResource(r, "before"),
+            });
+        }
+    }
+    return changes;
+}
