@@ -51,24 +51,36 @@ function replaceKeysOf(type: string): string[] {
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Leaf-level differences between two property trees (arrays compared item by item). */
+/** Every leaf of a property tree by path (`a.b[0].c`); empty objects and arrays are leaves too. */
+export function leaves(value: unknown, path = "", out = new Map<string, unknown>()): Map<string, unknown> {
+    if (isObject(value) && Object.keys(value).length > 0) {
+        for (const [k, v] of Object.entries(value)) leaves(v, path === "" ? k : `${path}.${k}`, out);
+    } else if (Array.isArray(value) && value.length > 0) {
+        value.forEach((v, i) => leaves(v, `${path}[${i}]`, out));
+    } else if (value !== undefined) out.set(path, value);
+    return out;
+}
+
+/**
+ * Leaf-level differences between two property trees: a nested object added or removed shows as each of
+ * its leaves, so a guarded key (`...securityContext.privileged`) is seen whatever level it was added at.
+ */
 export function diffValues(
     before: unknown,
     after: unknown,
     path = "",
 ): { path: string; before?: unknown; after?: unknown }[] {
     if (JSON.stringify(before) === JSON.stringify(after)) return [];
-    if (isObject(before) && isObject(after)) {
-        const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-        return keys.flatMap((k) => diffValues(before[k], after[k], path === "" ? k : `${path}.${k}`));
-    }
-    if (Array.isArray(before) && Array.isArray(after)) {
-        const out = [];
-        for (let i = 0; i < Math.max(before.length, after.length); i++)
-            out.push(...diffValues(before[i], after[i], `${path}[${i}]`));
-        return out;
-    }
-    return [{ path, ...(before !== undefined && { before }), ...(after !== undefined && { after }) }];
+    const a = leaves(before, path);
+    const b = leaves(after, path);
+    const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+    return paths
+        .filter((p) => JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
+        .map((p) => ({
+            path: p,
+            ...(a.has(p) && { before: a.get(p) }),
+            ...(b.has(p) && { after: b.get(p) }),
+        }));
 }
 
 function isSecretPath(path: string, secretPaths: readonly string[]): boolean {
@@ -98,14 +110,10 @@ function redact(
     };
 }
 
-/** All properties of a created or deleted resource, as changes from or to nothing. */
+/** All properties of a created or deleted resource, leaf by leaf, as changes from or to nothing. */
 function wholeResource(r: CollectedResource, side: "before" | "after"): PropertyChange[] {
-    return Object.keys(r.inputs)
-        .sort()
-        .flatMap((k) =>
-            side === "after" ? diffValues(undefined, r.inputs[k], k) : diffValues(r.inputs[k], undefined, k),
-        )
-        .map((c) => redact(c, r.secretPaths));
+    const changes = side === "after" ? diffValues(undefined, r.inputs) : diffValues(r.inputs, undefined);
+    return changes.map((c) => redact(c, r.secretPaths));
 }
 
 /** Resources created, deleted, replaced or updated between two runs, matched by URN (a rename is delete + create). */
