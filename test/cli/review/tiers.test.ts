@@ -142,6 +142,27 @@ describe("review tiers", () => {
         expect(review([...agentStack(), ds("cni:1")], [...agentStack(), ds("cni:2")]).tier).toBe(2);
     });
 
+    it("an imagePullPolicy change stays Tier 2; a public bucket ACL or a bucket policy is Tier 3", () => {
+        const pull = (policy: string) =>
+            res(DEPLOYMENT, "app", {
+                spec: { template: { spec: { containers: [{ image: "a", imagePullPolicy: policy }] } } },
+            });
+        expect(review([...agentStack(), pull("IfNotPresent")], [...agentStack(), pull("Always")]).tier).toBe(
+            2,
+        );
+        const bucket = (extra: Record<string, unknown>) =>
+            res("aws:s3/bucket:Bucket", "b", { bucket: "b", ...extra });
+        expect(
+            review([...agentStack(), bucket({})], [...agentStack(), bucket({ acl: "public-read" })]).tier,
+        ).toBe(3);
+        expect(review([...agentStack(), bucket({})], [...agentStack(), bucket({ policy: "{}" })]).tier).toBe(
+            3,
+        );
+        expect(
+            review([...agentStack(), bucket({})], [...agentStack(), bucket({ tags: { team: "x" } })]).tier,
+        ).toBe(2);
+    });
+
     it("key deletion and credential creation are Tier 3", () => {
         const key = res("aws:kms/key:Key", "k", { description: "k" });
         expect(review([...agentStack(), key], agentStack()).tier).toBe(3);
