@@ -6,6 +6,8 @@ export const REVIEW_FORMATS = ["md", "json", "sarif"] as const;
 export interface ReportArgs {
     readonly programDir: string;
     readonly stack?: string;
+    /** Policy pack config JSON (as for check): its agentNamespacePatterns identify the agents. */
+    readonly configFile?: string;
     readonly format: (typeof BLAST_REPORT_FORMATS)[number];
     readonly outputFile?: string;
 }
@@ -14,6 +16,7 @@ export interface ReviewArgs {
     readonly programDir: string;
     readonly base: string;
     readonly stack?: string;
+    readonly configFile?: string;
     readonly format: (typeof REVIEW_FORMATS)[number];
     readonly outputFile?: string;
     readonly tiersFile?: string;
@@ -68,10 +71,11 @@ function format<T extends string>(value: string | undefined, allowed: readonly T
 }
 
 export function parseReportArgs(rest: readonly string[]): ReportArgs {
-    const { values, dir } = parseFlags("report", rest, ["--stack", "--format", "--output"]);
+    const { values, dir } = parseFlags("report", rest, ["--stack", "--config", "--format", "--output"]);
     return {
         programDir: dir,
         stack: values.get("--stack"),
+        configFile: values.get("--config"),
         format: format(values.get("--format"), BLAST_REPORT_FORMATS),
         outputFile: values.get("--output"),
     };
@@ -81,6 +85,7 @@ export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
     const { values, dir } = parseFlags("review", rest, [
         "--base",
         "--stack",
+        "--config",
         "--format",
         "--output",
         "--tiers",
@@ -93,6 +98,7 @@ export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
         programDir: dir,
         base,
         stack: values.get("--stack"),
+        configFile: values.get("--config"),
         format: format(values.get("--format"), REVIEW_FORMATS),
         outputFile: values.get("--output"),
         tiersFile: values.get("--tiers"),
@@ -101,11 +107,11 @@ export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
 }
 
 export const VERB_USAGE = `
-       agentguard report <program-dir> [--stack NAME] [--format md|json|html] [--output FILE]
+       agentguard report <program-dir> [--stack NAME] [--config FILE] [--format md|json|html] [--output FILE]
          Each agent's blast radius as the stack declares it (docs/report.md). Exit 0, or 2 on error.
 
        agentguard review --base <dir|git-ref> <program-dir> [--stack NAME] [--format md|json|sarif]
-                         [--tiers FILE] [--approvals FILE] [--output FILE]
+                         [--config FILE] [--tiers FILE] [--approvals FILE] [--output FILE]
          Diffs base and head offline, classifies each change into Tier 1-3 and checks dual control for
          Tier 3 (docs/review.md). Exit 0 Tier 1/2 or Tier 3 with dual control, 1 Tier 3 without it, 2 error.
 `;

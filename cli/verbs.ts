@@ -1,10 +1,11 @@
 import * as fs from "fs";
-import { readAgentguardConfig } from "../policy-pack/lib/config";
+import { agentConfigFrom } from "./blast-radius/agent-config";
 import { buildStackModel, collectProgram } from "./blast-radius/collect";
 import { computeBlastRadius } from "./blast-radius/model";
 import { formatReportHtml } from "./blast-radius/render-html";
 import { formatReportJson, reportDocument } from "./blast-radius/render-json";
 import { formatReportMarkdown } from "./blast-radius/render-markdown";
+import { readPolicyConfigFile } from "./pack/policy-config";
 import { packageVersion } from "./package-root";
 import { readReviewRecordFile } from "./review/approvals";
 import { formatReviewJson, formatReviewMarkdown, formatReviewSarif } from "./review/render";
@@ -19,8 +20,9 @@ function write(text: string, outputFile: string | undefined): void {
 
 /** `agentguard report`: 0, or throws (exit 2). */
 export async function runReport(args: ReportArgs): Promise<number> {
+    const config = agentConfigFrom(args.configFile ? readPolicyConfigFile(args.configFile) : undefined);
     const stack = await collectProgram(args.programDir, { stack: args.stack });
-    const report = computeBlastRadius(buildStackModel(stack.resources), readAgentguardConfig({}));
+    const report = computeBlastRadius(buildStackModel(stack.resources), config);
     const doc = reportDocument(report, stack.project);
     const text =
         args.format === "json"
@@ -37,7 +39,13 @@ export async function runReview(args: ReviewArgs): Promise<number> {
     // Inputs are read first, so a bad file fails before the programs run.
     const tiers = args.tiersFile ? readTierConfigFile(args.tiersFile) : undefined;
     const record = args.approvalsFile ? readReviewRecordFile(args.approvalsFile) : undefined;
-    const result = await reviewPrograms(args.base, args.programDir, { stack: args.stack, tiers, record });
+    const config = agentConfigFrom(args.configFile ? readPolicyConfigFile(args.configFile) : undefined);
+    const result = await reviewPrograms(args.base, args.programDir, {
+        stack: args.stack,
+        tiers,
+        record,
+        config,
+    });
     const text =
         args.format === "json"
             ? formatReviewJson(result)

@@ -76,7 +76,13 @@ export function reviewResources(
 export async function reviewPrograms(
     baseRef: string,
     programDir: string,
-    options: { stack?: string; tiers?: TierConfig; record?: ReviewRecord; signal?: AbortSignal },
+    options: {
+        stack?: string;
+        tiers?: TierConfig;
+        record?: ReviewRecord;
+        config?: AgentguardConfig;
+        signal?: AbortSignal;
+    },
 ): Promise<ReviewResult> {
     const base = resolveBase(baseRef, programDir);
     try {
@@ -89,6 +95,7 @@ export async function reviewPrograms(
             stack: after.project.stack,
             tiers: options.tiers,
             record: options.record,
+            config: options.config,
         });
     } finally {
         base.cleanup();
