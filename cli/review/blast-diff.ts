@@ -7,14 +7,21 @@ export interface AgentReachChange {
     readonly changes: readonly string[];
 }
 
-/** Flat facts about an agent's reach; the diff of two sets is the blast-radius diff. */
-export function reachFacts(agent: AgentBlastRadius): Set<string> {
+/** Flat facts about an agent's reach (sets), and its single-valued settings (label → value). */
+export interface Reach {
+    readonly facts: Set<string>;
+    readonly settings: Map<string, string>;
+}
+
+/** The diff of two agents' reach is the blast-radius diff. */
+export function reachFacts(agent: AgentBlastRadius): Reach {
     const facts = new Set<string>();
+    const settings = new Map<string, string>();
     for (const d of agent.egress?.destinations ?? []) facts.add(`egress ${destinationText(d)}`);
     for (const o of agent.egress?.open ?? []) facts.add(`egress open: ${o}`);
     for (const u of agent.egress?.unknown ?? []) facts.add(`egress unknown: ${u}`);
     if (agent.egress && !agent.egress.defaultDeny) facts.add("egress without default deny");
-    if (agent.egress) facts.add(`public egress addresses ${agent.egress.publicAddresses}`);
+    if (agent.egress) settings.set("public egress addresses", agent.egress.publicAddresses);
     for (const h of agent.hostAccess) facts.add(`host access ${h}`);
     for (const id of agent.aws) {
         facts.add(`IAM ${id.kind} ${id.name}`);
@@ -28,12 +35,14 @@ export function reachFacts(agent: AgentBlastRadius): Set<string> {
         for (const t of id.revokedBefore) facts.add(`sessions revoked before ${t}`);
     }
     for (const g of agent.rbac) facts.add(`RBAC ${g.role} (${g.scope}) ${g.verdict}`);
-    for (const [k, v] of Object.entries(agent.quota)) facts.add(`quota ${k}=${v}`);
-    facts.add(agent.suspended ? "suspended" : "active");
-    facts.add(`owner ${agent.owner}`);
-    facts.add(`risk tier ${agent.riskTier}`);
-    return facts;
+    for (const [k, v] of Object.entries(agent.quota)) settings.set(`quota ${k}`, v);
+    settings.set("kill switch", agent.suspended ? "suspended" : "active");
+    settings.set("owner", agent.owner);
+    settings.set("risk tier", agent.riskTier);
+    return { facts, settings };
 }
+
+const EMPTY: Reach = { facts: new Set(), settings: new Map() };
 
 export function diffReach(base: BlastRadiusReport, head: BlastRadiusReport): AgentReachChange[] {
     const before = new Map(base.agents.map((a) => [a.id, reachFacts(a)]));
@@ -41,13 +50,17 @@ export function diffReach(base: BlastRadiusReport, head: BlastRadiusReport): Age
     const ids = [...new Set([...before.keys(), ...after.keys()])].sort();
     const out: AgentReachChange[] = [];
     for (const id of ids) {
-        const b = before.get(id) ?? new Set<string>();
-        const a = after.get(id) ?? new Set<string>();
+        const b = before.get(id) ?? EMPTY;
+        const a = after.get(id) ?? EMPTY;
+        const labels = [...new Set([...b.settings.keys(), ...a.settings.keys()])];
         const changes = [
             ...(before.has(id) ? [] : ["+agent"]),
             ...(after.has(id) ? [] : ["-agent"]),
-            ...[...a].filter((f) => !b.has(f)).map((f) => `+${f}`),
-            ...[...b].filter((f) => !a.has(f)).map((f) => `-${f}`),
+            ...labels
+                .filter((l) => b.settings.get(l) !== a.settings.get(l))
+                .map((l) => `${l}: ${b.settings.get(l) ?? "none"} → ${a.settings.get(l) ?? "none"}`),
+            ...[...a.facts].filter((f) => !b.facts.has(f)).map((f) => `+${f}`),
+            ...[...b.facts].filter((f) => !a.facts.has(f)).map((f) => `-${f}`),
         ];
         if (changes.length > 0) out.push({ agent: id, changes });
     }

@@ -27,12 +27,13 @@ describe("review tiers", () => {
     });
 
     it("Tier 3 for new egress through the allowlist, with the agent's reach diff; exit 1 without approvals", () => {
-        const r = review(agentStack(), agentStack({ egressCidr: "203.0.113.0/28", port: 443 }));
+        const r = review(agentStack(), agentStack({ egressCidr: "8.8.8.0/28", port: 443 }));
         expect(r.tier).toBe(3);
         expect(r.exitCode).toBe(1);
         expect(r.reach[0].agent).toBe("coder");
-        expect(r.reach[0].changes).toContain("+egress 203.0.113.0/28 : 443/TCP");
+        expect(r.reach[0].changes).toContain("+egress 8.8.8.0/28 : 443/TCP");
         expect(r.reach[0].changes).toContain("-egress 10.20.0.10/32 : 3128/TCP");
+        expect(r.reach[0].changes).toContain("public egress addresses: 0 → 16");
     });
 
     it("Tier 3 for an IAM grant, named per action and resource", () => {
@@ -125,7 +126,7 @@ describe("review tiers", () => {
         ];
         const r = review(agentStack(), head);
         expect(r.tier).toBe(3);
-        expect(r.reach[0].changes).toContain("+suspended");
+        expect(r.reach[0].changes).toContain("kill switch: active → suspended");
     });
 
     it("a type in neither list is Tier 3 (fail closed), and kube-system DaemonSet image bumps are Tier 2", () => {
