@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { revealSecrets, SECRET_SIGNATURE, SECRET_SIGNATURE_KEY } from "../../../cli/blast-radius/secrets";
 import { diffResources } from "../../../cli/review/diff";
 import { DEPLOYMENT, NS, res, ROLE_POLICY } from "../blast-radius/resources";
 
@@ -87,5 +88,33 @@ describe("diffResources", () => {
             [res("aws:iam/userLoginProfile:UserLoginProfile", "l", { pgpKey: "k", apiToken: "tok-123" })],
         );
         expect(JSON.stringify(change)).not.toContain("tok-123");
+    });
+});
+
+describe("revealSecrets", () => {
+    it("unwraps Pulumi secret values for analysis and records their paths for redaction", () => {
+        const wrapped = { [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, value: "s3cr3t" };
+        const { value, secretPaths } = revealSecrets({ data: { key: wrapped }, list: [wrapped], plain: "p" });
+        expect(value).toEqual({ data: { key: "s3cr3t" }, list: ["s3cr3t"], plain: "p" });
+        expect(secretPaths).toEqual(["data.key", "list[0]"]);
+    });
+
+    it("a secret revealed for analysis is still redacted in the diff", () => {
+        const wrapped = (v: string) => ({ [SECRET_SIGNATURE_KEY]: SECRET_SIGNATURE, value: v });
+        const before = revealSecrets({ config: wrapped("one") });
+        const after = revealSecrets({ config: wrapped("two") });
+        const [change] = diffResources(
+            [
+                res("aws:ssm/parameter:Parameter", "p", before.value as Record<string, unknown>, {
+                    secretPaths: before.secretPaths,
+                }),
+            ],
+            [
+                res("aws:ssm/parameter:Parameter", "p", after.value as Record<string, unknown>, {
+                    secretPaths: after.secretPaths,
+                }),
+            ],
+        );
+        expect(change.properties).toEqual([{ path: "config", before: "[secret]", after: "[secret]" }]);
     });
 });
