@@ -1,4 +1,5 @@
 import type { CollectedResource } from "../blast-radius/collect";
+import { isUnknown } from "../../policy-pack/lib/unknowns";
 import { looksSecret, REDACTED } from "../blast-radius/secrets";
 
 export type ChangeKind = "create" | "delete" | "replace" | "update";
@@ -19,7 +20,12 @@ export interface ResourceChange {
     readonly properties: readonly PropertyChange[];
     /** Why an update is a replacement (the property the approximation treats as replace-on-change). */
     readonly replaceReason?: string;
+    /** Set when the change is only possible: values unknown during preview in both runs (see below). */
+    readonly possible?: string;
 }
+
+/** Shown for a value unknown during preview. */
+export const UNKNOWN_VALUE = "[unknown during preview]";
 
 /**
  * Properties whose change makes the provider replace the resource, per type (`*` for all types of a
@@ -166,4 +172,42 @@ export function diffResources(
         }
     }
     return changes;
+}
+
+/**
+ * Fail closed on values unknown during preview: an unknown compares equal to an unknown, yet the value
+ * behind it may have changed (an apply over changed config). A resource whose inputs hold unknowns, left
+ * unchanged next to a changed sibling (same parent component) or after a changed dependency, is reported
+ * as possibly updated on those unknown paths.
+ */
+export function possibleChanges(
+    head: readonly CollectedResource[],
+    changes: readonly ResourceChange[],
+): ResourceChange[] {
+    const changed = new Set(changes.map((c) => c.urn));
+    const byUrn = new Map(head.map((r) => [r.urn, r]));
+    const changedParents = new Set(
+        changes.map((c) => byUrn.get(c.urn)?.parent).filter((p) => p !== undefined && p !== ""),
+    );
+    const out: ResourceChange[] = [];
+    for (const r of head) {
+        if (changed.has(r.urn)) continue;
+        const unknownPaths = [...leaves(r.inputs)].filter(([, v]) => isUnknown(v)).map(([p]) => p);
+        if (unknownPaths.length === 0) continue;
+        const viaSibling = r.parent !== "" && changedParents.has(r.parent);
+        const viaDependency = r.dependencies.find((d) => changed.has(d));
+        if (!viaSibling && viaDependency === undefined) continue;
+        out.push({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            kind: "update",
+            custom: r.custom,
+            properties: unknownPaths.map((path) => ({ path, before: UNKNOWN_VALUE, after: UNKNOWN_VALUE })),
+            possible: viaSibling
+                ? "its values unknown during preview may have changed with its changed siblings"
+                : `its values unknown during preview may have changed with ${viaDependency}`,
+        });
+    }
+    return out;
 }

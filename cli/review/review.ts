@@ -4,7 +4,7 @@ import { readAgentguardConfig, type AgentguardConfig } from "../../policy-pack/l
 import { judgeApprovals, type ApprovalVerdict, type ReviewRecord } from "./approvals";
 import { resolveBase } from "./base-checkout";
 import { diffReach } from "./blast-diff";
-import { diffResources } from "./diff";
+import { diffResources, possibleChanges } from "./diff";
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "./tier-config";
 import { classify, type Classification } from "./tiers";
 
@@ -41,7 +41,8 @@ export function reviewResources(
 ): ReviewResult {
     const tiers = options.tiers ?? DEFAULT_TIER_CONFIG;
     const config = options.config ?? readAgentguardConfig({});
-    const changes = diffResources(base, head);
+    const definite = diffResources(base, head);
+    const changes = [...definite, ...possibleChanges(head, definite)];
     const reach = diffReach(
         computeBlastRadius(buildStackModel(base), config),
         computeBlastRadius(buildStackModel(head), config),

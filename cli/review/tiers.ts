@@ -40,7 +40,8 @@ export function classifyChange(change: ResourceChange, config: TierConfig): Tier
         if (reasons.length === 0 && !config.tier2Types.some((g) => globMatches(g, change.type)))
             reasons.push(`${change.kind} of ${change.type}, which is not a pre-approved shape`);
     }
-    if (reasons.length > 0) return { tier: 3, reasons: dedupe(reasons) };
+    if (change.possible) reasons.unshift(`possibly changed: ${change.possible}`);
+    if (reasons.length > (change.possible ? 1 : 0)) return { tier: 3, reasons: dedupe(reasons) };
     const shape = config.tier2Types.find((g) => globMatches(g, change.type));
     if (shape)
         return {

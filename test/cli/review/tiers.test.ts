@@ -197,3 +197,39 @@ describe("tier config", () => {
         expect(() => readTierConfig([], "t.json")).toThrow(/expected a JSON object/);
     });
 });
+
+describe("values unknown during preview", () => {
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const parent = "urn:pulumi:dev::proj::agentguard:aws:AgentRole::coder";
+    const child = (r: ReturnType<typeof res>) => ({ ...r, parent });
+
+    it("a resource whose unknown values may have changed with a changed sibling is reported, and its tier judged", () => {
+        const boundary = child(res(POLICY, "coder-boundary", { name: "b", policy: UNKNOWN }));
+        const perms = (action: string) =>
+            child(
+                res(ROLE_POLICY, "coder-perms", {
+                    role: "coder",
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: action, Resource: "*" }],
+                    }),
+                }),
+            );
+        const r = review([boundary, perms("s3:GetObject")], [boundary, perms("s3:ListBucket")]);
+        const possible = r.changes.find((c) => c.name === "coder-boundary");
+        expect(possible?.tier).toBe(3);
+        expect(possible?.reasons[0]).toMatch(
+            /^possibly changed: its values unknown during preview may have changed with its changed siblings/,
+        );
+        expect(possible?.properties).toEqual([
+            { path: "policy", before: "[unknown during preview]", after: "[unknown during preview]" },
+        ]);
+    });
+
+    it("leaves unknown values alone when nothing near them changed", () => {
+        const boundary = child(res(POLICY, "coder-boundary", { name: "b", policy: UNKNOWN }));
+        const other = res(DEPLOYMENT, "app", { spec: { replicas: 1 } });
+        const r = review([boundary, other], [boundary, { ...other, inputs: { spec: { replicas: 2 } } }]);
+        expect(r.changes.map((c) => c.name)).toEqual(["app"]);
+    });
+});
