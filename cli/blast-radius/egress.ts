@@ -30,6 +30,9 @@ export interface EgressSummary {
     readonly unknown: readonly string[];
     /** Exact public IPv4 + IPv6 address count of the CIDR destinations (the pack's CIDR arithmetic). */
     readonly publicAddresses: string;
+    /** The pack's maxPublicEgressAddresses; `overBudget` when the count (or "all"/"unknown") exceeds it. */
+    readonly publicBudget: number;
+    readonly overBudget: boolean;
     readonly metadataEndpoints: readonly string[];
 }
 
@@ -104,7 +107,11 @@ function ciliumFqdns(policy: ResourceNode): EgressDestination[] {
 }
 
 /** The egress of each agent namespace, from NetworkPolicies and Cilium policies placed in it. */
-export function egressByNamespace(model: StackModel, agents: AgentNamespaces): Map<string, EgressSummary> {
+export function egressByNamespace(
+    model: StackModel,
+    agents: AgentNamespaces,
+    publicBudget: number,
+): Map<string, EgressSummary> {
     const acc = new Map<
         string,
         {
@@ -160,12 +167,15 @@ export function egressByNamespace(model: StackModel, agents: AgentNamespaces): M
         } catch (err) {
             e.unknown.push(`a CIDR is invalid: ${(err as Error).message}`);
         }
+        const count = e.open.length > 0 ? "all" : publicAddresses;
         out.set(ns, {
             defaultDeny: e.defaultDeny,
             destinations: e.dest,
             open: e.open,
             unknown: e.unknown,
-            publicAddresses: e.open.length > 0 ? "all" : publicAddresses,
+            publicAddresses: count,
+            publicBudget,
+            overBudget: !/^\d+$/.test(count) || BigInt(count) > BigInt(publicBudget),
             metadataEndpoints,
         });
     }

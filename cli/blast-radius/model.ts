@@ -198,7 +198,7 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
             );
         }
     }
-    const egress = egressByNamespace(model, agents);
+    const egress = egressByNamespace(model, agents, config.maxPublicEgressAddresses);
     for (const ns of egress.keys()) forNamespace(ns);
 
     addRbac(model, agents, forNamespace, [...agentOfNamespace.keys()]);

@@ -43,6 +43,10 @@ export function warnings(agent: AgentBlastRadius): string[] {
     if (agent.egress && !agent.egress.defaultDeny) out.push("no default-deny egress NetworkPolicy");
     if (agent.namespaces.length > 0 && !agent.egress) out.push("no egress NetworkPolicy at all");
     if (agent.egress?.open.length) out.push("egress open to every destination");
+    else if (agent.egress?.overBudget)
+        out.push(
+            `egress reaches ${agent.egress.publicAddresses} public addresses, over the budget of ${agent.egress.publicBudget}`,
+        );
     if (agent.egress?.metadataEndpoints.length)
         out.push(`reaches metadata endpoints ${agent.egress.metadataEndpoints.join(", ")}`);
     if (agent.hostAccess.length > 0) out.push("host access (bypasses NetworkPolicies)");

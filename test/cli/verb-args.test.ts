@@ -64,6 +64,15 @@ describe("agent identification from a policy config", () => {
         expect(config.agentNamespacePatterns).toEqual(["team-*", "bots-*"]);
     });
 
+    it("takes the smallest public egress budget any policy sets", () => {
+        const config = agentConfigFrom({
+            a: { properties: { maxPublicEgressAddresses: 256 } },
+            b: { properties: { maxPublicEgressAddresses: 16 } },
+        });
+        expect(config.maxPublicEgressAddresses).toBe(16);
+        expect(agentConfigFrom({}).maxPublicEgressAddresses).toBe(65536);
+    });
+
     it("rejects invalid patterns with the pack's message", () => {
         expect(() => agentConfigFrom({ a: { properties: { agentNamespacePatterns: [""] } } })).toThrow(
             /agentNamespacePatterns must be an array of non-empty strings/,

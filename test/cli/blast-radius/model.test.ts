@@ -4,6 +4,7 @@ import { computeBlastRadius } from "../../../cli/blast-radius/model";
 import { formatReportHtml } from "../../../cli/blast-radius/render-html";
 import { formatReportJson, reportDocument } from "../../../cli/blast-radius/render-json";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
+import { warnings } from "../../../cli/blast-radius/summary";
 import { readAgentguardConfig } from "../../../policy-pack/lib/config";
 import {
     AGENT,
@@ -53,6 +54,16 @@ describe("blast radius", () => {
         const [agent] = radius(agentStack({ egressCidr: "8.8.8.0/28", port: 443 })).agents;
         expect(agent.egress?.publicAddresses).toBe("16");
         expect(agent.egress?.destinations[0].ports).toEqual(["443/TCP"]);
+        expect(agent.egress?.overBudget).toBe(false);
+        expect(warnings(agent)).toEqual([]);
+    });
+
+    it("warns when egress reaches more public addresses than the pack's budget (0.0.0.0/0 on port 22)", () => {
+        const [agent] = radius(agentStack({ egressCidr: "0.0.0.0/0", port: 22 })).agents;
+        expect(agent.egress?.overBudget).toBe(true);
+        expect(warnings(agent).join()).toMatch(
+            /egress reaches \d+ public addresses, over the budget of 65536/,
+        );
     });
 
     it("reports a Deny-everything policy as the kill switch", () => {
