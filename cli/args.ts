@@ -1,4 +1,5 @@
 import { CheckError } from "./errors";
+import { parseReportArgs, parseReviewArgs, VERB_USAGE, type ReportArgs, type ReviewArgs } from "./verb-args";
 
 export const REPORT_FORMATS = ["text", "json", "sarif"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -15,7 +16,10 @@ export interface CheckArgs {
 }
 
 export type ParsedArgs =
-    { readonly command: "help" } | { readonly command: "check"; readonly args: CheckArgs };
+    | { readonly command: "help" }
+    | { readonly command: "check"; readonly args: CheckArgs }
+    | { readonly command: "report"; readonly args: ReportArgs }
+    | { readonly command: "review"; readonly args: ReviewArgs };
 
 export const USAGE = `Usage: agentguard check <program-dir> [options]
 
@@ -34,7 +38,7 @@ Options:
   -h, --help           show this help
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 error.
-`;
+${VERB_USAGE}`;
 
 const VALUE_FLAGS = [
     "--stack",
@@ -63,8 +67,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         return { command: "help" };
     }
     const [command, ...rest] = argv;
+    if (command === "report") return { command, args: parseReportArgs(rest) };
+    if (command === "review") return { command, args: parseReviewArgs(rest) };
     if (command !== "check") {
-        throw usageError(`unknown command '${command}': the only command is 'check'`);
+        throw usageError(`unknown command '${command}': the commands are 'check', 'report' and 'review'`);
     }
     const values = new Map<ValueFlag, string>();
     const positionals: string[] = [];

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as path from "path";
 import { parseArgs, USAGE, type CheckArgs } from "./args";
 import { checkProgram } from "./check";
 import { isCheckError } from "./errors";
@@ -7,6 +8,13 @@ import { formatJson } from "./report/json";
 import { formatSarif } from "./report/sarif";
 import { formatText } from "./report/text";
 import type { CheckResult } from "./report/types";
+
+/** report/review import the pack's lib in this process: from source it needs its own compiler hook. */
+async function loadVerbs(): Promise<typeof import("./verbs")> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a side-effect-only CommonJS hook
+    if (path.extname(__filename) === ".ts") require("./register-lib.js");
+    return import("./verbs");
+}
 
 export function renderReport(result: CheckResult, args: Pick<CheckArgs, "format" | "outputFile">): string {
     switch (args.format) {
@@ -93,7 +101,9 @@ export async function main(argv: readonly string[]): Promise<void> {
             exit(0);
             return;
         }
-        exit(await run(parsed.args));
+        if (parsed.command === "report") exit(await (await loadVerbs()).runReport(parsed.args));
+        else if (parsed.command === "review") exit(await (await loadVerbs()).runReview(parsed.args));
+        else exit(await run(parsed.args));
     } catch (err) {
         const message = isCheckError(err) ? err.message : ((err as Error).stack ?? String(err));
         process.stderr.write(`agentguard: error: ${message}\n`);

@@ -1,0 +1,118 @@
+import type { ResourceNode } from "../../policy-pack/lib/stack-model";
+import { StackModel } from "../../policy-pack/lib/stack-model";
+import { structToObject } from "../pack/requests";
+import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";
+import { runProgram } from "../program/run-program";
+import { loadProject, type ProgramProject } from "../project";
+import { revealSecrets } from "./secrets";
+
+/** One registered resource with its inputs decoded: what report and review read. */
+export interface CollectedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    readonly provider: string;
+    readonly dependencies: readonly string[];
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** Inputs as analyzers see them (no top-level "__" keys), secret values revealed. */
+    readonly inputs: Record<string, unknown>;
+    /** Property paths (`a.b[0]`) that held Pulumi secrets: never printed, only said to have changed. */
+    readonly secretPaths: readonly string[];
+    readonly options: ResourceOptionsRecord;
+}
+
+export interface CollectedStack {
+    readonly project: Pick<ProgramProject, "name" | "stack" | "dir">;
+    readonly resources: readonly CollectedResource[];
+    readonly warnings: readonly string[];
+}
+
+/** Decodes one recorded resource (the checker's wire form). */
+export function decodeRecorded(resource: RecordedResource): CollectedResource {
+    const raw = structToObject(resource.analyzerInputs ?? resource.inputs);
+    const inputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) if (!key.startsWith("__")) inputs[key] = value;
+    const revealed = revealSecrets(inputs);
+    return {
+        urn: resource.urn,
+        type: resource.type,
+        name: resource.name,
+        custom: resource.custom,
+        parent: resource.parent,
+        provider: resource.provider,
+        dependencies: resource.dependencies,
+        propertyDependencies: resource.propertyDependencies,
+        inputs: revealed.value as Record<string, unknown>,
+        secretPaths: revealed.secretPaths,
+        options: resource.options,
+    };
+}
+
+/**
+ * Runs the program offline (mocks, preview mode), without a policy pack, and returns every resource it
+ * registered. Throws a CheckError when the program fails, as `agentguard check` does.
+ */
+export async function collectProgram(
+    programDir: string,
+    options: { readonly stack?: string; readonly signal?: AbortSignal } = {},
+): Promise<CollectedStack> {
+    const project = loadProject(programDir, options.stack);
+    const recorded: RecordedResource[] = [];
+    const run = await runProgram(project, {
+        onResources: (batch) => recorded.push(...batch),
+        onOutputs: () => undefined,
+        signal: options.signal,
+    });
+    return {
+        project: { name: project.name, stack: project.stack, dir: project.dir },
+        resources: recorded.filter((r) => r.kind !== "read").map(decodeRecorded),
+        warnings: [...project.warnings, ...run.warnings],
+    };
+}
+
+/** The pack's stack model over collected resources (links by URN), so the pack's analysis runs in-process. */
+export function buildStackModel(resources: readonly CollectedResource[]): StackModel {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const nodes = new Map<string, MutableNode>();
+    for (const r of resources) {
+        const provider = r.provider === "" ? undefined : byUrn.get(r.provider);
+        nodes.set(r.urn, {
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            props: r.inputs,
+            dependencies: [],
+            propertyDependencies: {},
+            provider: provider
+                ? { type: provider.type, urn: provider.urn, name: provider.name, props: provider.inputs }
+                : undefined,
+        });
+    }
+    const link = (urn: string) => nodes.get(urn);
+    for (const r of resources) {
+        const node = nodes.get(r.urn)!;
+        node.parent = r.parent === "" ? undefined : link(r.parent);
+        node.dependencies = r.dependencies.map(link).filter(isDefined);
+        for (const [key, deps] of Object.entries(r.propertyDependencies)) {
+            node.propertyDependencies[key] = deps.map(link).filter(isDefined);
+        }
+    }
+    return StackModel.fromNodes([...nodes.values()]);
+}
+
+interface MutableNode {
+    urn: string;
+    type: string;
+    name: string;
+    props: Record<string, unknown>;
+    parent?: ResourceNode;
+    dependencies: ResourceNode[];
+    propertyDependencies: Record<string, ResourceNode[]>;
+    provider?: ResourceNode["provider"];
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+    return value !== undefined;
+}

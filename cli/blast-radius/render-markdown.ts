@@ -1,0 +1,81 @@
+import type { ReportDocument } from "./render-json";
+import { destinationText, identityLine, killSwitchText, revocationText, warnings } from "./summary";
+
+/** Markdown table cell: pipes and newlines would break the table; HTML is neutralised for PR comments. */
+export function cell(value: string): string {
+    return value
+        .replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c]!)
+        .replace(/\|/g, "\\|")
+        .replace(/\r?\n/g, " ");
+}
+
+export function formatReportMarkdown(doc: ReportDocument): string {
+    const lines: string[] = [];
+    lines.push(`# Agent blast radius: ${cell(doc.project)} (${cell(doc.stack)})`, "");
+    lines.push(
+        `${doc.agents.length} agent(s). Audit trail: ${doc.auditCovered ? "covers the account (multi-region, logging on)" : "**no multi-region trail with logging on**"}.`,
+        "",
+    );
+    lines.push(
+        "| agent | owner | tier | kill switch | public egress addresses | AWS identities | warnings |",
+        "|---|---|---|---|---|---|---|",
+    );
+    for (const a of doc.agents) {
+        lines.push(
+            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${cell(a.egress?.publicAddresses ?? "n/a")} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
+        );
+    }
+    for (const a of doc.agents) {
+        lines.push("", `## ${cell(a.id)}`, "");
+        lines.push(`- Owner: ${cell(a.owner)}; risk tier: ${cell(a.riskTier)}`);
+        lines.push(
+            `- Namespaces: ${cell(a.namespaces.join(", ") || "none")}; service accounts: ${cell(a.serviceAccounts.join(", ") || "none")}`,
+        );
+        lines.push(`- Kill switch: ${cell(killSwitchText(a))}; revocation: ${cell(revocationText(a))}`);
+        if (a.egress) {
+            lines.push(
+                `- Egress: default deny ${a.egress.defaultDeny ? "yes" : "**no**"}; ${a.egress.publicAddresses} public address(es)`,
+            );
+            for (const d of a.egress.destinations)
+                lines.push(`  - ${cell(destinationText(d))} (${cell(d.via)})`);
+            for (const o of a.egress.open) lines.push(`  - **open**: ${cell(o)}`);
+            for (const u of a.egress.unknown) lines.push(`  - unknown: ${cell(u)}`);
+        }
+        for (const h of a.hostAccess) lines.push(`- Host access: ${cell(h)}`);
+        const quota = Object.entries(a.quota).filter(([k]) =>
+            /cpu|memory|gpu|pods|neuron|tpu|gaudi/i.test(k),
+        );
+        if (quota.length > 0) lines.push(`- Quota: ${cell(quota.map(([k, v]) => `${k}=${v}`).join(", "))}`);
+        for (const g of a.rbac)
+            lines.push(
+                `- RBAC: ${cell(`${g.bindingKind} ${g.binding} → ${g.role} (${g.scope}): ${g.verdict}, ${g.detail}`)}`,
+            );
+        for (const id of a.aws) {
+            lines.push(`- ${cell(identityLine(id))}`);
+            const p = id.permissions;
+            if (p.services.length > 0) {
+                lines.push("", "  | service | access level | actions | resources |", "  |---|---|---|---|");
+                for (const s of p.services)
+                    lines.push(
+                        `  | ${cell(s.service)} | ${cell(s.accessLevel)} | ${cell(s.actions.join(", "))} | ${cell(s.resources.join(", "))}${s.conditional ? " (conditional)" : ""} |`,
+                    );
+                lines.push("");
+            } else if (p.unbounded.length === 0) lines.push("  - no effective permission");
+            for (const u of p.unbounded) lines.push(`  - **unbounded**: ${cell(u)}`);
+            for (const m of p.managedPolicies) lines.push(`  - AWS managed policy ${cell(m)}`);
+            for (const u of p.unresolved) lines.push(`  - unresolved: ${cell(u)}`);
+        }
+    }
+    if (doc.auditTrails.length > 0) {
+        lines.push(
+            "",
+            "## Audit trails",
+            "",
+            "| trail | logging | multi-region | log validation |",
+            "|---|---|---|---|",
+        );
+        for (const t of doc.auditTrails)
+            lines.push(`| ${cell(t.name)} | ${t.logging} | ${t.multiRegion} | ${t.logValidation} |`);
+    }
+    return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,60 @@
+import type { AgentBlastRadius, AwsIdentity } from "./model";
+
+/** Short phrases shared by the Markdown and HTML reports, so both say the same thing. */
+
+export function destinationText(d: {
+    cidr?: string;
+    except?: readonly string[];
+    fqdn?: string;
+    ports: readonly string[];
+}): string {
+    const target = d.fqdn ?? d.cidr ?? "?";
+    const except = d.except && d.except.length > 0 ? ` except ${d.except.join(", ")}` : "";
+    return `${target}${except} : ${d.ports.join(", ")}`;
+}
+
+export function killSwitchText(agent: AgentBlastRadius): string {
+    return agent.suspended ? `SUSPENDED (${agent.suspendedBy.join("; ")})` : "active";
+}
+
+export function revocationText(agent: AgentBlastRadius): string {
+    const cutoffs = agent.aws.flatMap((a) =>
+        a.revokedBefore.map((t) => `${a.name}: sessions issued before ${t}`),
+    );
+    return cutoffs.length > 0 ? cutoffs.join("; ") : "none";
+}
+
+export function identityLine(identity: AwsIdentity): string {
+    const certainty = identity.certainty === "possible" ? " (possibly an agent identity)" : "";
+    const boundary =
+        identity.permissions.boundary === "none"
+            ? "no permissions boundary"
+            : identity.permissions.boundary === "applied"
+              ? "boundary applied"
+              : "boundary unreadable";
+    return `IAM ${identity.kind} ${identity.name}${certainty}, ${boundary}`;
+}
+
+/** Findings a reviewer must look at first, per agent. */
+export function warnings(agent: AgentBlastRadius): string[] {
+    const out: string[] = [];
+    if (agent.riskTier === "unset") out.push("no agentguard.io/risk-tier");
+    if (agent.owner === "unset") out.push("no agentguard.io/owner");
+    if (agent.egress && !agent.egress.defaultDeny) out.push("no default-deny egress NetworkPolicy");
+    if (agent.namespaces.length > 0 && !agent.egress) out.push("no egress NetworkPolicy at all");
+    if (agent.egress?.open.length) out.push("egress open to every destination");
+    else if (agent.egress?.overBudget)
+        out.push(
+            `egress reaches ${agent.egress.publicAddresses} public addresses, over the budget of ${agent.egress.publicBudget}`,
+        );
+    if (agent.egress?.metadataEndpoints.length)
+        out.push(`reaches metadata endpoints ${agent.egress.metadataEndpoints.join(", ")}`);
+    if (agent.hostAccess.length > 0) out.push("host access (bypasses NetworkPolicies)");
+    if (agent.namespaces.length > 0 && !agent.gpuCapped) out.push("GPU not capped by a quota");
+    for (const a of agent.aws) {
+        if (a.permissions.unbounded.length > 0) out.push(`${a.name}: unbounded IAM grant`);
+        if (a.permissions.boundary === "none") out.push(`${a.name}: no permissions boundary`);
+    }
+    if (agent.rbac.some((g) => g.verdict === "forbidden")) out.push("escalating RBAC grant");
+    return out;
+}

@@ -1,0 +1,63 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CheckError } from "../errors";
+
+export interface BaseProgram {
+    readonly dir: string;
+    /** Removes the temporary checkout, if any. */
+    cleanup(): void;
+}
+
+function git(args: readonly string[], cwd: string): string {
+    const result = spawnSync("git", args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (result.error)
+        throw new CheckError("usage", `can't run git ${args.join(" ")}: ${result.error.message}`);
+    if (result.status !== 0)
+        throw new CheckError("usage", `git ${args.join(" ")} failed: ${result.stderr.trim()}`);
+    return result.stdout.trim();
+}
+
+/**
+ * `--base` as a directory, or as a git ref of the repository holding `programDir`: that ref's tree is
+ * extracted (git archive) to a temporary directory, whose node_modules links to the repository's so the
+ * base program resolves the same packages.
+ */
+export function resolveBase(base: string, programDir: string): BaseProgram {
+    if (fs.existsSync(base) && fs.statSync(base).isDirectory())
+        return { dir: base, cleanup: () => undefined };
+    const root = git(["rev-parse", "--show-toplevel"], programDir);
+    const sha = (() => {
+        try {
+            return git(["rev-parse", "--verify", `${base}^{commit}`], root);
+        } catch {
+            throw new CheckError("usage", `--base '${base}' is neither a directory nor a git ref of ${root}`);
+        }
+    })();
+    const relative = path.relative(root, path.resolve(programDir));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-base-"));
+    const cleanup = () => fs.rmSync(tmp, { recursive: true, force: true });
+    try {
+        const archive = spawnSync("git", ["archive", "--format=tar", sha], {
+            cwd: root,
+            maxBuffer: 1024 * 1024 * 1024,
+        });
+        if (archive.status !== 0)
+            throw new CheckError("usage", `git archive ${sha} failed: ${archive.stderr.toString().trim()}`);
+        const untar = spawnSync("tar", ["-x", "-C", tmp], { input: archive.stdout });
+        if (untar.status !== 0)
+            throw new CheckError(
+                "usage",
+                `can't extract ${base} into ${tmp}: ${untar.stderr.toString().trim()}`,
+            );
+        const modules = path.join(root, "node_modules");
+        if (fs.existsSync(modules) && !fs.existsSync(path.join(tmp, "node_modules"))) {
+            fs.symlinkSync(modules, path.join(tmp, "node_modules"), "dir");
+        }
+        return { dir: path.join(tmp, relative), cleanup };
+    } catch (err) {
+        cleanup();
+        throw err;
+    }
+}

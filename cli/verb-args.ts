@@ -1,0 +1,117 @@
+import { CheckError } from "./errors";
+
+export const BLAST_REPORT_FORMATS = ["md", "json", "html"] as const;
+export const REVIEW_FORMATS = ["md", "json", "sarif"] as const;
+
+export interface ReportArgs {
+    readonly programDir: string;
+    readonly stack?: string;
+    /** Policy pack config JSON (as for check): its agentNamespacePatterns identify the agents. */
+    readonly configFile?: string;
+    readonly format: (typeof BLAST_REPORT_FORMATS)[number];
+    readonly outputFile?: string;
+}
+
+export interface ReviewArgs {
+    readonly programDir: string;
+    readonly base: string;
+    readonly stack?: string;
+    readonly configFile?: string;
+    readonly format: (typeof REVIEW_FORMATS)[number];
+    readonly outputFile?: string;
+    readonly tiersFile?: string;
+    readonly approvalsFile?: string;
+}
+
+function usageError(message: string): CheckError {
+    return new CheckError("usage", `${message}\nRun 'agentguard --help' for usage.`);
+}
+
+/** `--flag value` / `--flag=value` pairs and one positional, for the report and review verbs. */
+function parseFlags(
+    verb: string,
+    rest: readonly string[],
+    flags: readonly string[],
+): { values: Map<string, string>; dir: string } {
+    const values = new Map<string, string>();
+    const positionals: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+        const arg = rest[i];
+        if (!arg.startsWith("--")) {
+            positionals.push(arg);
+            continue;
+        }
+        const eq = arg.indexOf("=");
+        const flag = eq === -1 ? arg : arg.slice(0, eq);
+        if (!flags.includes(flag))
+            throw usageError(
+                `unknown flag '${flag}' for '${verb}': allowed flags are ${flags.join(", ")}, --help`,
+            );
+        if (values.has(flag)) throw usageError(`flag '${flag}' given more than once`);
+        const value = eq !== -1 ? arg.slice(eq + 1) : rest[++i];
+        if (value === undefined || value === "" || (eq === -1 && value.startsWith("--")))
+            throw usageError(`flag '${flag}' needs a value`);
+        values.set(flag, value);
+    }
+    if (positionals.length !== 1) {
+        throw usageError(
+            positionals.length === 0
+                ? `missing <program-dir>: expected '${verb} <program-dir>'`
+                : `expected one <program-dir>, got ${positionals.length}: ${positionals.join(" ")}`,
+        );
+    }
+    return { values, dir: positionals[0] };
+}
+
+function format<T extends string>(value: string | undefined, allowed: readonly T[]): T {
+    const chosen = value ?? allowed[0];
+    if (!(allowed as readonly string[]).includes(chosen))
+        throw usageError(`flag '--format' has invalid value '${chosen}': allowed are ${allowed.join(", ")}`);
+    return chosen as T;
+}
+
+export function parseReportArgs(rest: readonly string[]): ReportArgs {
+    const { values, dir } = parseFlags("report", rest, ["--stack", "--config", "--format", "--output"]);
+    return {
+        programDir: dir,
+        stack: values.get("--stack"),
+        configFile: values.get("--config"),
+        format: format(values.get("--format"), BLAST_REPORT_FORMATS),
+        outputFile: values.get("--output"),
+    };
+}
+
+export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
+    const { values, dir } = parseFlags("review", rest, [
+        "--base",
+        "--stack",
+        "--config",
+        "--format",
+        "--output",
+        "--tiers",
+        "--approvals",
+    ]);
+    const base = values.get("--base");
+    if (base === undefined)
+        throw usageError("'review' needs --base <dir|git-ref>: the program before the change");
+    return {
+        programDir: dir,
+        base,
+        stack: values.get("--stack"),
+        configFile: values.get("--config"),
+        format: format(values.get("--format"), REVIEW_FORMATS),
+        outputFile: values.get("--output"),
+        tiersFile: values.get("--tiers"),
+        approvalsFile: values.get("--approvals"),
+    };
+}
+
+export const VERB_USAGE = `
+       agentguard report <program-dir> [--stack NAME] [--config FILE] [--format md|json|html] [--output FILE]
+         Each agent's blast radius as the stack declares it (docs/report.md). Exit 0, or 2 on error.
+
+       agentguard review --base <dir|git-ref> <program-dir> [--stack NAME] [--format md|json|sarif]
+                         [--config FILE] [--tiers FILE] [--approvals FILE] [--output FILE]
+         Diffs base and head offline, classifies each change into Tier 1-3 and checks dual control for
+         Tier 3 (docs/review.md). Exit 0 Tier 1/2 or Tier 3 with dual control, 1 Tier 3 without it, 2 error.
+`;

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../../cli/args";
+import { agentConfigFrom } from "../../cli/blast-radius/agent-config";
+
+describe("report and review arguments", () => {
+    it("parses report with its defaults", () => {
+        expect(parseArgs(["report", "."])).toEqual({
+            command: "report",
+            args: {
+                programDir: ".",
+                stack: undefined,
+                configFile: undefined,
+                format: "md",
+                outputFile: undefined,
+            },
+        });
+        expect(parseArgs(["report", ".", "--format=html", "--output", "r.html"])).toMatchObject({
+            args: { format: "html", outputFile: "r.html" },
+        });
+    });
+
+    it("parses review and requires --base", () => {
+        expect(
+            parseArgs(["review", "--base", "origin/main", ".", "--approvals", "a.json", "--tiers", "t.json"]),
+        ).toMatchObject({
+            command: "review",
+            args: {
+                base: "origin/main",
+                programDir: ".",
+                approvalsFile: "a.json",
+                tiersFile: "t.json",
+                format: "md",
+            },
+        });
+        expect(() => parseArgs(["review", "."])).toThrow(/'review' needs --base <dir\|git-ref>/);
+    });
+
+    it("names the bad flag or value and what is allowed", () => {
+        expect(() => parseArgs(["report", ".", "--format", "pdf"])).toThrow(
+            /'--format' has invalid value 'pdf': allowed are md, json, html/,
+        );
+        expect(() => parseArgs(["review", "--base", "x", ".", "--format", "html"])).toThrow(
+            /allowed are md, json, sarif/,
+        );
+        expect(() => parseArgs(["report", ".", "--policy-pack", "p"])).toThrow(
+            /unknown flag '--policy-pack' for 'report'/,
+        );
+        expect(() => parseArgs(["report"])).toThrow(/missing <program-dir>/);
+        expect(() => parseArgs(["deploy", "."])).toThrow(/the commands are 'check', 'report' and 'review'/);
+    });
+});
+
+describe("agent identification from a policy config", () => {
+    it("uses the pack's default pattern without config", () => {
+        expect(agentConfigFrom(undefined).agentNamespacePatterns).toEqual(["agent-*"]);
+    });
+
+    it("merges the patterns every policy sets, so no rule's agent is missed", () => {
+        const config = agentConfigFrom({
+            all: { enforcementLevel: "mandatory" },
+            a: { properties: { agentNamespacePatterns: ["team-*"] } },
+            b: { properties: { agentNamespacePatterns: ["bots-*", "team-*"] } },
+        });
+        expect(config.agentNamespacePatterns).toEqual(["team-*", "bots-*"]);
+    });
+
+    it("takes the smallest public egress budget any policy sets", () => {
+        const config = agentConfigFrom({
+            a: { properties: { maxPublicEgressAddresses: 256 } },
+            b: { properties: { maxPublicEgressAddresses: 16 } },
+        });
+        expect(config.maxPublicEgressAddresses).toBe(16);
+        expect(agentConfigFrom({}).maxPublicEgressAddresses).toBe(65536);
+    });
+
+    it("rejects invalid patterns with the pack's message", () => {
+        expect(() => agentConfigFrom({ a: { properties: { agentNamespacePatterns: [""] } } })).toThrow(
+            /agentNamespacePatterns must be an array of non-empty strings/,
+        );
+    });
+});
