@@ -265,7 +265,11 @@ export class AgentPrincipals {
     private readonly agentRoles = new Map<string, { certainty: "agent" | "possible"; why: string }>();
     private readonly agentUsers = new Map<string, { certainty: "agent" | "possible"; why: string }>();
     private readonly agentNodes = new Map<string, { certainty: "agent" | "possible"; why: string }>();
-    private readonly declared = new Set<string>();
+    /** Agent roles named by the provider from a prefix: an ARN whose name starts with it may be theirs. */
+    private readonly agentPrefixes: {
+        prefix: string;
+        entry: { certainty: "agent" | "possible"; why: string };
+    }[] = [];
 
     constructor(model: StackModel, config: AgentguardConfig, agents: AgentNamespaces) {
         for (const role of identifyAgentRoles(model, config).roles.values()) {
@@ -274,8 +278,10 @@ export class AgentPrincipals {
                 why: `${role.node.name} is an agent role because ${role.reasons.join("; ")}`,
             };
             this.agentNodes.set(role.node.urn, entry);
-            const name = role.node.props.name;
+            const { name, namePrefix } = role.node.props;
             if (typeof name === "string" && !isUnknown(name)) this.agentRoles.set(name.toLowerCase(), entry);
+            else if (typeof namePrefix === "string" && !isUnknown(namePrefix))
+                this.agentPrefixes.push({ prefix: namePrefix.toLowerCase(), entry });
         }
         for (const user of identifyAgentUsers(model)) {
             const entry = {
@@ -285,11 +291,6 @@ export class AgentPrincipals {
             this.agentNodes.set(user.node.urn, entry);
             const name = user.node.props.name;
             if (typeof name === "string" && !isUnknown(name)) this.agentUsers.set(name.toLowerCase(), entry);
-        }
-        for (const node of [...model.ofType(ROLE_TYPE), ...model.ofType(USER_TYPE)]) {
-            const name = node.props.name;
-            if (typeof name === "string" && !isUnknown(name))
-                this.declared.add(`${node.type}/${name.toLowerCase()}`);
         }
         // Roles this stack does not declare but hands to agent pods by ARN.
         const bindArn = (arn: unknown, why: string) => {
@@ -329,12 +330,21 @@ export class AgentPrincipals {
                     why: `principal ${JSON.stringify(value)} is not an IAM role or user ARN, so whether it is an agent cannot be told`,
                 };
             }
-            const found = (parsed.kind === "user" ? this.agentUsers : this.agentRoles).get(parsed.name);
+            const found =
+                (parsed.kind === "user" ? this.agentUsers : this.agentRoles).get(parsed.name) ??
+                (parsed.kind === "role"
+                    ? this.agentPrefixes.find((p) => parsed.name.startsWith(p.prefix))?.entry
+                    : undefined);
             if (found) return { kind: found.certainty, why: found.why };
             return { kind: "not" };
         }
         // Unknown during preview: the resources it was computed from decide.
         const deps = node.propertyDependencies[key] ?? [];
+        // An association usually takes its principal from the access entry: that entry's principal decides.
+        for (const entry of deps.filter((d) => d.type === ACCESS_ENTRY_TYPE && d !== node)) {
+            const verdict = this.classify(entry, "principalArn", entry.props.principalArn);
+            if (verdict.kind !== "not") return verdict;
+        }
         const agent = deps.map((d) => this.agentNodes.get(d.urn)).filter((x) => x !== undefined);
         const sure = agent.find((a) => a.certainty === "agent") ?? agent[0];
         if (sure) return { kind: sure.certainty, why: `the principal is computed from ${sure.why}` };

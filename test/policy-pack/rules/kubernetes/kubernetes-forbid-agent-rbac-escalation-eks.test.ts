@@ -287,6 +287,32 @@ describe("kubernetes-forbid-agent-rbac-escalation: EKS access entries", () => {
         ).toEqual([]);
     });
 
+    it("follows an association's principal through its access entry, and matches a provider-named agent role by prefix", async () => {
+        const v = await run([
+            ...base,
+            entry("runner", {}),
+            {
+                ...association("admin", "AmazonEKSClusterAdminPolicy", { type: "cluster" }, UNKNOWN),
+                propertyDependencies: { principalArn: ["runner"] },
+            },
+        ]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toBe(urnOf(ASSOC, "admin"));
+        expect(v[0].message).toMatch(/agent-runner is an agent role/);
+        const prefixed = role("prefixed", {
+            name: undefined,
+            namePrefix: "agent-bot-",
+            tags: { "agentguard.io/agent": "b" },
+        });
+        const byPrefix = await run([
+            namespace("agent-a"),
+            prefixed,
+            association("p", "AmazonEKSEditPolicy", { type: "cluster" }, arn("agent-bot-20261201abc")),
+        ]);
+        expect(byPrefix).toHaveLength(1);
+        expect(byPrefix[0].message).toMatch(/prefixed is an agent role/);
+    });
+
     it("judges the mappings and access entries of a @pulumi/eks Cluster", async () => {
         const cluster: FakeResource = {
             type: "eks:index:Cluster",
