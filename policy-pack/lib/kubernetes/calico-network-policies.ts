@@ -234,7 +234,7 @@ export class CalicoIndex {
             nsSel !== undefined &&
             evaluateCalico(nsSel, () => ({ kind: "value", value: undefined }), true) === true &&
             evaluateCalico(nsSel, () => ({ kind: "value", value: undefined }), false) === false;
-        const broad = calicoSelectsNearlyEverything(effective);
+        const broad = calicoSelectsNearlyEverything(effective) && !serviceAccountsNarrow(d.serviceAccounts);
         const everyNamespace =
             nsSel === undefined ? isGlobal : !global && calicoSelectsNearlyEverything(nsSel);
         if (global && broad) {
@@ -323,6 +323,18 @@ function parseField(text: unknown, at: string): CalicoSelector | string {
         return parseCalicoSelector(text);
     } catch (e) {
         return `${at} "${text}" cannot be parsed (${(e as Error).message}), so what it selects is unknown`;
+    }
+}
+
+/** `serviceAccounts` narrows a destination when it names accounts or selects them by a label they must carry. */
+function serviceAccountsNarrow(value: unknown): boolean {
+    if (!isObject(value)) return false;
+    if (Array.isArray(value.names) && value.names.length > 0) return true;
+    if (typeof value.selector !== "string") return false;
+    try {
+        return !calicoSelectsNearlyEverything(parseCalicoSelector(value.selector));
+    } catch {
+        return false;
     }
 }
 

@@ -249,6 +249,19 @@ describe("kubernetes-forbid-open-egress Calico GlobalNetworkPolicy", () => {
         expect(by("forward")).toMatch(/every IPv4 address/);
     });
 
+    it("reads serviceAccounts in a destination: named accounts narrow it, an all() account selector does not", async () => {
+        const named = await run([
+            ...base,
+            global("sa", { egress: [allow({ serviceAccounts: { names: ["metrics-reader"] } })] }),
+        ]);
+        expect(named).toEqual([]);
+        const every = await run([
+            ...base,
+            global("sa", { egress: [allow({ serviceAccounts: { selector: "all()" } })] }),
+        ]);
+        expect(messages(every)).toMatch(/every endpoint of every namespace/);
+    });
+
     it("accepts system policies pinned to non-agent namespaces", async () => {
         const v = await run([
             ...base,
