@@ -1,7 +1,8 @@
 import { AGENT_LABEL, type AgentNamespaces } from "../agent-namespaces";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
-import type { IpBlock } from "./network-policies";
+import { selectsNearlyEverything, type IpBlock } from "./network-policies";
+import { serviceBackendsProblem } from "./services";
 import { metadataOf } from "./placement";
 
 type Obj = Record<string, unknown>;
@@ -16,7 +17,8 @@ export interface CustomEgress {
 
 const CILIUM = /^kubernetes:cilium\.io\/[^:]+:CiliumNetworkPolicy$/;
 const CILIUM_CLUSTERWIDE = /^kubernetes:cilium\.io\/[^:]+:CiliumClusterwideNetworkPolicy$/;
-const ADMIN = /^kubernetes:policy\.networking\.k8s\.io\/[^:]+:AdminNetworkPolicy$/;
+// A BaselineAdminNetworkPolicy Allow applies where no NetworkPolicy decides; it is judged like an ANP Allow.
+const ADMIN = /^kubernetes:policy\.networking\.k8s\.io\/[^:]+:(Baseline)?AdminNetworkPolicy$/;
 
 /** Custom resources that widen pod egress beyond NetworkPolicies: Cilium's own policies and AdminNetworkPolicy. */
 export function customNetworkPolicies(model: StackModel): {
@@ -28,11 +30,16 @@ export function customNetworkPolicies(model: StackModel): {
     return { cilium: pick(CILIUM), clusterwide: pick(CILIUM_CLUSTERWIDE), admin: pick(ADMIN) };
 }
 
-// Entities outside the cluster: `world` (and its per-family forms) is the internet, `all` everything.
-const OPEN_ENTITIES = new Set(["world", "world-ipv4", "world-ipv6", "all"]);
+/** Where a Cilium policy sits, for the peers whose reach depends on it (`toEndpoints`, `toServices`). */
+export interface CiliumContext {
+    readonly model: StackModel;
+    /** The CiliumNetworkPolicy's namespace; undefined for a clusterwide policy (or when unknown). */
+    readonly namespace?: string;
+    readonly clusterwide: boolean;
+}
 
 /** The egress allows of a Cilium(Clusterwide)NetworkPolicy, from `spec` and every `specs[]` rule. */
-export function analyzeCiliumEgress(policy: ResourceNode): CustomEgress {
+export function analyzeCiliumEgress(policy: ResourceNode, context?: CiliumContext): CustomEgress {
     const out: CustomEgress = { open: [], unknown: [], ipBlocks: [] };
     const { spec, specs } = policy.props;
     if (isUnknown(spec) || isUnknown(specs)) return { ...out, unknown: ["spec"] };
@@ -43,7 +50,7 @@ export function analyzeCiliumEgress(policy: ResourceNode): CustomEgress {
         if (!isObject(rule)) continue;
         if (isUnknown(rule.egress)) out.unknown.push(`${at}.egress`);
         if (!Array.isArray(rule.egress)) continue;
-        rule.egress.forEach((e, i) => ciliumEgressRule(e, `${at}.egress[${i}]`, out));
+        rule.egress.forEach((e, i) => ciliumEgressRule(e, `${at}.egress[${i}]`, out, context));
     }
     return out;
 }
@@ -59,7 +66,7 @@ const L3_FIELDS = [
     "toNodes",
 ];
 
-function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress): void {
+function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress, context?: CiliumContext): void {
     if (isUnknown(rule)) return void out.unknown.push(at);
     if (!isObject(rule)) return;
     const present = L3_FIELDS.filter((f) => rule[f] !== undefined && rule[f] !== null);
@@ -76,14 +83,11 @@ function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress): void {
             continue;
         }
         if (!Array.isArray(value)) continue;
-        if (field === "toEntities") {
-            const open = value.filter((v) => typeof v === "string" && OPEN_ENTITIES.has(v.toLowerCase()));
-            if (open.length > 0) {
-                out.open.push(
-                    `${at}.toEntities includes ${open.map((v) => `"${String(v)}"`).join(", ")}, which allows egress to every address outside the cluster`,
-                );
-            }
-        } else if (field === "toCIDR") {
+        if (CILIUM_PEER_FIELDS.has(field)) {
+            ciliumPeers(field, value, `${at}.${field}`, out, context);
+            continue;
+        }
+        if (field === "toCIDR") {
             for (const cidr of value) if (typeof cidr === "string") out.ipBlocks.push({ cidr });
         } else if (field === "toCIDRSet") {
             value.forEach((set, j) => {
@@ -112,6 +116,148 @@ function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress): void {
             );
         }
     }
+}
+
+const CILIUM_PEER_FIELDS = new Set(["toEntities", "toEndpoints", "toServices", "toNodes"]);
+
+/**
+ * Cilium entities, and why an agent must not reach them. `world` and `all` are the internet; `host`,
+ * `remote-node` and `toNodes` are the nodes (kubelet, host-network pods); `kube-apiserver` the control plane;
+ * `cluster` every endpoint of every tenant (plus the nodes); `unmanaged` pods no Cilium policy confines.
+ * `init`, `health` and `ingress` (Cilium's own proxy and probes) reach nothing beyond Cilium: accepted.
+ */
+const ENTITY_REACH: Readonly<Record<string, string | null>> = {
+    world: "every address outside the cluster",
+    "world-ipv4": "every IPv4 address outside the cluster",
+    "world-ipv6": "every IPv6 address outside the cluster",
+    all: "every address, inside and outside the cluster",
+    cluster: "every pod of every namespace (other tenants and kube-system), the nodes and the API server",
+    host: "the local node (kubelet, host-network pods)",
+    "remote-node": "every other node (kubelet, host-network pods)",
+    "kube-apiserver": "the Kubernetes API server",
+    unmanaged: "pods that Cilium does not manage, which no Cilium policy confines",
+    init: null,
+    health: null,
+    ingress: null,
+};
+
+function ciliumPeers(
+    field: string,
+    value: unknown[],
+    at: string,
+    out: CustomEgress,
+    context: CiliumContext | undefined,
+): void {
+    if (field === "toNodes") {
+        return void out.open.push(
+            `${at} selects nodes, which lets the pod reach every node it matches (kubelet, host-network pods); nodes are never an agent destination`,
+        );
+    }
+    if (field === "toEntities") {
+        for (const entity of value) judgeEntity(entity, at, out);
+        return;
+    }
+    if (field === "toServices") {
+        value.forEach((entry, j) => {
+            const problem = serviceProblem(entry, context);
+            if (problem !== undefined) out.unknown.push(`${at}[${j}] ${problem}`);
+        });
+        return;
+    }
+    const clusterwide = context?.clusterwide ?? false;
+    value.forEach((selector, j) => {
+        const reach = endpointSelectorReach(selector, clusterwide);
+        if (reach !== undefined) out.open.push(`${at}[${j}] ${reach}`);
+    });
+}
+
+function judgeEntity(entity: unknown, at: string, out: CustomEgress): void {
+    const name = typeof entity === "string" ? entity.trim().toLowerCase() : undefined;
+    const reach = name === undefined ? undefined : ENTITY_REACH[name];
+    if (reach === null) return;
+    if (reach === undefined) {
+        return void out.unknown.push(
+            `${at} entity ${JSON.stringify(entity)} is not a Cilium entity this pack knows (allowed for agents: init, health, ingress)`,
+        );
+    }
+    out.open.push(`${at} includes "${String(entity)}", which allows egress to ${reach}`);
+}
+
+function serviceProblem(entry: unknown, context: CiliumContext | undefined): string | undefined {
+    const named = isObject(entry) ? entry.k8sService : undefined;
+    if (!isObject(named) || typeof named.serviceName !== "string") {
+        return "selects Services by label (k8sServiceSelector) or by no name, so their backends cannot be checked; name one Service declared in this stack";
+    }
+    if (!context) return "names a Service whose backends cannot be checked";
+    const ns = typeof named.namespace === "string" ? named.namespace : context.namespace;
+    return serviceBackendsProblem(context.model, named.serviceName, ns);
+}
+
+interface CiliumRequirement {
+    readonly source: string;
+    readonly key: string;
+    readonly operator: string;
+    readonly values: string[];
+}
+
+const LABEL_SOURCE = /^(k8s|any|reserved|unspec|container|cidr|fqdn|cilium|kvstore):(.*)$/;
+const POD_NAMESPACE = "io.kubernetes.pod.namespace";
+const NAMESPACE_LABELS = "io.cilium.k8s.namespace.labels.";
+// Every endpoint carries these; a test on them narrows nothing.
+const UNIVERSAL = new Set([
+    "io.cilium.k8s.policy.cluster",
+    "io.cilium.k8s.policy.serviceaccount",
+    POD_NAMESPACE,
+    `${NAMESPACE_LABELS}kubernetes.io/metadata.name`,
+]);
+
+function ciliumRequirements(selector: Obj): CiliumRequirement[] {
+    const split = (raw: string) => {
+        const m = LABEL_SOURCE.exec(raw);
+        return m ? { source: m[1], key: m[2] } : { source: "any", key: raw };
+    };
+    const out: CiliumRequirement[] = [];
+    if (isObject(selector.matchLabels)) {
+        for (const [raw, value] of Object.entries(selector.matchLabels)) {
+            out.push({ ...split(raw), operator: "In", values: [String(value)] });
+        }
+    }
+    if (Array.isArray(selector.matchExpressions)) {
+        for (const e of selector.matchExpressions) {
+            if (!isObject(e)) continue;
+            const values = Array.isArray(e.values) ? e.values.map(String) : [];
+            out.push({ ...split(String(e.key)), operator: String(e.operator), values });
+        }
+    }
+    return out;
+}
+
+/**
+ * Why a `toEndpoints` selector reaches too far, or undefined when it is narrow. In a CiliumNetworkPolicy a
+ * selector without a namespace requirement stays in the policy's namespace; in a clusterwide policy it spans
+ * the cluster, and `Exists`/`NotIn` on the namespace label spans it anywhere. `reserved:` labels are entities.
+ */
+function endpointSelectorReach(selector: unknown, clusterwide: boolean): string | undefined {
+    if (!isObject(selector)) return undefined;
+    const requirements = ciliumRequirements(selector);
+    for (const r of requirements) {
+        if (r.source !== "reserved" || r.operator === "NotIn" || r.operator === "DoesNotExist") continue;
+        const reach = ENTITY_REACH[r.key.toLowerCase()];
+        if (reach === null) continue;
+        return `selects reserved:${r.key}, which allows egress to ${reach ?? "endpoints outside what the pack can check"}`;
+    }
+    const isNamespaceKey = (key: string) => key === POD_NAMESPACE || key.startsWith(NAMESPACE_LABELS);
+    const positive = (r: CiliumRequirement) =>
+        (r.operator === "In" || r.operator === "Exists") &&
+        !(r.operator === "Exists" && UNIVERSAL.has(r.key));
+    const namespaceReqs = requirements.filter((r) => isNamespaceKey(r.key));
+    const everyNamespace = namespaceReqs.length === 0 ? clusterwide : !namespaceReqs.some(positive);
+    if (!everyNamespace) return undefined;
+    const rest = requirements.filter(
+        (r) => !isNamespaceKey(r.key) && r.key !== "io.cilium.k8s.policy.cluster",
+    );
+    if (rest.some(positive)) return undefined;
+    return `(${JSON.stringify(selector)}) selects nearly every endpoint of every namespace, which allows egress to other tenants' pods and kube-system`;
 }
 
 /**
@@ -154,20 +300,55 @@ export function analyzeAdminEgress(policy: ResourceNode): CustomEgress {
     spec.egress.forEach((rule, i) => {
         const at = `spec.egress[${i}]`;
         if (containsUnknown(rule)) return void out.unknown.push(at);
-        if (!isObject(rule) || rule.action !== "Allow" || !Array.isArray(rule.to)) return;
-        rule.to.forEach((peer, j) => {
-            if (!isObject(peer)) return;
-            if (Array.isArray(peer.networks)) {
-                for (const cidr of peer.networks) if (typeof cidr === "string") out.ipBlocks.push({ cidr });
-            }
-            if (isObject(peer.namespaces) && Object.keys(peer.namespaces).length === 0) {
-                out.open.push(
-                    `${at}.to[${j}].namespaces is {}, which allows egress to every pod of every namespace`,
-                );
-            }
-        });
+        if (!isObject(rule)) return;
+        if (rule.action === "Deny" || rule.action === "Pass") return;
+        if (rule.action !== "Allow") {
+            return void out.unknown.push(
+                `${at}.action ${JSON.stringify(rule.action)} is not one of Allow, Deny, Pass`,
+            );
+        }
+        if (!Array.isArray(rule.to)) return;
+        rule.to.forEach((peer, j) => adminPeer(peer, `${at}.to[${j}]`, out));
     });
     return out;
+}
+
+/** One `to` peer of an (Baseline)AdminNetworkPolicy Allow: networks join the CIDR union, the rest are judged here. */
+function adminPeer(peer: unknown, at: string, out: CustomEgress): void {
+    if (!isObject(peer)) return;
+    if (Array.isArray(peer.networks)) {
+        for (const cidr of peer.networks) if (typeof cidr === "string") out.ipBlocks.push({ cidr });
+    }
+    if (peer.nodes !== undefined && peer.nodes !== null) {
+        out.open.push(
+            `${at}.nodes allows egress to nodes (kubelet, host-network pods); nodes are never an agent destination`,
+        );
+    }
+    if (isObject(peer.namespaces)) {
+        // Early v1alpha1 nested the selector (namespaceSelector, sameLabels); read it as it is then.
+        const nested = peer.namespaces.namespaceSelector;
+        const selector = nested !== undefined ? nested : peer.namespaces;
+        if (selectsNearlyEverything(selector) !== false) {
+            out.open.push(
+                `${at}.namespaces (${JSON.stringify(peer.namespaces)}) selects every (or all but a few) namespaces, which allows egress to every pod of every namespace`,
+            );
+        }
+    }
+    if (isObject(peer.pods)) {
+        const { namespaceSelector, podSelector } = peer.pods;
+        if (
+            selectsNearlyEverything(namespaceSelector ?? {}) !== false &&
+            selectsNearlyEverything(podSelector ?? {}) !== false
+        ) {
+            out.open.push(
+                `${at}.pods (${JSON.stringify(peer.pods)}) selects every (or all but a few) pods of every namespace, which allows egress to other tenants' pods and kube-system`,
+            );
+        }
+    }
+    const known = ["networks", "nodes", "namespaces", "pods", "domainNames"];
+    const other = Object.keys(peer).filter((k) => !known.includes(k));
+    if (other.length > 0)
+        out.unknown.push(`${at} has peer fields ${other.join(", ")} that the pack does not know`);
 }
 
 /** Whether an AdminNetworkPolicy's subject (`namespaces` or `pods.namespaceSelector`) can select an agent namespace. */

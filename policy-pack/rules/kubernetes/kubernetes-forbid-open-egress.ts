@@ -9,6 +9,7 @@ import {
     customNetworkPolicies,
     type CustomEgress,
 } from "../../lib/kubernetes/custom-network-policies";
+import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
 import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
@@ -26,11 +27,11 @@ export const kubernetesForbidOpenEgress = defineStackRule(
     {
         name: "kubernetes-forbid-open-egress",
         description:
-            "NetworkPolicies and CiliumNetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies and AdminNetworkPolicies that can select agent pods, must not open egress to every destination, to every pod of every namespace, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace.",
+            "NetworkPolicies, CiliumNetworkPolicies and Calico NetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies, Calico GlobalNetworkPolicies and (Baseline)AdminNetworkPolicies that can select agent pods, must not allow egress to every destination, to every pod of every namespace, to the nodes or the API server, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace. Calico Allow and Pass rules count whatever their order, since a later Kubernetes default deny cannot undo them.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Give every egress rule a `to` list of narrow destinations: pods by label, namespaces by label, or ipBlocks for the few public services the agent needs. Never 0.0.0.0/0, ::/0, 169.254.0.0/16 or other metadata endpoints; ports do not narrow the destination. Approved wide ranges go in the rule's `allowedEgressCidrs` config. Values unknown during preview count as violations: make them plain values.",
+            "Give every egress rule a `to` list of narrow destinations: pods by label, namespaces by label, or ipBlocks for the few public services the agent needs. Never 0.0.0.0/0, ::/0, 169.254.0.0/16 or other metadata endpoints; ports do not narrow the destination. In Cilium policies never use the entities world, all, cluster, host, remote-node, kube-apiserver or unmanaged, toNodes, or toEndpoints selectors that span every namespace; name Services declared in this stack with a pod selector. In Calico policies give every Allow destination nets or a narrow selector, never all() across namespaces or global() network sets this stack does not declare, and keep Pass rules out of the default tier. Approved wide ranges go in the rule's `allowedEgressCidrs` config. Values unknown during preview count as violations: make them plain values.",
     },
     (model, config) => {
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
@@ -66,7 +67,27 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             const where = placement.known
                 ? `agent namespace ${placement.namespace}`
                 : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
-            const egress = analyzeCiliumEgress(policy);
+            const egress = analyzeCiliumEgress(policy, {
+                model,
+                namespace: placement.known ? placement.namespace : undefined,
+                clusterwide: false,
+            });
+            findings.push(...customFindings(policy, where, egress));
+            addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
+        }
+        // A Calico Allow is final whatever its order: it joins the union of its namespace like a NetworkPolicy.
+        const calico = new CalicoIndex(model, agents);
+        for (const policy of calico.namespaced) {
+            const placement = placementOf(policy, agents);
+            if (placement.known && !placement.agent) continue;
+            const where = placement.known
+                ? `agent namespace ${placement.namespace}`
+                : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
+            const egress = calico.analyzeEgress(
+                policy,
+                placement.known ? placement.namespace : undefined,
+                false,
+            );
             findings.push(...customFindings(policy, where, egress));
             addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
         }
@@ -78,7 +99,16 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 selects === true
                     ? "the cluster, selecting pods that may run in agent namespaces"
                     : "the cluster, with an endpointSelector unknown during preview (it may select agent pods)";
-            clusterwide.push([policy, where, analyzeCiliumEgress(policy)]);
+            clusterwide.push([policy, where, analyzeCiliumEgress(policy, { model, clusterwide: true })]);
+        }
+        for (const policy of calico.global) {
+            const selects = calico.globalSelectsAgents(policy);
+            if (selects === false) continue;
+            const where =
+                selects === true
+                    ? "the cluster, selecting endpoints that may be agent pods"
+                    : `the cluster, with a selector that cannot be read (${selects}), so it may select agent pods`;
+            clusterwide.push([policy, where, calico.analyzeEgress(policy, undefined, true)]);
         }
         // An AdminNetworkPolicy Allow is decided before any NetworkPolicy: a namespace's deny cannot stop it.
         for (const policy of custom.admin) {
@@ -86,7 +116,9 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             if (selects === false) continue;
             const where =
                 selects === true
-                    ? "the cluster, with a subject that selects agent namespaces (it overrides their NetworkPolicies)"
+                    ? policy.type.endsWith(":BaselineAdminNetworkPolicy")
+                        ? "the cluster, with a subject that selects agent namespaces (it applies wherever their NetworkPolicies do not decide)"
+                        : "the cluster, with a subject that selects agent namespaces (it overrides their NetworkPolicies)"
                     : "the cluster, with a subject unknown during preview (it may select agent namespaces)";
             clusterwide.push([policy, where, analyzeAdminEgress(policy)]);
         }
@@ -122,7 +154,8 @@ function addToUnion(
     byNamespace.set(key, group);
 }
 
-const kindOf = (node: ResourceNode): string => node.type.slice(node.type.lastIndexOf(":") + 1);
+const kindOf = (node: ResourceNode): string =>
+    `${isCalicoType(node.type) ? "Calico " : ""}${node.type.slice(node.type.lastIndexOf(":") + 1)}`;
 
 function customFindings(policy: ResourceNode, where: string, egress: CustomEgress): Finding[] {
     const say = (message: string): Finding => ({
@@ -134,7 +167,7 @@ function customFindings(policy: ResourceNode, where: string, egress: CustomEgres
         ...egress.open.map((open) => say(`${open}. Allow only narrow destinations.`)),
         ...egress.unknown.map((field) =>
             say(
-                `${field} cannot be read (unknown during preview or resolved outside this stack), so the egress it allows cannot be checked. Use plain CIDRs or pod selectors.`,
+                `${field.includes(" ") ? field : `${field} cannot be read (unknown during preview or resolved outside this stack)`}, so the egress it allows cannot be checked. Use plain CIDRs or pod selectors.`,
             ),
         ),
     ];
