@@ -14,7 +14,9 @@ export interface CheckArgs {
 }
 
 export type ParsedArgs =
-    { readonly command: "help" } | { readonly command: "check"; readonly args: CheckArgs };
+    | { readonly command: "help" }
+    | { readonly command: "version" }
+    | { readonly command: "check"; readonly args: CheckArgs };
 
 export const USAGE = `Usage: agentguard check <program-dir> [options]
 
@@ -29,6 +31,7 @@ Options:
   --output FILE        write the report to FILE instead of stdout
   --timings            print phase timings to stderr
   -h, --help           show this help
+  -v, --version        print agentguard's version
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 error.
 `;
@@ -51,6 +54,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     if (argv.includes("--help") || argv.includes("-h")) {
         return { command: "help" };
+    }
+    if (argv.includes("--version") || argv.includes("-v")) {
+        return { command: "version" };
     }
     const [command, ...rest] = argv;
     if (command !== "check") {

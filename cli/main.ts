@@ -92,6 +92,11 @@ export async function main(argv: readonly string[]): Promise<void> {
             exit(0);
             return;
         }
+        if (parsed.command === "version") {
+            process.stdout.write(`${packageVersion()}\n`);
+            exit(0);
+            return;
+        }
         exit(await run(parsed.args));
     } catch (err) {
         const message = isCheckError(err) ? err.message : ((err as Error).stack ?? String(err));
