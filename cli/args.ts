@@ -17,6 +17,7 @@ export interface CheckArgs {
 
 export type ParsedArgs =
     | { readonly command: "help" }
+    | { readonly command: "version" }
     | { readonly command: "check"; readonly args: CheckArgs }
     | { readonly command: "report"; readonly args: ReportArgs }
     | { readonly command: "review"; readonly args: ReviewArgs };
@@ -36,6 +37,7 @@ Options:
   --output FILE        write the report to FILE instead of stdout
   --timings            print phase timings to stderr
   -h, --help           show this help
+  -v, --version        print agentguard's version
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 error.
 ${VERB_USAGE}`;
@@ -65,6 +67,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     if (argv.includes("--help") || argv.includes("-h")) {
         return { command: "help" };
+    }
+    if (argv.includes("--version") || argv.includes("-v")) {
+        return { command: "version" };
     }
     const [command, ...rest] = argv;
     if (command === "report") return { command, args: parseReportArgs(rest) };

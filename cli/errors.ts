@@ -1,5 +1,13 @@
 /** What went wrong, so callers can react without parsing messages. */
-export type CheckErrorKind = "usage" | "project" | "program" | "pack" | "config" | "interrupted";
+export type CheckErrorKind =
+    | "usage"
+    | "project"
+    | "program"
+    /** The checker itself failed, e.g. under an SDK version whose engine protocol it does not answer. */
+    | "checker"
+    | "pack"
+    | "config"
+    | "interrupted";
 
 /** An error that stops a check: the CLI prints its message and exits 2. */
 export class CheckError extends Error {

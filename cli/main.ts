@@ -101,6 +101,11 @@ export async function main(argv: readonly string[]): Promise<void> {
             exit(0);
             return;
         }
+        if (parsed.command === "version") {
+            process.stdout.write(`${packageVersion()}\n`);
+            exit(0);
+            return;
+        }
         if (parsed.command === "report") exit(await (await loadVerbs()).runReport(parsed.args));
         else if (parsed.command === "review") exit(await (await loadVerbs()).runReview(parsed.args));
         else exit(await run(parsed.args));

@@ -36,6 +36,14 @@ export function packageVersion(): string {
     return pkg.version;
 }
 
+/** The range of a peer dependency this package is tested with, as its package.json states it. */
+export function peerDependencyRange(name: string): string {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as {
+        peerDependencies?: Record<string, string>;
+    };
+    return pkg.peerDependencies?.[name] ?? "(no stated range)";
+}
+
 /** The pack `agentguard check` uses unless told otherwise: this package's own. */
 export function defaultPolicyPackDir(): string {
     return path.join(packageRoot(), "policy-pack");

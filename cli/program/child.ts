@@ -9,6 +9,7 @@ import { pathToFileURL } from "url";
 import type * as PulumiRuntime from "@pulumi/pulumi/runtime";
 import type * as PulumiLog from "@pulumi/pulumi/log";
 import { packageScript } from "../package-root";
+import { checkerFault, offlineEngine, serviceMethods } from "./engine-protocol";
 import { errorLocation, type ErrorLocation } from "./error-location";
 import { explainFailure } from "./failure-hints";
 import { FrameWriter } from "./frames";
@@ -62,7 +63,10 @@ class BatchingSink implements MonitorSink {
     }
 }
 
-async function fail(message: string, location?: ErrorLocation): Promise<never> {
+/** What tells a failure of the checker (or its SDK compatibility) from a failure of the program. */
+const faultContext = { programStarted: false, missing: new Set<string>() as ReadonlySet<string>, sdk: "" };
+
+async function fail(message: string, location?: ErrorLocation, origin?: "checker"): Promise<never> {
     if (!finished) {
         finished = true;
         const where = location
@@ -79,9 +83,17 @@ async function fail(message: string, location?: ErrorLocation): Promise<never> {
                   activeMonitor?.unansweredLookups() ?? [],
               )
             : message;
-        send({ kind: "failed", message: explained, location: where });
+        send({ kind: "failed", message: explained, location: where, origin, sdkVersion: faultContext.sdk });
     }
     process.exit(1);
+}
+
+/** An uncaught error: the checker's own fault when it comes from the checker, else the program's. */
+function failWith(err: unknown, dir: string): Promise<never> {
+    const fault = checkerFault(err, faultContext);
+    return fault !== undefined
+        ? fail(fault, undefined, "checker")
+        : fail(describeError(err), errorLocation(err, dir));
 }
 
 function describeError(err: unknown): string {
@@ -193,6 +205,9 @@ async function run(request: ProgramRequest): Promise<void> {
                 "(run npm install in the program's directory)",
         );
     }
+    faultContext.sdk =
+        (JSON.parse(fs.readFileSync(path.join(pulumiRoot, "package.json"), "utf8")) as { version?: string })
+            .version ?? "";
     const pulumiRequire = createRequire(path.join(pulumiRoot, "index.js"));
     const load = pulumiRequire as ModuleRequire;
     const runtime = load(path.join(pulumiRoot, "runtime")) as typeof PulumiRuntime;
@@ -213,12 +228,25 @@ async function run(request: ProgramRequest): Promise<void> {
     const sink = new BatchingSink();
     const monitor = new OfflineMonitor(protos, request, sink);
     activeMonitor = monitor;
-    runtime.setMockOptions(monitor, request.project, request.stack, true, request.organization);
-    const onUncaught = (err: unknown) => void fail(describeError(err), errorLocation(err, request.dir));
+    // Every RPC of the program's own SDK answers, whatever its version: unknown ones as UNIMPLEMENTED.
+    const rpcs = serviceMethods(
+        (load(path.join(pulumiRoot, "proto", "resource_grpc_pb")) as { ResourceMonitorService?: unknown })
+            .ResourceMonitorService,
+    );
+    const engine = offlineEngine(monitor, rpcs, (method) =>
+        monitor.addWarning(
+            `the SDK called ResourceMonitor.${method}, which the offline checker answers as an engine ` +
+                "without it does (UNIMPLEMENTED)",
+        ),
+    );
+    faultContext.missing = engine.missing;
+    runtime.setMockOptions(engine.monitor, request.project, request.stack, true, request.organization);
+    const onUncaught = (err: unknown) => void failWith(err, request.dir);
     process.on("uncaughtException", onUncaught);
     process.on("unhandledRejection", onUncaught);
 
     await runtime.runInPulumiStack(async () => {
+        faultContext.programStarted = true;
         const exported = request.esm ? await importProgram(request.entry) : programRequire(request.entry);
         return exported instanceof Function ? await exported() : exported;
     });
@@ -239,4 +267,4 @@ process.stdin.on("error", () => process.exit(2));
 process.stdin.resume();
 (process.stdin as { unref?: () => void }).unref?.();
 const request = JSON.parse(process.argv[2] ?? "{}") as ProgramRequest;
-run(request).catch((err: unknown) => fail(describeError(err), errorLocation(err, request.dir)));
+run(request).catch((err: unknown) => failWith(err, request.dir));

@@ -2,6 +2,7 @@ import type * as ResourceProto from "@pulumi/pulumi/proto/resource_pb";
 import type * as ProviderProto from "@pulumi/pulumi/proto/provider_pb";
 import type * as StructProto from "google-protobuf/google/protobuf/struct_pb";
 import { fileURLToPath } from "url";
+import { grpcError, GRPC_STATUS } from "./engine-protocol";
 import { expandManifestComponent, isManifestComponent } from "./manifests";
 import { findOfflineAnswer, type OfflineAnswers } from "./offline-answers";
 import { OFFLINE_INVOKES } from "./offline-invokes";
@@ -33,6 +34,7 @@ export interface MonitorContext {
     readonly dir: string;
     readonly project: string;
     readonly stack: string;
+    readonly organization?: string;
     readonly config: Readonly<Record<string, string>>;
     /** The user's answers for lookups (--offline-answers). */
     readonly offlineAnswers?: OfflineAnswers;
@@ -49,7 +51,7 @@ type Callback<T> = (err: Error | null, response?: T) => void;
 
 /** gRPC-style error: the SDK surfaces `details` to the user. */
 function monitorError(message: string): Error {
-    return Object.assign(new Error(message), { details: message, code: 2 });
+    return grpcError(GRPC_STATUS.UNKNOWN, message);
 }
 
 /** Provider functions that render a component's objects (Helm v3 charts, kustomize v1 directories). */
@@ -106,6 +108,11 @@ export function autonamedNamespace(
 /** Features as a real engine would answer them, minus those that need callbacks into the program. */
 const SUPPORTED_FEATURES = new Set(["secrets", "deletedWith", "replaceWith", "parameterization"]);
 
+/** `deletedWith` → `RESOURCE_MONITOR_FEATURE_DELETED_WITH`, the name GetDeploymentInfo's enum gives it. */
+function featureEnumName(feature: string): string {
+    return `RESOURCE_MONITOR_FEATURE_${feature.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
 function optionalCall<T>(target: object, method: string, fallback: T): T {
     const fn = (target as Record<string, unknown>)[method];
     return typeof fn === "function" ? (fn.call(target) as T) : fallback;
@@ -156,6 +163,10 @@ export class OfflineMonitor {
         return this.inputsByUrn.size;
     }
 
+    addWarning(warning: string): void {
+        this.warnings.add(warning);
+    }
+
     warningList(): string[] {
         return [...this.warnings];
     }
@@ -199,6 +210,54 @@ export class OfflineMonitor {
     supportsFeature(req: ResourceProto.SupportsFeatureRequest, callback: Callback<unknown>): void {
         const response = new this.protos.resource.SupportsFeatureResponse();
         response.setHassupport(SUPPORTED_FEATURES.has(req.getId()));
+        callback(null, response);
+    }
+
+    /**
+     * What newer SDKs ask first (GetDeploymentInfo), instead of probing each feature: the same features as
+     * SupportsFeature, and the deployment a preview of this stack would report.
+     */
+    getDeploymentInfo(_req: unknown, callback: Callback<unknown>): void {
+        const { DeploymentInfo, ResourceMonitorFeature } = this.protos.resource;
+        if (typeof DeploymentInfo !== "function" || typeof ResourceMonitorFeature !== "object") {
+            callback(grpcError(GRPC_STATUS.UNIMPLEMENTED, "GetDeploymentInfo is not in this SDK's protocol"));
+            return;
+        }
+        const enumValues = ResourceMonitorFeature as unknown as Record<string, number | undefined>;
+        const features = [...SUPPORTED_FEATURES]
+            .map((feature) => enumValues[featureEnumName(feature)])
+            .filter((value): value is number => typeof value === "number");
+        const info = new DeploymentInfo();
+        info.setProject(this.context.project);
+        info.setStack(this.context.stack);
+        info.setOrganization(this.context.organization ?? "");
+        for (const [key, value] of Object.entries(this.context.config)) {
+            info.getConfigMap().set(key, value);
+        }
+        info.setDryrun(true);
+        info.setSupportedfeaturesList(features as ResourceProto.ResourceMonitorFeature[]);
+        callback(null, info);
+    }
+
+    /**
+     * Whether a cloud resource with a given ID exists (newer SDKs): offline nobody can tell, so the answer
+     * is unknown, as a preview answers for a value it cannot compute.
+     */
+    existsResource(req: { getType(): string; getId(): string }, callback: Callback<unknown>): void {
+        const Response = (this.protos.resource as unknown as Record<string, unknown>)
+            .ExistsResourceResponse as
+            | (new () => { setExists(value: boolean): unknown; setUnknown(value: boolean): unknown })
+            | undefined;
+        if (typeof Response !== "function") {
+            callback(grpcError(GRPC_STATUS.UNIMPLEMENTED, "ExistsResource is not in this SDK's protocol"));
+            return;
+        }
+        this.warnings.add(
+            `whether ${req.getType()} '${req.getId()}' exists can't be known offline: the program got an unknown value`,
+        );
+        const response = new Response();
+        response.setExists(false);
+        response.setUnknown(true);
         callback(null, response);
     }
 

@@ -80,4 +80,12 @@ export type ChildMessage =
           readonly warnings: readonly string[];
           readonly unchecked: readonly UncheckedComponent[];
       }
-    | { readonly kind: "failed"; readonly message: string; readonly location?: string };
+    | {
+          readonly kind: "failed";
+          readonly message: string;
+          readonly location?: string;
+          /** "checker": the checker or its SDK compatibility failed, not the program. */
+          readonly origin?: "checker";
+          /** The program's @pulumi/pulumi version, when it was found. */
+          readonly sdkVersion?: string;
+      };

@@ -3,7 +3,7 @@ import type { Readable } from "stream";
 import * as path from "path";
 import { track } from "../child-processes";
 import { CheckError, tail } from "../errors";
-import { packageScript, profilingArgs } from "../package-root";
+import { packageScript, packageVersion, peerDependencyRange, profilingArgs } from "../package-root";
 import type { ProgramProject } from "../project";
 import { formatLocation } from "./error-location";
 import { readFrames } from "./frames";
@@ -162,6 +162,8 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
                     unchecked: message.unchecked,
                     output,
                 });
+            } else if (message.origin === "checker") {
+                settle(checkerIncompatibility(project.dir, message.message, message.sdkVersion));
             } else {
                 const where = message.location
                     ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
@@ -196,4 +198,15 @@ function parseLocation(location: string): { file: string; line: number; column?:
         return { file: location, line: 0 };
     }
     return { file: match[1], line: Number(match[2]), column: match[3] ? Number(match[3]) : undefined };
+}
+
+/** A failure of the checker's stand-in engine under the program's SDK: never blamed on the program. */
+export function checkerIncompatibility(dir: string, message: string, sdkVersion?: string): CheckError {
+    const sdk = `@pulumi/pulumi ${sdkVersion || "(version unknown)"}`;
+    return new CheckError(
+        "checker",
+        `agentguard ${packageVersion()} could not run the Pulumi program in ${dir} with ${sdk}: ${message}\n` +
+            `This is an incompatibility between the checker and ${sdk}, not an error in your program. ` +
+            `Please report it; agentguard is tested with @pulumi/pulumi ${peerDependencyRange("@pulumi/pulumi")}.`,
+    );
 }

@@ -56,6 +56,12 @@ describe("parseArgs", () => {
         expect(parseArgs(["check", "dir", "-h"])).toEqual({ command: "help" });
     });
 
+    it("answers --version and -v with the version command", () => {
+        expect(parseArgs(["--version"])).toEqual({ command: "version" });
+        expect(parseArgs(["-v"])).toEqual({ command: "version" });
+        expect(parseArgs(["check", "dir"]).command).toBe("check");
+    });
+
     it("rejects an unknown flag, naming it and the allowed flags", () => {
         const err = usageError(["check", "dir", "--stak", "dev"]);
         expect(err.message).toContain("unknown flag '--stak'");

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Installs the packed tarball into a fresh Pulumi project, as a user would, with the newest @pulumi/pulumi
+# from the registry (the other Pulumi packages are the newest within agentguard's peer ranges), then checks
+# that `agentguard check` passes a clean program (exit 0) and rejects a hostile change to it (exit 1), that
+# `agentguard/testing` type-checks under Pulumi's default tsconfig (moduleResolution node), and that
+# `agentguard --version` works. Prints the tarball's size and file count. Run by .ci/run after `npm test`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/agentguard-packed.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+cd "$root"
+npm pack --silent --json --pack-destination "$work" >"$work/pack.json"
+tarball="$work/$(node -e 'console.log(require(process.argv[1])[0].filename)' "$work/pack.json")"
+node -e '
+    const [p] = require(process.argv[1]);
+    const bad = p.files.map((f) => f.path).filter((f) => /^(test|bench|stacks|scripts|\.ci)\/|tsconfig|eslint|vitest|\.ts$/.test(f) && !/^policy-pack\/|\.d\.ts$/.test(f));
+    console.log(`packed: ${p.filename}, ${p.size} bytes (${p.unpackedSize} unpacked), ${p.entryCount} files`);
+    if (bad.length) { console.error(`unexpected files in the tarball: ${bad.join(", ")}`); process.exit(1); }
+' "$work/pack.json"
+
+project="$work/project"
+mkdir -p "$project"
+cd "$project"
+cat >package.json <<'JSON'
+{ "name": "fresh-pulumi-project", "private": true, "main": "index.ts" }
+JSON
+cat >Pulumi.yaml <<'YAML'
+name: fresh-pulumi-project
+runtime: nodejs
+YAML
+# Pulumi's default TypeScript template settings.
+cat >tsconfig.json <<'JSON'
+{
+  "compilerOptions": {
+    "strict": true,
+    "outDir": "bin",
+    "target": "es2020",
+    "module": "commonjs",
+    "moduleResolution": "node",
+    "sourceMap": true,
+    "experimentalDecorators": true,
+    "pretty": true,
+    "noFallthroughCasesInSwitch": true,
+    "noImplicitReturns": true,
+    "forceConsistentCasingInFileNames": true
+  },
+  "files": ["index.ts", "typing.ts"]
+}
+JSON
+# As Pulumi's TypeScript template does, the project has its own TypeScript 5 (@pulumi/pulumi accepts < 7).
+npm install --no-audit --no-fund --loglevel=error --save-dev typescript@^5
+npm install --no-audit --no-fund --loglevel=error "$tarball" @pulumi/pulumi@latest
+node -e '
+    for (const name of ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/kubernetes", "@pulumi/policy", "typescript", "ts-node"]) {
+        console.log(`${name} ${require(`${name}/package.json`).version}`);
+    }
+'
+copies="$(find node_modules -path '*/@pulumi/pulumi/package.json' | wc -l)"
+[ "$copies" = 1 ] || { echo "expected one copy of @pulumi/pulumi, found $copies" >&2; exit 1; }
+
+version="$(npx --no-install agentguard --version)"
+expected="$(node -p 'require("agentguard/package.json").version')"
+[ "$version" = "$expected" ] || { echo "agentguard --version printed '$version', expected '$expected'" >&2; exit 1; }
+[ "$(npx --no-install agentguard -v)" = "$expected" ]
+
+cat >index.ts <<'TS'
+import { AgentRuntime } from "agentguard";
+
+export const namespace = new AgentRuntime("summarizer", {
+    agentId: "summarizer",
+    owner: "docs-team",
+    riskTier: 2,
+    egress: [{ cidr: "10.30.0.0/24", ports: [{ port: 443 }], description: "internal search API" }],
+}).namespaceName;
+TS
+cat >typing.ts <<'TS'
+import { checkProgram, type CheckResult } from "agentguard/testing";
+
+export const check: (dir: string) => Promise<CheckResult> = (dir) => checkProgram(dir);
+TS
+npx --no-install tsc -p tsconfig.json --noEmit
+
+set +e
+npx --no-install agentguard check . --format json >clean.json 2>clean.err
+clean=$?
+set -e
+if [ "$clean" != 0 ]; then
+    echo "the clean program exited $clean, expected 0" >&2
+    cat clean.err clean.json >&2
+    exit 1
+fi
+
+cat >>index.ts <<'TS'
+
+import * as k8s from "@pulumi/kubernetes";
+
+// The hostile change: a pod in the agent's namespace on the node's network.
+new k8s.core.v1.Pod("miner", {
+    metadata: { namespace: "agent-summarizer" },
+    spec: { hostNetwork: true, containers: [{ name: "miner", image: "busybox" }] },
+});
+TS
+set +e
+npx --no-install agentguard check . --format json >hostile.json 2>hostile.err
+hostile=$?
+set -e
+if [ "$hostile" != 1 ] || ! node -e '
+    const r = require(process.argv[1]);
+    process.exit(r.violations.some((v) => v.enforcementLevel === "mandatory" && /miner/.test(v.urn)) ? 0 : 1);
+' "$project/hostile.json"; then
+    echo "the hostile change exited $hostile, expected 1 with a mandatory violation on the pod" >&2
+    cat hostile.err hostile.json >&2
+    exit 1
+fi
+echo "packed tarball: clean program exit 0, hostile change exit 1"
