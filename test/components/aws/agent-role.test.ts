@@ -180,6 +180,20 @@ describe("AgentRole permissions", () => {
             { Effect: "Allow", Action: "cloudtrail:StopLogging", Resource: "*" },
             "cloudtrail:StopLogging",
         ],
+        [
+            "role-assumption",
+            {
+                Effect: "Allow",
+                Action: "sts:AssumeRole",
+                Resource: "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole",
+            },
+            "sts:AssumeRole",
+        ],
+        [
+            "credentials",
+            { Effect: "Allow", Action: "sagemaker:CreatePresignedDomainUrl", Resource: "*" },
+            "sagemaker:CreatePresignedDomainUrl",
+        ],
         ["all-actions", { Effect: "Allow", Action: "*", Resource: "*" }, "*"],
         ["not-action-allow", { Effect: "Allow", NotAction: "s3:*", Resource: "*" }, "NotAction"],
     ] as const)(
