@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { awsRestrictAgentComputeEgress } from "./aws-restrict-agent-compute-egress";
 import { awsRequireAgentPermissionsBoundary } from "./aws-require-agent-permissions-boundary";
 import { awsRestrictAgentIamGrants } from "./aws-restrict-agent-iam-grants";
 import { awsRestrictAgentRoleTrust } from "./aws-restrict-agent-role-trust";
@@ -9,4 +10,5 @@ export const awsRules: Policies = [
     awsRestrictAgentRoleTrust,
     awsRequireAgentPermissionsBoundary,
     awsRestrictAgentSecurityGroupEgress,
+    awsRestrictAgentComputeEgress,
 ];
