@@ -21,6 +21,8 @@ const INVENTORY: Record<string, string> = {
     "aws-restrict-agent-role-trust": "mandatory",
     "aws-require-agent-permissions-boundary": "advisory",
     "aws-restrict-agent-security-group-egress": "mandatory",
+    "aws-restrict-agent-compute-egress": "mandatory",
+    "aws-restrict-agent-resource-policies": "mandatory",
     // Whole stack
     "stack-forbid-opaque-resources": "mandatory",
 };

@@ -34,6 +34,13 @@ const WORKLOAD_ROLE_PROPERTIES: Readonly<Record<string, readonly RoleProperty[]>
     ],
     "aws:sagemaker/notebookInstance:NotebookInstance": [{ path: "roleArn" }],
     "aws:apprunner/service:Service": [{ path: "instanceConfiguration.instanceRoleArn" }],
+    "aws:glue/job:Job": [{ path: "roleArn" }],
+    "aws:glue/devEndpoint:DevEndpoint": [{ path: "roleArn" }],
+    "aws:sagemaker/domain:Domain": [{ path: "defaultUserSettings.executionRole" }],
+    "aws:emr/cluster:Cluster": [{ path: "ec2Attributes.instanceProfile", viaInstanceProfile: true }],
+    "aws:batch/computeEnvironment:ComputeEnvironment": [
+        { path: "computeResources.instanceRole", viaInstanceProfile: true },
+    ],
 };
 
 /** A role an agent-tagged workload runs as, with the workload that makes it an agent role. */

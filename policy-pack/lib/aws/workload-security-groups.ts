@@ -23,6 +23,25 @@ const WORKLOAD_GROUP_FIELDS: Readonly<Record<string, readonly GroupField[]>> = {
         { path: ["securityGroupNames"], by: "name" },
         { path: ["networkInterfaces", "[]", "securityGroups"], by: "id" },
     ],
+    // Other compute that runs the agent's code (or carries its traffic) in the stack's subnets.
+    "aws:ec2/networkInterface:NetworkInterface": [{ path: ["securityGroups"], by: "id" }],
+    "aws:ecs/taskSet:TaskSet": [{ path: ["networkConfiguration", "securityGroups"], by: "id" }],
+    "aws:batch/computeEnvironment:ComputeEnvironment": [
+        { path: ["computeResources", "securityGroupIds"], by: "id" },
+    ],
+    "aws:emr/cluster:Cluster": [
+        { path: ["ec2Attributes", "emrManagedMasterSecurityGroup"], by: "id" },
+        { path: ["ec2Attributes", "emrManagedSlaveSecurityGroup"], by: "id" },
+        { path: ["ec2Attributes", "serviceAccessSecurityGroup"], by: "id" },
+    ],
+    "aws:glue/connection:Connection": [
+        { path: ["physicalConnectionRequirements", "securityGroupIdLists"], by: "id" },
+    ],
+    "aws:glue/devEndpoint:DevEndpoint": [{ path: ["securityGroupIds"], by: "id" }],
+    "aws:sagemaker/notebookInstance:NotebookInstance": [{ path: ["securityGroups"], by: "id" }],
+    "aws:sagemaker/domain:Domain": [{ path: ["defaultUserSettings", "securityGroups"], by: "id" }],
+    "aws:codebuild/project:Project": [{ path: ["vpcConfig", "securityGroupIds"], by: "id" }],
+    "aws:apprunner/vpcConnector:VpcConnector": [{ path: ["securityGroups"], by: "id" }],
 };
 
 /** Finds security groups of this stack by their id or name (ids are unknown during preview). */

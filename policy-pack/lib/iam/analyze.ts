@@ -4,7 +4,9 @@ import { NormalizedStatement, normalizePolicyDocument } from "./document";
 import { IamDocumentError } from "./errors";
 import {
     ActionFamily,
+    OBJECT_DELETION_ACTIONS,
     PASS_ROLE,
+    namesAdminRole,
     ROLE_ASSUMPTION_ACTIONS,
     classifyAction,
     dangerousCatalogActions,
@@ -20,6 +22,7 @@ interface Grant {
     readonly written: string;
     readonly actions: readonly string[];
     readonly anyResource: boolean;
+    readonly anyBucket: boolean;
 }
 
 const WHY: Record<IamRiskCategory, string> = {
@@ -30,7 +33,7 @@ const WHY: Record<IamRiskCategory, string> = {
         "permissions management: it can change who may do what, including its own limits",
     credentials: "long-lived credentials that outlive the kill switch and session revocation",
     "role-assumption":
-        "assumption of any role (Resource is a wildcard or NotResource) or a root session (sts:AssumeRoot); name the exact role ARN instead",
+        "assumption of any role (Resource is a wildcard, NotResource, the account root or a well-known administrator role such as OrganizationAccountAccessRole or AWSReservedSSO_*) or a root session (sts:AssumeRoot); name the exact ARN of a role that is not an administrator instead",
     "privilege-escalation":
         "privilege escalation: it can run code or open sessions as a more privileged role",
     "network-tampering": "network changes (security groups, routes, VPCs, firewalls) that can open egress",
@@ -56,13 +59,14 @@ export function analyzeGrants(docs: readonly SourcedDocument[]): IamFinding[] {
         for (const statement of statements) {
             if (statement.effect !== "Allow") continue;
             const anyResource = grantsAnyResource(statement);
+            const anyBucket = grantsAnyBucket(statement);
             if (statement.notActions) {
                 const written = `NotAction ${JSON.stringify(statement.notActions)}`;
                 findings.push(finding(source, statement, written, "not-action-allow", []));
                 const excluded = new Set(statement.notActions.flatMap(expandActionPattern));
                 const candidates = [...dangerousCatalogActions().keys(), ...roleRunningComputeActions()];
                 const actions = [...new Set(candidates)].filter((a) => !excluded.has(a) && !denies.has(a));
-                grants.push({ source, statement, written, actions, anyResource });
+                grants.push({ source, statement, written, actions, anyResource, anyBucket });
                 continue;
             }
             for (const pattern of statement.actions ?? []) {
@@ -76,7 +80,7 @@ export function analyzeGrants(docs: readonly SourcedDocument[]): IamFinding[] {
                     continue;
                 }
                 const actions = expansion.actions.filter((a) => !denies.has(a));
-                grants.push({ source, statement, written: pattern, actions, anyResource });
+                grants.push({ source, statement, written: pattern, actions, anyResource, anyBucket });
             }
         }
     }
@@ -94,10 +98,22 @@ function parseNamed(doc: SourcedDocument): NormalizedStatement[] {
     }
 }
 
-/** A missing Resource is read as `*` (fail closed); NotResource grants everything else. */
+/**
+ * A missing Resource is read as `*` (fail closed); NotResource grants everything else; a well-known
+ * administrator role or the account root (see ADMIN_ROLE_NAME_PATTERNS) is as wide as `*`.
+ */
 function grantsAnyResource(statement: NormalizedStatement): boolean {
     if (statement.notResources !== undefined || statement.resources === undefined) return true;
-    return statement.resources.some(hasWildcard);
+    return statement.resources.some((resource) => hasWildcard(resource) || namesAdminRole(resource));
+}
+
+/**
+ * Whether some resource has a wildcard before its first `/` (the bucket name of an S3 object ARN, or any
+ * other part of the ARN, fail closed); NotResource or no Resource counts.
+ */
+function grantsAnyBucket(statement: NormalizedStatement): boolean {
+    if (statement.notResources !== undefined || statement.resources === undefined) return true;
+    return statement.resources.some((resource) => hasWildcard(resource.split("/")[0] ?? resource));
 }
 
 function familyFindings(grant: Grant): IamFinding[] {
@@ -112,6 +128,7 @@ function familyFindings(grant: Grant): IamFinding[] {
         if (grant.anyResource && ROLE_ASSUMPTION_ACTIONS.includes(action)) add("role-assumption", action);
         // PassRole on every role: any service that accepts a role can be handed the most privileged one.
         if (grant.anyResource && action === PASS_ROLE) add("privilege-escalation", action);
+        if (grant.anyBucket && OBJECT_DELETION_ACTIONS.includes(action)) add("audit-tampering", action);
     }
     return [...byFamily].map(([family, actions]) =>
         finding(grant.source, grant.statement, grant.written, family, actions),

@@ -1,5 +1,10 @@
 import { compressActions } from "./compress-actions";
-import { ActionFamily, ROLE_ASSUMPTION_ACTIONS, dangerousCatalogActions } from "./families";
+import {
+    ActionFamily,
+    ROLE_ASSUMPTION_ACTIONS,
+    dangerousCatalogActions,
+    handKeptCredentialActions,
+} from "./families";
 
 /** IAM's limit for one managed policy, counted without whitespace. */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
@@ -12,11 +17,11 @@ export interface AgentBoundaryOptions {
 }
 
 // Families the boundary denies itself. Permissions management outside IAM (resource policies of ~150
-// services) does not fit in one managed policy; it is denied by buildAgentGuardrailPolicies instead.
+// services) does not fit in one managed policy; it is denied by buildAgentGuardrailPolicies instead, and so
+// are the credentials found by name in other services (only the hand-kept CREDENTIAL_ACTIONS stay here).
 const BOUNDARY_FAMILIES: readonly ActionFamily[] = [
     // Only sts:AssumeRoot lands here: the sts:AssumeRole* actions are denied in their own statement.
     "role-assumption",
-    "credentials",
     "privilege-escalation",
     "network-tampering",
     "audit-tampering",
@@ -33,6 +38,7 @@ function familyDenies(): { iam: string[]; families: string[]; rest: string[] } {
         if (ROLE_ASSUMPTION_ACTIONS.includes(action)) continue;
         if (action.startsWith("iam:")) iam.add(action);
         else if (found.some((f) => BOUNDARY_FAMILIES.includes(f))) families.add(action);
+        else if (handKeptCredentialActions().has(action)) families.add(action);
         else rest.add(action);
     }
     cachedFamilyDenies = {

@@ -35,12 +35,95 @@ export const CREDENTIAL_ACTIONS: readonly string[] = [
     "datazone:GetIamPortalLoginUrl",
 ];
 
+/**
+ * Credential-producing actions found by name in every service, so a service or action added to the catalogue
+ * later is covered without an edit here: a verb that makes or hands out something (Create, Get, Generate,
+ * Reset, ...) followed by a credential noun (Credentials, Token, Password, AccessKey, KeyPair) or a presigned,
+ * embed, login or streaming URL, which opens a console or app session as someone else.
+ */
+export const CREDENTIAL_NAME_PATTERN =
+    /^(Admin)?(Create|Generate|Get|Rotate|Reset|Set|Update|Import|Upload|Exchange|Refresh|Retrieve|Request|Persist|Put|Regenerate|Change|Confirm|Modify|Associate)\w*(Credential|Token|Password|AccessKey|KeyPair|Presigned|EmbedUrl|LoginUrl|SignInUrl|StreamingURL|StreamUrl|SessionURL|ExperienceUrl|EnrollmentUrl)/;
+
+/**
+ * The credential nouns alone, whatever the verb: the catalogue test requires every match to be in a family,
+ * in NOT_CREDENTIALS, or to start with a verb that cannot produce one (NON_PRODUCING_VERB).
+ */
+export const CREDENTIAL_WATCH_PATTERN =
+    /(Credential|Token|Password|AccessKey|KeyPair|Presigned|EmbedUrl|LoginUrl|SignInUrl|StreamingURL|StreamUrl|SessionURL|ExperienceUrl|EnrollmentUrl)/;
+
+/** Verbs that destroy, revoke, list, count or check a credential, or use one the caller already holds. */
+export const NON_PRODUCING_VERB =
+    /^(Admin)?(Delete|Forgot|Revoke|List|Describe|Count|Introspect|Verify|Validate|Is|Call|Batch(Get|Describe)|Disassociate|Deactivate|Disable|Tag|Untag|Complete)/;
+
+/**
+ * The hand-kept exceptions to CREDENTIAL_NAME_PATTERN, one reason each. Everything else the pattern matches is
+ * a credential, so a new catalogue action is judged (fail closed) until someone reviews it here.
+ */
+export const NOT_CREDENTIALS: Readonly<Record<string, string>> = {
+    "ecr:GetAuthorizationToken": "a 12-hour image-pull token carrying only the caller's own ECR permissions",
+    "ecr-public:GetAuthorizationToken": "an image-pull token carrying only the caller's own permissions",
+    "codeartifact:GetAuthorizationToken": "a package-pull token limited to the caller's own permissions",
+    "kms:GenerateDataKeyPair": "an encryption data key, not an identity",
+    "kms:GenerateDataKeyPairWithoutPlaintext": "an encryption data key, not an identity",
+    "secretsmanager:GetRandomPassword": "a random string generator; no account or secret is touched",
+    "iam:GenerateCredentialReport": "a report of which users have credentials, no credential itself",
+    "iam:GetCredentialReport": "a report of which users have credentials, no credential itself",
+    "iam:GetAccessKeyLastUsed": "metadata about a key, not the key",
+    "iam:GetAccountPasswordPolicy": "the password rules, not a password",
+    "sts:GetAccessKeyInfo": "the account that owns a key id",
+    "waf:GetChangeToken": "a concurrency token for WAF Classic edits, not an identity",
+    "waf-regional:GetChangeToken": "a concurrency token for WAF Classic edits, not an identity",
+    "managedblockchain-query:GetTokenBalance": "a blockchain token balance",
+    "ec2:CreateIpamExternalResourceVerificationToken": "a DNS ownership-verification token, not an identity",
+    "ivs:GetPlaybackKeyPair": "the public half of a video playback key",
+    "workmail:GetPersonalAccessTokenMetadata": "metadata about a token, not the token",
+    "sts:GetServiceBearerToken":
+        "a bearer token carrying only the caller's own permissions, for services that take one",
+    "sts:GetWebIdentityToken": "a signed statement of the caller's own identity for outside services",
+    "bedrock-agentcore:GetApiKeyCredentialProvider": "a credential provider's settings, not its secret",
+    "bedrock-agentcore:GetOauth2CredentialProvider": "a credential provider's settings, not its secret",
+    "bedrock-agentcore:GetPaymentCredentialProvider": "a credential provider's settings, not its secret",
+    "bedrock-agentcore:GetTokenVault": "a token vault's settings, not its tokens",
+    "kinesisvideo:GetHLSStreamingSessionURL": "a playback URL for one stream the caller may already read",
+    "kinesisvideo:GetDASHStreamingSessionURL": "a playback URL for one stream the caller may already read",
+    "bedrock-agentcore:GetWorkloadAccessToken":
+        "the AgentCore runtime's own workload identity token, needed by agents that run on AgentCore",
+    "bedrock-agentcore:GetWorkloadAccessTokenForJWT":
+        "the AgentCore runtime's own workload identity token, needed by agents that run on AgentCore",
+    "bedrock-agentcore:GetWorkloadAccessTokenForUserId":
+        "the AgentCore runtime's own workload identity token, needed by agents that run on AgentCore",
+};
+
 /** Assuming another role escapes the agent's own permissions; judged with the statement's resources. */
 export const ROLE_ASSUMPTION_ACTIONS: readonly string[] = [
     "sts:AssumeRole",
     "sts:AssumeRoleWithWebIdentity",
     "sts:AssumeRoleWithSAML",
 ];
+
+/**
+ * Roles that every AWS organisation, landing zone or bootstrap creates with administrator access: naming one
+ * exactly in sts:AssumeRole or iam:PassRole is as wide as `*`. Matched on the role name (the last segment
+ * of the ARN, whatever the path, e.g. `aws-reserved/sso.amazonaws.com/`), case-insensitively, plus the
+ * account root (`arn:aws:iam::123456789012:root`), which stands for every role of the account.
+ */
+export const ADMIN_ROLE_NAME_PATTERNS: readonly RegExp[] = [
+    /^OrganizationAccountAccessRole$/i, // Organizations: AdministratorAccess in every member account
+    /^AWSControlTowerExecution$/i, // Control Tower: AdministratorAccess in every enrolled account
+    /^AWSReservedSSO_/i, // Identity Center permission sets, AdministratorAccess among them
+    /^cdk-[^/]*-cfn-exec-role-/i, // CDK bootstrap: AdministratorAccess by default
+    /^AWSCloudFormationStackSet(Execution|Administration)Role$/i, // StackSets: administrator in targets
+    /^stacksets-exec-/i, // Control Tower / service-managed StackSets execution
+];
+
+/** Whether an ARN written in a role-assumption or PassRole grant names an administrator role or the root. */
+export function namesAdminRole(resource: string): boolean {
+    if (/^arn:[^:]*:iam::[^:]*:root$/i.test(resource)) return true;
+    const match = /^arn:[^:]*:iam::[^:]*:role\/(.*)$/i.exec(resource);
+    if (!match) return false;
+    const name = (match[1] ?? "").split("/").pop() ?? "";
+    return ADMIN_ROLE_NAME_PATTERNS.some((pattern) => pattern.test(name));
+}
 
 /**
  * A root-user session in a member account (centralised root access): more than any role, whatever the
@@ -172,6 +255,13 @@ export const AUDIT_TAMPERING_PATTERNS: readonly string[] = [
     "logs:Delete*",
     "logs:PutRetentionPolicy",
     "logs:DisassociateKmsKey",
+    // The trail's key: disabled or deleted, every log it encrypted becomes unreadable. Rotation, grants and
+    // key policies are not here: they do not erase the record (grants and policies are permissions management).
+    "kms:DisableKey",
+    "kms:ScheduleKeyDeletion",
+    "kms:DeleteImportedKeyMaterial",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
     "s3:PutBucketObjectLockConfiguration",
     "s3:PutObjectRetention",
     "s3:PutObjectLegalHold",
@@ -205,6 +295,13 @@ export const AUDIT_TAMPERING_PATTERNS: readonly string[] = [
 ];
 
 /**
+ * Object deletion is ordinary on an agent's own bucket but erases the audit record when the bucket is not
+ * named: audit tampering when a resource's bucket part is a wildcard (`*`, `arn:aws:s3:::*`, `audit-*`...)
+ * or the statement uses NotResource.
+ */
+export const OBJECT_DELETION_ACTIONS: readonly string[] = ["s3:DeleteObject", "s3:DeleteObjectVersion"];
+
+/**
  * Catalogue entries labelled "Permissions management" that cannot change a permission: reads mislabelled
  * in the source data and rds-db:connect (IAM database login, which agents legitimately use). A read verb
  * alone does not exempt an action listed as a credential.
@@ -229,9 +326,23 @@ let patternFamilies: ReadonlyMap<string, ReadonlySet<ActionFamily>> | undefined;
 let computeSet: ReadonlySet<string> | undefined;
 const classified = new Map<string, readonly ActionFamily[]>();
 
+let handKeptCredentials: ReadonlySet<string> | undefined;
+
+/** CREDENTIAL_ACTIONS expanded (IAM, STS and the few named by hand), without the name-derived ones. */
+export function handKeptCredentialActions(): ReadonlySet<string> {
+    handKeptCredentials ??= new Set(CREDENTIAL_ACTIONS.flatMap(expandActionPattern));
+    return handKeptCredentials;
+}
+
 function credentialSet(): ReadonlySet<string> {
-    credentials ??= new Set(CREDENTIAL_ACTIONS.flatMap(expandActionPattern));
-    return credentials;
+    if (credentials) return credentials;
+    const set = new Set(handKeptCredentialActions());
+    for (const action of allCatalogActions()) {
+        const name = canonicalName(action);
+        if (CREDENTIAL_NAME_PATTERN.test(action.name) && !Object.hasOwn(NOT_CREDENTIALS, name)) set.add(name);
+    }
+    credentials = set;
+    return set;
 }
 
 /** Canonical actions that run compute as a passed role. */

@@ -14,8 +14,14 @@ export {
 export type { IamFinding, IamRiskCategory, SourcedDocument } from "./types";
 export {
     type ActionFamily,
+    ADMIN_ROLE_NAME_PATTERNS,
     AUDIT_TAMPERING_PATTERNS,
     CREDENTIAL_ACTIONS,
+    CREDENTIAL_NAME_PATTERN,
+    CREDENTIAL_WATCH_PATTERN,
+    NON_PRODUCING_VERB,
+    NOT_CREDENTIALS,
+    OBJECT_DELETION_ACTIONS,
     EXTRA_PERMISSIONS_MANAGEMENT_ACTIONS,
     NETWORK_TAMPERING_PATTERNS,
     PASS_ROLE,
@@ -25,6 +31,7 @@ export {
     STANDALONE_ESCALATION_ACTIONS,
     classifyAction,
     dangerousCatalogActions,
+    namesAdminRole,
 } from "./families";
 export { analyzeGrants } from "./analyze";
 export {

@@ -1,4 +1,6 @@
 import type { Policies } from "@pulumi/policy";
+import { awsRestrictAgentComputeEgress } from "./aws-restrict-agent-compute-egress";
+import { awsRestrictAgentResourcePolicies } from "./aws-restrict-agent-resource-policies";
 import { awsRequireAgentPermissionsBoundary } from "./aws-require-agent-permissions-boundary";
 import { awsRestrictAgentIamGrants } from "./aws-restrict-agent-iam-grants";
 import { awsRestrictAgentRoleTrust } from "./aws-restrict-agent-role-trust";
@@ -9,4 +11,6 @@ export const awsRules: Policies = [
     awsRestrictAgentRoleTrust,
     awsRequireAgentPermissionsBoundary,
     awsRestrictAgentSecurityGroupEgress,
+    awsRestrictAgentComputeEgress,
+    awsRestrictAgentResourcePolicies,
 ];

@@ -304,3 +304,61 @@ describe("analyzeGrants: messages and errors", () => {
         expect(performance.now() - start).toBeLessThan(5000);
     });
 });
+
+describe("analyzeGrants: administrator roles, presigned URLs and audit deletion (issue 13)", () => {
+    const ORG = "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole";
+    const SSO = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b";
+
+    it.each([
+        ["sts:AssumeRole", ORG],
+        ["sts:AssumeRole", SSO],
+        ["sts:AssumeRole", "arn:aws:iam::123456789012:root"],
+        ["STS:assumerole", "arn:aws:iam::123456789012:role/AWSControlTowerExecution"],
+    ])("flags %s on %s as role assumption", (action, resource) => {
+        expect(categories(analyze(allow(action, resource)))).toContain("role-assumption");
+    });
+
+    it("flags iam:PassRole on an administrator role, also written in lower case, as escalation", () => {
+        expect(categories(analyze(allow("IAM:passrole", [ORG])))).toContain("privilege-escalation");
+        expect(categories(analyze(allow("iam:PassRole", SSO)))).toContain("privilege-escalation");
+    });
+
+    it("accepts role assumption of an exact, ordinary role", () => {
+        const found = analyze(allow("sts:AssumeRole", "arn:aws:iam::123456789012:role/agent-x-reader"));
+        expect(categories(found)).not.toContain("role-assumption");
+    });
+
+    it("flags presigned URL wildcards and single-object statements", () => {
+        const statement = { Effect: "Allow", Action: "sagemaker:CreatePresigned*", Resource: "*" };
+        const found = analyzeGrants([
+            { source: "inline policy p", document: { Version: "2012-10-17", Statement: statement } },
+        ]);
+        expect(categories(found)).toContain("credentials");
+        expect(categories(analyze(allow("quicksight:GenerateEmbedUrl*")))).toContain("credentials");
+    });
+
+    it("flags object deletion on a wildcard bucket or NotResource as audit tampering", () => {
+        expect(categories(analyze(allow("s3:DeleteObject", "arn:aws:s3:::*/*")))).toContain(
+            "audit-tampering",
+        );
+        expect(categories(analyze(allow("s3:DeleteObjectVersion", "*")))).toContain("audit-tampering");
+        expect(categories(analyze(allow("s3:Delete*", "arn:aws:s3:::audit-*/*")))).toContain(
+            "audit-tampering",
+        );
+        const notResource = { Effect: "Allow", Action: "s3:DeleteObject", NotResource: "arn:aws:s3:::x/*" };
+        expect(categories(analyze(notResource))).toContain("audit-tampering");
+    });
+
+    it("accepts object deletion in the agent's own, named bucket", () => {
+        expect(analyze(allow(["s3:DeleteObject", "s3:PutObject"], "arn:aws:s3:::agent-x-scratch/*"))).toEqual(
+            [],
+        );
+    });
+
+    it("flags disabling or deleting KMS keys on any resource", () => {
+        const key = "arn:aws:kms:eu-west-1:123456789012:key/0000";
+        expect(categories(analyze(allow("kms:ScheduleKeyDeletion", key)))).toEqual(["audit-tampering"]);
+        expect(categories(analyze(allow("kms:Disable*")))).toContain("audit-tampering");
+        expect(categories(analyze(allow(["kms:Encrypt", "kms:Decrypt"], key)))).toEqual([]);
+    });
+});

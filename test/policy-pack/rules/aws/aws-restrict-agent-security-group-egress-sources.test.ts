@@ -237,6 +237,56 @@ describe("aws-restrict-agent-security-group-egress groups of agent workloads", (
                 { networkInterfaces: ["scratch"] },
             ),
         ],
+        // Issue 13: every compute kind that runs in the stack's subnets.
+        ...(
+            [
+                [
+                    "aws:ec2/networkInterface:NetworkInterface",
+                    { securityGroups: [UNKNOWN] },
+                    "securityGroups",
+                ],
+                [
+                    "aws:ecs/taskSet:TaskSet",
+                    { networkConfiguration: { securityGroups: [UNKNOWN] } },
+                    "networkConfiguration",
+                ],
+                [
+                    "aws:batch/computeEnvironment:ComputeEnvironment",
+                    { computeResources: { securityGroupIds: [UNKNOWN] } },
+                    "computeResources",
+                ],
+                [
+                    "aws:emr/cluster:Cluster",
+                    { ec2Attributes: { emrManagedSlaveSecurityGroup: UNKNOWN } },
+                    "ec2Attributes",
+                ],
+                [
+                    "aws:glue/connection:Connection",
+                    { physicalConnectionRequirements: { securityGroupIdLists: [UNKNOWN] } },
+                    "physicalConnectionRequirements",
+                ],
+                ["aws:glue/devEndpoint:DevEndpoint", { securityGroupIds: [UNKNOWN] }, "securityGroupIds"],
+                [
+                    "aws:sagemaker/notebookInstance:NotebookInstance",
+                    { securityGroups: [UNKNOWN] },
+                    "securityGroups",
+                ],
+                [
+                    "aws:sagemaker/domain:Domain",
+                    { defaultUserSettings: { securityGroups: [UNKNOWN] } },
+                    "defaultUserSettings",
+                ],
+                [
+                    "aws:codebuild/project:Project",
+                    { vpcConfig: { securityGroupIds: [UNKNOWN] } },
+                    "vpcConfig",
+                ],
+                ["aws:apprunner/vpcConnector:VpcConnector", { securityGroups: [UNKNOWN] }, "securityGroups"],
+            ] as const
+        ).map(([type, props, dep]): [string, FakeResource] => [
+            `a ${type.split(":").pop()}'s ${dep}`,
+            workload(type, "agent-compute", { tags: AGENT, ...props }, { [dep]: ["scratch"] }),
+        ]),
     ];
     for (const [what, user] of cases) {
         it(`rejects an untagged open group named in ${what}`, async () => {
