@@ -9,6 +9,7 @@ import {
     customNetworkPolicies,
     type CustomEgress,
 } from "../../lib/kubernetes/custom-network-policies";
+import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
 import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
@@ -26,7 +27,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
     {
         name: "kubernetes-forbid-open-egress",
         description:
-            "NetworkPolicies and CiliumNetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies and AdminNetworkPolicies that can select agent pods, must not open egress to every destination, to every pod of every namespace, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace.",
+            "NetworkPolicies and CiliumNetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies and AdminNetworkPolicies that can select agent pods, must not open egress to every destination, to every pod of every namespace, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace. Cilium `toFQDNs` patterns must not reach whole public suffixes (`*.com`, `*.co.uk`, `*.xn--p1ai`), shared cloud or tunnel domains (`*.amazonaws.com`, `*.googleapis.com`, `*.githubusercontent.com`, `*.trycloudflare.com`, ...), every name (`*`) or any depth (`**.`), judged after Cilium's own case and trailing-dot normalisation; and once any Cilium policy of the stack restricts names, an agent DNS rule (`rules.dns`) must not allow such patterns either, since lookups of an open name tunnel data out (unknown DNS rules fail closed).",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
@@ -59,6 +60,8 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
         }
         const custom = customNetworkPolicies(model);
+        // Once the stack restricts names anywhere, an agent DNS allow for every name is the tunnel left open.
+        const namesRestricted = [...custom.cilium, ...custom.clusterwide].some(restrictsNames);
         // Cilium's allows add to those of the namespace's NetworkPolicies, so they join the union.
         for (const policy of custom.cilium) {
             const placement = placementOf(policy, agents);
@@ -68,6 +71,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
             const egress = analyzeCiliumEgress(policy);
             findings.push(...customFindings(policy, where, egress));
+            findings.push(...dnsTunnelFindings(policy, where, namesRestricted));
             addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
         }
         const clusterwide: [ResourceNode, string, CustomEgress][] = [];
@@ -79,6 +83,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                     ? "the cluster, selecting pods that may run in agent namespaces"
                     : "the cluster, with an endpointSelector unknown during preview (it may select agent pods)";
             clusterwide.push([policy, where, analyzeCiliumEgress(policy)]);
+            findings.push(...dnsTunnelFindings(policy, where, namesRestricted));
         }
         // An AdminNetworkPolicy Allow is decided before any NetworkPolicy: a namespace's deny cannot stop it.
         for (const policy of custom.admin) {
@@ -138,6 +143,18 @@ function customFindings(policy: ResourceNode, where: string, egress: CustomEgres
             ),
         ),
     ];
+}
+
+function dnsTunnelFindings(policy: ResourceNode, where: string, namesRestricted: boolean): Finding[] {
+    if (!namesRestricted) return [];
+    const dns = openDnsFindings(policy);
+    return customFindings(policy, where, { open: [], unknown: dns.unknown, ipBlocks: [] }).concat(
+        dns.open.map((message) => ({
+            urn: policy.urn,
+            name: policy.name,
+            message: `${kindOf(policy)} ${policy.name} in ${where}: ${message}. List only the names the agent needs in rules.dns.`,
+        })),
+    );
 }
 
 function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[] {
