@@ -154,6 +154,24 @@ describe("AgentRuntime egress proxy mode", () => {
         expect(runtime.proxyAllowlist).toMatch(/http_access deny all\n$/);
     });
 
+    it("writes one-label regexes for patterns, and the emitted policies pass the policy pack", async () => {
+        const mirrors = { host: "*.pkg.example.com", ports: [{ port: 443 }], description: "mirrors" };
+        const violations = await judge({
+            egressEnforcement: "proxy",
+            egressProxy: proxy,
+            egressHosts: [mirrors],
+        });
+        expect(violations).toEqual([]);
+        const runtime = new AgentRuntime("rx", {
+            ...base,
+            egressEnforcement: "proxy",
+            egressProxy: proxy,
+            egressHosts: [mirrors],
+        });
+        expect(runtime.proxyAllowlist).toContain("dstdom_regex ^[^.]+\\.pkg\\.example\\.com$");
+        expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_port port 443");
+    });
+
     it("requires egressProxy in proxy mode and rejects it otherwise", () => {
         expect(() => new AgentRuntime("p", { ...base, egressEnforcement: "proxy" })).toThrow(
             /egressProxy = undefined is not allowed; egressEnforcement "proxy" needs/,
