@@ -6,6 +6,14 @@ import {
 import type { HasNamespaceBaselinePolicies, NamespaceBaselinePolicies } from "./admission-bindings";
 import { checkEgressShape, requireBudget, type EgressRule } from "./runtime-egress";
 import {
+    checkEnforcement,
+    checkHosts,
+    checkProxy,
+    type EgressEnforcement,
+    type EgressHostRule,
+    type EgressProxy,
+} from "./runtime-hosts";
+import {
     DNS_LABEL,
     fail,
     isLabelValue,
@@ -17,6 +25,7 @@ import { planResources, type ContainerDefaults, type ResourcePlan } from "./runt
 import type { Identity } from "./runtime-specs";
 
 export type { EgressPort, EgressProtocol, EgressRule } from "./runtime-egress";
+export type { EgressEnforcement, EgressHostRule, EgressProxy } from "./runtime-hosts";
 export type { ContainerDefaults, ContainerResources } from "./runtime-resources";
 export type { RbacPolicyRule } from "../../policy-pack/lib/rbac";
 
@@ -58,6 +67,26 @@ export interface AgentRuntimeArgs {
      * @default [] (DNS only)
      */
     readonly egress?: readonly EgressRule[];
+    /**
+     * Host names the agent may reach (`api.github.com`, `*.example.com`), each with ports and a description.
+     * Needs `egressEnforcement` "cilium" or "proxy": a NetworkPolicy cannot name hosts, so they are rejected in
+     * "networkPolicy" mode.
+     * @default []
+     */
+    readonly egressHosts?: readonly EgressHostRule[];
+    /**
+     * How egress is enforced. "networkPolicy": NetworkPolicies only; DNS to kube-dns reaches every name, so
+     * lookups can carry data out (DNS tunnelling). "cilium": also a CiliumNetworkPolicy with `toFQDNs` for
+     * `egressHosts`, and DNS limited to those names (none listed: no DNS at all). "proxy": egress to
+     * `egressProxy` only besides `egress` CIDRs, no DNS; the proxy enforces `egressHosts`.
+     * @default "networkPolicy"
+     */
+    readonly egressEnforcement?: EgressEnforcement;
+    /**
+     * The allowlisting forward proxy agent pods use (`HTTPS_PROXY`), required in "proxy" mode and rejected
+     * otherwise. The platform runs it; the runtime's `proxyAllowlist` output gives its Squid ACL lines.
+     */
+    readonly egressProxy?: EgressProxy;
     /** Most public IPv4 + IPv6 addresses the egress allowlist may reach, as the policy pack counts. @default 65536 */
     readonly maxPublicEgressAddresses?: number;
     /** GPUs the namespace may request. @default 0 */
@@ -126,6 +155,9 @@ export interface AgentRuntimeSettings extends Identity {
     readonly namespaceName: string;
     readonly extraAnnotations: Readonly<Record<string, string>>;
     readonly egress: readonly EgressRule[];
+    readonly egressHosts: readonly EgressHostRule[];
+    readonly egressEnforcement: EgressEnforcement;
+    readonly egressProxy: EgressProxy | undefined;
     readonly maxPublicEgressAddresses: number;
     readonly resources: ResourcePlan;
     readonly rbacRules: readonly RbacPolicyRule[] | undefined;
@@ -270,6 +302,7 @@ export function resolveAgentRuntimeArgs(component: string, args: AgentRuntimeArg
             'expected a pinned Kubernetes minor such as "v1.33" ("latest" is not a pin)',
         );
     }
+    const egressEnforcement = checkEnforcement(component, args.egressEnforcement);
     return {
         agentId,
         owner: args.owner,
@@ -290,6 +323,9 @@ export function resolveAgentRuntimeArgs(component: string, args: AgentRuntimeArg
             "expected a string",
         ),
         egress: checkEgressShape(component, args.egress),
+        egressHosts: checkHosts(component, args.egressHosts, egressEnforcement),
+        egressEnforcement,
+        egressProxy: checkProxy(component, args.egressProxy, egressEnforcement),
         maxPublicEgressAddresses: requireBudget(component, args.maxPublicEgressAddresses),
         resources: planResources(component, args),
         rbacRules: checkRbacRules(component, args.rbacRules),

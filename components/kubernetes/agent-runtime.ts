@@ -28,6 +28,7 @@ import {
     planEgress,
     type PlannedEgressRule,
 } from "./runtime-egress";
+import { ciliumHostsSpec, hostsAnnotation, squidAllowlist } from "./runtime-hosts";
 import { limitRangeLimits } from "./runtime-resources";
 import {
     annotations,
@@ -35,6 +36,7 @@ import {
     defaultDenySpec,
     dnsSpec,
     EGRESS_ALLOWLIST_ANNOTATION,
+    HOSTS_ALLOWLIST_ANNOTATION,
     namespaceLabels,
     OBJECT_NAMES,
 } from "./runtime-specs";
@@ -50,6 +52,11 @@ export interface AgentRuntimeNetworkPolicies {
     readonly dns: k8s.networking.v1.NetworkPolicy;
     /** Allows the `egress` allowlist; allows nothing while suspended or when the allowlist is empty. */
     readonly egress: k8s.networking.v1.NetworkPolicy;
+    /**
+     * With egressEnforcement "cilium": the CiliumNetworkPolicy allowing `egressHosts` by name and DNS for
+     * those names only; allows nothing while suspended.
+     */
+    readonly hosts?: k8s.apiextensions.CustomResource;
 }
 
 export class AgentRuntime extends pulumi.ComponentResource {
@@ -66,6 +73,8 @@ export class AgentRuntime extends pulumi.ComponentResource {
     public readonly roleBinding?: k8s.rbac.v1.RoleBinding;
     /** Present when `admissionBaseline` is given. */
     public readonly admissionBindings?: BaselineNamespaceBindings;
+    /** With egressEnforcement "proxy": Squid ACL lines allowing `egressHosts`, for the proxy's configuration. */
+    public readonly proxyAllowlist?: string;
 
     constructor(name: string, args: AgentRuntimeArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // Everything plain is checked before the component or any child exists.
@@ -112,7 +121,10 @@ export class AgentRuntime extends pulumi.ComponentResource {
             ),
             dns: new k8s.networking.v1.NetworkPolicy(
                 `${name}-allow-dns`,
-                { metadata: metadata(OBJECT_NAMES.dns), spec: dnsSpec(settings.suspended) },
+                {
+                    metadata: metadata(OBJECT_NAMES.dns),
+                    spec: dnsSpec(settings.suspended, settings.egressEnforcement === "networkPolicy"),
+                },
                 parent,
             ),
             egress: new k8s.networking.v1.NetworkPolicy(
@@ -123,11 +135,35 @@ export class AgentRuntime extends pulumi.ComponentResource {
                             [EGRESS_ALLOWLIST_ANNOTATION]: egressAllowlistAnnotation(planned),
                         }),
                     ),
-                    spec: egress.apply((planned) => egressAllowlistSpec(planned, settings.suspended)),
+                    spec: egress.apply((planned) =>
+                        egressAllowlistSpec(planned, settings.suspended, settings.egressProxy),
+                    ),
                 },
                 parent,
             ),
+            ...(settings.egressEnforcement === "cilium"
+                ? {
+                      hosts: new k8s.apiextensions.CustomResource(
+                          `${name}-allow-hosts`,
+                          {
+                              apiVersion: "cilium.io/v2",
+                              kind: "CiliumNetworkPolicy",
+                              metadata: metadata(OBJECT_NAMES.hosts, {
+                                  [HOSTS_ALLOWLIST_ANNOTATION]: hostsAnnotation(settings.egressHosts),
+                              }),
+                              spec: ciliumHostsSpec(settings.egressHosts, settings.suspended),
+                          },
+                          parent,
+                      ),
+                  }
+                : {}),
         };
+        if (settings.egressEnforcement === "proxy") {
+            this.proxyAllowlist = squidAllowlist(
+                settings.agentId,
+                settings.suspended ? [] : settings.egressHosts,
+            );
+        }
 
         this.resourceQuota = new k8s.core.v1.ResourceQuota(
             name,
@@ -203,6 +239,7 @@ export class AgentRuntime extends pulumi.ComponentResource {
             role: this.role,
             roleBinding: this.roleBinding,
             admissionBindings: this.admissionBindings,
+            proxyAllowlist: this.proxyAllowlist,
         });
     }
 }

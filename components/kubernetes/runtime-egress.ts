@@ -83,7 +83,7 @@ export function checkEgressShape(component: string, egress: unknown): readonly E
     return egress as readonly EgressRule[];
 }
 
-function checkPorts(component: string, at: string, ports: unknown): void {
+export function checkPorts(component: string, at: string, ports: unknown): void {
     if (!Array.isArray(ports) || ports.length === 0) {
         fail(
             component,
@@ -272,23 +272,44 @@ export function requireBudget(component: string, value: unknown): number {
 export function egressAllowlistSpec(
     planned: readonly PlannedEgressRule[],
     suspended: boolean,
+    proxy?: { namespace: string; podLabels: Readonly<Record<string, string>>; port: number },
 ): k8s.types.input.networking.v1.NetworkPolicySpec {
+    // The forward proxy (egressEnforcement "proxy"): namespace and pods in one peer, so both must match.
+    const toProxy =
+        proxy === undefined
+            ? []
+            : [
+                  {
+                      to: [
+                          {
+                              namespaceSelector: {
+                                  matchLabels: { "kubernetes.io/metadata.name": proxy.namespace },
+                              },
+                              podSelector: { matchLabels: { ...proxy.podLabels } },
+                          },
+                      ],
+                      ports: [{ protocol: "TCP", port: proxy.port }],
+                  },
+              ];
     return {
         podSelector: {},
         policyTypes: ["Egress"],
         egress: suspended
             ? []
-            : planned.map((r) => ({
-                  to: [
-                      {
-                          ipBlock:
-                              r.except.length === 0
-                                  ? { cidr: r.cidr }
-                                  : { cidr: r.cidr, except: [...r.except] },
-                      },
-                  ],
-                  ports: r.ports.map((p) => ({ ...p })),
-              })),
+            : [
+                  ...toProxy,
+                  ...planned.map((r) => ({
+                      to: [
+                          {
+                              ipBlock:
+                                  r.except.length === 0
+                                      ? { cidr: r.cidr }
+                                      : { cidr: r.cidr, except: [...r.except] },
+                          },
+                      ],
+                      ports: r.ports.map((p) => ({ ...p })),
+                  })),
+              ],
     };
 }
 

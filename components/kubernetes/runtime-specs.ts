@@ -8,6 +8,7 @@ export const OWNER_LABEL = "agentguard.io/owner";
 export const RISK_TIER_LABEL = "agentguard.io/risk-tier";
 export const SUSPENDED_ANNOTATION = "agentguard.io/suspended";
 export const EGRESS_ALLOWLIST_ANNOTATION = "agentguard.io/egress-allowlist";
+export const HOSTS_ALLOWLIST_ANNOTATION = "agentguard.io/egress-hosts";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 const PSA_PREFIX = "pod-security.kubernetes.io";
 const PSA_MODES = ["enforce", "audit", "warn"] as const;
@@ -18,6 +19,7 @@ export const OBJECT_NAMES = {
     defaultDeny: "agentguard-default-deny",
     dns: "agentguard-allow-dns",
     egress: "agentguard-allow-egress",
+    hosts: "agentguard-allow-hosts",
     resourceQuota: "agentguard-quota",
     limitRange: "agentguard-limits",
     role: "agentguard-agent",
@@ -69,7 +71,13 @@ export function defaultDenySpec(): NetworkPolicySpec {
  * DNS to the cluster's kube-dns pods only. Namespace and pod selector sit in the same peer, so both must
  * match (separate peers would allow either). While suspended the policy allows nothing: no DNS tunnels.
  */
-export function dnsSpec(suspended: boolean): NetworkPolicySpec {
+/**
+ * `open` is false in Cilium and proxy modes: there a NetworkPolicy allowing port 53 would add an unfiltered
+ * DNS allow next to Cilium's name-filtered one (Cilium unions allows, so the filter would be bypassed), and
+ * behind a proxy the agent needs no DNS at all. In NetworkPolicy mode DNS reaches every name, so lookups can
+ * carry data out (DNS tunnelling); only Cilium or proxy mode closes that.
+ */
+export function dnsSpec(suspended: boolean, open = true): NetworkPolicySpec {
     const toKubeDns = {
         to: [
             {
@@ -82,5 +90,5 @@ export function dnsSpec(suspended: boolean): NetworkPolicySpec {
             { protocol: "TCP", port: 53 },
         ],
     };
-    return { podSelector: {}, policyTypes: ["Egress"], egress: suspended ? [] : [toKubeDns] };
+    return { podSelector: {}, policyTypes: ["Egress"], egress: suspended || !open ? [] : [toKubeDns] };
 }

@@ -2,7 +2,7 @@
  * Typed parsing of the platform stack's config. Agents are listed in stack config, not in code, so that
  * adding an agent is a reviewed config change; every error names the key, the bad value and what is allowed.
  */
-import type { EgressRule } from "../../components/kubernetes";
+import type { EgressEnforcement, EgressHostRule, EgressRule } from "../../components/kubernetes";
 import type { AgentPolicyStatement } from "../../components/aws";
 
 export interface AgentConfig {
@@ -13,6 +13,9 @@ export interface AgentConfig {
     readonly suspended: boolean;
     readonly revokeSessionsIssuedBefore?: string;
     readonly egress: readonly EgressRule[];
+    /** Host names, enforced by `egressEnforcement` (the runtime validates them). */
+    readonly egressHosts: readonly EgressHostRule[];
+    readonly egressEnforcement: EgressEnforcement;
     readonly permissions: readonly AgentPolicyStatement[];
 }
 
@@ -70,7 +73,24 @@ const AGENT_ID = /^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/;
 
 function parseEgress(key: string, value: unknown): EgressRule {
     const raw = object(key, value);
-    const ports = array(`${key}.ports`, raw.ports).map((p, i) => {
+    return {
+        cidr: string(`${key}.cidr`, raw.cidr),
+        ports: parsePorts(key, raw),
+        description: string(`${key}.description`, raw.description),
+    };
+}
+
+function parseEgressHost(key: string, value: unknown): EgressHostRule {
+    const raw = object(key, value);
+    return {
+        host: string(`${key}.host`, raw.host),
+        ports: parsePorts(key, raw),
+        description: string(`${key}.description`, raw.description),
+    };
+}
+
+function parsePorts(key: string, raw: Record<string, unknown>): EgressRule["ports"] {
+    return array(`${key}.ports`, raw.ports).map((p, i) => {
         const port = object(`${key}.ports[${i}]`, p);
         return {
             port: integer(`${key}.ports[${i}].port`, port.port, 1, 65535),
@@ -85,11 +105,6 @@ function parseEgress(key: string, value: unknown): EgressRule {
                       ) as "TCP" | "UDP" | "SCTP"),
         };
     });
-    return {
-        cidr: string(`${key}.cidr`, raw.cidr),
-        ports,
-        description: string(`${key}.description`, raw.description),
-    };
 }
 
 function parsePermission(key: string, value: unknown): AgentPolicyStatement {
@@ -120,6 +135,15 @@ function parseAgent(key: string, value: unknown): AgentConfig {
                 ? undefined
                 : string(`${key}.revokeSessionsIssuedBefore`, raw.revokeSessionsIssuedBefore),
         egress: array(`${key}.egress`, raw.egress ?? []).map((e, i) => parseEgress(`${key}.egress[${i}]`, e)),
+        egressHosts: array(`${key}.egressHosts`, raw.egressHosts ?? []).map((e, i) =>
+            parseEgressHost(`${key}.egressHosts[${i}]`, e),
+        ),
+        egressEnforcement: string(
+            `${key}.egressEnforcement`,
+            raw.egressEnforcement ?? "networkPolicy",
+            /^(networkPolicy|cilium|proxy)$/,
+            "networkPolicy, cilium or proxy",
+        ) as EgressEnforcement,
         permissions: array(`${key}.permissions`, raw.permissions ?? []).map((p, i) =>
             parsePermission(`${key}.permissions[${i}]`, p),
         ),

@@ -30,6 +30,8 @@ export const agents = platform.agents.map((agent) => {
         riskTier: agent.riskTier,
         gpu: agent.gpu,
         egress: agent.egress,
+        egressHosts: agent.egressHosts,
+        egressEnforcement: agent.egressEnforcement,
         suspended: agent.suspended,
         admissionBaseline: baseline,
     });

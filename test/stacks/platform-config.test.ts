@@ -26,10 +26,23 @@ describe("platform stack config", () => {
                 suspended: false,
                 revokeSessionsIssuedBefore: undefined,
                 egress: [],
+                egressHosts: [],
+                egressEnforcement: "networkPolicy",
                 permissions: [],
             },
         ]);
         expect(config.audit.retentionDays).toBe(365);
+    });
+
+    it("parses host entries and the enforcement mode, and rejects an unknown mode", () => {
+        const host = { host: "api.github.com", ports: [{ port: 443 }], description: "GitHub API" };
+        const agent = { id: "coder", owner: "team-a", egressEnforcement: "cilium", egressHosts: [host] };
+        const [parsed] = parse({ cluster, agents: [agent] }).agents;
+        expect(parsed.egressEnforcement).toBe("cilium");
+        expect(parsed.egressHosts).toEqual([{ ...host, ports: [{ port: 443, protocol: "TCP" }] }]);
+        expect(() => parse({ cluster, agents: [{ ...agent, egressEnforcement: "calico" }] })).toThrow(
+            'config agents[0].egressEnforcement is "calico": expected networkPolicy, cilium or proxy',
+        );
     });
 
     it("turns permissions into Allow statements and egress ports into TCP by default", () => {

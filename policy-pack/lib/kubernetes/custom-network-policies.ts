@@ -1,6 +1,7 @@
 import { AGENT_LABEL, type AgentNamespaces } from "../agent-namespaces";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
+import { fqdnBreadthFindings } from "./cilium-fqdn";
 import { selectsNearlyEverything, type IpBlock } from "./network-policies";
 import { serviceBackendsProblem } from "./services";
 import { metadataOf } from "./placement";
@@ -104,12 +105,7 @@ function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress, context?
                 }
             });
         } else if (field === "toFQDNs") {
-            for (const fqdn of value) {
-                const pattern = isObject(fqdn) ? fqdn.matchPattern : undefined;
-                if (typeof pattern === "string" && /^[*.]+$/.test(pattern)) {
-                    out.open.push(`${at}.toFQDNs matchPattern "${pattern}" matches every domain name`);
-                }
-            }
+            out.open.push(...fqdnBreadthFindings(value, at));
         } else if (field === "toGroups") {
             out.unknown.push(
                 `${at}.toGroups selects cloud-provider groups, whose addresses are not checked here`,

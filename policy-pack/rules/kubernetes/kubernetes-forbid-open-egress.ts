@@ -10,6 +10,7 @@ import {
     type CustomEgress,
 } from "../../lib/kubernetes/custom-network-policies";
 import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
+import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
 import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
@@ -27,7 +28,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
     {
         name: "kubernetes-forbid-open-egress",
         description:
-            "NetworkPolicies, CiliumNetworkPolicies and Calico NetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies, Calico GlobalNetworkPolicies and (Baseline)AdminNetworkPolicies that can select agent pods, must not allow egress to every destination, to every pod of every namespace, to the nodes or the API server, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace. Calico Allow and Pass rules count whatever their order, since a later Kubernetes default deny cannot undo them.",
+            "NetworkPolicies, CiliumNetworkPolicies and Calico NetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies, Calico GlobalNetworkPolicies and (Baseline)AdminNetworkPolicies that can select agent pods, must not allow egress to every destination, to every pod of every namespace, to the nodes or the API server, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace. Calico Allow and Pass rules count whatever their order, since a later Kubernetes default deny cannot undo them. Cilium `toFQDNs` patterns must not reach whole public suffixes (`*.com`, `*.co.uk`, `*.xn--p1ai`), shared cloud or tunnel domains (`*.amazonaws.com`, `*.googleapis.com`, `*.githubusercontent.com`, `*.trycloudflare.com`, ...), every name (`*`) or any depth (`**.`), judged after Cilium's own case and trailing-dot normalisation; and once any Cilium policy of the stack restricts names, an agent DNS rule (`rules.dns`) must not allow such patterns either, since lookups of an open name tunnel data out (unknown DNS rules fail closed).",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
@@ -60,6 +61,8 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
         }
         const custom = customNetworkPolicies(model);
+        // Once the stack restricts names anywhere, an agent DNS allow for every name is the tunnel left open.
+        const namesRestricted = [...custom.cilium, ...custom.clusterwide].some(restrictsNames);
         // Cilium's allows add to those of the namespace's NetworkPolicies, so they join the union.
         for (const policy of custom.cilium) {
             const placement = placementOf(policy, agents);
@@ -73,6 +76,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 clusterwide: false,
             });
             findings.push(...customFindings(policy, where, egress));
+            findings.push(...dnsTunnelFindings(policy, where, namesRestricted));
             addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
         }
         // A Calico Allow is final whatever its order: it joins the union of its namespace like a NetworkPolicy.
@@ -100,6 +104,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                     ? "the cluster, selecting pods that may run in agent namespaces"
                     : "the cluster, with an endpointSelector unknown during preview (it may select agent pods)";
             clusterwide.push([policy, where, analyzeCiliumEgress(policy, { model, clusterwide: true })]);
+            findings.push(...dnsTunnelFindings(policy, where, namesRestricted));
         }
         for (const policy of calico.global) {
             const selects = calico.globalSelectsAgents(policy);
@@ -171,6 +176,18 @@ function customFindings(policy: ResourceNode, where: string, egress: CustomEgres
             ),
         ),
     ];
+}
+
+function dnsTunnelFindings(policy: ResourceNode, where: string, namesRestricted: boolean): Finding[] {
+    if (!namesRestricted) return [];
+    const dns = openDnsFindings(policy);
+    return customFindings(policy, where, { open: [], unknown: dns.unknown, ipBlocks: [] }).concat(
+        dns.open.map((message) => ({
+            urn: policy.urn,
+            name: policy.name,
+            message: `${kindOf(policy)} ${policy.name} in ${where}: ${message}. List only the names the agent needs in rules.dns.`,
+        })),
+    );
 }
 
 function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[] {

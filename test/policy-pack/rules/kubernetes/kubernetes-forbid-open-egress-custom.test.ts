@@ -85,7 +85,7 @@ describe("kubernetes-forbid-open-egress CiliumNetworkPolicy", () => {
         ]);
         const by = (name: string) => v.filter((x) => x.urn === urnOf(CNP, name)).map((x) => x.message);
         expect(by("ports").join()).toMatch(/names no destination/);
-        expect(by("fqdn").join()).toMatch(/matchPattern "\*" matches every domain name/);
+        expect(by("fqdn").join()).toMatch(/toFQDNs\[0\] matchPattern "\*": it matches every domain name/);
         expect(by("multi").join()).toMatch(/every IPv6 address/);
     });
 
