@@ -9,6 +9,8 @@ export function renderRulesMarkdown(rules: Policies): string {
         "",
         "Every rule takes the same configuration: `agentNamespacePatterns`, `maxPublicEgressAddresses`,",
         "`allowedEgressCidrs` and `exemptions` (each with a `reason` of at least 10 characters).",
+        "`agentNamespacePatterns` is one identity for the whole pack: give every rule that sets it the same list",
+        "(and `AgentGuardrailsBaseline` too); different lists on different rules are a configuration error.",
         "",
         "| Rule | Enforcement | Severity |",
         "| --- | --- | --- |",

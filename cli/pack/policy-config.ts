@@ -223,9 +223,38 @@ export function reconcilePolicyConfig(
     applyConfig(result, initialConfig);
     applyConfig(result, userConfig);
     const unknown = unknownPolicyProblem(userConfig, policies, userSource);
-    const problems = [...(unknown ? [unknown] : []), ...validatePolicyConfig(policies, result)];
+    const problems = [
+        ...(unknown ? [unknown] : []),
+        ...validatePolicyConfig(policies, result),
+        ...identityProblems(result),
+    ];
     if (problems.length > 0) {
         throw new CheckError("config", `invalid policy pack config:\n  ${problems.join("\n  ")}`);
     }
     return result;
+}
+
+/**
+ * agentguard's agent identity must be one setting: the same check the pack applies at run time (it throws on
+ * divergent agentNamespacePatterns), made here first so that `agentguard check` names it as a config error.
+ * Disabled rules judge nothing, so their value does not count.
+ */
+function identityProblems(config: ReadonlyMap<string, PolicyConfig>): string[] {
+    const patterns = new Map<string, readonly string[]>();
+    for (const [name, entry] of config) {
+        const value = entry.properties?.agentNamespacePatterns;
+        if (entry.enforcementLevel === "disabled" || !Array.isArray(value)) continue;
+        patterns.set(name, value as string[]);
+    }
+    const groups = new Map<string, string[]>();
+    for (const [rule, list] of patterns) {
+        const key = JSON.stringify([...new Set(list)].sort());
+        groups.set(key, [...(groups.get(key) ?? []), rule]);
+    }
+    if (groups.size <= 1) return [];
+    // Same wording as the pack's agentIdentityDivergence (the CLI runs without the pack's sources loaded).
+    const listed = [...groups].map(([list, rules]) => `${rules.join(", ")}: ${list}`).join("; ");
+    return [
+        `agentNamespacePatterns must be the same for every rule, because it decides which namespaces are agent namespaces for the whole pack (and must match AgentGuardrailsBaseline's agentNamespacePatterns); got ${listed}. Set the same list on every rule that sets it.`,
+    ];
 }

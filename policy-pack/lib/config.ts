@@ -131,3 +131,40 @@ export function isExempt(
         return re.test(resource.name) || re.test(resource.urn);
     });
 }
+
+/**
+ * Agent identification is one setting for the whole pack, but Pulumi delivers policy config per rule (the
+ * `all` key carries only an enforcement level). So every rule must be given the same agentNamespacePatterns
+ * (set none to keep the default everywhere); divergent values are a configuration error naming the rules.
+ * Returns that error, or undefined when the configs agree.
+ */
+export function agentIdentityDivergence(
+    patternsByRule: ReadonlyMap<string, readonly string[]>,
+): string | undefined {
+    const key = (patterns: readonly string[]) => JSON.stringify([...new Set(patterns)].sort());
+    const groups = new Map<string, string[]>();
+    for (const [rule, patterns] of patternsByRule) {
+        groups.set(key(patterns), [...(groups.get(key(patterns)) ?? []), rule]);
+    }
+    if (groups.size <= 1) return undefined;
+    const listed = [...groups].map(([patterns, rules]) => `${rules.join(", ")}: ${patterns}`).join("; ");
+    return `agentNamespacePatterns must be the same for every rule, because it decides which namespaces are agent namespaces for the whole pack (and must match AgentGuardrailsBaseline's agentNamespacePatterns); got ${listed}. Set the same list on every rule that sets it.`;
+}
+
+/** Each rule's patterns as this pack process has read them (one process serves one preview or check). */
+const seenPatterns = new Map<string, readonly string[]>();
+
+/**
+ * Records the patterns `rule` was configured with and throws the divergence error when another rule of this
+ * process was given different ones: the run fails as a config error rather than judging by two identities.
+ */
+export function recordAgentNamespacePatterns(rule: string, patterns: readonly string[]): void {
+    seenPatterns.set(rule, patterns);
+    const problem = agentIdentityDivergence(seenPatterns);
+    if (problem !== undefined) throw new Error(problem);
+}
+
+/** Forgets the recorded patterns (test harnesses run many configurations in one process). */
+export function resetAgentNamespacePatterns(): void {
+    seenPatterns.clear();
+}

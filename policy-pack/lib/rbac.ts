@@ -300,3 +300,24 @@ function urlReasons(verb: string, url: string): string[] {
 export function describeRbacFinding(finding: RbacFinding): string {
     return `rules[${finding.ruleIndex}] grants ${finding.verb} on ${finding.resource}: ${finding.reason}`;
 }
+
+/**
+ * The grants in `rules` that create or rewrite pods (pods, their controllers, wildcards), as
+ * "verb on resource (rules[i])": what lets an identity choose a pod spec at run time, past the stack.
+ */
+export function podCreatingGrants(rules: readonly RbacPolicyRule[]): string[] {
+    const grants: string[] = [];
+    const ignored: RbacFinding[] = [];
+    rules.forEach((rule: unknown, ruleIndex) => {
+        const verbs = entriesOf(rule, "verbs", ruleIndex, ignored);
+        const resources = entriesOf(rule, "resources", ruleIndex, ignored);
+        for (const verb of verbs) {
+            if (!POD_WRITE_VERBS.has(verb) && !verb.includes("*")) continue;
+            for (const resource of resources) {
+                if (POD_CREATING_RESOURCES.some((r) => covers(resource, r, false)))
+                    grants.push(`${verb} on ${resource} (rules[${ruleIndex}])`);
+            }
+        }
+    });
+    return grants;
+}

@@ -4,7 +4,13 @@ import type {
     Severity,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { agentguardConfigSchema, isExempt, readAgentguardConfig, type AgentguardConfig } from "./config";
+import {
+    agentguardConfigSchema,
+    isExempt,
+    readAgentguardConfig,
+    recordAgentNamespacePatterns,
+    type AgentguardConfig,
+} from "./config";
 import { StackModel, type ResourceNode } from "./stack-model";
 import { rawProps } from "./unknowns";
 
@@ -26,6 +32,13 @@ export interface Finding {
     readonly message: string;
 }
 
+/** Reads a rule's config and holds it to the pack-wide agent identity. */
+function ruleConfig(rule: string, raw: Record<string, unknown>): AgentguardConfig {
+    const config = readAgentguardConfig(raw);
+    recordAgentNamespacePatterns(rule, config.agentNamespacePatterns);
+    return config;
+}
+
 export type StackCheck = (model: StackModel, config: AgentguardConfig) => Finding[];
 
 /**
@@ -38,7 +51,7 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
         ...meta,
         configSchema: agentguardConfigSchema,
         validateStack: (args, reportViolation) => {
-            const config = readAgentguardConfig(args.getConfig<Record<string, unknown>>());
+            const config = ruleConfig(meta.name, args.getConfig<Record<string, unknown>>());
             let findings: Finding[];
             try {
                 findings = check(StackModel.fromPolicyResources(args.resources), config);
@@ -90,7 +103,7 @@ export function defineResourceRule(
         ...meta,
         configSchema: agentguardConfigSchema,
         validateResource: (args, reportViolation) => {
-            const config = readAgentguardConfig(args.getConfig<Record<string, unknown>>());
+            const config = ruleConfig(meta.name, args.getConfig<Record<string, unknown>>());
             if (isExempt(config.exemptions, args)) return;
             let messages: string[];
             try {

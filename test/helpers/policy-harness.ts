@@ -12,6 +12,8 @@ import type {
     Policies,
 } from "@pulumi/policy";
 
+import { resetAgentNamespacePatterns } from "../../policy-pack/lib/config";
+
 // The server's own proxy and error type; their typings are marked internal, so they are typed here.
 interface PolicyProxyModule {
     unknownCheckingProxy<T extends object>(value: T): T;
@@ -117,6 +119,15 @@ function providerOf(r: FakeResource) {
         : undefined;
 }
 
+/**
+ * One pack process sees one configuration: a single-rule run starts afresh, while runPolicies keeps what its
+ * rules recorded so that divergent agentNamespacePatterns fail as they do in the real pack.
+ */
+let inPackRun = false;
+const startRun = () => {
+    if (!inPackRun) resetAgentNamespacePatterns();
+};
+
 export interface RunOptions {
     /** Per-policy config, as after `Configure` (without schema defaults: those are added). */
     readonly config?: Config;
@@ -128,6 +139,7 @@ export async function runResourcePolicy(
     resource: FakeResource,
     options: RunOptions = {},
 ): Promise<HarnessViolation[]> {
+    startRun();
     const out: HarnessViolation[] = [];
     const level = levelOf(policy, options.enforcementLevel);
     if (level === "disabled" || !policy.validateResource) return out;
@@ -222,6 +234,7 @@ export async function runStackPolicy(
     resources: readonly FakeResource[],
     options: RunOptions = {},
 ): Promise<HarnessViolation[]> {
+    startRun();
     const out: HarnessViolation[] = [];
     const level = levelOf(policy, options.enforcementLevel);
     if (level === "disabled") return out;
@@ -250,10 +263,16 @@ export async function runPolicies(
     configByPolicy: Readonly<Record<string, Config>> = {},
 ): Promise<HarnessViolation[]> {
     const out: HarnessViolation[] = [];
-    for (const policy of policies) {
-        const options = { config: configByPolicy[policy.name] };
-        if (isStackPolicy(policy)) out.push(...(await runStackPolicy(policy, resources, options)));
-        else for (const r of resources) out.push(...(await runResourcePolicy(policy, r, options)));
+    resetAgentNamespacePatterns();
+    inPackRun = true;
+    try {
+        for (const policy of policies) {
+            const options = { config: configByPolicy[policy.name] };
+            if (isStackPolicy(policy)) out.push(...(await runStackPolicy(policy, resources, options)));
+            else for (const r of resources) out.push(...(await runResourcePolicy(policy, r, options)));
+        }
+    } finally {
+        inPackRun = false;
     }
     return out;
 }

@@ -27,6 +27,12 @@ const SAFE_SYSCTLS = new Set([
     "net.ipv4.tcp_keepalive_probes",
 ]);
 const CONFINING_PROFILES = new Set(["RuntimeDefault", "Localhost"]);
+/**
+ * SELinux types that keep a container confined: the ones Pod Security allows, less container_engine_t (made
+ * for running a container engine inside the pod, so looser than container_t). spc_t, unconfined_t, any
+ * *_unconfined_t and every other type are judged as escapes.
+ */
+const CONFINED_SELINUX_TYPES = new Set(["container_t", "container_init_t", "container_kvm_t"]);
 const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
 
 type Obj = Record<string, unknown>;
@@ -139,6 +145,7 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
             });
         }
     }
+    checkSeLinux(context.seLinuxOptions, `${at}.seLinuxOptions`, found);
     checkProfile(context, "seccompProfile", at, found, "it turns off seccomp system-call filtering");
     checkProfile(context, "appArmorProfile", at, found, "it turns off AppArmor confinement");
     if (!isContainer) {
@@ -192,6 +199,56 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
             why: "it adds a Linux capability beyond the container's default set (only NET_BIND_SERVICE is allowed)",
         });
     });
+}
+
+/**
+ * seLinuxOptions an agent must not choose: a type outside the confined container types, and any user, role or
+ * level. Pod Security lets level through, but a level is the pod's MCS categories: naming another pod's
+ * categories (or a range such as s0-s0:c0.c1023) opens that pod's files, so agents leave it to the runtime.
+ */
+function checkSeLinux(options: unknown, at: string, found: HostAccess[]): void {
+    if (isUnknown(options)) {
+        found.push({ field: at, value: options, unknown: true, why: "its value is unknown during preview" });
+        return;
+    }
+    if (options === undefined || options === null) return;
+    if (!isObject(options)) {
+        found.push({
+            field: at,
+            value: options,
+            unknown: false,
+            why: "it is not an object, so the SELinux context it sets cannot be judged",
+        });
+        return;
+    }
+    for (const key of ["type", "user", "role", "level"] as const) {
+        const value = options[key];
+        const field = `${at}.${key}`;
+        if (isUnknown(value)) {
+            found.push({ field, value, unknown: true, why: "its value is unknown during preview" });
+            continue;
+        }
+        if (value === undefined || value === null || value === "") continue;
+        if (key === "type") {
+            if (typeof value === "string" && CONFINED_SELINUX_TYPES.has(value)) continue;
+            found.push({
+                field,
+                value,
+                unknown: false,
+                why: `it runs the container under an SELinux type outside the confined container types (allowed: ${[...CONFINED_SELINUX_TYPES].join(", ")}, or unset); spc_t and *unconfined_t turn SELinux confinement off`,
+            });
+        } else {
+            found.push({
+                field,
+                value,
+                unknown: false,
+                why:
+                    key === "level"
+                        ? "an agent must not choose its SELinux level: another pod's MCS categories, or a range over them, open that pod's files (leave it unset for the runtime to assign)"
+                        : `an agent must not choose its SELinux ${key}; leave it unset`,
+            });
+        }
+    }
 }
 
 /** `spec` → `metadata`, `spec.template.spec` → `spec.template.metadata`: where a pod spec's metadata sits. */

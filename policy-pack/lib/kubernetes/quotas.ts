@@ -12,6 +12,8 @@ export interface QuotaCaps {
     gpu: boolean;
     cpu: boolean;
     memory: boolean;
+    /** Every hard-limit key of the unscoped quotas, so a cap can be matched to the resource a pod asks for. */
+    keys: Set<string>;
     /** Quotas whose hard limits or scopes are unknown, so they may or may not cap. */
     unknown: string[];
 }
@@ -26,7 +28,13 @@ export function quotaCapsByNamespace(model: StackModel, agents: AgentNamespaces)
     for (const quota of model.ofType(...RESOURCE_QUOTA_TYPES)) {
         const placement = placementOf(quota, agents);
         if (!placement.known) continue;
-        const entry = caps.get(placement.namespace) ?? { gpu: false, cpu: false, memory: false, unknown: [] };
+        const entry = caps.get(placement.namespace) ?? {
+            gpu: false,
+            cpu: false,
+            memory: false,
+            keys: new Set<string>(),
+            unknown: [],
+        };
         caps.set(placement.namespace, entry);
         addQuota(quota, entry);
     }
@@ -47,16 +55,20 @@ function addQuota(quota: ResourceNode, caps: QuotaCaps): void {
     if (isUnknown(hard)) return void caps.unknown.push(`ResourceQuota ${quota.name}: spec.hard is unknown`);
     if (!isObject(hard)) return;
     for (const key of Object.keys(hard)) {
+        caps.keys.add(key);
         if (isGpuKey(key)) caps.gpu = true;
         if (CPU_KEYS.has(key)) caps.cpu = true;
         if (MEMORY_KEYS.has(key)) caps.memory = true;
     }
 }
 
-/** GPU resource names a pod spec requests or limits (`nvidia.com/gpu`, `amd.com/gpu`…), or "unknown". */
-export function gpuRequests(podSpec: unknown): { gpus: string[]; unknown: string[] } {
-    const out = { gpus: [] as string[], unknown: [] as string[] };
-    if (isUnknown(podSpec)) return { gpus: [], unknown: ["the pod spec"] };
+/**
+ * GPU resource names a pod spec requests or limits (`nvidia.com/gpu`, `amd.com/gpu`…) as "name: amount", the
+ * bare names in `names`, or what is unknown.
+ */
+export function gpuRequests(podSpec: unknown): { gpus: string[]; names: string[]; unknown: string[] } {
+    const out = { gpus: [] as string[], names: [] as string[], unknown: [] as string[] };
+    if (isUnknown(podSpec)) return { gpus: [], names: [], unknown: ["the pod spec"] };
     if (!isObject(podSpec)) return out;
     for (const list of ["containers", "initContainers"]) {
         const containers = podSpec[list];
@@ -74,8 +86,10 @@ export function gpuRequests(podSpec: unknown): { gpus: string[]; unknown: string
                 if (isUnknown(amounts)) out.unknown.push(`${list}[${i}].resources.${kind}`);
                 else if (isObject(amounts)) {
                     for (const [key, value] of Object.entries(amounts)) {
-                        if (/gpu/i.test(key) && value !== 0 && value !== "0")
+                        if (/gpu/i.test(key) && value !== 0 && value !== "0") {
                             out.gpus.push(`${key}: ${String(value)}`);
+                            if (!out.names.includes(key)) out.names.push(key);
+                        }
                     }
                 }
             }

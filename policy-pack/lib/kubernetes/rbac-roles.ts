@@ -2,6 +2,7 @@ import type { AgentNamespaces } from "../agent-namespaces";
 import {
     BUILT_IN_PRIVILEGED_CLUSTER_ROLES,
     findForbiddenRbacGrants,
+    podCreatingGrants,
     type RbacGrantScope,
     type RbacPolicyRule,
 } from "../rbac";
@@ -120,6 +121,38 @@ export class RoleIndex {
         };
     }
 
+    /**
+     * The pod-creating grants (pods, pod controllers, wildcards) the binding's role holds, with the role's label;
+     * undefined when it holds none or its rules cannot be read (the escalation rule reports those).
+     */
+    podCreation(binding: ResourceNode, namespace: string): { role: string; grants: string[] } | undefined {
+        const roleRef = binding.props.roleRef;
+        const kind = isObject(roleRef) ? roleRef.kind : undefined;
+        const name = isObject(roleRef) ? roleRef.name : undefined;
+        let role: ResourceNode | undefined;
+        if (typeof kind !== "string" || typeof name !== "string" || isUnknown(kind) || isUnknown(name)) {
+            role = (binding.propertyDependencies.roleRef ?? []).find(
+                (d) => ROLE_TYPES.includes(d.type) || CLUSTER_ROLE_TYPES.includes(d.type),
+            );
+        } else if (kind === "ClusterRole") {
+            if (POD_CREATING_BUILT_IN_ROLES.has(name))
+                return { role: `ClusterRole ${name}`, grants: [`the built-in ${name} ClusterRole`] };
+            role = this.clusterRoles.get(name);
+            const keys = AGGREGATION_LABELS[name];
+            if (role === undefined && keys !== undefined) {
+                const grants = this.aggregating
+                    .filter((m) => m.labels.some((l) => keys.includes(l)))
+                    .flatMap((m) => rulesGrants(m.role).map((g) => `${g}, aggregated from ${m.role.name}`));
+                return grants.length > 0 ? { role: `ClusterRole ${name}`, grants } : undefined;
+            }
+        } else if (kind === "Role") {
+            role = this.roles.get(`${namespace}/${name}`);
+        }
+        if (role === undefined) return undefined;
+        const grants = rulesGrants(role);
+        return grants.length > 0 ? { role: `${kindLabel(role)} ${role.name}`, grants } : undefined;
+    }
+
     /** The stack's ClusterRoles whose labels fold their rules into the built-in `name` (view, edit, admin). */
     private judgeAggregated(name: string, scope: RbacGrantScope): RoleVerdict {
         const keys = AGGREGATION_LABELS[name];
@@ -208,6 +241,16 @@ function judgeRules(role: ResourceNode, label: string, scope: RbacGrantScope): R
         (g) => `the ${g.verb} verb on ${g.resource} (rules[${g.ruleIndex}]: ${g.reason})`,
     );
     return grants.length === 0 ? { kind: "safe" } : { kind: "forbidden", role: label, grants };
+}
+
+/** Built-in ClusterRoles that may create pods in the namespace they are bound in. */
+const POD_CREATING_BUILT_IN_ROLES: ReadonlySet<string> = new Set(["cluster-admin", "admin", "edit"]);
+
+function rulesGrants(role: ResourceNode): string[] {
+    const rules = role.props.rules;
+    return Array.isArray(rules) && !containsUnknown(rules)
+        ? podCreatingGrants(rules as RbacPolicyRule[])
+        : [];
 }
 
 function knownName(role: ResourceNode): string | undefined {

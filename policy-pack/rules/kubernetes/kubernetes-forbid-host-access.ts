@@ -7,6 +7,8 @@ import {
     type HostClaimUse,
 } from "../../lib/kubernetes/host-volumes";
 import { agentPlacementPhrase, placementOf } from "../../lib/kubernetes/placement";
+import { runTimePodEscapes } from "../../lib/kubernetes/pod-security";
+import { RoleIndex } from "../../lib/kubernetes/rbac-roles";
 import { PERSISTENT_VOLUME_CLAIM_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
 import { kindOf, podSpecOf } from "../../lib/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
@@ -15,11 +17,11 @@ export const kubernetesForbidHostAccess = defineStackRule(
     {
         name: "kubernetes-forbid-host-access",
         description:
-            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, added capabilities, Unconfined seccomp or AppArmor profiles (or AppArmor annotations), Unmasked procMount or unsafe sysctls, nor reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too.",
+            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, added capabilities, Unconfined seccomp or AppArmor profiles (or AppArmor annotations), Unmasked procMount or unsafe sysctls, Windows hostProcess, SELinux options that leave the confined container types (spc_t, unconfined_t, *_unconfined_t, container_engine_t…) or set a user, role or level (hostUsers: false permits none of these), nor reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too. A RoleBinding that lets an agent service account create pods or pod controllers (directly, through edit/admin, a wildcard, or rules aggregated into view) in an agent namespace that does not enforce restricted Pod Security (label pod-security.kubernetes.io/enforce: restricted, enforce-version latest or v1.25+, on every Namespace and NamespacePatch of that name declared in the stack) is rejected: the agent could create a privileged pod at run time.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Remove hostNetwork, hostPID, hostIPC, hostPort and hostPath volumes from the pod spec; set privileged and allowPrivilegeEscalation to false (or leave them unset) and add no capabilities except NET_BIND_SERVICE, in containers, initContainers and ephemeralContainers alike; leave seccompProfile and appArmorProfile unset or RuntimeDefault/Localhost (AppArmor annotations runtime/default or localhost/<profile>), procMount unset or Default, and set only the safe sysctls (e.g. net.ipv4.ip_local_port_range). Bind claims in agent namespaces (persistentVolumeClaim volumes, StatefulSet volumeClaimTemplates, ephemeral volumes) only to network or CSI volumes: no spec.volumeName naming a hostPath or local PersistentVolume, no such PersistentVolume with a spec.claimRef into an agent namespace, and no storage class shared with an unreserved one (give that PersistentVolume a claimRef to its intended claim, or the agent claim a different storageClassName). Values unknown during preview count as violations: make them plain values.",
+            "Remove hostNetwork, hostPID, hostIPC, hostPort and hostPath volumes from the pod spec; set privileged and allowPrivilegeEscalation to false (or leave them unset) and add no capabilities except NET_BIND_SERVICE, in containers, initContainers and ephemeralContainers alike; leave seccompProfile and appArmorProfile unset or RuntimeDefault/Localhost (AppArmor annotations runtime/default or localhost/<profile>), procMount unset or Default, seLinuxOptions unset or only type container_t/container_init_t/container_kvm_t (no user, role or level), and set only the safe sysctls (e.g. net.ipv4.ip_local_port_range). Bind claims in agent namespaces (persistentVolumeClaim volumes, StatefulSet volumeClaimTemplates, ephemeral volumes) only to network or CSI volumes: no spec.volumeName naming a hostPath or local PersistentVolume, no such PersistentVolume with a spec.claimRef into an agent namespace, and no storage class shared with an unreserved one (give that PersistentVolume a claimRef to its intended claim, or the agent claim a different storageClassName). Declare every agent namespace whose service accounts may create pods in this stack, labelled pod-security.kubernetes.io/enforce: restricted (enforce-version latest or v1.25+), or grant no pod creation. Values unknown during preview count as violations: make them plain values.",
     },
     (model, config) => {
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
@@ -80,6 +82,7 @@ export const kubernetesForbidHostAccess = defineStackRule(
                 message: `${describeHostVolume(volume)}, ${reservation.certain ? "is reserved" : "may be reserved"} for a claim in an agent namespace: ${reservation.via}. Do not reserve hostPath or local PersistentVolumes for agent claims: remove the spec.claimRef or use a network or CSI volume.`,
             });
         }
+        findings.push(...runTimePodEscapes(model, agents, new RoleIndex(model, agents)));
         return findings;
     },
 );

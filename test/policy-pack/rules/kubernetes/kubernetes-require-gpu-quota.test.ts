@@ -31,7 +31,7 @@ describe("kubernetes-require-gpu-quota", () => {
         expect(v).toHaveLength(1);
         expect(v[0].enforcementLevel).toBe("mandatory");
         expect(v[0].message).toMatch(
-            /Job train requests GPUs \(nvidia\.com\/gpu: 8\) in agent namespace agent-a.*GPU access without quota/,
+            /Job train in agent namespace agent-a has GPU access without quota: it requests GPUs \(nvidia\.com\/gpu: 8\) with no ResourceQuota capping requests\.nvidia\.com\/gpu/,
         );
     });
 
