@@ -332,9 +332,11 @@ describe("AgentRole boundary size at construction", () => {
         }));
 
     it("refuses an audit trail name that can push the boundary past IAM's 6,144 characters, saying what to shorten", () => {
-        const trail = new AgentAuditTrail("agent-audit-trail-of-the-research-platform-eu", {
+        // Its log group (and streams) ARNs carry the component name: 1,400 characters twice are too many.
+        const trail = new AgentAuditTrail(`audit-${"x".repeat(1400)}`, {
             agentId: "all-agents",
             owner: "security",
+            trailName: "agents",
         });
         expect(() => new AgentRole("long", { ...baseArgs(), auditTrail: trail })).toThrow(
             /AgentRole "long": the permissions boundary can reach \d+ characters, over IAM's 6144 .*AgentAuditTrail's name is in its bucket and log group names, and its trailName/,
@@ -348,14 +350,14 @@ describe("AgentRole boundary size at construction", () => {
     });
 
     it("counts role ARNs not known yet at their longest", () => {
-        expect(() => new AgentRole("many", { ...baseArgs(), statements: assumeOutputs(6) })).toThrow(
-            /6 assumable role ARN\(s\), up to 612 characters \(each ARN not known yet counts at 102/,
+        expect(() => new AgentRole("many", { ...baseArgs(), statements: assumeOutputs(40) })).toThrow(
+            /40 assumable role ARN\(s\), up to 4080 characters \(each ARN not known yet counts at 102/,
         );
         expect(
             () =>
                 new AgentRole("given", {
                     ...baseArgs(),
-                    statements: assumeOutputs(6),
+                    statements: assumeOutputs(40),
                     permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/b`,
                 }),
         ).not.toThrow();

@@ -31,9 +31,14 @@ describe("agent permissions boundary", () => {
         const docs = [everyServiceGranted, { source: "boundary", document: buildAgentPermissionsBoundary() }];
         const findings = analyzeGrants(docs);
         const categories = new Set(findings.map((f) => f.category).filter((c) => c !== "audit-tampering"));
-        // Allow * inside the boundary is itself reported; resource-policy management and credentials found by
-        // name outside IAM/STS are left to the guardrails.
-        expect([...categories].sort()).toEqual(["all-actions", "credentials", "permissions-management"]);
+        // Allow * inside the boundary is itself reported; resource-policy management, network tampering and
+        // credentials found by name outside IAM/STS are left to the guardrails.
+        expect([...categories].sort()).toEqual([
+            "all-actions",
+            "credentials",
+            "network-tampering",
+            "permissions-management",
+        ]);
         expect(onlyObjectDeletion(docs)).toBe(true);
         const pm = findings.filter((f) => f.category === "permissions-management");
         expect(pm.some((f) => f.action.startsWith("iam:"))).toBe(false);
