@@ -32,10 +32,11 @@ describe("agentguard report on the reference platform stack", () => {
         ]);
     });
 
-    it("coder: egress only to the proxy 10.20.0.10/32:3128 (no public address), S3 read+write on its workspace", () => {
+    it("coder: egress only to the proxy 10.20.0.10/32:3128 and api.github.com:443 (no public address), S3 read+write on its workspace", () => {
         const coder = agent("coder");
-        expect(coder.egress?.destinations.map((d) => `${d.cidr}:${d.ports.join(",")}`)).toEqual([
+        expect(coder.egress?.destinations.map((d) => `${d.cidr ?? d.fqdn}:${d.ports.join(",")}`)).toEqual([
             "10.20.0.10/32:3128/TCP",
+            "api.github.com:443/TCP",
         ]);
         expect(coder.egress?.publicAddresses).toBe("0");
         const grants = coder.aws[0].permissions.services.map((s) => [
