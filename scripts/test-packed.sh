@@ -91,6 +91,14 @@ if [ "$clean" != 0 ]; then
     exit 1
 fi
 
+# The published report verb runs on compiled code too: the summarizer is the one agent it finds.
+npx --no-install agentguard report . --format json >report.json
+node -e '
+    const r = require(process.argv[1]);
+    const ids = r.agents.map((a) => a.id);
+    if (ids.join() !== "summarizer") { console.error(`report agents: ${JSON.stringify(ids)}`); process.exit(1); }
+' "$project/report.json"
+
 cat >>index.ts <<'TS'
 
 import * as k8s from "@pulumi/kubernetes";
