@@ -1,4 +1,3 @@
-import type { ResourceNode } from "../../policy-pack/lib/stack-model";
 import { StackModel } from "../../policy-pack/lib/stack-model";
 import { structToObject } from "../pack/requests";
 import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";
@@ -75,42 +74,27 @@ export async function collectProgram(
 /** The pack's stack model over collected resources (links by URN), so the pack's analysis runs in-process. */
 export function buildStackModel(resources: readonly CollectedResource[]): StackModel {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const nodes = new Map<string, MutableNode>();
-    for (const r of resources) {
-        const provider = r.provider === "" ? undefined : byUrn.get(r.provider);
-        nodes.set(r.urn, {
-            urn: r.urn,
-            type: r.type,
-            name: r.name,
-            props: r.inputs,
-            dependencies: [],
-            propertyDependencies: {},
-            provider: provider
-                ? { type: provider.type, urn: provider.urn, name: provider.name, props: provider.inputs }
-                : undefined,
-        });
-    }
-    const link = (urn: string) => nodes.get(urn);
-    for (const r of resources) {
-        const node = nodes.get(r.urn)!;
-        node.parent = r.parent === "" ? undefined : link(r.parent);
-        node.dependencies = r.dependencies.map(link).filter(isDefined);
-        for (const [key, deps] of Object.entries(r.propertyDependencies)) {
-            node.propertyDependencies[key] = deps.map(link).filter(isDefined);
-        }
-    }
-    return StackModel.fromNodes([...nodes.values()]);
-}
-
-interface MutableNode {
-    urn: string;
-    type: string;
-    name: string;
-    props: Record<string, unknown>;
-    parent?: ResourceNode;
-    dependencies: ResourceNode[];
-    propertyDependencies: Record<string, ResourceNode[]>;
-    provider?: ResourceNode["provider"];
+    const linked = (urns: readonly string[]) => urns.map((urn) => byUrn.get(urn)).filter(isDefined);
+    return StackModel.fromLinked(resources, {
+        node: (r) => {
+            const provider = r.provider === "" ? undefined : byUrn.get(r.provider);
+            return {
+                urn: r.urn,
+                type: r.type,
+                name: r.name,
+                props: r.inputs,
+                provider: provider
+                    ? { type: provider.type, urn: provider.urn, name: provider.name, props: provider.inputs }
+                    : undefined,
+            };
+        },
+        parent: (r) => (r.parent === "" ? undefined : byUrn.get(r.parent)),
+        dependencies: (r) => linked(r.dependencies),
+        propertyDependencies: (r) =>
+            Object.fromEntries(
+                Object.entries(r.propertyDependencies).map(([key, urns]) => [key, linked(urns)]),
+            ),
+    });
 }
 
 function isDefined<T>(value: T | undefined): value is T {

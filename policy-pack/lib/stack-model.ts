@@ -19,6 +19,14 @@ export interface ResourceNode {
     };
 }
 
+/** How StackModel.fromLinked reads one record: its own fields, and the records it links to. */
+export interface NodeSource<R> {
+    node(record: R): Omit<ResourceNode, "parent" | "dependencies" | "propertyDependencies">;
+    parent(record: R): R | undefined;
+    dependencies(record: R): readonly R[];
+    propertyDependencies(record: R): Readonly<Record<string, readonly R[]>>;
+}
+
 /** An index over the stack's resources, built once per stack validation in linear time. */
 export class StackModel {
     readonly resources: readonly ResourceNode[];
@@ -37,15 +45,12 @@ export class StackModel {
 
     /** From the resources @pulumi/policy hands a stack policy (already linked by URN). */
     static fromPolicyResources(resources: readonly PolicyResource[]): StackModel {
-        const nodes = new Map<PolicyResource, MutableNode>();
-        for (const r of resources) {
-            nodes.set(r, {
+        return StackModel.fromLinked(resources, {
+            node: (r) => ({
                 urn: r.urn,
                 type: r.type,
                 name: r.name,
                 props: rawProps(r.props),
-                dependencies: [],
-                propertyDependencies: {},
                 provider: r.provider
                     ? {
                           type: r.provider.type,
@@ -54,13 +59,25 @@ export class StackModel {
                           props: rawProps(r.provider.props),
                       }
                     : undefined,
-            });
+            }),
+            parent: (r) => r.parent,
+            dependencies: (r) => r.dependencies,
+            propertyDependencies: (r) => r.propertyDependencies ?? {},
+        });
+    }
+
+    /** From records of any shape that say how to read each one and which records it links to. */
+    static fromLinked<R>(records: readonly R[], source: NodeSource<R>): StackModel {
+        const nodes = new Map<R, MutableNode>();
+        for (const r of records) {
+            nodes.set(r, { ...source.node(r), dependencies: [], propertyDependencies: {} });
         }
-        const link = (r: PolicyResource): ResourceNode | undefined => nodes.get(r);
+        const link = (r: R): ResourceNode | undefined => nodes.get(r);
         for (const [r, node] of nodes) {
-            node.parent = r.parent ? link(r.parent) : undefined;
-            node.dependencies = r.dependencies.map(link).filter(isDefined);
-            for (const [key, deps] of Object.entries(r.propertyDependencies ?? {})) {
+            const parent = source.parent(r);
+            node.parent = parent === undefined ? undefined : link(parent);
+            node.dependencies = source.dependencies(r).map(link).filter(isDefined);
+            for (const [key, deps] of Object.entries(source.propertyDependencies(r))) {
                 node.propertyDependencies[key] = deps.map(link).filter(isDefined);
             }
         }
