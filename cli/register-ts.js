@@ -5,9 +5,11 @@
 const path = require("path");
 
 const packageRoot = path.resolve(__dirname, "..");
-const registeredKey = Symbol.for("agentguard.ts-node-registered");
 
-if (!globalThis[registeredKey]) {
+/** Registers a transpile-only compiler for one top-level folder of this package, once per process. */
+function registerSources(folder) {
+    const registeredKey = Symbol.for(`agentguard.ts-node-registered:${folder}`);
+    if (globalThis[registeredKey]) return;
     globalThis[registeredKey] = true;
     require("ts-node").register({
         transpileOnly: true,
@@ -16,7 +18,7 @@ if (!globalThis[registeredKey]) {
         scope: true,
         scopeDir: packageRoot,
         // Paths are relative to the package root, so this also works when the package sits in node_modules.
-        ignore: ["^(?!cli/)"],
+        ignore: [`^(?!${folder}/)`],
         compilerOptions: {
             target: "ES2022",
             module: "commonjs",
@@ -27,3 +29,7 @@ if (!globalThis[registeredKey]) {
         },
     });
 }
+
+registerSources("cli");
+
+module.exports = { registerSources };
