@@ -59,19 +59,7 @@ export function checkEgressShape(component: string, egress: unknown): readonly E
         if (!isPlainObject(rule)) fail(component, at, rule, "expected { cidr, ports, description }");
         if (rule.cidr === undefined || rule.cidr === null)
             fail(component, `${at}.cidr`, rule.cidr, "expected a CIDR");
-        const description = rule.description;
-        if (
-            typeof description !== "string" ||
-            description.trim() === "" ||
-            description.length > MAX_DESCRIPTION_LENGTH
-        ) {
-            fail(
-                component,
-                `${at}.description`,
-                description,
-                `expected a non-empty reason of at most ${MAX_DESCRIPTION_LENGTH} characters`,
-            );
-        }
+        checkDescription(component, `${at}.description`, rule.description);
         if (
             rule.except !== undefined &&
             (!Array.isArray(rule.except) || !rule.except.every((e) => typeof e === "string"))
@@ -81,6 +69,22 @@ export function checkEgressShape(component: string, egress: unknown): readonly E
         checkPorts(component, `${at}.ports`, rule.ports);
     });
     return egress as readonly EgressRule[];
+}
+
+/** An egress entry's description: the reason a reviewer reads, so never empty and never an essay. */
+export function checkDescription(component: string, at: string, description: unknown): void {
+    if (
+        typeof description !== "string" ||
+        description.trim() === "" ||
+        description.length > MAX_DESCRIPTION_LENGTH
+    ) {
+        fail(
+            component,
+            at,
+            description,
+            `expected a non-empty reason of at most ${MAX_DESCRIPTION_LENGTH} characters`,
+        );
+    }
 }
 
 export function checkPorts(component: string, at: string, ports: unknown): void {

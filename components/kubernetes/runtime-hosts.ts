@@ -4,7 +4,7 @@
  * also closes DNS tunnelling) or an allowlisting forward proxy that the agent namespace alone may reach.
  */
 import { hostSyntaxProblem, patternBreadthProblem } from "../../policy-pack/lib/fqdn";
-import { checkPorts, type EgressPort } from "./runtime-egress";
+import { checkDescription, checkPorts, type EgressPort } from "./runtime-egress";
 import {
     DNS_LABEL,
     fail,
@@ -40,7 +40,6 @@ export interface EgressProxy {
 }
 
 const MODES: readonly string[] = ["networkPolicy", "cilium", "proxy"];
-const MAX_DESCRIPTION_LENGTH = 200;
 
 export function checkEnforcement(component: string, value: unknown): EgressEnforcement {
     const mode = value ?? "networkPolicy";
@@ -87,18 +86,7 @@ export function checkHosts(
         if (seen.has(host))
             fail(component, `${at}.host`, host, "it is listed twice; merge the ports into one entry");
         seen.add(host);
-        const description = rule.description;
-        if (
-            typeof description !== "string" ||
-            description.trim() === "" ||
-            description.length > MAX_DESCRIPTION_LENGTH
-        )
-            fail(
-                component,
-                `${at}.description`,
-                description,
-                `expected a non-empty reason of at most ${MAX_DESCRIPTION_LENGTH} characters`,
-            );
+        checkDescription(component, `${at}.description`, rule.description);
         checkPorts(component, `${at}.ports`, rule.ports);
     });
     return value as readonly EgressHostRule[];
