@@ -88,6 +88,18 @@ export function checkHosts(
         seen.add(host);
         checkDescription(component, `${at}.description`, rule.description);
         checkPorts(component, `${at}.ports`, rule.ports);
+        // The published CiliumNetworkPolicy CRD's port entries have no endPort: the API server would reject
+        // the policy or prune the range to its first port, so a range is refused rather than changed.
+        const ranged = (rule.ports as readonly Record<string, unknown>[]).findIndex(
+            (p) => p.endPort !== undefined,
+        );
+        if (mode === "cilium" && ranged !== -1)
+            fail(
+                component,
+                `${at}.ports[${ranged}].endPort`,
+                (rule.ports as readonly Record<string, unknown>[])[ranged].endPort,
+                "Cilium host rules take single ports; list each port the agent needs",
+            );
     });
     return value as readonly EgressHostRule[];
 }
