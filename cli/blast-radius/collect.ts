@@ -6,15 +6,10 @@ import { loadProject, type ProgramProject } from "../project";
 import { revealSecrets } from "./secrets";
 
 /** One registered resource with its inputs decoded: what report and review read. */
-export interface CollectedResource {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly custom: boolean;
-    readonly parent: string;
-    readonly provider: string;
-    readonly dependencies: readonly string[];
-    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+export interface CollectedResource extends Pick<
+    RecordedResource,
+    "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "propertyDependencies"
+> {
     /** Inputs as analyzers see them (no top-level "__" keys), secret values revealed. */
     readonly inputs: Record<string, unknown>;
     /** Property paths (`a.b[0]`) that held Pulumi secrets: never printed, only said to have changed. */
