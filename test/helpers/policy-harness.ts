@@ -37,6 +37,25 @@ export interface FakeResource {
     readonly provider?: { type: string; name: string; props: Record<string, unknown> };
 }
 
+/** Resources a mocked program registered (test/helpers/pulumi-mocks), as the engine shows them to a pack. */
+export function fromRegistered(
+    registered: readonly {
+        type: string;
+        name: string;
+        urn: string;
+        inputs: Record<string, unknown>;
+        parentUrn: string | undefined;
+    }[],
+): FakeResource[] {
+    return registered.map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.inputs,
+        ...(r.parentUrn === undefined ? {} : { parent: r.parentUrn }),
+    }));
+}
+
 export interface HarnessViolation {
     readonly policy: string;
     readonly enforcementLevel: EnforcementLevel;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
-import { runPolicies, type FakeResource } from "../../../helpers/policy-harness";
+import { fromRegistered, runPolicies } from "../../../helpers/policy-harness";
 import { installPulumiMocks, type RecordedResource } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -56,14 +56,9 @@ const egressOf = (r: RecordedResource | undefined) =>
 
 async function judge(args: Partial<AgentRuntimeArgs>): Promise<string[]> {
     await build(args);
-    const resources: FakeResource[] = mocks.resources.map((r) => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        props: r.inputs,
-        ...(r.parentUrn === undefined ? {} : { parent: r.parentUrn }),
-    }));
-    return (await runPolicies(kubernetesRules, resources)).map((v) => `${v.policy}: ${v.message}`);
+    return (await runPolicies(kubernetesRules, fromRegistered(mocks.resources))).map(
+        (v) => `${v.policy}: ${v.message}`,
+    );
 }
 
 describe("AgentRuntime egressHosts in Cilium mode", () => {

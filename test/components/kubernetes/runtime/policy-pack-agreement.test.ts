@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
-import { runPolicies, type FakeResource } from "../../../helpers/policy-harness";
+import { fromRegistered, runPolicies } from "../../../helpers/policy-harness";
 import { installPulumiMocks } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -13,14 +13,9 @@ async function judge(args: AgentRuntimeArgs, addMore: () => void = () => undefin
     new AgentRuntime("rt", args);
     addMore();
     await mocks.settle();
-    const resources: FakeResource[] = mocks.resources.map((r) => ({
-        type: r.type,
-        name: r.name,
-        urn: r.urn,
-        props: r.inputs,
-        ...(r.parentUrn === undefined ? {} : { parent: r.parentUrn }),
-    }));
-    return (await runPolicies(kubernetesRules, resources)).map((v) => `${v.policy}: ${v.message}`);
+    return (await runPolicies(kubernetesRules, fromRegistered(mocks.resources))).map(
+        (v) => `${v.policy}: ${v.message}`,
+    );
 }
 
 describe("AgentRuntime passes the agentguard policy pack", () => {
