@@ -1,4 +1,4 @@
-import { CheckError } from "./errors";
+import { parseFlags, usageError } from "./flags";
 import { parseReportArgs, parseReviewArgs, VERB_USAGE, type ReportArgs, type ReviewArgs } from "./verb-args";
 
 export const REPORT_FORMATS = ["text", "json", "sarif"] as const;
@@ -50,15 +50,6 @@ const VALUE_FLAGS = [
     "--format",
     "--output",
 ] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-
-function isValueFlag(flag: string): flag is ValueFlag {
-    return (VALUE_FLAGS as readonly string[]).includes(flag);
-}
-
-function usageError(message: string): CheckError {
-    return new CheckError("usage", `${message}\nRun 'agentguard --help' for usage.`);
-}
 
 /** Parses `argv` (without node and script); throws a usage CheckError naming the bad flag or value. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -77,48 +68,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (command !== "check") {
         throw usageError(`unknown command '${command}': the commands are 'check', 'report' and 'review'`);
     }
-    const values = new Map<ValueFlag, string>();
-    const positionals: string[] = [];
-    let timings = false;
-    for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i];
-        if (!arg.startsWith("--")) {
-            positionals.push(arg);
-            continue;
-        }
-        const eq = arg.indexOf("=");
-        const flag = eq === -1 ? arg : arg.slice(0, eq);
-        if (flag === "--timings" && eq === -1) {
-            timings = true;
-            continue;
-        }
-        if (!isValueFlag(flag)) {
-            throw usageError(
-                `unknown flag '${flag}': allowed flags are ${[...VALUE_FLAGS, "--timings", "--help"].join(", ")}`,
-            );
-        }
-        if (values.has(flag)) {
-            throw usageError(`flag '${flag}' given more than once`);
-        }
-        let value: string | undefined;
-        if (eq !== -1) {
-            value = arg.slice(eq + 1);
-        } else {
-            value = rest[i + 1];
-            i++;
-        }
-        if (value === undefined || value === "" || (eq === -1 && value.startsWith("--"))) {
-            throw usageError(`flag '${flag}' needs a value`);
-        }
-        values.set(flag, value);
-    }
-    if (positionals.length !== 1) {
-        throw usageError(
-            positionals.length === 0
-                ? "missing <program-dir>: expected 'check <program-dir>'"
-                : `expected one <program-dir>, got ${positionals.length}: ${positionals.join(" ")}`,
-        );
-    }
+    const { values, switches, dir } = parseFlags("check", rest, VALUE_FLAGS, ["--timings"]);
     const format = values.get("--format") ?? "text";
     if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
         throw usageError(
@@ -128,14 +78,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     return {
         command: "check",
         args: {
-            programDir: positionals[0],
+            programDir: dir,
             stack: values.get("--stack"),
             policyPack: values.get("--policy-pack"),
             configFile: values.get("--config"),
             offlineAnswersFile: values.get("--offline-answers"),
             format: format as ReportFormat,
             outputFile: values.get("--output"),
-            timings,
+            timings: switches.has("--timings"),
         },
     };
 }

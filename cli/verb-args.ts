@@ -1,4 +1,4 @@
-import { CheckError } from "./errors";
+import { parseFlags, usageError } from "./flags";
 
 export const BLAST_REPORT_FORMATS = ["md", "json", "html"] as const;
 export const REVIEW_FORMATS = ["md", "json", "sarif"] as const;
@@ -21,46 +21,6 @@ export interface ReviewArgs {
     readonly outputFile?: string;
     readonly tiersFile?: string;
     readonly approvalsFile?: string;
-}
-
-function usageError(message: string): CheckError {
-    return new CheckError("usage", `${message}\nRun 'agentguard --help' for usage.`);
-}
-
-/** `--flag value` / `--flag=value` pairs and one positional, for the report and review verbs. */
-function parseFlags(
-    verb: string,
-    rest: readonly string[],
-    flags: readonly string[],
-): { values: Map<string, string>; dir: string } {
-    const values = new Map<string, string>();
-    const positionals: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i];
-        if (!arg.startsWith("--")) {
-            positionals.push(arg);
-            continue;
-        }
-        const eq = arg.indexOf("=");
-        const flag = eq === -1 ? arg : arg.slice(0, eq);
-        if (!flags.includes(flag))
-            throw usageError(
-                `unknown flag '${flag}' for '${verb}': allowed flags are ${flags.join(", ")}, --help`,
-            );
-        if (values.has(flag)) throw usageError(`flag '${flag}' given more than once`);
-        const value = eq !== -1 ? arg.slice(eq + 1) : rest[++i];
-        if (value === undefined || value === "" || (eq === -1 && value.startsWith("--")))
-            throw usageError(`flag '${flag}' needs a value`);
-        values.set(flag, value);
-    }
-    if (positionals.length !== 1) {
-        throw usageError(
-            positionals.length === 0
-                ? `missing <program-dir>: expected '${verb} <program-dir>'`
-                : `expected one <program-dir>, got ${positionals.length}: ${positionals.join(" ")}`,
-        );
-    }
-    return { values, dir: positionals[0] };
 }
 
 function format<T extends string>(value: string | undefined, allowed: readonly T[]): T {
