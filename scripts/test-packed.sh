@@ -14,7 +14,7 @@ npm pack --silent --json --pack-destination "$work" >"$work/pack.json"
 tarball="$work/$(node -e 'console.log(require(process.argv[1])[0].filename)' "$work/pack.json")"
 node -e '
     const [p] = require(process.argv[1]);
-    const bad = p.files.map((f) => f.path).filter((f) => /^(test|bench|stacks|scripts|\.ci)\/|tsconfig|eslint|vitest|\.ts$/.test(f) && !/^policy-pack\/|\.d\.ts$/.test(f));
+    const bad = p.files.map((f) => f.path).filter((f) => /^(test|bench|stacks|scripts|\.ci)\/|tsconfig|eslint|vitest|\.ts$/.test(f) && !/^(policy-pack|core)\/|\.d\.ts$/.test(f));
     console.log(`packed: ${p.filename}, ${p.size} bytes (${p.unpackedSize} unpacked), ${p.entryCount} files`);
     if (bad.length) { console.error(`unexpected files in the tarball: ${bad.join(", ")}`); process.exit(1); }
 ' "$work/pack.json"

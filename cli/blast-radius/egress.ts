@@ -1,5 +1,5 @@
 import type { AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
-import { analyzeIpBlocks, type IpBlock } from "../../policy-pack/lib/cidr";
+import { analyzeIpBlocks, type IpBlock } from "../../core/cidr";
 import {
     analyzeCiliumEgress,
     customNetworkPolicies,

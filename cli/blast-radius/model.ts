@@ -16,7 +16,7 @@ import {
     WORKLOAD_TYPES,
 } from "../../policy-pack/lib/kubernetes/types";
 import { kindOf, podSpecOf } from "../../policy-pack/lib/kubernetes/workloads";
-import type { RbacGrantScope } from "../../policy-pack/lib/rbac";
+import type { RbacGrantScope } from "../../core/rbac";
 import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
 import { isUnknown } from "../../policy-pack/lib/unknowns";
 import { egressByNamespace, type EgressSummary } from "./egress";

@@ -5,8 +5,8 @@ import {
     lookupAction,
     normalizePolicyDocument,
     type NormalizedStatement,
-} from "../../policy-pack/lib/iam";
-import { DenyIndex, isAllActionsPattern } from "../../policy-pack/lib/iam/deny-index";
+} from "../../core/iam";
+import { DenyIndex, isAllActionsPattern } from "../../core/iam/deny-index";
 
 /** What one principal may do in one service at one access level, on which resources. */
 export interface ServiceAccess {

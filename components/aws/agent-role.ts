@@ -5,7 +5,7 @@ import {
     buildAgentGuardrailPolicies,
     buildAgentPermissionsBoundary,
     policySize,
-} from "../../policy-pack/lib/iam";
+} from "../../core/iam";
 import { planAgentRole, trustPolicyOutput } from "./agent-role-plan";
 import { checkBoundarySizeNow } from "./boundary-size";
 import { AgentAwsArgumentError, type RiskTier } from "./args-checks";

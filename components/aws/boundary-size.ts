@@ -4,7 +4,7 @@ import {
     buildAgentPermissionsBoundary,
     expandActionPattern,
     policySize,
-} from "../../policy-pack/lib/iam";
+} from "../../core/iam";
 import { AgentAwsArgumentError, isPlain } from "./args-checks";
 import type { AgentPolicyStatement } from "./permissions";
 

@@ -4,7 +4,7 @@ import {
     ROLE_ASSUMPTION_ACTIONS,
     analyzeGrants,
     expandActionPattern,
-} from "../../policy-pack/lib/iam";
+} from "../../core/iam";
 import { AgentAwsArgumentError, describe, fail, isPlain } from "./args-checks";
 
 /** An identity policy statement in IAM JSON shape; resources and conditions may be Outputs. */

@@ -1,8 +1,4 @@
-import {
-    describeRbacFinding,
-    findForbiddenRbacGrants,
-    type RbacPolicyRule,
-} from "../../policy-pack/lib/rbac";
+import { describeRbacFinding, findForbiddenRbacGrants, type RbacPolicyRule } from "../../core/rbac";
 import type { HasNamespaceBaselinePolicies, NamespaceBaselinePolicies } from "./admission-bindings";
 import { checkEgressShape, requireBudget, type EgressRule } from "./runtime-egress";
 import {
@@ -27,7 +23,7 @@ import type { Identity } from "./runtime-specs";
 export type { EgressPort, EgressProtocol, EgressRule } from "./runtime-egress";
 export type { EgressEnforcement, EgressHostRule, EgressProxy } from "./runtime-hosts";
 export type { ContainerDefaults, ContainerResources } from "./runtime-resources";
-export type { RbacPolicyRule } from "../../policy-pack/lib/rbac";
+export type { RbacPolicyRule } from "../../core/rbac";
 
 export type RiskTier = 1 | 2 | 3;
 

@@ -11,8 +11,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
-import { analyzeIpBlocks, parseCidr, type ParsedCidr } from "../../policy-pack/lib/cidr";
-import { IPV4_EMBEDDINGS, METADATA_ENDPOINTS } from "../../policy-pack/lib/ip-ranges";
+import { analyzeIpBlocks, parseCidr, type ParsedCidr } from "../../core/cidr";
+import { IPV4_EMBEDDINGS, METADATA_ENDPOINTS } from "../../core/ip-ranges";
 import { fail, isPlainObject, requireInteger } from "./runtime-checks";
 
 export type EgressProtocol = "TCP" | "UDP" | "SCTP";

@@ -3,7 +3,7 @@
  * entries need either Cilium (`toFQDNs` plus a DNS rule that lets the agent resolve only those names, which
  * also closes DNS tunnelling) or an allowlisting forward proxy that the agent namespace alone may reach.
  */
-import { hostSyntaxProblem, patternBreadthProblem } from "../../policy-pack/lib/fqdn";
+import { hostSyntaxProblem, patternBreadthProblem } from "../../core/fqdn";
 import { checkDescription, checkPorts, type EgressPort } from "./runtime-egress";
 import {
     DNS_LABEL,

@@ -1,4 +1,4 @@
-import { expandActionPattern, IamDocumentError, normalizePolicyDocument } from "../iam";
+import { expandActionPattern, IamDocumentError, normalizePolicyDocument } from "../../../core/iam";
 import type { ResourceNode } from "../stack-model";
 import { isUnknown } from "../unknowns";
 import { iamGlobsIntersect } from "./iam-glob";

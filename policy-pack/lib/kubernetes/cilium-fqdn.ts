@@ -2,7 +2,7 @@
  * Cilium host-name allows: `toFQDNs` selectors that reach too many names, and DNS (`rules.dns`) allows that let
  * an agent resolve any name, which turns DNS into a tunnel out of the cluster.
  */
-import { patternBreadthProblem } from "../fqdn";
+import { patternBreadthProblem } from "../../../core/fqdn";
 import type { ResourceNode } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 

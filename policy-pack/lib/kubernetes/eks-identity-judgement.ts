@@ -6,7 +6,7 @@ import {
     type KubeIdentityMapping,
 } from "../aws/eks-identity";
 import type { AgentguardConfig } from "../config";
-import type { RbacGrantScope } from "../rbac";
+import type { RbacGrantScope } from "../../../core/rbac";
 import type { Finding } from "../rule";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";

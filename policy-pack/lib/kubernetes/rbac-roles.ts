@@ -5,7 +5,7 @@ import {
     podCreatingGrants,
     type RbacGrantScope,
     type RbacPolicyRule,
-} from "../rbac";
+} from "../../../core/rbac";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { metadataOf, placementOf } from "./placement";

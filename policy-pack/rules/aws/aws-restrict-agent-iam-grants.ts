@@ -6,7 +6,7 @@ import {
     IamDocumentError,
     judgeManagedPolicyArn,
     normalizePolicyDocument,
-} from "../../lib/iam";
+} from "../../../core/iam";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";
 

@@ -1,6 +1,6 @@
 import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
 import { asList, field, readJsonDocument } from "../../lib/aws/json-document";
-import { analyzeGrants, IamDocumentError } from "../../lib/iam";
+import { analyzeGrants, IamDocumentError } from "../../../core/iam";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";
 import { isUnknown } from "../../lib/unknowns";

@@ -3,7 +3,7 @@ import {
     type AgentGroupEgress,
     type EgressCidr,
 } from "../../lib/aws/security-group-egress";
-import { analyzeIpBlocks, parseCidr } from "../../lib/cidr";
+import { analyzeIpBlocks, parseCidr } from "../../../core/cidr";
 import type { AgentguardConfig } from "../../lib/config";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";

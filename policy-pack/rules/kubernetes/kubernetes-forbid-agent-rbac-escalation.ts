@@ -4,7 +4,7 @@ import { placementOf } from "../../lib/kubernetes/placement";
 import { RoleIndex } from "../../lib/kubernetes/rbac-roles";
 import { agentSubjects } from "../../lib/kubernetes/rbac-subjects";
 import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../../lib/kubernetes/types";
-import type { RbacGrantScope } from "../../lib/rbac";
+import type { RbacGrantScope } from "../../../core/rbac";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesForbidAgentRbacEscalation = defineStackRule(

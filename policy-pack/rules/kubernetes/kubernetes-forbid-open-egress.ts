@@ -1,5 +1,5 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { analyzeIpBlocks } from "../../lib/cidr";
+import { analyzeIpBlocks } from "../../../core/cidr";
 import type { AgentguardConfig } from "../../lib/config";
 import {
     adminSubjectSelectsAgents,

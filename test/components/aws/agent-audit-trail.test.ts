@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentAuditTrail, AgentRole, type AgentAuditTrailArgs } from "../../../components/aws";
-import { normalizePolicyDocument } from "../../../policy-pack/lib/iam";
+import { normalizePolicyDocument } from "../../../core/iam";
 import { installPulumiMocks, outputValue, type RecordedResource } from "../../helpers/pulumi-mocks";
 import { ACCOUNT, REGION, awsOutputs } from "./aws-mock-outputs";
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentAuditTrail, AgentRole, type AgentRoleArgs } from "../../../components/aws";
-import { analyzeGrants, catalogServices, normalizePolicyDocument } from "../../../policy-pack/lib/iam";
+import { analyzeGrants, catalogServices, normalizePolicyDocument } from "../../../core/iam";
 import { installPulumiMocks, outputValue, type RecordedResource } from "../../helpers/pulumi-mocks";
 import { ACCOUNT, awsOutputs } from "./aws-mock-outputs";
 

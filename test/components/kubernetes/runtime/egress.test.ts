@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeIpBlocks } from "../../../../policy-pack/lib/cidr";
+import { analyzeIpBlocks } from "../../../../core/cidr";
 import { planEgress, type EgressRule } from "../../../../components/kubernetes/runtime-egress";
 
 const rule = (cidr: string, except?: string[]): EgressRule => ({

@@ -11,7 +11,7 @@ import {
     normalizePolicyDocument,
     policySize,
     type SourcedDocument,
-} from "../../../../policy-pack/lib/iam";
+} from "../../../core/iam";
 
 const everyServiceGranted = {
     source: "grant of every service",

@@ -4,7 +4,7 @@ import {
     describeRbacFinding,
     findForbiddenRbacGrants,
     type RbacPolicyRule,
-} from "../../../policy-pack/lib/rbac";
+} from "../../core/rbac";
 
 const pairs = (...rules: RbacPolicyRule[]) =>
     findForbiddenRbacGrants(rules).map((f) => `${f.ruleIndex}:${f.verb}:${f.resource}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IamDocumentError, normalizePolicyDocument } from "../../../../policy-pack/lib/iam";
+import { IamDocumentError, normalizePolicyDocument } from "../../../core/iam";
 
 const allow = { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" };
 

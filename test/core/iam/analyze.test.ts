@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeGrants, IamDocumentError, type IamFinding } from "../../../../policy-pack/lib/iam";
+import { analyzeGrants, IamDocumentError, type IamFinding } from "../../../core/iam";
 
 type Statement = Record<string, unknown>;
 const doc = (...Statement: Statement[]): { Version: string; Statement: Statement[] } => ({

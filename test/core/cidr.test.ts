@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeIpBlocks, parseCidr, type IpBlock } from "../../../policy-pack/lib/cidr";
+import { analyzeIpBlocks, parseCidr, type IpBlock } from "../../core/cidr";
 
 // Public IPv4 space: 2^32 minus the non-public ranges listed in ip-ranges.ts.
 const PUBLIC_IPV4 = 3_702_258_688n;

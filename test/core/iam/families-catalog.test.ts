@@ -9,7 +9,7 @@ import {
     classifyAction,
     lookupAction,
     namesAdminRole,
-} from "../../../../policy-pack/lib/iam";
+} from "../../../core/iam";
 
 describe("credential family against the whole catalogue", () => {
     it("covers every catalogue action whose name mentions a credential, unless reviewed as harmless", () => {

@@ -5,7 +5,7 @@ import {
     expandActionPattern,
     isKnownService,
     lookupAction,
-} from "../../../../policy-pack/lib/iam";
+} from "../../../core/iam";
 
 describe("IAM action catalogue", () => {
     it("looks up actions case-insensitively and returns catalogue casing and access level", () => {

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-    findForbiddenRbacGrants,
-    type RbacGrantScope,
-    type RbacPolicyRule,
-} from "../../../policy-pack/lib/rbac";
+import { findForbiddenRbacGrants, type RbacGrantScope, type RbacPolicyRule } from "../../core/rbac";
 
 const CLUSTER: RbacGrantScope = { kind: "cluster" };
 const KUBE_SYSTEM: RbacGrantScope = { kind: "namespace", namespace: "kube-system", agent: false };

@@ -10,7 +10,7 @@ import {
     STANDALONE_ESCALATION_ACTIONS,
     classifyAction,
     expandActionPattern,
-} from "../../../../policy-pack/lib/iam";
+} from "../../../core/iam";
 
 describe("risk families", () => {
     const lists: Record<string, readonly string[]> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AWS_MANAGED_POLICY_FINDINGS, judgeManagedPolicyArn } from "../../../../policy-pack/lib/iam";
+import { AWS_MANAGED_POLICY_FINDINGS, judgeManagedPolicyArn } from "../../../core/iam";
 
 describe("AWS managed policy verdicts", () => {
     it.each([
