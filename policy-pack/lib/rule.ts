@@ -1,5 +1,6 @@
 import type {
     EnforcementLevel,
+    PolicyResource,
     ResourceValidationPolicy,
     Severity,
     StackValidationPolicy,
@@ -54,7 +55,7 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
             const config = ruleConfig(meta.name, args.getConfig<Record<string, unknown>>());
             let findings: Finding[];
             try {
-                findings = check(StackModel.fromPolicyResources(args.resources), config);
+                findings = check(stackModelOf(args.resources), config);
             } catch (err) {
                 reportViolation(
                     `${meta.name} could not evaluate the stack, so it cannot vouch for it: ${errorText(err)}`,
@@ -67,6 +68,47 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
             }
         },
     };
+}
+
+/** The stack last modelled, by the identity of each resource's deserialized properties. */
+let lastStack: { readonly keys: readonly unknown[]; readonly model: StackModel } | undefined;
+
+/**
+ * The stack's model, built once per request rather than once per rule. @pulumi/policy hands each stack
+ * policy its own resource objects, but with shared deserialization (shared-properties.ts) their properties
+ * are the very objects the previous policy saw: identical properties, URNs and links mean the same request,
+ * so the model built for the previous policy is this stack's. Anything else builds a new one.
+ */
+export function stackModelOf(resources: readonly PolicyResource[]): StackModel {
+    const keys = stackKeys(resources);
+    if (lastStack && sameKeys(lastStack.keys, keys)) return lastStack.model;
+    const model = StackModel.fromPolicyResources(resources);
+    lastStack = { keys, model };
+    // Every stack policy of one request runs before the event loop turns: the next request starts afresh.
+    setImmediate(() => {
+        if (lastStack?.model === model) lastStack = undefined;
+    });
+    return model;
+}
+
+function stackKeys(resources: readonly PolicyResource[]): unknown[] {
+    const keys: unknown[] = [];
+    for (const r of resources) {
+        keys.push(
+            rawProps(r.props),
+            r.provider ? rawProps(r.provider.props) : undefined,
+            r.urn,
+            r.parent?.urn,
+            r.dependencies.length,
+        );
+    }
+    return keys;
+}
+
+function sameKeys(a: readonly unknown[], b: readonly unknown[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
 }
 
 export type ResourceCheck = (resource: ResourceNode, config: AgentguardConfig) => string[];

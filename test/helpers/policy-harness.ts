@@ -13,6 +13,7 @@ import type {
 } from "@pulumi/policy";
 
 import { resetAgentNamespacePatterns } from "../../policy-pack/lib/config";
+import { deepFreeze } from "../../policy-pack/lib/shared-properties";
 
 // The server's own proxy and error type; their typings are marked internal, so they are typed here.
 interface PolicyProxyModule {
@@ -123,6 +124,15 @@ function onError(e: unknown, policyName: string, out: HarnessViolation[]): void 
     throw e;
 }
 
+/**
+ * Properties as the pack's shared deserialization hands them to every policy: frozen, so a rule that changes
+ * them fails its tests. Within runPolicies each resource keeps one copy across policies, as in one request.
+ */
+const propsInRun = new WeakMap<FakeResource, Record<string, unknown>>();
+function propsOf(r: FakeResource): Record<string, unknown> {
+    return propsInRun.get(r) ?? deepFreeze(structuredClone(r.props));
+}
+
 function urnFor(r: FakeResource): string {
     return r.urn ?? urnOf(r.type, r.name);
 }
@@ -166,7 +176,7 @@ export async function runResourcePolicy(
         ? policy.validateResource
         : [policy.validateResource];
     for (const validate of validations) {
-        const props = proxy.unknownCheckingProxy(structuredClone(resource.props));
+        const props = proxy.unknownCheckingProxy(propsOf(resource));
         const args = {
             type: resource.type,
             props,
@@ -215,7 +225,7 @@ export async function runRemediation(
 export function linkResources(resources: readonly FakeResource[]): PolicyResource[] {
     const byKey = new Map<string, PolicyResource>();
     const linked = resources.map((r) => {
-        const props = proxy.unknownCheckingProxy(structuredClone(r.props));
+        const props = proxy.unknownCheckingProxy(propsOf(r));
         const node: PolicyResource = {
             type: r.type,
             props,
@@ -284,6 +294,7 @@ export async function runPolicies(
     const out: HarnessViolation[] = [];
     resetAgentNamespacePatterns();
     inPackRun = true;
+    for (const r of resources) propsInRun.set(r, deepFreeze(structuredClone(r.props)));
     try {
         for (const policy of policies) {
             const options = { config: configByPolicy[policy.name] };
@@ -292,6 +303,7 @@ export async function runPolicies(
         }
     } finally {
         inPackRun = false;
+        for (const r of resources) propsInRun.delete(r);
     }
     return out;
 }
