@@ -1,8 +1,13 @@
 "use strict";
-// Preloaded into the process of agentguard's own policy pack: `run-policy-pack` registers ts-node with type
+// Preloaded into the process of agentguard's own policy pack. `run-policy-pack` registers ts-node with type
 // checking on, which costs seconds of CPU and ~100 MiB at every start. This pack is type-checked when
-// agentguard is built and tested, so it is only transpiled. Other packs are started exactly as Pulumi does.
+// agentguard is built and tested, so its sources (policy-pack/ and the core/ analysis it imports) are only
+// transpiled, through a cache (transpile.js), and ts-node is not registered at all. Other packs are started
+// exactly as Pulumi does.
 const { createRequire } = require("module");
+const { registerSources } = require("./transpile.js");
+
+registerSources("policy-pack", "core");
 
 let tsNode;
 try {
@@ -12,6 +17,6 @@ try {
     tsNode = undefined;
 }
 if (tsNode && typeof tsNode.register === "function") {
-    const register = tsNode.register;
-    tsNode.register = (options) => register({ ...options, typeCheck: false, transpileOnly: true });
+    // The pack loads no TypeScript but its own, which is compiled above.
+    tsNode.register = () => undefined;
 }

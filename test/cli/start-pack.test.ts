@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { packPreloads } from "../../cli/pack/start-pack";
 import { defaultPolicyPackDir, packageScript } from "../../cli/package-root";
 
+const PACKAGE_ROOT = path.join(__dirname, "..", "..");
 const RUNNER = path.join(__dirname, "..", "fixtures", "ts-node-runner", "runner.js");
 const TRANSPILE_ONLY = packageScript("pack", "transpile-only.js");
 const EXIT_WITH_PARENT = packageScript("pack", "exit-with-parent.js");
@@ -42,14 +43,42 @@ describe("pack process preloads", () => {
         expect(packPreloads(path.join(tmp, "no-such-pack"))).toEqual(["-r", EXIT_WITH_PARENT]);
     });
 
-    it("turns off ts-node's type checking, which the runner asks for", () => {
+    it("compiles the pack's own sources through the cache and never registers ts-node", () => {
+        // A JavaScript entry that loads one of the pack's TypeScript modules, as the pack's index does.
+        const entry = path.join(tmp, "entry.js");
+        fs.writeFileSync(
+            entry,
+            [
+                `const fqdn = require(${JSON.stringify(path.join(PACKAGE_ROOT, "core", "fqdn.ts"))});`,
+                "const typescriptLoaded = Object.keys(require.cache).some((k) => /[\\/]typescript[\\/]lib[\\/]/.test(k));",
+                "console.log(typeof fqdn.hostSyntaxProblem, typescriptLoaded);",
+            ].join("\n"),
+        );
+        const run = () =>
+            spawnSync(process.execPath, ["-r", TRANSPILE_ONLY, RUNNER, entry], {
+                encoding: "utf8",
+                timeout: 60_000,
+            });
+        const first = run();
+        expect(first.stderr).toBe("");
+        expect(first.stdout.split(" ")[0]).toBe("function");
+        // Warm: every file comes from the cache, so TypeScript itself is not even loaded.
+        const warm = run();
+        expect(warm.stderr).toBe("");
+        expect(warm.stdout).toBe("function false\n");
+
+        // ts-node, which the runner registers with type checking, is off: other TypeScript is not compiled.
+        const other = spawnSync(process.execPath, ["-r", TRANSPILE_ONLY, RUNNER, illTypedFile()], {
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        expect(other.status).not.toBe(0);
+        expect(other.stderr).not.toContain("TS2322");
+    });
+
+    it("type-checks through ts-node without the preload, as Pulumi runs other packs", () => {
         const checked = runRunner([]);
         expect(checked.status).not.toBe(0);
         expect(checked.stderr).toContain("TS2322");
-
-        const transpiled = runRunner(["-r", TRANSPILE_ONLY]);
-        expect(transpiled.stderr).toBe("");
-        expect(transpiled.status).toBe(0);
-        expect(transpiled.stdout).toBe("loaded 443\n");
     });
 });

@@ -1,0 +1,51 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, describe, expect, it } from "vitest";
+
+interface Transpiler {
+    transpile(filename: string): string;
+    cacheDirectory(): string | undefined;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const transpiler = require("../../cli/pack/transpile.js") as Transpiler;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-transpile-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function cachedFiles(): Set<string> {
+    const dir = transpiler.cacheDirectory();
+    return new Set(dir ? fs.readdirSync(dir) : []);
+}
+
+describe("the transpile cache", () => {
+    it("compiles TypeScript to CommonJS and keeps the output under the project's node_modules/.cache", () => {
+        const file = path.join(tmp, `a-${process.pid}-${Date.now()}.ts`);
+        fs.writeFileSync(
+            file,
+            'import * as path from "path";\nexport const base: string = path.basename("/x/y");\n',
+        );
+        const before = cachedFiles();
+        const output = transpiler.transpile(file);
+        expect(output).toContain('require("path")');
+        expect(output).not.toContain(": string");
+        expect(transpiler.cacheDirectory()).toContain(path.join("node_modules", ".cache", "agentguard-ts"));
+        const added = [...cachedFiles()].filter((f) => !before.has(f));
+        expect(added).toHaveLength(1);
+        expect(fs.readFileSync(path.join(transpiler.cacheDirectory() ?? "", added[0]), "utf8")).toBe(output);
+        expect(transpiler.transpile(file)).toBe(output);
+    });
+
+    it("never serves a stale output: the key covers the file's contents and path", () => {
+        const file = path.join(tmp, `b-${process.pid}-${Date.now()}.ts`);
+        fs.writeFileSync(file, "export const value: number = 1;\n");
+        expect(transpiler.transpile(file)).toContain("value = 1");
+        fs.writeFileSync(file, "export const value: number = 2;\n");
+        expect(transpiler.transpile(file)).toContain("value = 2");
+        const copy = path.join(tmp, `c-${process.pid}-${Date.now()}.ts`);
+        fs.writeFileSync(copy, "export const value: number = 2;\n");
+        const before = cachedFiles();
+        transpiler.transpile(copy);
+        expect([...cachedFiles()].filter((f) => !before.has(f))).toHaveLength(1);
+    });
+});
