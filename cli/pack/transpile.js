@@ -124,8 +124,8 @@ function registerSources(...folders) {
     for (const folder of folders) ownFolders.add(folder);
     if (installed) return;
     installed = true;
-    // Stack traces point into the TypeScript sources through the inline source maps.
-    if (typeof process.setSourceMapsEnabled === "function") process.setSourceMapsEnabled(true);
+    // Outputs carry inline source maps; run with --enable-source-maps for stack traces into the sources
+    // (not on by default: Node would then parse the source map of every module loaded, ours or not).
     const previous = require.extensions[".ts"];
     require.extensions[".ts"] = function compileOwnTypeScript(module, filename) {
         if (isOwnSource(filename)) {

@@ -50,8 +50,11 @@ describe("pack process preloads", () => {
             entry,
             [
                 `const fqdn = require(${JSON.stringify(path.join(PACKAGE_ROOT, "core", "fqdn.ts"))});`,
-                "const typescriptLoaded = Object.keys(require.cache).some((k) => /[\\/]typescript[\\/]lib[\\/]/.test(k));",
-                "console.log(typeof fqdn.hostSyntaxProblem, typescriptLoaded);",
+                // As run-policy-pack does before registering ts-node: read TypeScript's version.
+                `const tsVersion = require(require.resolve("typescript", { paths: [${JSON.stringify(path.dirname(RUNNER))}] })).version;`,
+                // The real module has hundreds of exports; the runner's stand-in for it has none of its own.
+                "const typescriptLoaded = Object.entries(require.cache).some(([k, m]) => /[\\\\/]typescript[\\\\/]lib[\\\\/]/.test(k) && Object.keys(m.exports).length > 0);",
+                "console.log(typeof fqdn.hostSyntaxProblem, typescriptLoaded, /^\\d+\\./.test(tsVersion));",
             ].join("\n"),
         );
         const run = () =>
@@ -62,10 +65,11 @@ describe("pack process preloads", () => {
         const first = run();
         expect(first.stderr).toBe("");
         expect(first.stdout.split(" ")[0]).toBe("function");
-        // Warm: every file comes from the cache, so TypeScript itself is not even loaded.
+        // Warm: every file comes from the cache, and the runner's read of TypeScript's version is answered
+        // without loading it.
         const warm = run();
         expect(warm.stderr).toBe("");
-        expect(warm.stdout).toBe("function false\n");
+        expect(warm.stdout).toBe("function false true\n");
 
         // ts-node, which the runner registers with type checking, is off: other TypeScript is not compiled.
         const other = spawnSync(process.execPath, ["-r", TRANSPILE_ONLY, RUNNER, illTypedFile()], {
