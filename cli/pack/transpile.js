@@ -132,7 +132,13 @@ function registerSources(...folders) {
             module._compile(transpile(filename), filename);
             return;
         }
-        (previous ?? require.extensions[".js"])(module, filename);
+        if (previous) {
+            previous(module, filename);
+            return;
+        }
+        // Read and hand over as is: a compiler registered later (ts-node for a program under check) wraps
+        // `module._compile` and must see the file's own text for its source maps to line up.
+        module._compile(fs.readFileSync(filename, "utf8"), filename);
     };
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -47,5 +48,22 @@ describe("the transpile cache", () => {
         const before = cachedFiles();
         transpiler.transpile(copy);
         expect([...cachedFiles()].filter((f) => !before.has(f))).toHaveLength(1);
+    });
+
+    it("leaves other TypeScript to a compiler registered later, whose stack traces still map to the source", () => {
+        // As in the program runner: the checker's sources are ours, the program is compiled by its ts-node.
+        const program = path.join(tmp, "program.ts");
+        fs.writeFileSync(
+            program,
+            'import * as path from "path";\n\n\nexport const stack = new Error(path.sep).stack;\n',
+        );
+        const script = [
+            `require(${JSON.stringify(path.join(__dirname, "..", "..", "cli", "register-ts.js"))});`,
+            'require("ts-node").register({ transpileOnly: true, skipProject: true, compilerOptions: { module: "commonjs", sourceMap: true } });',
+            `console.log(require(${JSON.stringify(program)}).stack.split("\\n")[1]);`,
+        ].join("\n");
+        const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+        expect(run.stderr).toBe("");
+        expect(run.stdout).toContain(`${program}:4:`);
     });
 });
