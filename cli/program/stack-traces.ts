@@ -25,6 +25,9 @@ export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
     } catch {
         return;
     }
+    // A program registers most resources from a few lines (a loop, a component): each distinct frame, in the
+    // context of the frame it was called from, is mapped once.
+    const mapped = new Map<string, { text: string; position: unknown }>();
     Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => {
         const name = error.name || "Error";
         const header = error.message ? `${name}: ${error.message}` : name;
@@ -32,12 +35,21 @@ export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
         const lines: string[] = [];
         const keep = BOOKKEEPING_FRAMES[frames[0]?.getFunctionName() ?? ""] ?? frames.length;
         for (let i = Math.min(keep, frames.length) - 1; i >= 0; i--) {
-            const file = frames[i].getFileName();
+            const frame = frames[i];
+            const file = frame.getFileName();
             if (file && TYPESCRIPT_FILE.test(file)) {
-                lines.push(`\n    at ${String(support.wrapCallSite(frames[i], state))}`);
-                state.nextPosition = state.curPosition;
+                const key = `${file}:${frame.getLineNumber()}:${frame.getColumnNumber()}:${frame.getFunctionName()}:${frame.getMethodName()}:${frame.getTypeName()}:${JSON.stringify(state.nextPosition)}`;
+                let entry = mapped.get(key);
+                if (entry === undefined) {
+                    state.curPosition = null;
+                    const text = String(support.wrapCallSite(frame, state));
+                    entry = { text, position: state.curPosition };
+                    mapped.set(key, entry);
+                }
+                lines.push(`\n    at ${entry.text}`);
+                state.nextPosition = entry.position;
             } else {
-                lines.push(`\n    at ${String(frames[i])}`);
+                lines.push(`\n    at ${String(frame)}`);
                 state.nextPosition = null;
             }
         }
