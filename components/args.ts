@@ -161,6 +161,28 @@ export function checkRiskTier(component: string, value: unknown): RiskTier {
     return value;
 }
 
+/** What identifies an agent on every platform: tags, labels and names derive from it. */
+export interface AgentIdentity {
+    readonly agentId: string;
+    readonly owner: string;
+    readonly riskTier: RiskTier;
+}
+
+/** The arguments every agent component takes: `args` itself, `agentId`, `owner` and `riskTier`. */
+export function checkAgentIdentity(
+    component: string,
+    args: unknown,
+    maxAgentIdLength: number,
+): AgentIdentity {
+    if (!isPlainObject(args))
+        fail(component, "args", args, "expected an object with at least agentId and owner");
+    return {
+        agentId: checkAgentId(component, args.agentId, maxAgentIdLength),
+        owner: checkOwner(component, args.owner),
+        riskTier: checkRiskTier(component, args.riskTier),
+    };
+}
+
 /** A boolean, or `fallback` when undefined and a fallback is given. */
 export function checkBoolean(
     component: string,

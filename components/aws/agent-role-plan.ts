@@ -1,17 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentRoleArgs, AgentRoleTrust, ProtectedAuditResources } from "./agent-role";
 import { AGENT_ID_MAX_LENGTH, agentTags } from "./agent-tags";
-import {
-    checkAgentId,
-    checkBoolean,
-    checkInteger,
-    checkOwner,
-    checkRiskTier,
-    componentLabel,
-    fail,
-    isPlain,
-    isPlainObject,
-} from "../args";
+import { checkAgentIdentity, checkBoolean, checkInteger, componentLabel, fail, isPlain } from "../args";
 import { checkBoundarySizeNow } from "./boundary-size";
 import { checkStatementsNow } from "./permissions";
 import { checkRevocationTime } from "./session-controls";
@@ -39,11 +29,7 @@ export interface AgentRolePlan {
 /** Every check on plain values, before any child exists; Outputs are checked when they resolve. */
 export function planAgentRole(name: string, args: AgentRoleArgs): AgentRolePlan {
     const component = componentLabel("AgentRole", name);
-    if (!isPlainObject(args))
-        fail(component, "args", args, "expected an object with at least agentId, owner and trust");
-    const agentId = checkAgentId(component, args.agentId, AGENT_ID_MAX_LENGTH);
-    const owner = checkOwner(component, args.owner);
-    const riskTier = checkRiskTier(component, args.riskTier);
+    const { agentId, owner, riskTier } = checkAgentIdentity(component, args, AGENT_ID_MAX_LENGTH);
     const suspended = checkBoolean(component, "suspended", args.suspended, false);
     const revokeBefore =
         args.revokeSessionsIssuedBefore === undefined

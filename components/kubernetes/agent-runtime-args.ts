@@ -10,10 +10,8 @@ import {
     type EgressProxy,
 } from "./runtime-hosts";
 import {
-    checkAgentId,
+    checkAgentIdentity,
     checkBoolean,
-    checkOwner,
-    checkRiskTier,
     componentLabel,
     fail,
     isDnsLabel,
@@ -262,11 +260,7 @@ function checkRbacRules(component: string, value: unknown): readonly RbacPolicyR
 /** Validates every plain argument; throws AgentRuntimeArgumentError naming the argument, value and what is allowed. */
 export function resolveAgentRuntimeArgs(name: string, args: AgentRuntimeArgs): AgentRuntimeSettings {
     const component = componentLabel("AgentRuntime", name);
-    if (!isPlainObject(args))
-        fail(component, "args", args, "expected an object with at least agentId and owner");
-    const agentId = checkAgentId(component, args.agentId, MAX_AGENT_ID_LENGTH);
-    const owner = checkOwner(component, args.owner);
-    const riskTier = checkRiskTier(component, args.riskTier);
+    const { agentId, owner, riskTier } = checkAgentIdentity(component, args, MAX_AGENT_ID_LENGTH);
     const podSecurityVersion = args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
     if (typeof podSecurityVersion !== "string" || !POD_SECURITY_VERSION.test(podSecurityVersion)) {
         fail(
