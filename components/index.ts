@@ -1,2 +1,3 @@
 export * from "./kubernetes";
 export * from "./aws";
+export { AgentguardArgumentError, type ArgumentProblem } from "./args";

@@ -1,15 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AgentRoleArgs, AgentRoleTrust } from "./agent-role";
-import { agentTags } from "./agent-tags";
-import {
-    checkAgentId,
-    checkBoolean,
-    checkInteger,
-    checkOwner,
-    checkRiskTier,
-    fail,
-    isPlain,
-} from "./args-checks";
+import type { AgentRoleArgs, AgentRoleTrust, ProtectedAuditResources } from "./agent-role";
+import { AGENT_ID_MAX_LENGTH, agentTags } from "./agent-tags";
+import { checkAgentIdentity, checkBoolean, checkInteger, componentLabel, fail, isPlain } from "../args";
+import { checkBoundarySizeNow } from "./boundary-size";
 import { checkStatementsNow } from "./permissions";
 import { checkRevocationTime } from "./session-controls";
 import {
@@ -22,6 +15,8 @@ import {
 } from "./trust-policy";
 
 export interface AgentRolePlan {
+    /** How errors name the component: `AgentRole "<name>"`. */
+    readonly component: string;
     readonly agentId: string;
     readonly owner: string;
     readonly tags: Record<string, string>;
@@ -32,10 +27,9 @@ export interface AgentRolePlan {
 }
 
 /** Every check on plain values, before any child exists; Outputs are checked when they resolve. */
-export function planAgentRole(component: string, args: AgentRoleArgs): AgentRolePlan {
-    const agentId = checkAgentId(component, args.agentId);
-    const owner = checkOwner(component, args.owner);
-    const riskTier = checkRiskTier(component, args.riskTier);
+export function planAgentRole(name: string, args: AgentRoleArgs): AgentRolePlan {
+    const component = componentLabel("AgentRole", name);
+    const { agentId, owner, riskTier } = checkAgentIdentity(component, args, AGENT_ID_MAX_LENGTH);
     const suspended = checkBoolean(component, "suspended", args.suspended, false);
     const revokeBefore =
         args.revokeSessionsIssuedBefore === undefined
@@ -52,7 +46,11 @@ export function planAgentRole(component: string, args: AgentRoleArgs): AgentRole
     checkStatementsNow(component, args.statements);
     const serviceAccount = serviceAccountOf(component, args);
     checkTrustNow(component, args.trust);
+    if (args.permissionsBoundaryArn === undefined) {
+        checkBoundarySizeNow(component, args.statements ?? [], protectedArnBounds(args.auditTrail));
+    }
     return {
+        component,
         agentId,
         owner,
         tags: agentTags(component, { agentId, owner, riskTier }, args.tags),
@@ -61,6 +59,17 @@ export function planAgentRole(component: string, args: AgentRoleArgs): AgentRole
         maxSessionDuration,
         serviceAccount,
     };
+}
+
+/** The audit trail ARNs' longest lengths, when they can be known at construction. */
+function protectedArnBounds(trail: ProtectedAuditResources | undefined): readonly number[] | undefined {
+    if (trail === undefined) return [];
+    if (trail.protectedResourceArnBounds !== undefined) return trail.protectedResourceArnBounds;
+    const arns: unknown = trail.protectedResourceArns;
+    if (Array.isArray(arns) && arns.every((arn) => typeof arn === "string")) {
+        return arns.map((arn: string) => arn.length);
+    }
+    return undefined;
 }
 
 function serviceAccountOf(component: string, args: AgentRoleArgs): AgentRolePlan["serviceAccount"] {

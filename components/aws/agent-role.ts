@@ -1,18 +1,18 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    MANAGED_POLICY_MAX_CHARS,
-    buildAgentGuardrailPolicies,
-    buildAgentPermissionsBoundary,
-    policySize,
-} from "../../core/iam";
+import type { RiskTier } from "../args";
 import { planAgentRole, trustPolicyOutput } from "./agent-role-plan";
-import { checkBoundarySizeNow } from "./boundary-size";
-import { AgentAwsArgumentError, type RiskTier } from "./args-checks";
-import { type AgentPolicyStatement, assumableRoleArns, resolvedStatementsOutput } from "./permissions";
-import { denyAllPolicy, revokeSessionsPolicy } from "./session-controls";
+import { type AgentPolicyStatement, resolvedStatementsOutput } from "./permissions";
+import {
+    associatePodIdentity,
+    attachGuardrailPolicies,
+    createBoundary,
+    createInlinePolicies,
+    createRole,
+} from "./role-resources";
 
 export type { AgentPolicyStatement } from "./permissions";
+export type { RiskTier } from "../args";
 
 /** How pods obtain the role: IAM Roles for Service Accounts, or EKS Pod Identity. */
 export type AgentRoleTrust =
@@ -83,17 +83,6 @@ export interface AgentRoleArgs {
     readonly maxSessionDuration?: number;
 }
 
-/** The audit trail ARNs' longest lengths, when they can be known at construction. */
-function protectedArnBounds(trail: ProtectedAuditResources | undefined): readonly number[] | undefined {
-    if (trail === undefined) return [];
-    if (trail.protectedResourceArnBounds !== undefined) return trail.protectedResourceArnBounds;
-    const arns: unknown = trail.protectedResourceArns;
-    if (Array.isArray(arns) && arns.every((arn) => typeof arn === "string")) {
-        return arns.map((arn: string) => arn.length);
-    }
-    return undefined;
-}
-
 /**
  * The IAM role an agent's pods use: trusted by exactly one service account, permissions checked against
  * the IAM library's forbidden families, bounded by a deny-list boundary, with a kill switch and session
@@ -117,131 +106,28 @@ export class AgentRole extends pulumi.ComponentResource {
     public readonly podIdentityAssociation?: aws.eks.PodIdentityAssociation;
 
     constructor(name: string, args: AgentRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        // Every plain argument is checked before the component or any child exists.
+        const plan = planAgentRole(name, args);
         super("agentguard:aws:AgentRole", name, {}, opts);
-        const component = `AgentRole "${name}"`;
-        const plan = planAgentRole(component, args);
-        if (args.permissionsBoundaryArn === undefined) {
-            checkBoundarySizeNow(component, args.statements ?? [], protectedArnBounds(args.auditTrail));
-        }
-        const parent = { parent: this };
-
-        this.trustPolicy = trustPolicyOutput(component, args.trust, plan.serviceAccount);
-        const statements = args.statements ?? [];
-        const resolvedStatements = resolvedStatementsOutput(component, statements);
+        const scope = { name, args, plan, parent: this };
+        this.trustPolicy = trustPolicyOutput(plan.component, args.trust, plan.serviceAccount);
+        const resolvedStatements = resolvedStatementsOutput(plan.component, args.statements ?? []);
         this.permissionsDocument = resolvedStatements.apply((resolved) =>
             JSON.stringify({ Version: "2012-10-17", Statement: resolved }),
         );
-
-        let boundaryArn: pulumi.Output<string>;
-        this.guardrailPolicies = [];
-        if (args.permissionsBoundaryArn !== undefined) {
-            boundaryArn = pulumi.output(args.permissionsBoundaryArn);
-        } else {
-            const protectedArns = args.auditTrail
-                ? pulumi.output(args.auditTrail.protectedResourceArns)
-                : pulumi.output([]);
-            const boundaryDocument = pulumi
-                .all([resolvedStatements, protectedArns])
-                .apply(([resolved, arns]) => {
-                    const document = buildAgentPermissionsBoundary({
-                        assumableRoleArns: assumableRoleArns(resolved),
-                        protectedResourceArns: arns,
-                    });
-                    if (policySize(document) > MANAGED_POLICY_MAX_CHARS) {
-                        throw new AgentAwsArgumentError(
-                            `${component}: the permissions boundary is ${policySize(document)} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}; assume fewer exact roles, or pass permissionsBoundaryArn`,
-                        );
-                    }
-                    return JSON.stringify(document);
-                });
-            this.boundaryPolicy = new aws.iam.Policy(
-                `${name}-boundary`,
-                {
-                    description: `agentguard permissions boundary of agent ${plan.agentId}`,
-                    policy: boundaryDocument,
-                    tags: plan.tags,
-                },
-                parent,
-            );
-            boundaryArn = this.boundaryPolicy.arn;
-        }
-
-        this.role = new aws.iam.Role(
-            name,
-            {
-                description: `Agent ${plan.agentId} (owner ${plan.owner})`,
-                assumeRolePolicy: this.trustPolicy,
-                permissionsBoundary: boundaryArn,
-                maxSessionDuration: plan.maxSessionDuration,
-                tags: plan.tags,
-            },
-            parent,
-        );
-        const roleParent = { parent: this, dependsOn: [this.role] };
-
-        if (args.permissionsBoundaryArn === undefined) {
-            buildAgentGuardrailPolicies().forEach((document, i) => {
-                const policyName = `${name}-guardrails-${i + 1}`;
-                const policy = new aws.iam.Policy(
-                    policyName,
-                    {
-                        description: `agentguard guardrails of agent ${plan.agentId}`,
-                        policy: JSON.stringify(document),
-                        tags: plan.tags,
-                    },
-                    parent,
-                );
-                new aws.iam.RolePolicyAttachment(
-                    policyName,
-                    { role: this.role.name, policyArn: policy.arn },
-                    parent,
-                );
-                this.guardrailPolicies.push(policy);
-            });
-        }
-        if (statements.length > 0) {
-            this.permissionsPolicy = new aws.iam.RolePolicy(
-                `${name}-permissions`,
-                {
-                    role: this.role.name,
-                    policy: this.permissionsDocument,
-                },
-                roleParent,
-            );
-        }
-        if (plan.suspended) {
-            this.suspensionPolicy = new aws.iam.RolePolicy(
-                `${name}-suspended`,
-                { role: this.role.name, policy: JSON.stringify(denyAllPolicy()) },
-                roleParent,
-            );
-        }
-        if (plan.revokeBefore !== undefined) {
-            this.sessionRevocationPolicy = new aws.iam.RolePolicy(
-                `${name}-revoke-sessions`,
-                { role: this.role.name, policy: JSON.stringify(revokeSessionsPolicy(plan.revokeBefore)) },
-                roleParent,
-            );
-        }
-        if (args.trust.kind === "pod-identity") {
-            this.podIdentityAssociation = new aws.eks.PodIdentityAssociation(
-                name,
-                {
-                    clusterName: args.trust.clusterName,
-                    namespace: plan.serviceAccount.namespace,
-                    serviceAccount: plan.serviceAccount.serviceAccount,
-                    roleArn: this.role.arn,
-                    // The trust policy matches on these session tags.
-                    disableSessionTags: false,
-                    tags: plan.tags,
-                },
-                roleParent,
-            );
-        }
+        const boundary = createBoundary(scope, resolvedStatements);
+        this.boundaryPolicy = boundary.policy;
+        this.role = createRole(scope, this.trustPolicy, boundary.arn);
+        this.guardrailPolicies = attachGuardrailPolicies(scope, this.role);
+        const inline = createInlinePolicies(scope, this.role, this.permissionsDocument);
+        this.permissionsPolicy = inline.permissionsPolicy;
+        this.suspensionPolicy = inline.suspensionPolicy;
+        this.sessionRevocationPolicy = inline.sessionRevocationPolicy;
+        this.podIdentityAssociation = associatePodIdentity(scope, this.role);
 
         this.roleArn = this.role.arn;
         this.roleName = this.role.name;
-        this.permissionsBoundaryArn = boundaryArn;
+        this.permissionsBoundaryArn = boundary.arn;
         this.registerOutputs({
             role: this.role,
             roleArn: this.roleArn,

@@ -1,4 +1,7 @@
-import { type RiskTier, fail } from "./args-checks";
+import { type RiskTier, fail } from "../args";
+
+/** As AgentRuntime's (`agent-<agentId>` is a namespace name), so one id names an agent on both platforms. */
+export const AGENT_ID_MAX_LENGTH = 57;
 
 export const AGENT_TAG = "agentguard.io/agent";
 export const OWNER_TAG = "agentguard.io/owner";

@@ -1,4 +1,14 @@
-import { checkAgentId, checkInteger, checkOwner, fail, isPlain } from "./args-checks";
+import {
+    checkAgentId,
+    checkInteger,
+    checkOwner,
+    componentLabel,
+    fail,
+    isPlain,
+    isPlainObject,
+} from "../args";
+import type { AgentAuditTrailArgs } from "./agent-audit-trail";
+import { AGENT_ID_MAX_LENGTH } from "./agent-tags";
 
 /**
  * Shortest object lock retention: 90 days, the window of CloudTrail's own event history, so an incident
@@ -60,4 +70,30 @@ export function checkDataEventBucketsNow(component: string, value: unknown): voi
     });
 }
 
-export { checkAgentId, checkOwner };
+/** The audit trail's validated plain arguments. */
+export interface AuditTrailPlan {
+    /** How errors name the component: `AgentAuditTrail "<name>"`. */
+    readonly component: string;
+    readonly agentId: string;
+    readonly owner: string;
+    readonly retentionDays: number;
+    readonly logRetentionDays: number;
+    readonly trailName: string;
+}
+
+/** Checks every plain argument (bucket ARNs given as Outputs are checked when they resolve). */
+export function planAuditTrail(name: string, args: AgentAuditTrailArgs): AuditTrailPlan {
+    const component = componentLabel("AgentAuditTrail", name);
+    if (!isPlainObject(args))
+        fail(component, "args", args, "expected an object with at least agentId and owner");
+    const plan = {
+        component,
+        agentId: checkAgentId(component, args.agentId, AGENT_ID_MAX_LENGTH),
+        owner: checkOwner(component, args.owner),
+        retentionDays: checkRetentionDays(component, args.retentionDays),
+        logRetentionDays: checkLogRetentionDays(component, args.logRetentionDays),
+        trailName: checkTrailName(component, args.trailName ?? name),
+    };
+    checkDataEventBucketsNow(component, args.dataEventBuckets);
+    return plan;
+}

@@ -5,7 +5,7 @@ import {
     expandActionPattern,
     policySize,
 } from "../../core/iam";
-import { AgentAwsArgumentError, isPlain } from "./args-checks";
+import { argumentError, isPlain } from "../args";
 import type { AgentPolicyStatement } from "./permissions";
 
 /**
@@ -106,7 +106,13 @@ export function checkBoundarySizeNow(
                 `(each ARN not known yet counts at ${LONGEST_ROLE_ARN}: assume fewer roles or give their ARNs as strings)`,
         );
     }
-    throw new AgentAwsArgumentError(
+    throw argumentError(
+        {
+            component,
+            argument: "statements",
+            value: size,
+            allowed: `a permissions boundary of at most ${MANAGED_POLICY_MAX_CHARS} characters`,
+        },
         `${component}: the permissions boundary can reach ${size} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS} ` +
             `(its fixed denies take ${fixed}); the rest is ${parts.join(" and ")}. ` +
             "Or pass permissionsBoundaryArn to use a boundary of your own.",

@@ -1,4 +1,4 @@
 export * from "./agent-role";
 export * from "./agent-audit-trail";
-export { AgentAwsArgumentError } from "./args-checks";
+export { AgentAwsArgumentError } from "../args";
 export { MIN_RETENTION_DAYS, MAX_RETENTION_DAYS, LOG_RETENTION_DAYS } from "./audit-trail-args";

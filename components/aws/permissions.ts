@@ -5,7 +5,7 @@ import {
     analyzeGrants,
     expandActionPattern,
 } from "../../core/iam";
-import { AgentAwsArgumentError, describe, fail, isPlain } from "./args-checks";
+import { argumentError, describe, fail, isPlain } from "../args";
 
 /** An identity policy statement in IAM JSON shape; resources and conditions may be Outputs. */
 export interface AgentPolicyStatement {
@@ -84,6 +84,9 @@ function pendingArn(value: unknown): unknown {
     return isPlain(value) ? value : PENDING_ARN;
 }
 
+const ALLOWED_GRANTS =
+    "specific data-plane actions on specific resources; role assumption only of exact role ARNs";
+
 /** The identity policy document for resolved statements, after rejecting every forbidden grant. */
 export function checkResolvedStatements(component: string, statements: readonly unknown[]): object {
     const document = { Version: "2012-10-17", Statement: [...statements] };
@@ -96,9 +99,10 @@ export function checkResolvedStatements(component: string, statements: readonly 
     }
     if (findings.length > 0) {
         const lines = findings.map((f) => `  - [${f.category}] ${f.message}`);
-        throw new AgentAwsArgumentError(
+        throw argumentError(
+            { component, argument: "statements", value: statements, allowed: ALLOWED_GRANTS },
             `${component}: statements grant what an agent role may not hold:\n${lines.join("\n")}\n` +
-                "Allowed: specific data-plane actions on specific resources; role assumption only of exact role ARNs.",
+                `Allowed: ${ALLOWED_GRANTS}.`,
         );
     }
     return document;

@@ -1,4 +1,4 @@
-import { fail } from "./args-checks";
+import { fail } from "../args";
 
 /** The kill switch: an explicit Deny wins over every Allow, also for sessions already issued. */
 export function denyAllPolicy(): object {

@@ -1,4 +1,4 @@
-import { checkKubernetesName, fail } from "./args-checks";
+import { fail, isDnsLabel, isDnsSubdomain } from "../args";
 
 export interface ServiceAccountRef {
     readonly namespace: string;
@@ -100,4 +100,19 @@ export function checkClusterName(component: string, value: unknown): string {
         );
     }
     return value;
+}
+
+/** A Kubernetes namespace (DNS label) or service account (DNS subdomain) name, without wildcards. */
+function checkKubernetesName(
+    component: string,
+    arg: string,
+    value: unknown,
+    kind: "label" | "subdomain",
+): string {
+    const ok = kind === "label" ? isDnsLabel(value) : isDnsSubdomain(value);
+    if (!ok) {
+        const what = kind === "label" ? "a DNS label of at most 63" : "a DNS subdomain name of at most 253";
+        fail(component, arg, value, `expected ${what} characters, no wildcards`);
+    }
+    return value as string;
 }

@@ -2,7 +2,10 @@
  * Validation of the baseline's plain arguments. They are compiled into CEL at construction time, so they
  * are checked synchronously and strictly (which also rules out CEL or regex injection).
  */
+import { checkOwner, componentLabel, fail, isDnsLabel, isDnsSubdomain, isPlainObject } from "../args";
 import { CelSettings } from "./admission-cel";
+
+export { BaselineArgumentError } from "../args";
 
 export const DEFAULT_AGENT_NAMESPACE_PATTERNS: readonly string[] = ["agent-*"];
 /** Members of system:masters bypass RBAC, which makes them the one identity that can always repair the baseline. */
@@ -46,23 +49,12 @@ export interface BaselineSettings extends CelSettings {
     readonly policyNamePrefix: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const NAMESPACE_GLOB = /^[a-z0-9*-]+$/;
 const RBAC_NAME = /^[A-Za-z0-9:._@-]+$/;
 /** Printable, no whitespace: usernames and groups are compared exactly. */
 const IDENTITY = /^[\x21-\x7e]+$/;
 /** Leaves room for `-namespace-protected-resources.<namespace>` within Kubernetes' 253 characters. */
 const MAX_PREFIX_LENGTH = 100;
-
-export class BaselineArgumentError extends Error {}
-
-function fail(component: string, arg: string, value: unknown, allowed: string): never {
-    throw new BaselineArgumentError(
-        `AgentGuardrailsBaseline "${component}": ${arg} = ${JSON.stringify(value)} is not allowed; ${allowed}`,
-    );
-}
 
 function stringList(component: string, arg: string, value: unknown): string[] {
     if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
@@ -103,7 +95,7 @@ function namespacePatterns(component: string, value: unknown): string[] {
 function namespaceNames(component: string, value: unknown): string[] {
     const names = stringList(component, "agentNamespaces", value);
     for (const name of names) {
-        if (!DNS_LABEL.test(name) || name.length > 63) {
+        if (!isDnsLabel(name)) {
             fail(
                 component,
                 "agentNamespaces",
@@ -179,22 +171,18 @@ function deployerIdentities(
     return { usernames, groups };
 }
 
-export function resolveBaselineSettings(component: string, input: BaselineSettingsInput): BaselineSettings {
-    if (typeof input.owner !== "string" || !LABEL_VALUE.test(input.owner) || input.owner.length > 63) {
-        fail(
-            component,
-            "owner",
-            input.owner,
-            "expected a team id usable as a label value (1-63 of A-Z, a-z, 0-9, '-', '_', '.')",
-        );
-    }
-    const prefix = input.policyNamePrefix ?? component;
-    if (!DNS_SUBDOMAIN.test(prefix) || prefix.length > MAX_PREFIX_LENGTH) {
+/** Validates every argument of the baseline named `name`; throws BaselineArgumentError naming the argument, value and what is allowed. */
+export function resolveBaselineSettings(name: string, input: BaselineSettingsInput): BaselineSettings {
+    const component = componentLabel("AgentGuardrailsBaseline", name);
+    if (!isPlainObject(input)) fail(component, "args", input, "expected an object with at least owner");
+    const owner = checkOwner(component, input.owner);
+    const prefix = input.policyNamePrefix ?? name;
+    if (!isDnsSubdomain(prefix, MAX_PREFIX_LENGTH)) {
         fail(
             component,
             "policyNamePrefix (defaults to the component name)",
             prefix,
-            `expected 1-${MAX_PREFIX_LENGTH} of a-z, 0-9, '-', '.', starting and ending alphanumeric`,
+            `expected a DNS subdomain of 1-${MAX_PREFIX_LENGTH} characters (a-z, 0-9, '-', '.', each dot-separated part alphanumeric at both ends)`,
         );
     }
     const patterns = namespacePatterns(
@@ -216,10 +204,7 @@ export function resolveBaselineSettings(component: string, input: BaselineSettin
             "expected ClusterRole names (A-Z, a-z, 0-9, ':', '.', '_', '@', '-')",
         );
     const runtime = input.sandboxRuntimeClassName;
-    if (
-        runtime !== undefined &&
-        (typeof runtime !== "string" || !DNS_SUBDOMAIN.test(runtime) || runtime.length > 253)
-    ) {
+    if (runtime !== undefined && !isDnsSubdomain(runtime)) {
         fail(
             component,
             "sandboxRuntimeClassName",
@@ -228,7 +213,7 @@ export function resolveBaselineSettings(component: string, input: BaselineSettin
         );
     }
     return {
-        owner: input.owner,
+        owner,
         policyNamePrefix: prefix,
         agentNamespacePatterns: patterns,
         agentNamespaces: names,

@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { fail, isDnsLabel } from "../args";
 
 /** Deny and also record the denial in the audit log; Deny and Warn can't be combined. */
 export const VALIDATION_ACTIONS: readonly string[] = ["Deny", "Audit"];
@@ -39,13 +40,11 @@ export function bindingSpec(policyName: pulumi.Input<string>, namespace?: pulumi
     };
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const BIND = "bindBaselineToNamespace";
 
-function checkNamespace(namespace: string): string {
-    if (!DNS_LABEL.test(namespace) || namespace.length > 63) {
-        throw new Error(
-            `bindBaselineToNamespace: namespace = ${JSON.stringify(namespace)} is not allowed; expected a namespace name (DNS label: 1-63 of a-z, 0-9, '-')`,
-        );
+function checkNamespace(namespace: unknown): string {
+    if (!isDnsLabel(namespace)) {
+        fail(BIND, "namespace", namespace, "expected a namespace name (DNS label: 1-63 of a-z, 0-9, '-')");
     }
     return namespace;
 }
@@ -62,31 +61,29 @@ export interface BaselineNamespaceBindings {
     readonly podSecurity: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 }
 
-/** JSON where possible: resources and Outputs are circular. */
-function describe(value: unknown): string {
-    try {
-        return JSON.stringify(value) ?? String(value);
-    } catch {
-        return `a ${(value as object).constructor?.name ?? "circular object"}`;
-    }
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === "object";
 }
 
 /**
  * The namespace-scoped policy names of a baseline argument, checked so that a caller can reject a
- * malformed one before creating anything. `argument` names the component and argument for the error.
+ * malformed one before creating anything. `component` and `argument` name them in the error.
  */
-export function namespaceBaselinePolicies(argument: string, baseline: unknown): NamespaceBaselinePolicies {
+export function namespaceBaselinePolicies(
+    component: string,
+    argument: string,
+    baseline: unknown,
+): NamespaceBaselinePolicies {
     const policies =
         isObject(baseline) && "namespacePolicies" in baseline ? baseline.namespacePolicies : baseline;
     const isName = (value: unknown) =>
         (typeof value === "string" && value !== "") || pulumi.Output.isInstance(value);
     if (!isObject(policies) || !isName(policies.protectedResources) || !isName(policies.podSecurity)) {
-        throw new Error(
-            `${argument} = ${describe(baseline)} is not allowed; expected an AgentGuardrailsBaseline or { protectedResources, podSecurity } naming its namespace-scoped policies`,
+        fail(
+            component,
+            argument,
+            baseline,
+            "expected an AgentGuardrailsBaseline or { protectedResources, podSecurity } naming its namespace-scoped policies",
         );
     }
     return {
@@ -106,7 +103,7 @@ export function bindBaselineToNamespace(
     opts: pulumi.CustomResourceOptions = {},
 ): BaselineNamespaceBindings {
     if (typeof args.namespace === "string") checkNamespace(args.namespace);
-    const policies = namespaceBaselinePolicies("bindBaselineToNamespace: baseline", args.baseline);
+    const policies = namespaceBaselinePolicies(BIND, "baseline", args.baseline);
     const namespace = pulumi.output(args.namespace).apply(checkNamespace);
     const bind = (suffix: string, policyName: pulumi.Input<string>) =>
         new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(

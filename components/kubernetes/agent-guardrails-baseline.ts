@@ -34,7 +34,7 @@ export type {
     HasNamespaceBaselinePolicies,
     NamespaceBaselinePolicies,
 } from "./admission-bindings";
-export type { DeployerIdentities } from "./admission-args";
+export { BaselineArgumentError, type DeployerIdentities } from "./admission-args";
 
 export interface AgentGuardrailsBaselineArgs {
     /** Platform team owning the baseline (label-safe team id), set as `agentguard.io/owner`. */
@@ -86,34 +86,12 @@ export class AgentGuardrailsBaseline extends pulumi.ComponentResource {
     readonly settings: BaselineSettings;
 
     constructor(name: string, args: AgentGuardrailsBaselineArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        // Every argument is compiled into CEL, so all are checked before the component or any child exists.
         const settings = resolveBaselineSettings(name, args);
         super("agentguard:kubernetes:AgentGuardrailsBaseline", name, {}, opts);
-        const specs = buildPolicySpecs(settings);
-        const names = policyNames(settings.policyNamePrefix);
         const labels = { ...MANAGED_BY_LABELS, "agentguard.io/owner": settings.owner };
-
-        const policies = {} as Record<PolicyKey, k8s.admissionregistration.v1.ValidatingAdmissionPolicy>;
-        for (const key of Object.keys(specs) as PolicyKey[]) {
-            policies[key] = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-                `${name}-${POLICY_SUFFIXES[key]}`,
-                {
-                    metadata: { name: names[key], labels },
-                    spec: toKubernetesSpec(specs[key]),
-                },
-                { parent: this },
-            );
-        }
-        const bindings = CLUSTER_POLICY_KEYS.map(
-            (key) =>
-                new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-                    `${name}-${POLICY_SUFFIXES[key]}-binding`,
-                    {
-                        metadata: { name: names[key], labels },
-                        spec: bindingSpec(policies[key].metadata.name),
-                    },
-                    { parent: this },
-                ),
-        );
+        const policies = createPolicies(name, settings, labels, this);
+        const bindings = createClusterBindings(name, settings, labels, policies, this);
 
         this.settings = settings;
         this.policyNames = pulumi.all(Object.values(policies).map((policy) => policy.metadata.name));
@@ -128,4 +106,45 @@ export class AgentGuardrailsBaseline extends pulumi.ComponentResource {
             namespacePolicies: this.namespacePolicies,
         });
     }
+}
+
+type Policies = Record<PolicyKey, k8s.admissionregistration.v1.ValidatingAdmissionPolicy>;
+
+/** Every policy the baseline installs, cluster-wide and namespace-scoped. */
+function createPolicies(
+    name: string,
+    settings: BaselineSettings,
+    labels: Record<string, string>,
+    parent: pulumi.Resource,
+): Policies {
+    const specs = buildPolicySpecs(settings);
+    const names = policyNames(settings.policyNamePrefix);
+    const policies = {} as Policies;
+    for (const key of Object.keys(specs) as PolicyKey[]) {
+        policies[key] = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+            `${name}-${POLICY_SUFFIXES[key]}`,
+            { metadata: { name: names[key], labels }, spec: toKubernetesSpec(specs[key]) },
+            { parent },
+        );
+    }
+    return policies;
+}
+
+/** Bindings of the cluster-wide policies; namespace-scoped ones are bound per namespace (bindBaselineToNamespace). */
+function createClusterBindings(
+    name: string,
+    settings: BaselineSettings,
+    labels: Record<string, string>,
+    policies: Policies,
+    parent: pulumi.Resource,
+): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding[] {
+    const names = policyNames(settings.policyNamePrefix);
+    return CLUSTER_POLICY_KEYS.map(
+        (key) =>
+            new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                `${name}-${POLICY_SUFFIXES[key]}-binding`,
+                { metadata: { name: names[key], labels }, spec: bindingSpec(policies[key].metadata.name) },
+                { parent },
+            ),
+    );
 }

@@ -10,13 +10,16 @@ import {
     type EgressProxy,
 } from "./runtime-hosts";
 import {
-    DNS_LABEL,
+    checkAgentIdentity,
+    checkBoolean,
+    componentLabel,
     fail,
+    isDnsLabel,
     isLabelValue,
     isPlainObject,
-    isQualifiedKey,
-    requireBoolean,
-} from "./runtime-checks";
+    type RiskTier,
+} from "../args";
+import { isQualifiedKey } from "./runtime-checks";
 import { planResources, type ContainerDefaults, type ResourcePlan } from "./runtime-resources";
 import type { Identity } from "./runtime-specs";
 
@@ -25,7 +28,7 @@ export type { EgressEnforcement, EgressHostRule, EgressProxy } from "./runtime-h
 export type { ContainerDefaults, ContainerResources } from "./runtime-resources";
 export type { RbacPolicyRule } from "../../core/rbac";
 
-export type RiskTier = 1 | 2 | 3;
+export { DEFAULT_RISK_TIER, type RiskTier } from "../args";
 
 /**
  * Arguments of an AgentRuntime. Everything that shapes the guardrails is a plain value, checked before any
@@ -138,7 +141,6 @@ export interface AgentRuntimeArgs {
     readonly admissionBaseline?: NamespaceBaselinePolicies | HasNamespaceBaselinePolicies;
 }
 
-export const DEFAULT_RISK_TIER: RiskTier = 3;
 export const DEFAULT_POD_SECURITY_VERSION = "v1.33";
 export const NAMESPACE_PREFIX = "agent-";
 const MAX_AGENT_ID_LENGTH = 63 - NAMESPACE_PREFIX.length;
@@ -198,27 +200,9 @@ function metadataMap(
     return { ...(value as Record<string, string>) };
 }
 
-function checkAgentId(component: string, agentId: unknown): string {
-    if (typeof agentId !== "string" || !DNS_LABEL.test(agentId) || agentId.length > MAX_AGENT_ID_LENGTH) {
-        fail(
-            component,
-            "agentId",
-            agentId,
-            `expected a DNS label (a-z, 0-9, '-', alphanumeric at both ends) of at most ${MAX_AGENT_ID_LENGTH} characters`,
-        );
-    }
-    return agentId;
-}
-
 function checkNamespaceName(component: string, value: unknown, agentId: string): string {
     const name = value ?? `${NAMESPACE_PREFIX}${agentId}`;
-    if (
-        typeof name !== "string" ||
-        !DNS_LABEL.test(name) ||
-        name.length > 63 ||
-        !name.startsWith(NAMESPACE_PREFIX) ||
-        name === NAMESPACE_PREFIX
-    ) {
+    if (!isDnsLabel(name) || !name.startsWith(NAMESPACE_PREFIX) || name === NAMESPACE_PREFIX) {
         fail(
             component,
             "namespaceName",
@@ -274,21 +258,9 @@ function checkRbacRules(component: string, value: unknown): readonly RbacPolicyR
 }
 
 /** Validates every plain argument; throws AgentRuntimeArgumentError naming the argument, value and what is allowed. */
-export function resolveAgentRuntimeArgs(component: string, args: AgentRuntimeArgs): AgentRuntimeSettings {
-    if (!isPlainObject(args))
-        fail(component, "args", args, "expected an object with at least agentId and owner");
-    const agentId = checkAgentId(component, args.agentId);
-    if (!isLabelValue(args.owner) || args.owner === "") {
-        fail(
-            component,
-            "owner",
-            args.owner,
-            "expected a team id usable as a label value (1-63 of A-Z, a-z, 0-9, '-', '_', '.')",
-        );
-    }
-    const riskTier = args.riskTier ?? DEFAULT_RISK_TIER;
-    if (riskTier !== 1 && riskTier !== 2 && riskTier !== 3)
-        fail(component, "riskTier", riskTier, "expected 1 (low), 2 (medium) or 3 (high)");
+export function resolveAgentRuntimeArgs(name: string, args: AgentRuntimeArgs): AgentRuntimeSettings {
+    const component = componentLabel("AgentRuntime", name);
+    const { agentId, owner, riskTier } = checkAgentIdentity(component, args, MAX_AGENT_ID_LENGTH);
     const podSecurityVersion = args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
     if (typeof podSecurityVersion !== "string" || !POD_SECURITY_VERSION.test(podSecurityVersion)) {
         fail(
@@ -301,7 +273,7 @@ export function resolveAgentRuntimeArgs(component: string, args: AgentRuntimeArg
     const egressEnforcement = checkEnforcement(component, args.egressEnforcement);
     return {
         agentId,
-        owner: args.owner,
+        owner,
         riskTier,
         namespaceName: checkNamespaceName(component, args.namespaceName, agentId),
         extraLabels: metadataMap(
@@ -325,7 +297,7 @@ export function resolveAgentRuntimeArgs(component: string, args: AgentRuntimeArg
         maxPublicEgressAddresses: requireBudget(component, args.maxPublicEgressAddresses),
         resources: planResources(component, args),
         rbacRules: checkRbacRules(component, args.rbacRules),
-        suspended: requireBoolean(component, "suspended", args.suspended ?? false),
+        suspended: checkBoolean(component, "suspended", args.suspended, false),
         podSecurityVersion,
     };
 }

@@ -13,7 +13,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { analyzeIpBlocks, parseCidr, type ParsedCidr } from "../../core/cidr";
 import { IPV4_EMBEDDINGS, METADATA_ENDPOINTS } from "../../core/ip-ranges";
-import { fail, isPlainObject, requireInteger } from "./runtime-checks";
+import { checkInteger, fail, isPlainObject } from "../args";
 
 export type EgressProtocol = "TCP" | "UDP" | "SCTP";
 
@@ -99,9 +99,9 @@ export function checkPorts(component: string, at: string, ports: unknown): void 
     ports.forEach((port: unknown, j) => {
         if (!isPlainObject(port))
             fail(component, `${at}[${j}]`, port, "expected { port, endPort?, protocol? }");
-        const first = requireInteger(component, `${at}[${j}].port`, port.port, 1, 65535);
+        const first = checkInteger(component, `${at}[${j}].port`, port.port, 1, 65535);
         if (port.endPort !== undefined)
-            requireInteger(component, `${at}[${j}].endPort`, port.endPort, first, 65535);
+            checkInteger(component, `${at}[${j}].endPort`, port.endPort, first, 65535);
         if (port.protocol !== undefined && !PROTOCOLS.includes(port.protocol as string)) {
             fail(
                 component,
@@ -263,7 +263,7 @@ export function planEgress(
 }
 
 export function requireBudget(component: string, value: unknown): number {
-    return requireInteger(
+    return checkInteger(
         component,
         "maxPublicEgressAddresses",
         value ?? DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES,

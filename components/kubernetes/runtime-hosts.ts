@@ -5,14 +5,8 @@
  */
 import { hostSyntaxProblem, patternBreadthProblem } from "../../core/fqdn";
 import { checkDescription, checkPorts, type EgressPort } from "./runtime-egress";
-import {
-    DNS_LABEL,
-    fail,
-    isLabelValue,
-    isPlainObject,
-    isQualifiedKey,
-    requireInteger,
-} from "./runtime-checks";
+import { checkInteger, fail, isDnsLabel, isLabelValue, isPlainObject } from "../args";
+import { isQualifiedKey } from "./runtime-checks";
 
 export type EgressEnforcement = "networkPolicy" | "cilium" | "proxy";
 
@@ -127,7 +121,7 @@ export function checkProxy(
             'egressEnforcement "proxy" needs { namespace, podLabels, port } of the forward proxy',
         );
     const ns = value.namespace;
-    if (typeof ns !== "string" || !DNS_LABEL.test(ns) || ns.length > 63 || ns.startsWith("agent-"))
+    if (!isDnsLabel(ns) || ns.startsWith("agent-"))
         fail(
             component,
             "egressProxy.namespace",
@@ -146,7 +140,7 @@ export function checkProxy(
             labels,
             "expected at least one label key/value selecting only the proxy pods",
         );
-    const port = requireInteger(component, "egressProxy.port", value.port, 1, 65535);
+    const port = checkInteger(component, "egressProxy.port", value.port, 1, 65535);
     return { namespace: ns, podLabels: { ...(labels as Record<string, string>) }, port };
 }
 

@@ -1,4 +1,4 @@
-import { fail } from "./runtime-checks";
+import { fail } from "../args";
 
 /** Kubernetes resource quantities in the plain forms people write (`500m`, `2`, `1.5`, `512Mi`, `10G`). */
 const QUANTITY = /^(\d+(?:\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;

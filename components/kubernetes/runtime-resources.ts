@@ -1,6 +1,6 @@
 /** The ResourceQuota and LimitRange of an AgentRuntime: compute, GPU and object caps. */
 import type * as k8s from "@pulumi/kubernetes";
-import { fail, isPlainObject, requireInteger } from "./runtime-checks";
+import { checkInteger, fail, isPlainObject } from "../args";
 import { quantityValue, requireQuantity } from "./runtime-quantities";
 
 /** Per-container amounts; each may be a quantity string or (for cpu) a number of cores. */
@@ -127,7 +127,7 @@ function objectCounts(component: string, value: unknown): Record<string, string>
                     'expected "count/<resource>[.<group>]", e.g. count/configmaps or count/jobs.batch',
                 );
             }
-            counts[key] = requireInteger(component, `objectCounts["${key}"]`, count, 0, MAX_COUNT);
+            counts[key] = checkInteger(component, `objectCounts["${key}"]`, count, 0, MAX_COUNT);
         }
     }
     return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)]));
@@ -145,8 +145,8 @@ export function planResources(component: string, args: ResourceArgs): ResourcePl
         ),
     };
     const storage = requireQuantity(component, "storage", args.storage ?? DEFAULT_STORAGE);
-    const pods = requireInteger(component, "pods", args.pods ?? DEFAULT_PODS, 0, MAX_COUNT);
-    const gpu = requireInteger(component, "gpu", args.gpu ?? 0, 0, 1024);
+    const pods = checkInteger(component, "pods", args.pods ?? DEFAULT_PODS, 0, MAX_COUNT);
+    const gpu = checkInteger(component, "gpu", args.gpu ?? 0, 0, 1024);
     const gpuResourceName = args.gpuResourceName ?? DEFAULT_GPU_RESOURCE_NAME;
     if (
         typeof gpuResourceName !== "string" ||

@@ -454,7 +454,7 @@ describe("AgentRole tags and names", () => {
         );
         expect(() => new AgentRole("x", { ...baseArgs(), owner: "" })).toThrow(/owner = "" is not allowed/);
         expect(() => new AgentRole("x", { ...baseArgs(), riskTier: 4 as 1 })).toThrow(
-            /riskTier = 4 is not allowed; expected 1, 2 or 3/,
+            /riskTier = 4 is not allowed; expected 1 \(low\), 2 \(medium\) or 3 \(high\)/,
         );
     });
 });
