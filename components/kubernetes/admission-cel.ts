@@ -8,6 +8,8 @@
  * may omit, because reading an absent field is a runtime error and our policies fail closed.
  */
 
+import { NOT_ADMISSIBLE_RESOURCES } from "../../core/guardrail-kinds";
+
 export const AGENT_NAMESPACE_LABEL = "agentguard.io/agent";
 
 /** Validated inputs the expressions are built from. */
@@ -155,7 +157,7 @@ export const TARGET_DESCRIPTION_EXPRESSION =
 
 export function protectedResourcesValidation(requesterVariable: string): CelValidation {
     const what =
-        "NetworkPolicies, RBAC, quotas, limit ranges, namespaces, service account tokens and admission webhooks are managed by the platform deployer only";
+        "network policies and the sets they select, RBAC, quotas, limit ranges, namespaces, service accounts and their tokens, persistent volumes, certificate signing requests, ephemeral containers and admission webhooks are managed by the platform deployer only";
     return {
         id: "agent-edits-guardrail-resource",
         expression: `!variables.${requesterVariable}`,
@@ -305,13 +307,11 @@ export function podSecurityValidations(settings: CelSettings): CelValidation[] {
     return validations;
 }
 
-/** Resources whose write access lets a holder delete or rewrite admission policies and their bindings. */
-export const ADMISSION_POLICY_RESOURCES = [
-    "validatingadmissionpolicies",
-    "validatingadmissionpolicybindings",
-    "mutatingadmissionpolicies",
-    "mutatingadmissionpolicybindings",
-] as const;
+/**
+ * Resources whose write access lets a holder delete or rewrite admission policies and their bindings: the
+ * guardrail kinds Kubernetes never sends through admission policies (core/guardrail-kinds.ts).
+ */
+export const ADMISSION_POLICY_RESOURCES: readonly string[] = NOT_ADMISSIBLE_RESOURCES;
 
 const WRITE_VERBS = ["*", "create", "update", "patch", "delete", "deletecollection"];
 

@@ -7,6 +7,7 @@ import {
     REFS,
     serviceAccount,
     type AdmissionFixture,
+    type Requester,
     type ResourceRef,
 } from "./fixtures";
 import { expressionsNeverSeen, specsFor } from "./policies";
@@ -256,7 +257,10 @@ describe("agent-protected-resources: what is protected", () => {
                 "limitranges",
                 "namespaces",
                 "namespaces/*",
-                "serviceaccounts/token",
+                "serviceaccounts",
+                "serviceaccounts/*",
+                "persistentvolumes",
+                "pods/ephemeralcontainers",
             ]),
         );
         expect(byGroup("admissionregistration.k8s.io")).toEqual(
@@ -264,13 +268,183 @@ describe("agent-protected-resources: what is protected", () => {
         );
         for (const rule of rules) {
             expect(rule.apiVersions).toEqual(["*"]);
-            const expected = rule.resources.includes("serviceaccounts/token")
-                ? ["CREATE"]
-                : ["CREATE", "UPDATE", "DELETE"];
-            expect(rule.operations).toEqual(expected);
+            expect(rule.operations).toEqual(["CREATE", "UPDATE", "DELETE"]);
         }
         expect(policy.failurePolicy).toBe("Fail");
         expect(policy.matchConstraints.matchPolicy).toBe("Equivalent");
+    });
+});
+
+describe("agent-protected-resources: kinds the policy pack also forbids", () => {
+    const KUBELET: Requester = {
+        username: "system:node:ip-10-0-1-7",
+        groups: ["system:nodes", "system:authenticated"],
+    };
+
+    /** A kind, the non-agent identity a real cluster has writing it, and the object both write. */
+    const namespacedKinds: [string, ResourceRef, Requester][] = [
+        ["ServiceAccount", REFS.serviceAccount, serviceAccount("kube-system", "service-account-controller")],
+        ["Calico NetworkPolicy (projectcalico.org)", REFS.calicoNetworkPolicy, DEPLOYER],
+        [
+            "Calico NetworkSet (crd.projectcalico.org)",
+            REFS.calicoNetworkSet,
+            serviceAccount("calico-system", "calico-kube-controllers"),
+        ],
+        ["Calico NetworkSet (projectcalico.org)", REFS.calicoNetworkSetV3, DEPLOYER],
+    ];
+    const clusterKinds: [string, ResourceRef, Requester][] = [
+        ["PersistentVolume", REFS.persistentVolume, serviceAccount("kube-system", "ebs-csi-controller-sa")],
+        ["CertificateSigningRequest", REFS.certificateSigningRequest, KUBELET],
+        ["CiliumCIDRGroup", REFS.ciliumCidrGroup, serviceAccount("kube-system", "cilium-operator")],
+        [
+            "Calico GlobalNetworkSet (crd.projectcalico.org)",
+            REFS.calicoGlobalNetworkSet,
+            serviceAccount("calico-system", "calico-kube-controllers"),
+        ],
+        ["Calico GlobalNetworkSet (projectcalico.org)", REFS.calicoGlobalNetworkSetV3, DEPLOYER],
+        ["ClusterNetworkPolicy", REFS.clusterNetworkPolicy, DEPLOYER],
+    ];
+
+    function write(
+        operation: "CREATE" | "UPDATE" | "DELETE",
+        ref: ResourceRef,
+        by: Requester,
+        namespace?: string,
+    ): AdmissionFixture {
+        const object =
+            namespace === undefined
+                ? clusterObject(ref, "widened")
+                : namespacedObject(ref, namespace, "widened");
+        return admissionRequest({ operation, ref, by, namespace, object, oldObject: object });
+    }
+
+    it.each(namespacedKinds)(
+        "denies an agent creating, updating or deleting a %s, in its namespace and elsewhere",
+        (_kind, ref) => {
+            for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+                for (const namespace of ["agent-a", "team-a"]) {
+                    const message = expectDenied(admit(policy, write(operation, ref, AGENT, namespace)));
+                    expect(message).toContain(`${operation} ${ref.resource} ${namespace}/widened`);
+                }
+            }
+        },
+    );
+
+    it.each(namespacedKinds)(
+        "allows the non-agent identity a real cluster has writing a %s in an agent namespace",
+        (_kind, ref, by) => {
+            for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+                const outcome = admit(policy, write(operation, ref, by, "agent-a"));
+                expect(outcome.evaluated).toBe(true);
+                expectAllowed(outcome);
+            }
+        },
+    );
+
+    it.each(clusterKinds)("denies an agent creating, updating or deleting a %s", (_kind, ref) => {
+        for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+            const message = expectDenied(admit(policy, write(operation, ref, AGENT)));
+            expect(message).toContain(`${operation} ${ref.resource} widened`);
+        }
+    });
+
+    it.each(clusterKinds)(
+        "allows the non-agent identity a real cluster has writing a %s",
+        (_kind, ref, by) => {
+            for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+                const outcome = admit(policy, write(operation, ref, by));
+                expect(outcome.evaluated).toBe(true);
+                expectAllowed(outcome);
+            }
+        },
+    );
+
+    it("denies an agent pointing its own ServiceAccount at another cloud role (IRSA annotation)", () => {
+        const before = namespacedObject(REFS.serviceAccount, "agent-a", "worker");
+        const after = namespacedObject(REFS.serviceAccount, "agent-a", "worker", {
+            metadata: {
+                name: "worker",
+                namespace: "agent-a",
+                annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/admin" },
+            },
+        });
+        const fixture = admissionRequest({
+            operation: "UPDATE",
+            ref: REFS.serviceAccount,
+            by: AGENT,
+            namespace: "agent-a",
+            object: after,
+            oldObject: before,
+        });
+        expectDenied(admit(policy, fixture));
+    });
+
+    it("denies an agent approving a CertificateSigningRequest through its approval subresource", () => {
+        const csr = clusterObject(REFS.certificateSigningRequest, "node-csr-x", {
+            spec: { signerName: "kubernetes.io/kube-apiserver-client", usages: ["client auth"] },
+        });
+        const ref = { ...REFS.certificateSigningRequest, subResource: "approval" };
+        const fixture = admissionRequest({
+            operation: "UPDATE",
+            ref,
+            by: AGENT,
+            object: csr,
+            oldObject: csr,
+        });
+        expect(expectDenied(admit(policy, fixture))).toContain("certificatesigningrequests/approval");
+    });
+
+    it("lets the kubelet request tokens for agent pods (projected volumes), while agents themselves can't", () => {
+        const tokenRequest = {
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenRequest",
+            metadata: { name: "worker" },
+            spec: { audiences: ["sts.amazonaws.com"] },
+        };
+        const request = (by: Requester) =>
+            admissionRequest({
+                operation: "CREATE",
+                ref: REFS.serviceAccountToken,
+                by,
+                namespace: "agent-a",
+                object: tokenRequest,
+            });
+        expectAllowed(admit(policy, request(KUBELET)));
+        expectDenied(admit(policy, request(AGENT)));
+    });
+
+    it("denies an agent injecting an ephemeral container into a pod of another namespace, and allows the deployer", () => {
+        const pod = namespacedObject(REFS.pod, "kube-system", "coredns-7d9c", { spec: { containers: [] } });
+        const request = (by: Requester) =>
+            admissionRequest({
+                operation: "UPDATE",
+                ref: REFS.ephemeralContainers,
+                by,
+                namespace: "kube-system",
+                object: pod,
+                oldObject: pod,
+            });
+        expect(expectDenied(admit(policy, request(AGENT)))).toContain(
+            "pods/ephemeralcontainers kube-system/coredns-7d9c",
+        );
+        expectAllowed(admit(policy, request(DEPLOYER)));
+    });
+
+    it("does not intercept PersistentVolumeClaims, which agents may create to get storage", () => {
+        const claim = {
+            group: "",
+            version: "v1",
+            resource: "persistentvolumeclaims",
+            kind: "PersistentVolumeClaim",
+        };
+        const fixture = admissionRequest({
+            operation: "CREATE",
+            ref: claim,
+            by: AGENT,
+            namespace: "agent-a",
+            object: namespacedObject(claim, "agent-a", "scratch"),
+        });
+        expect(admit(policy, fixture).evaluated).toBe(false);
     });
 });
 
@@ -314,6 +488,11 @@ describe("namespace-protected-resources (per-namespace binding)", () => {
             "clusterroles",
             "clusterrolebindings",
             "validatingwebhookconfigurations",
+            "persistentvolumes",
+            "certificatesigningrequests",
+            "ciliumcidrgroups",
+            "globalnetworksets",
+            "clusternetworkpolicies",
         ]) {
             expect(resources).not.toContain(clusterScoped);
         }
@@ -323,7 +502,10 @@ describe("namespace-protected-resources (per-namespace binding)", () => {
                 "roles",
                 "rolebindings",
                 "namespaces",
-                "serviceaccounts/token",
+                "serviceaccounts",
+                "serviceaccounts/*",
+                "networksets",
+                "pods/ephemeralcontainers",
             ]),
         );
     });
