@@ -466,6 +466,29 @@ describe("namespace-protected-resources (per-namespace binding)", () => {
         expect(admit(nsPolicy, networkPolicyRequest("UPDATE", bot, "team-a"), binding).evaluated).toBe(false);
     });
 
+    it("denies the bound namespace's service accounts editing its ServiceAccounts and Calico NetworkSets, and allows the service-account controller", () => {
+        for (const ref of [REFS.serviceAccount, REFS.calicoNetworkSet, REFS.calicoNetworkSetV3]) {
+            const object = namespacedObject(ref, "research", "bot");
+            const request = (by: Requester) =>
+                admissionRequest({
+                    operation: "UPDATE",
+                    ref,
+                    by,
+                    namespace: "research",
+                    object,
+                    oldObject: object,
+                });
+            expectDenied(admit(nsPolicy, request(bot), binding));
+            expectAllowed(
+                admit(
+                    nsPolicy,
+                    request(serviceAccount("kube-system", "service-account-controller")),
+                    binding,
+                ),
+            );
+        }
+    });
+
     it("denies the namespace's service accounts deleting the Namespace itself (read from oldObject)", () => {
         const ns = clusterObject(
             REFS.namespace,
