@@ -238,42 +238,42 @@ export interface GuardrailSubresource {
     /** The API group of its resource. */
     readonly group: string;
     readonly scope: GuardrailScope;
+    /** How a request reaches admission: as a write (create, update, delete), or as CONNECT (a stream or proxy). */
+    readonly request: "write" | "connect";
     readonly why: string;
     readonly admission: AdmissionTreatment;
 }
-
-/** Exec, attach, port-forward and proxy reach admission as CONNECT requests, not as writes of an object. */
-const CONNECT_NOT_ENFORCED: AdmissionTreatment = {
-    kind: "not-enforced",
-    reason: "it reaches admission as a CONNECT request, which carries options rather than an object; the baseline intercepts only CREATE, UPDATE and DELETE of objects, so RBAC (judged by the pack) is the control",
-};
 
 export const GUARDRAIL_SUBRESOURCES: readonly GuardrailSubresource[] = [
     {
         subresource: "pods/exec",
         group: "",
         scope: "namespaced",
+        request: "connect",
         why: "runs commands in other pods",
-        admission: CONNECT_NOT_ENFORCED,
+        admission: ENFORCED,
     },
     {
         subresource: "pods/attach",
         group: "",
         scope: "namespaced",
+        request: "connect",
         why: "attaches to other pods' processes",
-        admission: CONNECT_NOT_ENFORCED,
+        admission: ENFORCED,
     },
     {
         subresource: "pods/portforward",
         group: "",
         scope: "namespaced",
+        request: "connect",
         why: "tunnels to pods around NetworkPolicies",
-        admission: CONNECT_NOT_ENFORCED,
+        admission: ENFORCED,
     },
     {
         subresource: "pods/ephemeralcontainers",
         group: "",
         scope: "namespaced",
+        request: "write",
         why: "injects containers into running pods",
         admission: ENFORCED,
     },
@@ -281,27 +281,31 @@ export const GUARDRAIL_SUBRESOURCES: readonly GuardrailSubresource[] = [
         subresource: "pods/proxy",
         group: "",
         scope: "namespaced",
+        request: "connect",
         why: "reaches pods through the API server, around NetworkPolicies",
-        admission: CONNECT_NOT_ENFORCED,
+        admission: ENFORCED,
     },
     {
         subresource: "services/proxy",
         group: "",
         scope: "namespaced",
+        request: "connect",
         why: "reaches services through the API server, around NetworkPolicies",
-        admission: CONNECT_NOT_ENFORCED,
+        admission: ENFORCED,
     },
     {
         subresource: "nodes/proxy",
         group: "",
         scope: "cluster",
-        why: "reaches the kubelet API, which can run commands in any pod on the node",
-        admission: CONNECT_NOT_ENFORCED,
+        request: "connect",
+        why: "reaches the kubelet API, which can run commands in any pod on the node (on the kubelet's own port too, where no admission runs: only RBAC stops that path)",
+        admission: ENFORCED,
     },
     {
         subresource: "serviceaccounts/token",
         group: "",
         scope: "namespaced",
+        request: "write",
         why: "mints tokens for service accounts",
         admission: ENFORCED,
     },

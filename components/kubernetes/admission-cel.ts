@@ -143,7 +143,10 @@ export function deployerDescription(settings: CelSettings): string {
     return parts.join("; ");
 }
 
-/** The object a request acts on: `object` is null on DELETE, so the stored `oldObject` is read instead. */
+/**
+ * The object a request acts on: `object` is null on DELETE, so the stored `oldObject` is read instead. On
+ * CONNECT it holds the options (e.g. PodExecOptions), which have no metadata: the name is `request.name`.
+ */
 export const TARGET_EXPRESSION = "request.operation == 'DELETE' ? oldObject : object";
 
 const REQUESTER = cel("has(request.userInfo.username) ? request.userInfo.username : '<unnamed user>'");
@@ -152,12 +155,13 @@ const REQUESTER = cel("has(request.userInfo.username) ? request.userInfo.usernam
 export const TARGET_DESCRIPTION_EXPRESSION =
     "request.resource.resource + (has(request.subResource) ? '/' + request.subResource : '') + ' ' +" +
     " (has(request.namespace) ? request.namespace + '/' : '') +" +
-    " (variables.target != null && has(variables.target.metadata.name) ? variables.target.metadata.name" +
+    " (variables.target != null && has(variables.target.metadata) && has(variables.target.metadata.name)" +
+    " ? variables.target.metadata.name" +
     " : (has(request.name) ? request.name : '<generated name>'))";
 
 export function protectedResourcesValidation(requesterVariable: string): CelValidation {
     const what =
-        "network policies and the sets they select, RBAC, quotas, limit ranges, namespaces, service accounts and their tokens, persistent volumes, certificate signing requests, ephemeral containers and admission webhooks are managed by the platform deployer only";
+        "network policies and the sets they select, RBAC, quotas, limit ranges, namespaces, service accounts and their tokens, persistent volumes, certificate signing requests, ephemeral containers, admission webhooks, and exec, attach, port-forward and proxy access are managed by the platform deployer only";
     return {
         id: "agent-edits-guardrail-resource",
         expression: `!variables.${requesterVariable}`,

@@ -8,7 +8,7 @@ import {
     type GuardrailKind,
 } from "../../core/guardrail-kinds";
 
-export type Operation = "CREATE" | "UPDATE" | "DELETE";
+export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 
 /** Kubernetes NamedRuleWithOperations, with plain values. */
 export interface ResourceRule {
@@ -24,6 +24,8 @@ export interface ProtectedKind {
     readonly resources: readonly string[];
     /** Namespaced kinds (and Namespaces themselves) can be covered by a per-namespace binding. */
     readonly namespaced: boolean;
+    /** Exec, attach, port-forward and proxy subresources are CONNECT requests, not writes. @default false */
+    readonly connect?: boolean;
 }
 
 /**
@@ -54,7 +56,10 @@ export const AGENT_PROTECTED_KINDS: readonly ProtectedKind[] = (() => {
     return [...byKey.values()];
 })();
 
-/** Subresources agents may not write whose resource is not protected as a whole (e.g. pods/ephemeralcontainers). */
+/**
+ * Subresources agents may not use whose resource is not protected as a whole: pods/ephemeralcontainers
+ * (written) and exec, attach, port-forward and proxy (CONNECT requests, one rule for them all).
+ */
 const PROTECTED_SUBRESOURCES: readonly ProtectedKind[] = GUARDRAIL_SUBRESOURCES.filter(
     (entry) =>
         entry.admission.kind === "enforced" &&
@@ -65,6 +70,7 @@ const PROTECTED_SUBRESOURCES: readonly ProtectedKind[] = GUARDRAIL_SUBRESOURCES.
     group: entry.group,
     resources: [entry.subresource],
     namespaced: entry.scope === "namespaced",
+    connect: entry.request === "connect",
 }));
 
 const WRITE: readonly Operation[] = ["CREATE", "UPDATE", "DELETE"];
@@ -77,12 +83,24 @@ function withSubresources(resources: readonly string[]): string[] {
 }
 
 function protectedRules(kinds: readonly ProtectedKind[]): ResourceRule[] {
-    return kinds.map((kind) => ({
-        apiGroups: [kind.group],
-        apiVersions: ["*"],
-        resources: withSubresources(kind.resources),
-        operations: WRITE,
-    }));
+    const rules: ResourceRule[] = kinds
+        .filter((kind) => kind.connect !== true)
+        .map((kind) => ({
+            apiGroups: [kind.group],
+            apiVersions: ["*"],
+            resources: withSubresources(kind.resources),
+            operations: WRITE,
+        }));
+    const connect = kinds.filter((kind) => kind.connect === true);
+    for (const group of new Set(connect.map((kind) => kind.group))) {
+        rules.push({
+            apiGroups: [group],
+            apiVersions: ["*"],
+            resources: connect.filter((kind) => kind.group === group).flatMap((kind) => kind.resources),
+            operations: ["CONNECT"],
+        });
+    }
+    return rules;
 }
 
 /** For the cluster-wide binding: every protected kind. */

@@ -15,13 +15,13 @@ import { globMatches } from "../../components/kubernetes/admission-args";
 import { admissionRequest, serviceAccount } from "../components/kubernetes/admission/fixtures";
 import { specsFor } from "../components/kubernetes/admission/policies";
 import { ruleMatches } from "../components/kubernetes/admission/vap-evaluator";
-import type { ResourceRule } from "../../components/kubernetes/admission-rules";
+import type { Operation, ResourceRule } from "../../components/kubernetes/admission-rules";
 
 const specs = specsFor();
 const CLUSTER_RULES = specs.agentProtectedResources.matchConstraints.resourceRules;
 const NAMESPACE_RULES = specs.namespaceProtectedResources.matchConstraints.resourceRules;
 const AGENT = serviceAccount("agent-a", "worker");
-const OPERATIONS = ["CREATE", "UPDATE", "DELETE"] as const;
+const WRITES: readonly Operation[] = ["CREATE", "UPDATE", "DELETE"];
 const MADE_UP_GROUP = "guardrails.evil.example";
 
 /** Whether `rules` intercept every write of `group`/`resource` (optionally a subresource). */
@@ -31,8 +31,9 @@ function intercepted(
     resource: string,
     namespaced: boolean,
     subResource?: string,
+    operations: readonly Operation[] = WRITES,
 ): boolean {
-    return OPERATIONS.every((operation) => {
+    return operations.every((operation) => {
         const fixture = admissionRequest({
             operation,
             ref: { group, version: "v1", resource, kind: "Any", subResource },
@@ -132,13 +133,15 @@ describe("guardrail kinds: what the pack forbids, the baseline enforces or says 
             for (const verb of ["get", "create"])
                 expect(packForbids(entry.group, subresource, verb)).toBe(true);
             const [resource, sub] = subresource.split("/");
-            const cluster = intercepted(
-                CLUSTER_RULES,
-                entry.group,
-                resource,
-                entry.scope === "namespaced",
-                sub,
-            );
+            // Exec, attach, port-forward and proxy reach admission as CONNECT; a write rule would not catch them.
+            const operations: readonly Operation[] = entry.request === "connect" ? ["CONNECT"] : WRITES;
+            const namespaced = entry.scope === "namespaced";
+            const cluster = intercepted(CLUSTER_RULES, entry.group, resource, namespaced, sub, operations);
+            if (entry.admission.kind === "enforced") {
+                expect(intercepted(NAMESPACE_RULES, entry.group, resource, true, sub, operations)).toBe(
+                    namespaced,
+                );
+            }
             expect(cluster, `${subresource}: ${recordedReason(entry.admission) ?? "enforced"}`).toBe(
                 entry.admission.kind === "enforced",
             );

@@ -3,7 +3,7 @@
  * its omitempty JSON tags do), with the object, oldObject and namespaceObject Kubernetes binds.
  */
 
-type Operation = "CREATE" | "UPDATE" | "DELETE";
+type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 type Json = Record<string, unknown>;
 
 export interface AdmissionFixture {
@@ -220,7 +220,8 @@ function nameOf(object: Json | null | undefined): string | undefined {
 export function admissionRequest(options: RequestOptions): AdmissionFixture {
     const { operation, ref, by } = options;
     const object = operation === "DELETE" ? null : (options.object ?? null);
-    const oldObject = operation === "CREATE" ? null : (options.oldObject ?? null);
+    // Only UPDATE and DELETE have a stored object; CONNECT's object is its options (e.g. PodExecOptions).
+    const oldObject = operation === "UPDATE" || operation === "DELETE" ? (options.oldObject ?? null) : null;
     const name = nameOf(object) ?? nameOf(oldObject);
     return {
         request: {

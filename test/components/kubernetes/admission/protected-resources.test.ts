@@ -4,6 +4,7 @@ import {
     clusterObject,
     DEPLOYER,
     namespacedObject,
+    RANDOM_ADMIN,
     REFS,
     serviceAccount,
     type AdmissionFixture,
@@ -266,9 +267,20 @@ describe("agent-protected-resources: what is protected", () => {
         expect(byGroup("admissionregistration.k8s.io")).toEqual(
             expect.arrayContaining(["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]),
         );
+        const connect = rules.filter((r) => r.operations.includes("CONNECT"));
+        expect(connect).toHaveLength(1);
+        expect(connect[0]).toMatchObject({ apiGroups: [""], operations: ["CONNECT"] });
+        expect([...connect[0].resources].sort()).toEqual([
+            "nodes/proxy",
+            "pods/attach",
+            "pods/exec",
+            "pods/portforward",
+            "pods/proxy",
+            "services/proxy",
+        ]);
         for (const rule of rules) {
             expect(rule.apiVersions).toEqual(["*"]);
-            expect(rule.operations).toEqual(["CREATE", "UPDATE", "DELETE"]);
+            if (rule !== connect[0]) expect(rule.operations).toEqual(["CREATE", "UPDATE", "DELETE"]);
         }
         expect(policy.failurePolicy).toBe("Fail");
         expect(policy.matchConstraints.matchPolicy).toBe("Equivalent");
@@ -428,6 +440,77 @@ describe("agent-protected-resources: kinds the policy pack also forbids", () => 
             "pods/ephemeralcontainers kube-system/coredns-7d9c",
         );
         expectAllowed(admit(policy, request(DEPLOYER)));
+    });
+
+    /** A CONNECT request as the API server admits it: the object is the options, with no metadata. */
+    function connectRequest(
+        ref: ResourceRef,
+        by: Requester,
+        name: string,
+        namespace: string | undefined,
+    ): AdmissionFixture {
+        const fixture = admissionRequest({
+            operation: "CONNECT",
+            ref,
+            by,
+            namespace,
+            object: { apiVersion: "v1", kind: ref.kind, command: ["sh"], stdin: true },
+        });
+        return { ...fixture, request: { ...fixture.request, name } };
+    }
+    const EXEC = { group: "", version: "v1", resource: "pods", subResource: "exec", kind: "PodExecOptions" };
+    const CONNECTED: [string, ResourceRef, string | undefined][] = [
+        ["exec", EXEC, "kube-system"],
+        ["attach", { ...EXEC, subResource: "attach", kind: "PodAttachOptions" }, "kube-system"],
+        ["port-forward", { ...EXEC, subResource: "portforward", kind: "PodPortForwardOptions" }, "team-a"],
+        ["pod proxy", { ...EXEC, subResource: "proxy", kind: "PodProxyOptions" }, "team-a"],
+        [
+            "service proxy",
+            { ...EXEC, resource: "services", subResource: "proxy", kind: "ServiceProxyOptions" },
+            "team-a",
+        ],
+        [
+            "node proxy",
+            { ...EXEC, resource: "nodes", subResource: "proxy", kind: "NodeProxyOptions" },
+            undefined,
+        ],
+    ];
+
+    it.each(CONNECTED)(
+        "denies an agent %s (a CONNECT request), naming the target",
+        (_what, ref, namespace) => {
+            const message = expectDenied(admit(policy, connectRequest(ref, AGENT, "target-1", namespace)));
+            const where = namespace === undefined ? "" : `${namespace}/`;
+            expect(message).toContain(`CONNECT ${ref.resource}/${ref.subResource} ${where}target-1`);
+        },
+    );
+
+    it.each(CONNECTED)(
+        "allows the deployer and system controllers %s, so operators can still debug",
+        (_what, ref, namespace) => {
+            for (const by of [DEPLOYER, RANDOM_ADMIN, serviceAccount("monitoring", "prometheus"), KUBELET]) {
+                const outcome = admit(policy, connectRequest(ref, by, "target-1", namespace));
+                expect(outcome.evaluated).toBe(true);
+                expectAllowed(outcome);
+            }
+        },
+    );
+
+    it("denies an agent exec into its own pods too, as the pack forbids it any verb on pods/exec", () => {
+        expectDenied(admit(policy, connectRequest(EXEC, AGENT, "agent-pod", "agent-a")));
+        expectDenied(
+            admit(specs.namespaceProtectedResources, connectRequest(EXEC, AGENT, "agent-pod", "agent-a"), {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agent-a" } },
+            }),
+        );
+    });
+
+    it("does not intercept reading pod logs, which is a GET and not a CONNECT", () => {
+        const logs = { ...EXEC, subResource: "log", kind: "Pod" };
+        for (const operation of ["CREATE", "UPDATE"] as const) {
+            const fixture = admissionRequest({ operation, ref: logs, by: AGENT, namespace: "agent-a" });
+            expect(admit(policy, fixture).evaluated).toBe(false);
+        }
     });
 
     it("does not intercept PersistentVolumeClaims, which agents may create to get storage", () => {
