@@ -10,11 +10,11 @@ export type GuardrailScope = "namespaced" | "cluster";
 
 /**
  * How the admission baseline treats a kind. `enforced`: its write rules list the kind in every group of
- * `groups`. `not-admissible`: Kubernetes never sends the kind through API-defined admission policies, so
+ * `groups` (a `caveat` says what admission still cannot see). `not-admissible`: Kubernetes never sends the kind through API-defined admission policies, so
  * listing it would only look like protection. `not-enforced`: a gap the baseline accepts, with the reason.
  */
 export type AdmissionTreatment =
-    | { readonly kind: "enforced" }
+    | { readonly kind: "enforced"; readonly caveat?: string }
     | { readonly kind: "not-admissible"; readonly reason: string }
     | { readonly kind: "not-enforced"; readonly reason: string };
 
@@ -298,8 +298,11 @@ export const GUARDRAIL_SUBRESOURCES: readonly GuardrailSubresource[] = [
         group: "",
         scope: "cluster",
         request: "connect",
-        why: "reaches the kubelet API, which can run commands in any pod on the node (on the kubelet's own port too, where no admission runs: only RBAC stops that path)",
-        admission: ENFORCED,
+        why: "reaches the kubelet API, which can run commands in any pod on the node",
+        admission: {
+            kind: "enforced",
+            caveat: "through the API server only: the same rights reach the kubelet's own port, where no admission runs, so only RBAC (judged by the pack) stops that path",
+        },
     },
     {
         subresource: "serviceaccounts/token",

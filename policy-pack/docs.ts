@@ -41,9 +41,15 @@ export function renderRulesMarkdown(rules: Policies): string {
 function renderGuardrailKinds(): string[] {
     const notes: string[] = [];
     const admission = (treatment: AdmissionTreatment): string => {
-        if (treatment.kind === "enforced") return "denied";
-        if (!notes.includes(treatment.reason)) notes.push(treatment.reason);
-        return `${treatment.kind === "not-admissible" ? "not admissible" : "not enforced"} (note ${notes.indexOf(treatment.reason) + 1})`;
+        const reason = treatment.kind === "enforced" ? treatment.caveat : treatment.reason;
+        if (reason === undefined) return "denied";
+        if (!notes.includes(reason)) notes.push(reason);
+        const label = {
+            enforced: "denied",
+            "not-admissible": "not admissible",
+            "not-enforced": "not enforced",
+        };
+        return `${label[treatment.kind]} (note ${notes.indexOf(reason) + 1})`;
     };
     const groups = (list: readonly string[]) =>
         list.map((group) => (group === "" ? "core" : `\`${group}\``)).join(", ");

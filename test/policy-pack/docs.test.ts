@@ -29,9 +29,10 @@ describe("docs/rules.md", () => {
             const row = markdown.split("\n").find((line) => line.startsWith(`| ${name} |`));
             expect(row, name).toBeDefined();
             expect(row).toContain(entry.why);
-            expect(row).toContain(entry.admission.kind === "enforced" ? "| denied |" : "(note ");
-            if (entry.admission.kind !== "enforced")
-                expect(markdown).toContain(entry.admission.reason.slice(1));
+            const reason =
+                entry.admission.kind === "enforced" ? entry.admission.caveat : entry.admission.reason;
+            expect(row).toContain(reason === undefined ? "| denied |" : "(note ");
+            if (reason !== undefined) expect(markdown).toContain(reason.slice(1));
         }
     });
 
