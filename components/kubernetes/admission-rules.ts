@@ -6,6 +6,7 @@ import {
     admissionEnforcedKinds,
     GUARDRAIL_SUBRESOURCES,
     type GuardrailKind,
+    type GuardrailSubresource,
 } from "../../core/guardrail-kinds";
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
@@ -56,16 +57,21 @@ export const AGENT_PROTECTED_KINDS: readonly ProtectedKind[] = (() => {
     return [...byKey.values()];
 })();
 
+/** Written subresources of a protected kind are already covered by its `<resource>/*` write rule. */
+function coveredByKind(entry: GuardrailSubresource): boolean {
+    const resource = entry.subresource.split("/")[0];
+    return (
+        entry.request === "write" &&
+        AGENT_PROTECTED_KINDS.some((kind) => kind.group === entry.group && kind.resources.includes(resource))
+    );
+}
+
 /**
- * Subresources agents may not use whose resource is not protected as a whole: pods/ephemeralcontainers
- * (written) and exec, attach, port-forward and proxy (CONNECT requests, one rule for them all).
+ * Subresources agents may not use that no kind's rule covers: pods/ephemeralcontainers (written) and exec,
+ * attach, port-forward and proxy (CONNECT requests, one rule for them all).
  */
 const PROTECTED_SUBRESOURCES: readonly ProtectedKind[] = GUARDRAIL_SUBRESOURCES.filter(
-    (entry) =>
-        entry.admission.kind === "enforced" &&
-        !AGENT_PROTECTED_KINDS.some(
-            (kind) => kind.group === entry.group && kind.resources.includes(entry.subresource.split("/")[0]),
-        ),
+    (entry) => entry.admission.kind === "enforced" && !coveredByKind(entry),
 ).map((entry) => ({
     group: entry.group,
     resources: [entry.subresource],
