@@ -1,3 +1,6 @@
+/** The label (any value) that makes a Namespace an agent namespace, for the pack and the baseline alike. */
+export const AGENT_LABEL = "agentguard.io/agent";
+
 /**
  * Namespace-name globs (`*` = any run of characters) that make a namespace an agent namespace when nothing
  * is configured, besides the `agentguard.io/agent` label. The policy pack's `agentNamespacePatterns` and

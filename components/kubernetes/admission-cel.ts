@@ -8,9 +8,10 @@
  * may omit, because reading an absent field is a runtime error and our policies fail closed.
  */
 
+import { AGENT_LABEL } from "../../core/agent-namespaces";
 import { NOT_ADMISSIBLE_RESOURCES } from "../../core/guardrail-kinds";
 
-export const AGENT_NAMESPACE_LABEL = "agentguard.io/agent";
+export const AGENT_NAMESPACE_LABEL = AGENT_LABEL;
 
 /** Validated inputs the expressions are built from. */
 export interface CelSettings {

@@ -5,7 +5,9 @@
  * list, so an entry added to one consumer by hand fails here.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
+import { AGENT_LABEL, DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
+import { AGENT_NAMESPACE_LABEL } from "../../components/kubernetes/admission-cel";
+import { AGENT_LABEL as PACK_AGENT_LABEL } from "../../policy-pack/lib/agent-namespaces";
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from "../../core/guardrail-kinds";
 import { FORBIDDEN_SUBRESOURCES, findForbiddenRbacGrants, GUARDRAIL_RESOURCES } from "../../core/rbac";
 import { resolveBaselineSettings } from "../../components/kubernetes/admission-args";
@@ -169,7 +171,7 @@ describe("guardrail kinds: what the baseline protects, the pack forbids too", ()
     });
 });
 
-describe("agent namespace patterns: one default", () => {
+describe("agent namespaces: one default pattern and one label", () => {
     it("gives the pack and the admission baseline the same default, from core", () => {
         expect(readAgentguardConfig({}).agentNamespacePatterns).toBe(DEFAULT_AGENT_NAMESPACE_PATTERNS);
         expect(agentguardConfigSchema.properties.agentNamespacePatterns).toMatchObject({
@@ -177,6 +179,12 @@ describe("agent namespace patterns: one default", () => {
         });
         const settings = resolveBaselineSettings("baseline", { owner: "platform" });
         expect(settings.agentNamespacePatterns).toEqual([...DEFAULT_AGENT_NAMESPACE_PATTERNS]);
+    });
+
+    it("gives the pack and the admission baseline the same agent label", () => {
+        expect(PACK_AGENT_LABEL).toBe(AGENT_LABEL);
+        expect(AGENT_NAMESPACE_LABEL).toBe(AGENT_LABEL);
+        expect(AGENT_LABEL).toBe("agentguard.io/agent");
     });
 
     it("covers AgentRuntime's agent-<agentId> namespaces", () => {
