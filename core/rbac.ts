@@ -1,3 +1,5 @@
+import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES } from "./guardrail-kinds";
+
 /** A Kubernetes RBAC PolicyRule, as written in a Role or ClusterRole. */
 export interface RbacPolicyRule {
     readonly apiGroups?: readonly string[];
@@ -63,48 +65,16 @@ const ESCALATION_VERBS: Readonly<Record<string, string>> = {
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 
 /** Subresources forbidden with any verb, with why. */
-const FORBIDDEN_SUBRESOURCES: Readonly<Record<string, string>> = {
-    "pods/exec": "runs commands in other pods",
-    "pods/attach": "attaches to other pods' processes",
-    "pods/portforward": "tunnels to pods around NetworkPolicies",
-    "pods/ephemeralcontainers": "injects containers into running pods",
-    "pods/proxy": "reaches pods through the API server, around NetworkPolicies",
-    "services/proxy": "reaches services through the API server, around NetworkPolicies",
-    "nodes/proxy": "reaches the kubelet API, which can run commands in any pod on the node",
-    "serviceaccounts/token": "mints tokens for service accounts",
-};
+export const FORBIDDEN_SUBRESOURCES: Readonly<Record<string, string>> = Object.fromEntries(
+    GUARDRAIL_SUBRESOURCES.map((entry) => [entry.subresource, entry.why]),
+);
 
-/** Resources an agent must never write: the guardrails that confine it, and ways around them. */
-const GUARDRAIL_RESOURCES: readonly string[] = [
-    "networkpolicies",
-    "roles",
-    "rolebindings",
-    "clusterroles",
-    "clusterrolebindings",
-    "resourcequotas",
-    "limitranges",
-    "namespaces",
-    "serviceaccounts",
-    "validatingadmissionpolicies",
-    "validatingadmissionpolicybindings",
-    "mutatingadmissionpolicies",
-    "mutatingadmissionpolicybindings",
-    "validatingwebhookconfigurations",
-    "mutatingwebhookconfigurations",
-    // A hostPath PersistentVolume mounts the node's disk, which Pod Security Admission does not see.
-    "persistentvolumes",
-    "certificatesigningrequests",
-    // Other network-policy kinds add to or override NetworkPolicies; the sets and CIDR groups they select
-    // widen them too. Matched by name in any apiGroup, so a CRD in a made-up group is judged as well.
-    "ciliumnetworkpolicies",
-    "ciliumclusterwidenetworkpolicies",
-    "ciliumcidrgroups",
-    "adminnetworkpolicies",
-    "baselineadminnetworkpolicies",
-    "clusternetworkpolicies",
-    "globalnetworkpolicies",
-    "globalnetworksets",
-    "networksets",
+/**
+ * Resources an agent must never write (core/guardrail-kinds.ts, shared with the admission baseline).
+ * Matched by name in any apiGroup, so a CRD in a made-up group is judged as well.
+ */
+export const GUARDRAIL_RESOURCES: readonly string[] = [
+    ...new Set(GUARDRAIL_KINDS.map((kind) => kind.resource)),
 ];
 
 /** Resources whose pods run with any service account of their namespace; writing them launches pods. */

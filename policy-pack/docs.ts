@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from "../core/guardrail-kinds";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -32,5 +33,56 @@ export function renderRulesMarkdown(rules: Policies): string {
             `**Remediation.** ${rule.remediationSteps ?? "None given."}`,
         );
     }
+    lines.push(...renderGuardrailKinds());
     return `${lines.join("\n")}\n`;
+}
+
+/** The shared list of what agents may not write (core/guardrail-kinds.ts), as the pack and the baseline use it. */
+function renderGuardrailKinds(): string[] {
+    const notes: string[] = [];
+    const admission = (treatment: AdmissionTreatment): string => {
+        const reason = treatment.kind === "enforced" ? treatment.caveat : treatment.reason;
+        if (reason === undefined) return "denied";
+        if (!notes.includes(reason)) notes.push(reason);
+        const label = {
+            enforced: "denied",
+            "not-admissible": "not admissible",
+            "not-enforced": "not enforced",
+        };
+        return `${label[treatment.kind]} (note ${notes.indexOf(reason) + 1})`;
+    };
+    const groups = (list: readonly string[]) =>
+        list.map((group) => (group === "" ? "core" : `\`${group}\``)).join(", ");
+    const kindRows = GUARDRAIL_KINDS.map(
+        (kind) =>
+            `| ${kind.resource} | ${groups(kind.groups)} | ${kind.scope} | ${kind.why} | ${admission(kind.admission)} |`,
+    );
+    const subresourceRows = GUARDRAIL_SUBRESOURCES.map(
+        (entry) => `| ${entry.subresource} | ${entry.why} | ${admission(entry.admission)} |`,
+    );
+    return [
+        "",
+        "## Resources agents may not write",
+        "",
+        "One list, shared by `kubernetes-forbid-agent-rbac-escalation` and the `AgentGuardrailsBaseline` component.",
+        "The rule forbids binding an agent to a role that writes any of these resources; it matches them by name in",
+        "any API group, so a CRD in a made-up group counts too. The baseline's `agent-protected-resources` policy",
+        "denies agents' writes (create, update, delete, subresources included) to them in the groups listed here,",
+        "and agents' use of the subresources below (exec, attach, port-forward and proxy are CONNECT requests);",
+        "where it cannot, the notes say why.",
+        "",
+        "| Resource | API groups | Scope | Why | Admission baseline |",
+        "| --- | --- | --- | --- | --- |",
+        ...kindRows,
+        "",
+        "Subresources an agent may hold no verb on at all:",
+        "",
+        "| Subresource | Why | Admission baseline |",
+        "| --- | --- | --- |",
+        ...subresourceRows,
+        "",
+        "Notes:",
+        "",
+        ...notes.map((note, index) => `${index + 1}. ${note[0].toUpperCase()}${note.slice(1)}.`),
+    ];
 }

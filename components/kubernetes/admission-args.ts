@@ -2,12 +2,14 @@
  * Validation of the baseline's plain arguments. They are compiled into CEL at construction time, so they
  * are checked synchronously and strictly (which also rules out CEL or regex injection).
  */
+import { DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
 import { checkOwner, componentLabel, fail, isDnsLabel, isDnsSubdomain, isPlainObject } from "../args";
 import { CelSettings } from "./admission-cel";
 
 export { BaselineArgumentError } from "../args";
 
-export const DEFAULT_AGENT_NAMESPACE_PATTERNS: readonly string[] = ["agent-*"];
+/** The policy pack's default too (core/agent-namespaces.ts). */
+export { DEFAULT_AGENT_NAMESPACE_PATTERNS };
 /** Members of system:masters bypass RBAC, which makes them the one identity that can always repair the baseline. */
 export const DEFAULT_DEPLOYER_GROUPS: readonly string[] = ["system:masters"];
 export const DEFAULT_PRIVILEGED_CLUSTER_ROLES: readonly string[] = ["cluster-admin"];

@@ -15,7 +15,7 @@ export const MANAGED_BY_LABELS: Readonly<Record<string, string>> = {
 
 /** The baseline's namespace-scoped policies, by Kubernetes name. */
 export interface NamespaceBaselinePolicies {
-    /** Denies the namespace's own service accounts writes to NetworkPolicies, RBAC, quotas, tokens, the Namespace. */
+    /** Denies the namespace's own service accounts writes to its guardrail kinds (core/guardrail-kinds.ts) and the Namespace. */
     readonly protectedResources: pulumi.Input<string>;
     /** Denies host namespaces, hostPath, privilege and (if configured) a non-sandbox runtime for the namespace's pods. */
     readonly podSecurity: pulumi.Input<string>;

@@ -8,7 +8,10 @@
  * may omit, because reading an absent field is a runtime error and our policies fail closed.
  */
 
-export const AGENT_NAMESPACE_LABEL = "agentguard.io/agent";
+import { AGENT_LABEL } from "../../core/agent-namespaces";
+import { NOT_ADMISSIBLE_RESOURCES } from "../../core/guardrail-kinds";
+
+export const AGENT_NAMESPACE_LABEL = AGENT_LABEL;
 
 /** Validated inputs the expressions are built from. */
 export interface CelSettings {
@@ -141,7 +144,10 @@ export function deployerDescription(settings: CelSettings): string {
     return parts.join("; ");
 }
 
-/** The object a request acts on: `object` is null on DELETE, so the stored `oldObject` is read instead. */
+/**
+ * The object a request acts on: `object` is null on DELETE, so the stored `oldObject` is read instead. On
+ * CONNECT it holds the options (e.g. PodExecOptions), which have no metadata: the name is `request.name`.
+ */
 export const TARGET_EXPRESSION = "request.operation == 'DELETE' ? oldObject : object";
 
 const REQUESTER = cel("has(request.userInfo.username) ? request.userInfo.username : '<unnamed user>'");
@@ -150,12 +156,13 @@ const REQUESTER = cel("has(request.userInfo.username) ? request.userInfo.usernam
 export const TARGET_DESCRIPTION_EXPRESSION =
     "request.resource.resource + (has(request.subResource) ? '/' + request.subResource : '') + ' ' +" +
     " (has(request.namespace) ? request.namespace + '/' : '') +" +
-    " (variables.target != null && has(variables.target.metadata.name) ? variables.target.metadata.name" +
+    " (variables.target != null && has(variables.target.metadata) && has(variables.target.metadata.name)" +
+    " ? variables.target.metadata.name" +
     " : (has(request.name) ? request.name : '<generated name>'))";
 
 export function protectedResourcesValidation(requesterVariable: string): CelValidation {
     const what =
-        "NetworkPolicies, RBAC, quotas, limit ranges, namespaces, service account tokens and admission webhooks are managed by the platform deployer only";
+        "network policies and the sets they select, RBAC, quotas, limit ranges, namespaces, service accounts and their tokens, persistent volumes, certificate signing requests, ephemeral containers, admission webhooks, and exec, attach, port-forward and proxy access are managed by the platform deployer only";
     return {
         id: "agent-edits-guardrail-resource",
         expression: `!variables.${requesterVariable}`,
@@ -305,13 +312,11 @@ export function podSecurityValidations(settings: CelSettings): CelValidation[] {
     return validations;
 }
 
-/** Resources whose write access lets a holder delete or rewrite admission policies and their bindings. */
-export const ADMISSION_POLICY_RESOURCES = [
-    "validatingadmissionpolicies",
-    "validatingadmissionpolicybindings",
-    "mutatingadmissionpolicies",
-    "mutatingadmissionpolicybindings",
-] as const;
+/**
+ * Resources whose write access lets a holder delete or rewrite admission policies and their bindings: the
+ * guardrail kinds Kubernetes never sends through admission policies (core/guardrail-kinds.ts).
+ */
+export const ADMISSION_POLICY_RESOURCES: readonly string[] = NOT_ADMISSIBLE_RESOURCES;
 
 const WRITE_VERBS = ["*", "create", "update", "patch", "delete", "deletecollection"];
 

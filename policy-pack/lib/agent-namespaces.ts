@@ -1,9 +1,10 @@
+import { AGENT_LABEL } from "../../core/agent-namespaces";
 import { globToRegExp } from "./config";
 import { NAMESPACE_TYPES } from "./kubernetes/types";
 import type { ResourceNode, StackModel } from "./stack-model";
 import { isUnknown } from "./unknowns";
 
-export const AGENT_LABEL = "agentguard.io/agent";
+export { AGENT_LABEL };
 export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 
 /** Stand-in for the random suffix the API server appends to `metadata.generateName` (5 characters). */

@@ -1,4 +1,7 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import { DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
+
+export { DEFAULT_AGENT_NAMESPACE_PATTERNS };
 
 /** A rule's finding on one resource is waived for resources matching `resource`, for a stated reason. */
 export interface Exemption {
@@ -16,7 +19,6 @@ export interface AgentguardConfig {
     readonly exemptions: readonly Exemption[];
 }
 
-export const DEFAULT_AGENT_NAMESPACE_PATTERNS: readonly string[] = ["agent-*"];
 /** A /16 worth of public addresses: room for a few SaaS APIs, far from "the internet". */
 export const DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES = 65_536;
 export const MIN_EXEMPTION_REASON_LENGTH = 10;

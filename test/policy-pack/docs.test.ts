@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import { describe, expect, it } from "vitest";
+import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES } from "../../core/guardrail-kinds";
 import { renderRulesMarkdown } from "../../policy-pack/docs";
 import { allRules } from "../../policy-pack/rules";
 import { expectedRulesDoc, RULES_DOC_PATH } from "../../scripts/generate-rule-docs";
@@ -18,6 +19,20 @@ describe("docs/rules.md", () => {
             );
             expect(markdown).toContain(rule.description);
             expect(markdown).toContain(`**Remediation.** ${rule.remediationSteps}`);
+        }
+    });
+
+    it("lists every resource and subresource agents may not write, with the baseline's treatment", () => {
+        const markdown = renderRulesMarkdown(allRules);
+        for (const entry of [...GUARDRAIL_KINDS, ...GUARDRAIL_SUBRESOURCES]) {
+            const name = "resource" in entry ? entry.resource : entry.subresource;
+            const row = markdown.split("\n").find((line) => line.startsWith(`| ${name} |`));
+            expect(row, name).toBeDefined();
+            expect(row).toContain(entry.why);
+            const reason =
+                entry.admission.kind === "enforced" ? entry.admission.caveat : entry.admission.reason;
+            expect(row).toContain(reason === undefined ? "| denied |" : "(note ");
+            if (reason !== undefined) expect(markdown).toContain(reason.slice(1));
         }
     });
 

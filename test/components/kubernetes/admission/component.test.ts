@@ -140,7 +140,10 @@ describe("AgentGuardrailsBaseline component", () => {
                 "resourcequotas",
                 "limitranges",
                 "namespaces",
-                "serviceaccounts/token",
+                "serviceaccounts",
+                "serviceaccounts/*",
+                "persistentvolumes",
+                "certificatesigningrequests",
                 "validatingwebhookconfigurations",
                 "mutatingwebhookconfigurations",
             ]),
@@ -159,7 +162,7 @@ describe("AgentGuardrailsBaseline component", () => {
         );
         const operations = (name: string) =>
             [...new Set(spec(name).matchConstraints.resourceRules.flatMap((r) => r.operations))].sort();
-        expect(operations("agent-protected-resources")).toEqual(["CREATE", "DELETE", "UPDATE"]);
+        expect(operations("agent-protected-resources")).toEqual(["CONNECT", "CREATE", "DELETE", "UPDATE"]);
         expect(operations("agent-pod-security")).toEqual(["CREATE", "UPDATE"]);
         expect(operations("guardrail-integrity")).toEqual(["CREATE", "UPDATE"]);
         expect(JSON.stringify(spec("agent-pod-security"))).toContain("runtimeClassName == 'gvisor'");

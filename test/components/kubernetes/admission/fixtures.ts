@@ -3,7 +3,7 @@
  * its omitempty JSON tags do), with the object, oldObject and namespaceObject Kubernetes binds.
  */
 
-type Operation = "CREATE" | "UPDATE" | "DELETE";
+type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 type Json = Record<string, unknown>;
 
 export interface AdmissionFixture {
@@ -127,6 +127,56 @@ export const REFS = {
         resource: "ciliumnetworkpolicies",
         kind: "CiliumNetworkPolicy",
     },
+    serviceAccount: { group: "", version: "v1", resource: "serviceaccounts", kind: "ServiceAccount" },
+    persistentVolume: { group: "", version: "v1", resource: "persistentvolumes", kind: "PersistentVolume" },
+    certificateSigningRequest: {
+        group: "certificates.k8s.io",
+        version: "v1",
+        resource: "certificatesigningrequests",
+        kind: "CertificateSigningRequest",
+    },
+    ciliumCidrGroup: {
+        group: "cilium.io",
+        version: "v2alpha1",
+        resource: "ciliumcidrgroups",
+        kind: "CiliumCIDRGroup",
+    },
+    calicoNetworkPolicy: {
+        group: "projectcalico.org",
+        version: "v3",
+        resource: "networkpolicies",
+        kind: "NetworkPolicy",
+    },
+    calicoNetworkSet: {
+        group: "crd.projectcalico.org",
+        version: "v1",
+        resource: "networksets",
+        kind: "NetworkSet",
+    },
+    calicoNetworkSetV3: {
+        group: "projectcalico.org",
+        version: "v3",
+        resource: "networksets",
+        kind: "NetworkSet",
+    },
+    calicoGlobalNetworkSet: {
+        group: "crd.projectcalico.org",
+        version: "v1",
+        resource: "globalnetworksets",
+        kind: "GlobalNetworkSet",
+    },
+    calicoGlobalNetworkSetV3: {
+        group: "projectcalico.org",
+        version: "v3",
+        resource: "globalnetworksets",
+        kind: "GlobalNetworkSet",
+    },
+    clusterNetworkPolicy: {
+        group: "policy.networking.k8s.io",
+        version: "v1alpha2",
+        resource: "clusternetworkpolicies",
+        kind: "ClusterNetworkPolicy",
+    },
     configMap: { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap" },
     pod: { group: "", version: "v1", resource: "pods", kind: "Pod" },
     ephemeralContainers: {
@@ -170,7 +220,8 @@ function nameOf(object: Json | null | undefined): string | undefined {
 export function admissionRequest(options: RequestOptions): AdmissionFixture {
     const { operation, ref, by } = options;
     const object = operation === "DELETE" ? null : (options.object ?? null);
-    const oldObject = operation === "CREATE" ? null : (options.oldObject ?? null);
+    // Only UPDATE and DELETE have a stored object; CONNECT's object is its options (e.g. PodExecOptions).
+    const oldObject = operation === "UPDATE" || operation === "DELETE" ? (options.oldObject ?? null) : null;
     const name = nameOf(object) ?? nameOf(oldObject);
     return {
         request: {

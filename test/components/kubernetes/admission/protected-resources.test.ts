@@ -4,9 +4,11 @@ import {
     clusterObject,
     DEPLOYER,
     namespacedObject,
+    RANDOM_ADMIN,
     REFS,
     serviceAccount,
     type AdmissionFixture,
+    type Requester,
     type ResourceRef,
 } from "./fixtures";
 import { expressionsNeverSeen, specsFor } from "./policies";
@@ -256,21 +258,276 @@ describe("agent-protected-resources: what is protected", () => {
                 "limitranges",
                 "namespaces",
                 "namespaces/*",
-                "serviceaccounts/token",
+                "serviceaccounts",
+                "serviceaccounts/*",
+                "persistentvolumes",
+                "pods/ephemeralcontainers",
             ]),
         );
         expect(byGroup("admissionregistration.k8s.io")).toEqual(
             expect.arrayContaining(["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]),
         );
+        const connect = rules.filter((r) => r.operations.includes("CONNECT"));
+        expect(connect).toHaveLength(1);
+        expect(connect[0]).toMatchObject({ apiGroups: [""], operations: ["CONNECT"] });
+        expect([...connect[0].resources].sort()).toEqual([
+            "nodes/proxy",
+            "pods/attach",
+            "pods/exec",
+            "pods/portforward",
+            "pods/proxy",
+            "services/proxy",
+        ]);
         for (const rule of rules) {
             expect(rule.apiVersions).toEqual(["*"]);
-            const expected = rule.resources.includes("serviceaccounts/token")
-                ? ["CREATE"]
-                : ["CREATE", "UPDATE", "DELETE"];
-            expect(rule.operations).toEqual(expected);
+            if (rule !== connect[0]) expect(rule.operations).toEqual(["CREATE", "UPDATE", "DELETE"]);
         }
         expect(policy.failurePolicy).toBe("Fail");
         expect(policy.matchConstraints.matchPolicy).toBe("Equivalent");
+    });
+});
+
+describe("agent-protected-resources: kinds the policy pack also forbids", () => {
+    const KUBELET: Requester = {
+        username: "system:node:ip-10-0-1-7",
+        groups: ["system:nodes", "system:authenticated"],
+    };
+
+    /** A kind, the non-agent identity a real cluster has writing it, and the object both write. */
+    const namespacedKinds: [string, ResourceRef, Requester][] = [
+        ["ServiceAccount", REFS.serviceAccount, serviceAccount("kube-system", "service-account-controller")],
+        ["Calico NetworkPolicy (projectcalico.org)", REFS.calicoNetworkPolicy, DEPLOYER],
+        [
+            "Calico NetworkSet (crd.projectcalico.org)",
+            REFS.calicoNetworkSet,
+            serviceAccount("calico-system", "calico-kube-controllers"),
+        ],
+        ["Calico NetworkSet (projectcalico.org)", REFS.calicoNetworkSetV3, DEPLOYER],
+    ];
+    const clusterKinds: [string, ResourceRef, Requester][] = [
+        ["PersistentVolume", REFS.persistentVolume, serviceAccount("kube-system", "ebs-csi-controller-sa")],
+        ["CertificateSigningRequest", REFS.certificateSigningRequest, KUBELET],
+        ["CiliumCIDRGroup", REFS.ciliumCidrGroup, serviceAccount("kube-system", "cilium-operator")],
+        [
+            "Calico GlobalNetworkSet (crd.projectcalico.org)",
+            REFS.calicoGlobalNetworkSet,
+            serviceAccount("calico-system", "calico-kube-controllers"),
+        ],
+        ["Calico GlobalNetworkSet (projectcalico.org)", REFS.calicoGlobalNetworkSetV3, DEPLOYER],
+        ["ClusterNetworkPolicy", REFS.clusterNetworkPolicy, DEPLOYER],
+    ];
+
+    function write(
+        operation: "CREATE" | "UPDATE" | "DELETE",
+        ref: ResourceRef,
+        by: Requester,
+        namespace?: string,
+    ): AdmissionFixture {
+        const object =
+            namespace === undefined
+                ? clusterObject(ref, "widened")
+                : namespacedObject(ref, namespace, "widened");
+        return admissionRequest({ operation, ref, by, namespace, object, oldObject: object });
+    }
+
+    it.each(namespacedKinds)(
+        "denies an agent creating, updating or deleting a %s, in its namespace and elsewhere",
+        (_kind, ref) => {
+            for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+                for (const namespace of ["agent-a", "team-a"]) {
+                    const message = expectDenied(admit(policy, write(operation, ref, AGENT, namespace)));
+                    expect(message).toContain(`${operation} ${ref.resource} ${namespace}/widened`);
+                }
+            }
+        },
+    );
+
+    it.each(namespacedKinds)(
+        "allows the non-agent identity a real cluster has writing a %s in an agent namespace",
+        (_kind, ref, by) => {
+            for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+                const outcome = admit(policy, write(operation, ref, by, "agent-a"));
+                expect(outcome.evaluated).toBe(true);
+                expectAllowed(outcome);
+            }
+        },
+    );
+
+    it.each(clusterKinds)("denies an agent creating, updating or deleting a %s", (_kind, ref) => {
+        for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+            const message = expectDenied(admit(policy, write(operation, ref, AGENT)));
+            expect(message).toContain(`${operation} ${ref.resource} widened`);
+        }
+    });
+
+    it.each(clusterKinds)(
+        "allows the non-agent identity a real cluster has writing a %s",
+        (_kind, ref, by) => {
+            for (const operation of ["CREATE", "UPDATE", "DELETE"] as const) {
+                const outcome = admit(policy, write(operation, ref, by));
+                expect(outcome.evaluated).toBe(true);
+                expectAllowed(outcome);
+            }
+        },
+    );
+
+    it("denies an agent pointing its own ServiceAccount at another cloud role (IRSA annotation)", () => {
+        const before = namespacedObject(REFS.serviceAccount, "agent-a", "worker");
+        const after = namespacedObject(REFS.serviceAccount, "agent-a", "worker", {
+            metadata: {
+                name: "worker",
+                namespace: "agent-a",
+                annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/admin" },
+            },
+        });
+        const fixture = admissionRequest({
+            operation: "UPDATE",
+            ref: REFS.serviceAccount,
+            by: AGENT,
+            namespace: "agent-a",
+            object: after,
+            oldObject: before,
+        });
+        expectDenied(admit(policy, fixture));
+    });
+
+    it("denies an agent approving a CertificateSigningRequest through its approval subresource", () => {
+        const csr = clusterObject(REFS.certificateSigningRequest, "node-csr-x", {
+            spec: { signerName: "kubernetes.io/kube-apiserver-client", usages: ["client auth"] },
+        });
+        const ref = { ...REFS.certificateSigningRequest, subResource: "approval" };
+        const fixture = admissionRequest({
+            operation: "UPDATE",
+            ref,
+            by: AGENT,
+            object: csr,
+            oldObject: csr,
+        });
+        expect(expectDenied(admit(policy, fixture))).toContain("certificatesigningrequests/approval");
+    });
+
+    it("lets the kubelet request tokens for agent pods (projected volumes), while agents themselves can't", () => {
+        const tokenRequest = {
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenRequest",
+            metadata: { name: "worker" },
+            spec: { audiences: ["sts.amazonaws.com"] },
+        };
+        const request = (by: Requester) =>
+            admissionRequest({
+                operation: "CREATE",
+                ref: REFS.serviceAccountToken,
+                by,
+                namespace: "agent-a",
+                object: tokenRequest,
+            });
+        expectAllowed(admit(policy, request(KUBELET)));
+        expectDenied(admit(policy, request(AGENT)));
+    });
+
+    it("denies an agent injecting an ephemeral container into a pod of another namespace, and allows the deployer", () => {
+        const pod = namespacedObject(REFS.pod, "kube-system", "coredns-7d9c", { spec: { containers: [] } });
+        const request = (by: Requester) =>
+            admissionRequest({
+                operation: "UPDATE",
+                ref: REFS.ephemeralContainers,
+                by,
+                namespace: "kube-system",
+                object: pod,
+                oldObject: pod,
+            });
+        expect(expectDenied(admit(policy, request(AGENT)))).toContain(
+            "pods/ephemeralcontainers kube-system/coredns-7d9c",
+        );
+        expectAllowed(admit(policy, request(DEPLOYER)));
+    });
+
+    /** A CONNECT request as the API server admits it: the object is the options, with no metadata. */
+    function connectRequest(
+        ref: ResourceRef,
+        by: Requester,
+        name: string,
+        namespace: string | undefined,
+    ): AdmissionFixture {
+        const fixture = admissionRequest({
+            operation: "CONNECT",
+            ref,
+            by,
+            namespace,
+            object: { apiVersion: "v1", kind: ref.kind, command: ["sh"], stdin: true },
+        });
+        return { ...fixture, request: { ...fixture.request, name } };
+    }
+    const EXEC = { group: "", version: "v1", resource: "pods", subResource: "exec", kind: "PodExecOptions" };
+    const CONNECTED: [string, ResourceRef, string | undefined][] = [
+        ["exec", EXEC, "kube-system"],
+        ["attach", { ...EXEC, subResource: "attach", kind: "PodAttachOptions" }, "kube-system"],
+        ["port-forward", { ...EXEC, subResource: "portforward", kind: "PodPortForwardOptions" }, "team-a"],
+        ["pod proxy", { ...EXEC, subResource: "proxy", kind: "PodProxyOptions" }, "team-a"],
+        [
+            "service proxy",
+            { ...EXEC, resource: "services", subResource: "proxy", kind: "ServiceProxyOptions" },
+            "team-a",
+        ],
+        [
+            "node proxy",
+            { ...EXEC, resource: "nodes", subResource: "proxy", kind: "NodeProxyOptions" },
+            undefined,
+        ],
+    ];
+
+    it.each(CONNECTED)(
+        "denies an agent %s (a CONNECT request), naming the target",
+        (_what, ref, namespace) => {
+            const message = expectDenied(admit(policy, connectRequest(ref, AGENT, "target-1", namespace)));
+            const where = namespace === undefined ? "" : `${namespace}/`;
+            expect(message).toContain(`CONNECT ${ref.resource}/${ref.subResource} ${where}target-1`);
+        },
+    );
+
+    it.each(CONNECTED)(
+        "allows the deployer and system controllers %s, so operators can still debug",
+        (_what, ref, namespace) => {
+            for (const by of [DEPLOYER, RANDOM_ADMIN, serviceAccount("monitoring", "prometheus"), KUBELET]) {
+                const outcome = admit(policy, connectRequest(ref, by, "target-1", namespace));
+                expect(outcome.evaluated).toBe(true);
+                expectAllowed(outcome);
+            }
+        },
+    );
+
+    it("denies an agent exec into its own pods too, as the pack forbids it any verb on pods/exec", () => {
+        expectDenied(admit(policy, connectRequest(EXEC, AGENT, "agent-pod", "agent-a")));
+        expectDenied(
+            admit(specs.namespaceProtectedResources, connectRequest(EXEC, AGENT, "agent-pod", "agent-a"), {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agent-a" } },
+            }),
+        );
+    });
+
+    it("does not intercept reading pod logs, which is a GET and not a CONNECT", () => {
+        const logs = { ...EXEC, subResource: "log", kind: "Pod" };
+        for (const operation of ["CREATE", "UPDATE"] as const) {
+            const fixture = admissionRequest({ operation, ref: logs, by: AGENT, namespace: "agent-a" });
+            expect(admit(policy, fixture).evaluated).toBe(false);
+        }
+    });
+
+    it("does not intercept PersistentVolumeClaims, which agents may create to get storage", () => {
+        const claim = {
+            group: "",
+            version: "v1",
+            resource: "persistentvolumeclaims",
+            kind: "PersistentVolumeClaim",
+        };
+        const fixture = admissionRequest({
+            operation: "CREATE",
+            ref: claim,
+            by: AGENT,
+            namespace: "agent-a",
+            object: namespacedObject(claim, "agent-a", "scratch"),
+        });
+        expect(admit(policy, fixture).evaluated).toBe(false);
     });
 });
 
@@ -290,6 +547,29 @@ describe("namespace-protected-resources (per-namespace binding)", () => {
             admit(nsPolicy, networkPolicyRequest("UPDATE", serviceAccount("team-a"), "research"), binding),
         );
         expect(admit(nsPolicy, networkPolicyRequest("UPDATE", bot, "team-a"), binding).evaluated).toBe(false);
+    });
+
+    it("denies the bound namespace's service accounts editing its ServiceAccounts and Calico NetworkSets, and allows the service-account controller", () => {
+        for (const ref of [REFS.serviceAccount, REFS.calicoNetworkSet, REFS.calicoNetworkSetV3]) {
+            const object = namespacedObject(ref, "research", "bot");
+            const request = (by: Requester) =>
+                admissionRequest({
+                    operation: "UPDATE",
+                    ref,
+                    by,
+                    namespace: "research",
+                    object,
+                    oldObject: object,
+                });
+            expectDenied(admit(nsPolicy, request(bot), binding));
+            expectAllowed(
+                admit(
+                    nsPolicy,
+                    request(serviceAccount("kube-system", "service-account-controller")),
+                    binding,
+                ),
+            );
+        }
     });
 
     it("denies the namespace's service accounts deleting the Namespace itself (read from oldObject)", () => {
@@ -314,6 +594,11 @@ describe("namespace-protected-resources (per-namespace binding)", () => {
             "clusterroles",
             "clusterrolebindings",
             "validatingwebhookconfigurations",
+            "persistentvolumes",
+            "certificatesigningrequests",
+            "ciliumcidrgroups",
+            "globalnetworksets",
+            "clusternetworkpolicies",
         ]) {
             expect(resources).not.toContain(clusterScoped);
         }
@@ -323,7 +608,10 @@ describe("namespace-protected-resources (per-namespace binding)", () => {
                 "roles",
                 "rolebindings",
                 "namespaces",
-                "serviceaccounts/token",
+                "serviceaccounts",
+                "serviceaccounts/*",
+                "networksets",
+                "pods/ephemeralcontainers",
             ]),
         );
     });
