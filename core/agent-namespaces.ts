@@ -1,5 +1,7 @@
+import { AGENT_KEY } from "./metadata-keys";
+
 /** The label (any value) that makes a Namespace an agent namespace, for the pack and the baseline alike. */
-export const AGENT_LABEL = "agentguard.io/agent";
+export const AGENT_LABEL = AGENT_KEY;
 
 /**
  * Namespace-name globs (`*` = any run of characters) that make a namespace an agent namespace when nothing

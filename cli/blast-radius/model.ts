@@ -1,3 +1,4 @@
+import { OWNER_KEY, RISK_TIER_KEY } from "../../core/metadata-keys";
 import { AGENT_LABEL, AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
 import { identifyAgentRoles } from "../../policy-pack/lib/aws/agent-roles";
 import { POLICY_TYPE, PolicyLookup } from "../../policy-pack/lib/aws/policy-lookup";
@@ -22,8 +23,7 @@ import { isUnknown } from "../../policy-pack/lib/unknowns";
 import { egressByNamespace, type EgressSummary } from "./egress";
 import { effectivePermissions, type EffectivePermissions } from "./permissions";
 
-export const OWNER_KEY = "agentguard.io/owner";
-export const RISK_TIER_KEY = "agentguard.io/risk-tier";
+export { OWNER_KEY, RISK_TIER_KEY };
 export const SUSPENDED_ANNOTATION = "agentguard.io/suspended";
 export const AUDIT_TRAIL_TAG = "agentguard.io/audit-trail";
 const CLOUDTRAIL_TYPE = "aws:cloudtrail/trail:Trail";

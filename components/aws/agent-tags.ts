@@ -1,11 +1,12 @@
+import { AGENT_KEY, OWNER_KEY, RISK_TIER_KEY } from "../../core/metadata-keys";
 import { type RiskTier, fail } from "../args";
 
 /** As AgentRuntime's (`agent-<agentId>` is a namespace name), so one id names an agent on both platforms. */
 export const AGENT_ID_MAX_LENGTH = 57;
 
-export const AGENT_TAG = "agentguard.io/agent";
-export const OWNER_TAG = "agentguard.io/owner";
-export const RISK_TIER_TAG = "agentguard.io/risk-tier";
+export const AGENT_TAG = AGENT_KEY;
+export const OWNER_TAG = OWNER_KEY;
+export const RISK_TIER_TAG = RISK_TIER_KEY;
 const RESERVED_PREFIXES = ["agentguard.io/", "aws:"];
 
 /**

@@ -14,6 +14,7 @@
  *   only when they act inside their own namespace. Name label-only agent namespaces in `agentNamespaces`,
  *   or bind them with `bindBaselineToNamespace`.
  */
+import { OWNER_KEY } from "../../core/metadata-keys";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BaselineSettings, DeployerIdentities, resolveBaselineSettings } from "./admission-args";
@@ -89,7 +90,7 @@ export class AgentGuardrailsBaseline extends pulumi.ComponentResource {
         // Every argument is compiled into CEL, so all are checked before the component or any child exists.
         const settings = resolveBaselineSettings(name, args);
         super("agentguard:kubernetes:AgentGuardrailsBaseline", name, {}, opts);
-        const labels = { ...MANAGED_BY_LABELS, "agentguard.io/owner": settings.owner };
+        const labels = { ...MANAGED_BY_LABELS, [OWNER_KEY]: settings.owner };
         const policies = createPolicies(name, settings, labels, this);
         const bindings = createClusterBindings(name, settings, labels, policies, this);
 

@@ -1,11 +1,12 @@
 /** Metadata and NetworkPolicy specs of an AgentRuntime, as pure functions of its validated settings. */
+import { AGENT_KEY, OWNER_KEY, RISK_TIER_KEY } from "../../core/metadata-keys";
 import type * as k8s from "@pulumi/kubernetes";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 
-export const AGENT_LABEL = "agentguard.io/agent";
-export const OWNER_LABEL = "agentguard.io/owner";
-export const RISK_TIER_LABEL = "agentguard.io/risk-tier";
+export const AGENT_LABEL = AGENT_KEY;
+export const OWNER_LABEL = OWNER_KEY;
+export const RISK_TIER_LABEL = RISK_TIER_KEY;
 export const SUSPENDED_ANNOTATION = "agentguard.io/suspended";
 export const EGRESS_ALLOWLIST_ANNOTATION = "agentguard.io/egress-allowlist";
 export const HOSTS_ALLOWLIST_ANNOTATION = "agentguard.io/egress-hosts";

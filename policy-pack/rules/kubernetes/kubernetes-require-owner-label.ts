@@ -1,9 +1,10 @@
+import { OWNER_KEY } from "../../../core/metadata-keys";
 import { AgentNamespaces } from "../../lib/agent-namespaces";
 import { metadataOf } from "../../lib/kubernetes/placement";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import { isUnknown } from "../../lib/unknowns";
 
-const OWNER_LABEL = "agentguard.io/owner";
+const OWNER_LABEL = OWNER_KEY;
 
 export const kubernetesRequireOwnerLabel = defineStackRule(
     {
