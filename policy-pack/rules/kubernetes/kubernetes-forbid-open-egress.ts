@@ -11,6 +11,7 @@ import {
 } from "../../lib/kubernetes/custom-network-policies";
 import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
 import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
+import { dnsBypassFindings } from "../../lib/kubernetes/dns-bypass";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
 import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
@@ -38,9 +39,25 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
         const findings: Finding[] = [];
         const byNamespace = new Map<string, NamespaceEgress>();
+        // Each agent namespace's policies by kind, for the checks that look across policies of one namespace.
+        const placed = new Map<
+            string,
+            { networkPolicies: ResourceNode[]; cilium: ResourceNode[]; calico: ResourceNode[] }
+        >();
+        const place = (
+            placement: Placement,
+            kind: "networkPolicies" | "cilium" | "calico",
+            policy: ResourceNode,
+        ) => {
+            if (!placement.known || !placement.agent) return;
+            const entry = placed.get(placement.namespace) ?? { networkPolicies: [], cilium: [], calico: [] };
+            entry[kind].push(policy);
+            placed.set(placement.namespace, entry);
+        };
         for (const policy of model.ofType(...NETWORK_POLICY_TYPES)) {
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
+            place(placement, "networkPolicies", policy);
             const egress = analyzeEgress(policy);
             if (!egress.governsEgress) continue;
             const where = placement.known
@@ -67,6 +84,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         for (const policy of custom.cilium) {
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
+            place(placement, "cilium", policy);
             const where = placement.known
                 ? `agent namespace ${placement.namespace}`
                 : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
@@ -84,6 +102,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         for (const policy of calico.namespaced) {
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
+            place(placement, "calico", policy);
             const where = placement.known
                 ? `agent namespace ${placement.namespace}`
                 : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
@@ -134,6 +153,15 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             }
         }
         for (const group of byNamespace.values()) findings.push(...judgeUnion(group, config));
+        for (const [namespace, policies] of placed) {
+            for (const { policy, message } of dnsBypassFindings(policies)) {
+                findings.push({
+                    urn: policy.urn,
+                    name: policy.name,
+                    message: `${kindOf(policy)} ${policy.name} in agent namespace ${namespace}: ${message}.`,
+                });
+            }
+        }
         return findings;
     },
 );
