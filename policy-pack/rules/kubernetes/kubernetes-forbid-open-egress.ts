@@ -1,5 +1,4 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { analyzeIpBlocks } from "../../../core/cidr";
 import type { AgentguardConfig } from "../../lib/config";
 import {
     adminSubjectSelectsAgents,
@@ -12,6 +11,8 @@ import {
 import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
 import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
 import { dnsBypassFindings } from "../../lib/kubernetes/dns-bypass";
+import { OnwardRoutes } from "../../lib/kubernetes/egress-proxies";
+import { unionProblems } from "../../lib/kubernetes/egress-union";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
 import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
@@ -153,8 +154,11 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             }
         }
         for (const group of byNamespace.values()) findings.push(...judgeUnion(group, config));
+        // Peers in other namespaces that agent pods may reach must not relay their traffic out (egress proxies).
+        const onward = new OnwardRoutes({ model, agents, config, calico });
         for (const [namespace, policies] of placed) {
-            for (const { policy, message } of dnsBypassFindings(policies)) {
+            const routes = onward.findings(namespace, [...policies.networkPolicies, ...policies.cilium]);
+            for (const { policy, message } of [...routes, ...dnsBypassFindings(policies)]) {
                 findings.push({
                     urn: policy.urn,
                     name: policy.name,
@@ -226,33 +230,7 @@ function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[]
         group.policies.length === 1
             ? `${kindOf(group.policies[0])} ${names} in ${group.where}`
             : `${onlyNetworkPolicies ? "NetworkPolicies" : "Network policies"} ${names} in ${group.where} together`;
-    const all = analyzeIpBlocks(group.blocks);
-    const problems: string[] = [];
-    if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
-    if (all.coversAllIpv6) problems.push("allow egress to every IPv6 address (::/0)");
-    if (all.metadataEndpoints.length > 0) {
-        problems.push(`allow egress to cloud metadata endpoints ${all.metadataEndpoints.join(", ")}`);
-    }
-    if (all.linkLocal.length > 0)
-        problems.push(`allow egress to link-local ranges ${all.linkLocal.join(", ")}`);
-    if (!all.coversAllIpv4 && !all.coversAllIpv6) {
-        // Approved destinations do not count against the budget (but never unlock metadata, judged above).
-        const budgeted =
-            config.allowedEgressCidrs.length === 0
-                ? all
-                : analyzeIpBlocks(
-                      group.blocks.map((b) => ({
-                          cidr: b.cidr,
-                          except: [...(b.except ?? []), ...config.allowedEgressCidrs],
-                      })),
-                  );
-        const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
-        if (reachable > BigInt(config.maxPublicEgressAddresses)) {
-            problems.push(
-                `allow egress to ${reachable} public addresses, more than the budget of ${config.maxPublicEgressAddresses} (maxPublicEgressAddresses)`,
-            );
-        }
-    }
+    const problems = unionProblems(group.blocks, config);
     if (problems.length === 0) return [];
     const cidrs = group.blocks.map((b) =>
         b.except?.length ? `${b.cidr} except ${b.except.join(",")}` : b.cidr,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
-import { fromRegistered, runPolicies } from "../../../helpers/policy-harness";
+import { fromRegistered, runPolicies, type FakeResource } from "../../../helpers/policy-harness";
 import { installPulumiMocks, type RecordedResource } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -181,22 +181,60 @@ describe("AgentRuntime egress proxy mode", () => {
         expect(runtime.proxyAllowlist).toMatch(/http_access deny all\n$/);
     });
 
-    it("writes one-label regexes for patterns, and the emitted policies pass the policy pack", async () => {
+    it("writes one-label regexes for patterns; the pack passes the emitted policies once the proxy is in the stack", async () => {
         const mirrors = { host: "*.pkg.example.com", ports: [{ port: 443 }], description: "mirrors" };
-        const violations = await judge({
-            egressEnforcement: "proxy",
-            egressProxy: proxy,
-            egressHosts: [mirrors],
-        });
-        expect(violations).toEqual([]);
-        const runtime = new AgentRuntime("rx", {
-            ...base,
+        const runtime = await build({
             egressEnforcement: "proxy",
             egressProxy: proxy,
             egressHosts: [mirrors],
         });
         expect(runtime.proxyAllowlist).toContain("dstdom_regex ^[^.]+\\.pkg\\.example\\.com$");
         expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_port port 443");
+        const judgeWith = async (extra: FakeResource[]) =>
+            (await runPolicies(kubernetesRules, [...fromRegistered(mocks.resources), ...extra])).map(
+                (v) => `${v.policy}: ${v.message}`,
+            );
+        // Without the proxy, the pack cannot see what it forwards, and says so.
+        expect(await judgeWith([])).toEqual([
+            expect.stringMatching(
+                /rt-allow-egress in agent namespace agent-coder: .* in namespace egress-proxy, which this stack does not describe .* look like an egress proxy/,
+            ),
+        ]);
+        // What docs/components.md asks the platform to deploy: the proxy annotated with its allowlist ConfigMap.
+        const squid: FakeResource[] = [
+            {
+                type: "kubernetes:core/v1:Namespace",
+                name: "egress-proxy",
+                props: { metadata: { name: "egress-proxy", labels: { "agentguard.io/owner": "platform" } } },
+            },
+            {
+                type: "kubernetes:core/v1:ConfigMap",
+                name: "squid-allowlist",
+                props: {
+                    metadata: { name: "squid-allowlist", namespace: "egress-proxy" },
+                    data: { "squid.conf": `http_port 3128\n${runtime.proxyAllowlist}` },
+                },
+            },
+            {
+                type: "kubernetes:apps/v1:Deployment",
+                name: "squid",
+                props: {
+                    metadata: {
+                        name: "squid",
+                        namespace: "egress-proxy",
+                        annotations: { "agentguard.io/egress-proxy": "squid-allowlist" },
+                    },
+                    spec: {
+                        selector: { matchLabels: { app: "squid" } },
+                        template: {
+                            metadata: { labels: { app: "squid" } },
+                            spec: { containers: [{ name: "squid", image: "ubuntu/squid:6.6-24.04_beta" }] },
+                        },
+                    },
+                },
+            },
+        ];
+        expect(await judgeWith(squid)).toEqual([]);
     });
 
     it("requires egressProxy in proxy mode and rejects it otherwise", () => {
