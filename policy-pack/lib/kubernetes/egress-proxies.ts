@@ -18,7 +18,13 @@ import { containsUnknown, isUnknown } from "../unknowns";
 import type { CalicoIndex } from "./calico-network-policies";
 import { analyzeCiliumEgress } from "./custom-network-policies";
 import { unionProblems } from "./egress-union";
-import { analyzeEgress, isDefaultDenyEgress, selectsEverything, type IpBlock } from "./network-policies";
+import {
+    analyzeEgress,
+    isDefaultDenyEgress,
+    selectsEverything,
+    selectsNearlyEverything,
+    type IpBlock,
+} from "./network-policies";
 import { metadataOf, placementOf } from "./placement";
 import { squidAllowlistProblems } from "./squid-allowlist";
 import { NETWORK_POLICY_TYPES, WORKLOAD_POD_SPEC_PATHS, WORKLOAD_TYPES } from "./types";
@@ -42,10 +48,10 @@ const DNS_POD_LABELS = new Set(["kube-dns", "coredns"]);
 interface Peer {
     readonly at: string;
     /** Namespaces by name, or by a label selector over namespaces (Kubernetes form). */
-    readonly namespaces: { readonly names: string[] } | { readonly selector: Obj };
+    readonly namespaces: { readonly names: string[] } | { readonly selector: Obj } | "unknown";
     /** The pods there (Kubernetes label selector); undefined selects every pod. */
     readonly pods?: Obj;
-    readonly ports: number[];
+    readonly ports: (number | string)[];
     /** The Service the peer was named by, if any. */
     readonly service?: string;
 }
@@ -100,11 +106,16 @@ export class OnwardRoutes {
         const pods = peer.pods === undefined ? "every pod" : `pods ${JSON.stringify(peer.pods)}`;
         const via = peer.service === undefined ? "" : ` (through Service ${peer.service})`;
         const isDns = (ns: string) => ns === "kube-system" && selectsDnsPods(peer.pods);
-        const targets = (
-            "names" in peer.namespaces
-                ? peer.namespaces.names
-                : this.matchingDeclared(peer.namespaces.selector)
-        ).filter((ns) => ns !== own && !this.ctx.agents.isAgent(ns) && !isDns(ns));
+        const where = peer.namespaces;
+        if (where === "unknown") {
+            return [
+                `${peer.at} has a namespaceSelector with values unknown during preview, so whether the pods it lets agent pods reach can relay their traffic out cannot be checked. Make the selector a plain value`,
+            ];
+        }
+        const selector = "selector" in where ? where.selector : undefined;
+        const targets = ("names" in where ? where.names : this.matchingDeclared(where.selector)).filter(
+            (ns) => ns !== own && !this.ctx.agents.isAgent(ns) && !isDns(ns),
+        );
         const out: string[] = [];
         for (const ns of targets.filter((n) => this.known.has(n))) {
             const problems = this.judgeNamespace(ns, peer.pods);
@@ -115,34 +126,18 @@ export class OnwardRoutes {
         }
         const unknownNames = targets.filter((n) => !this.known.has(n));
         const elsewhere =
-            "selector" in peer.namespaces
-                ? [
-                      `namespaces matching ${JSON.stringify(peer.namespaces.selector)} that this stack does not declare`,
-                  ]
+            selector !== undefined
+                ? [`namespaces matching ${JSON.stringify(selector)} that this stack does not declare`]
                 : unknownNames.map(
                       (n) => `namespace ${n}, which this stack does not describe (no Namespace or workload)`,
                   );
-        if (elsewhere.length === 0 || ("selector" in peer.namespaces && isDnsOnly(peer))) return out;
-        const looks = this.proxyLook(peer, "names" in peer.namespaces ? unknownNames : []);
+        if (elsewhere.length === 0 || (selector !== undefined && isDnsOnly(peer))) return out;
+        const looks = proxyLook(peer, selector === undefined ? unknownNames : [], selector);
         if (looks === undefined) return out;
         out.push(
             `${peer.at} lets agent pods reach ${pods} in ${elsewhere.join(", ")}${via}, and they look like an egress proxy (${looks}): the pack cannot see whether they relay agent traffic out without an allowlist. Deploy the proxy in this stack, annotated ${EGRESS_PROXY_ANNOTATION}: "<ConfigMap>" with its Squid allowlist in that ConfigMap and a default-deny egress in its namespace, or record an exemption with the reason`,
         );
         return out;
-    }
-
-    private proxyLook(peer: Peer, names: readonly string[]): string | undefined {
-        const words = [
-            ...names.map((n) => `namespace ${n}`),
-            ...("selector" in peer.namespaces
-                ? selectorWords(peer.namespaces.selector, "namespace label")
-                : []),
-            ...(peer.pods === undefined ? [] : selectorWords(peer.pods, "pod label")),
-            ...(peer.service === undefined ? [] : [`Service ${peer.service}`]),
-        ].filter((w) => PROXY_WORD.test(w.slice(w.indexOf(" ") + 1)));
-        const ports = peer.ports.filter((p) => PROXY_PORTS.has(p)).map((p) => `port ${p}`);
-        const all = [...words, ...ports];
-        return all.length === 0 ? undefined : all.join(", ");
     }
 
     /** Declared non-agent namespaces a namespace selector matches (unknown labels may match anything). */
@@ -303,6 +298,21 @@ export class OnwardRoutes {
     }
 }
 
+/** Why a peer the stack does not describe looks like a forward proxy: names, labels, ports; or undefined. */
+function proxyLook(peer: Peer, names: readonly string[], selector: Obj | undefined): string | undefined {
+    const words = [
+        ...names.map((n) => `namespace ${n}`),
+        ...(selector === undefined ? [] : selectorWords(selector, "namespace label")),
+        ...(peer.pods === undefined ? [] : selectorWords(peer.pods, "pod label")),
+        ...(peer.service === undefined ? [] : [`Service ${peer.service}`]),
+    ].filter((w) => PROXY_WORD.test(w.slice(w.indexOf(" ") + 1)));
+    const ports = peer.ports
+        .filter((p) => (typeof p === "number" ? PROXY_PORTS.has(p) : PROXY_WORD.test(p)))
+        .map((p) => `port ${p}`);
+    const all = [...words, ...ports];
+    return all.length === 0 ? undefined : all.join(", ");
+}
+
 function networkPolicyPeers(policy: ResourceNode): Peer[] {
     const spec = policy.props.spec;
     if (!isObject(spec) || !Array.isArray(spec.egress)) return [];
@@ -310,15 +320,18 @@ function networkPolicyPeers(policy: ResourceNode): Peer[] {
     spec.egress.forEach((rule, i) => {
         if (!isObject(rule) || !Array.isArray(rule.to)) return;
         const ports = Array.isArray(rule.ports)
-            ? rule.ports.flatMap((p) => (isObject(p) && typeof p.port === "number" ? [p.port] : []))
+            ? rule.ports.flatMap((p) =>
+                  isObject(p) && (typeof p.port === "number" || typeof p.port === "string") ? [p.port] : [],
+              )
             : [];
         rule.to.forEach((peer, j) => {
-            if (
-                !isObject(peer) ||
-                !isObject(peer.namespaceSelector) ||
-                containsUnknown(peer.namespaceSelector)
-            )
-                return; // pods of the namespace itself, ipBlocks, or unknown selectors (reported as unknown)
+            if (!isObject(peer) || !isObject(peer.namespaceSelector)) return; // the namespace itself, or ipBlocks
+            if (containsUnknown(peer.namespaceSelector)) {
+                // A wholly unknown selector is reported by the open check; an unknown label value only here.
+                if (selectsNearlyEverything(peer.namespaceSelector) !== "unknown")
+                    out.push({ at: `spec.egress[${i}].to[${j}]`, namespaces: "unknown", ports });
+                return;
+            }
             const pods =
                 isObject(peer.podSelector) && !containsUnknown(peer.podSelector)
                     ? peer.podSelector
@@ -349,7 +362,7 @@ const CILIUM_NS_NAME = /^(k8s:|any:)?io\.kubernetes\.pod\.namespace$/;
 const CILIUM_NS_LABEL = /^(k8s:|any:)?io\.cilium\.k8s\.namespace\.labels\.(.+)$/;
 
 /** A toEndpoints selector as a peer in other namespaces; undefined when it stays in the policy's namespace. */
-function ciliumEndpointPeer(selector: unknown, at: string, ports: number[]): Peer | undefined {
+function ciliumEndpointPeer(selector: unknown, at: string, ports: Peer["ports"]): Peer | undefined {
     if (!isObject(selector)) return undefined;
     const nsSelector: { matchLabels: Obj; matchExpressions: Obj[] } = {
         matchLabels: {},
@@ -380,13 +393,14 @@ function ciliumEndpointPeer(selector: unknown, at: string, ports: number[]): Pee
     return { at, namespaces: namesOrSelector(nsSelector), pods: podCount === 0 ? undefined : pods, ports };
 }
 
-function ciliumPorts(toPorts: unknown): number[] {
+function ciliumPorts(toPorts: unknown): (number | string)[] {
     if (!Array.isArray(toPorts)) return [];
     return toPorts.flatMap((entry) =>
         isObject(entry) && Array.isArray(entry.ports)
             ? entry.ports.flatMap((p) => {
-                  const n = isObject(p) ? Number(p.port) : NaN;
-                  return Number.isInteger(n) ? [n] : [];
+                  const port = isObject(p) ? p.port : undefined;
+                  if (typeof port !== "string" && typeof port !== "number") return [];
+                  return [/^\d+$/.test(String(port)) ? Number(port) : String(port)];
               })
             : [],
     );

@@ -243,6 +243,24 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
         }
     });
 
+    it("fails closed on a namespaceSelector value unknown during preview, and reads a named proxy port", async () => {
+        const unknown = await run([
+            ...base,
+            agentTo([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": UNKNOWN } } }]),
+        ]);
+        expect(unknown).toHaveLength(1);
+        expect(unknown[0].message).toMatch(
+            /spec\.egress\[0\]\.to\[0\] has a namespaceSelector with values unknown during preview/,
+        );
+        const named = await run([
+            ...base,
+            egressPolicy("agent-a", "to-peer", [
+                { to: [peer("shared", { app: "web" })], ports: [{ protocol: "TCP", port: "squid-http" }] },
+            ]),
+        ]);
+        expect(named[0]?.message).toMatch(/look like an egress proxy \(port squid-http\)/);
+    });
+
     it("accepts the shapes real clusters have: kube-dns, the namespace itself, agent namespaces, undeclared services, confined peers, non-agent namespaces", async () => {
         const v = await run([
             ...base,
