@@ -18,12 +18,13 @@ const DNS_POD_LABELS = new Set(["kube-dns", "coredns"]);
 /** Whether a Cilium policy filters DNS names: some `toPorts` entry carries `rules.dns`. */
 export function filtersDns(policy: ResourceNode): boolean {
     return ciliumRules(policy).some(
-        ([, rule]) =>
-            isObject(rule) &&
-            Array.isArray(rule.toPorts) &&
-            rule.toPorts.some((p) => isObject(p) && isObject(p.rules) && Array.isArray(p.rules.dns)),
+        ([, rule]) => isObject(rule) && Array.isArray(rule.toPorts) && rule.toPorts.some(hasDnsRules),
     );
 }
+
+/** A `toPorts` entry with DNS rules: an empty list filters nothing (Cilium then permits every request). */
+const hasDnsRules = (entry: unknown): boolean =>
+    isObject(entry) && isObject(entry.rules) && Array.isArray(entry.rules.dns) && entry.rules.dns.length > 0;
 
 function ciliumRules(policy: ResourceNode): [string, unknown][] {
     const { spec, specs } = policy.props;
@@ -157,7 +158,7 @@ export function ciliumUnfilteredDns(policy: ResourceNode): DnsBypass[] {
         const entries = Array.isArray(rule.toPorts) && rule.toPorts.length > 0 ? rule.toPorts : [{}];
         entries.forEach((entry, j) => {
             if (!isObject(entry)) return;
-            if (isObject(entry.rules) && Array.isArray(entry.rules.dns)) return; // filtered
+            if (hasDnsRules(entry)) return; // filtered
             const ports = Array.isArray(entry.ports) && entry.ports.length > 0 ? entry.ports : [{}];
             let explicit = false;
             let every = false;
@@ -245,6 +246,11 @@ export function calicoDnsAllows(policy: ResourceNode): DnsBypass[] {
             const covers = coversDns(p, undefined);
             if (covers.every) every = true;
             else if (covers.dns) explicit = true;
+        }
+        // notPorts: every port but those, so port 53 unless they cover it.
+        if (every && Array.isArray(d.notPorts) && d.notPorts.length > 0) {
+            every = false;
+            explicit = !d.notPorts.some((p) => coversDns(p, undefined).dns);
         }
         if (!explicit && !every) return;
         const beyond = ["nets", "namespaceSelector", "services", "domains"].filter(

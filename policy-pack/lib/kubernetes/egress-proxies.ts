@@ -39,7 +39,7 @@ const SERVICE_TYPES = ["kubernetes:core/v1:Service", "kubernetes:core/v1:Service
 const CILIUM_POLICY = /^kubernetes:cilium\.io\/[^:]+:CiliumNetworkPolicy$/;
 /** Words that name forwarding software or roles, as whole words in names, labels and Service names. */
 const PROXY_WORD =
-    /(^|[^a-z])(proxy|squid|tinyproxy|privoxy|socks5?|egress|forwarder|outbound|tunnel|mitmproxy|3proxy|dante|tor)([^a-z]|$)/i;
+    /(^|[^a-z])(proxy|squid|tinyproxy|privoxy|socks5?|egress|egressgateway|forwarder|outbound|tunnel|mitmproxy|3proxy|dante|tor)([^a-z]|$)/i;
 /** Ports forward proxies listen on by convention: Squid, SOCKS, Privoxy, Tor. */
 const PROXY_PORTS = new Set([3128, 3129, 1080, 8118, 9050]);
 const DNS_POD_LABELS = new Set(["kube-dns", "coredns"]);
@@ -175,6 +175,10 @@ export class OnwardRoutes {
     }
 
     private allowlistProblems(ns: string, ref: unknown): string[] {
+        if (isUnknown(ref))
+            return [
+                `its ${EGRESS_PROXY_ANNOTATION} annotation is unknown during preview, so its allowlist cannot be found`,
+            ];
         if (typeof ref !== "string" || ref.trim() === "")
             return [`its ${EGRESS_PROXY_ANNOTATION} annotation ${JSON.stringify(ref)} names no ConfigMap`];
         const [name, key] = ref.trim().split("/", 2);

@@ -81,8 +81,14 @@ describe("kubernetes-forbid-open-egress unfiltered port 53 beside a Cilium DNS f
         const ip = egressPolicy("agent-a", "ip", [
             { to: [{ ipBlock: { cidr: "8.8.8.8/32" } }], ports: [{ protocol: "UDP", port: 53 }] },
         ]);
-        const v = await run([...base, wide, ip]);
-        expect(v.map((x) => x.urn).sort()).toEqual([urnOf(NP, "dns"), urnOf(NP, "ip")].sort());
+        const anywhere = egressPolicy("agent-a", "anywhere", [{ ports: [{ protocol: "UDP", port: 53 }] }]);
+        const v = await run([...base, wide, ip, anywhere]);
+        expect(v.map((x) => x.urn).sort()).toEqual(
+            [urnOf(NP, "dns"), urnOf(NP, "ip"), urnOf(NP, "anywhere"), urnOf(NP, "anywhere")].sort(),
+        );
+        expect(v.map((x) => x.message).join("\n")).toMatch(
+            /anywhere in agent namespace agent-a: spec\.egress\[0\] allows port 53 to every destination/,
+        );
     });
 
     it("rejects a second CiliumNetworkPolicy, and a toPorts entry of the filter itself, without rules.dns", async () => {
@@ -102,9 +108,21 @@ describe("kubernetes-forbid-open-egress unfiltered port 53 beside a Cilium DNS f
             },
         ]);
         const noPorts = cilium("l3-only", "agent-a", [{ toEndpoints: [kubeDnsCilium] }]);
-        const v = await run([...base, other, selfBypass, noPorts]);
+        // An empty rules.dns list filters nothing.
+        const emptyRules = cilium("empty-rules", "agent-a", [
+            {
+                toEndpoints: [kubeDnsCilium],
+                toPorts: [{ ports: [{ port: "53", protocol: "UDP" }], rules: { dns: [] } }],
+            },
+        ]);
+        const v = await run([...base, other, selfBypass, noPorts, emptyRules]);
         expect(v.map((x) => x.urn).sort()).toEqual(
-            [urnOf(CNP, "plain-dns"), urnOf(CNP, "self"), urnOf(CNP, "l3-only")].sort(),
+            [
+                urnOf(CNP, "plain-dns"),
+                urnOf(CNP, "self"),
+                urnOf(CNP, "l3-only"),
+                urnOf(CNP, "empty-rules"),
+            ].sort(),
         );
         const self = v.find((x) => x.urn === urnOf(CNP, "self"));
         expect(self?.message).toMatch(
@@ -138,8 +156,14 @@ describe("kubernetes-forbid-open-egress unfiltered port 53 beside a Cilium DNS f
                 },
             },
         });
-        const v = await run([...base, calico("range", ["50:60"]), calico("named", ["dns"])]);
-        expect(v.map((x) => x.urn).sort()).toEqual([urnOf(CALICO, "named"), urnOf(CALICO, "range")].sort());
+        const notPorts = calico("not-ports", []);
+        const rule = (notPorts.props.spec as { egress: { destination: Record<string, unknown> }[] })
+            .egress[0];
+        rule.destination = { nets: ["8.8.8.8/32"], notPorts: [443] };
+        const v = await run([...base, calico("range", ["50:60"]), calico("named", ["dns"]), notPorts]);
+        expect(v.map((x) => x.urn).sort()).toEqual(
+            [urnOf(CALICO, "named"), urnOf(CALICO, "range"), urnOf(CALICO, "not-ports")].sort(),
+        );
     });
 
     it("fails closed on ports unknown during preview", async () => {
