@@ -155,6 +155,42 @@ describe("AgentRuntime egressHosts in Cilium mode", () => {
     });
 });
 
+describe("AgentRuntime Cilium mode beside hand-written policies", () => {
+    it("the pack rejects a port-53 allow added next to the runtime's DNS filter, naming both policies", async () => {
+        await build({ egressEnforcement: "cilium", egressHosts: [github] });
+        const dns: FakeResource = {
+            type: NP,
+            name: "extra-dns",
+            props: {
+                metadata: { name: "extra-dns", namespace: "agent-coder" },
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [
+                        {
+                            to: [
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                                    },
+                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                },
+                            ],
+                            ports: [{ port: "domain", protocol: "UDP" }],
+                        },
+                    ],
+                },
+            },
+        };
+        const v = await runPolicies(kubernetesRules, [...fromRegistered(mocks.resources), dns]);
+        expect(v.map((x) => x.message)).toEqual([
+            expect.stringMatching(
+                /NetworkPolicy extra-dns in agent namespace agent-coder: spec\.egress\[0\] allows port 53 .* beside the DNS name filter \(rules\.dns\) of CiliumNetworkPolicy rt-allow-hosts/,
+            ),
+        ]);
+    });
+});
+
 describe("AgentRuntime egress proxy mode", () => {
     const proxy = { namespace: "egress-proxy", podLabels: { app: "squid" }, port: 3128 };
 
