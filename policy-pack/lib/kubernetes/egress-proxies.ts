@@ -27,6 +27,7 @@ import {
 } from "./network-policies";
 import { metadataOf, placementOf } from "./placement";
 import { squidAllowlistProblems } from "./squid-allowlist";
+import { podSpecOf } from "./workloads";
 import { NETWORK_POLICY_TYPES, WORKLOAD_POD_SPEC_PATHS, WORKLOAD_TYPES } from "./types";
 
 type Obj = Record<string, unknown>;
@@ -161,14 +162,27 @@ export class OnwardRoutes {
         const nsProxy = nsNode === undefined ? undefined : proxyAnnotation(nsNode);
         const refs =
             nsProxy !== undefined
-                ? [{ ref: nsProxy, owner: `Namespace ${ns}` }]
+                ? [{ ref: nsProxy, owner: `Namespace ${ns}`, runs: selected.map((w) => w.node) }]
                 : selected.length > 0 && selected.every((w) => proxyAnnotation(w.node) !== undefined)
-                  ? selected.map((w) => ({ ref: proxyAnnotation(w.node) as unknown, owner: w.node.name }))
+                  ? selected.map((w) => ({
+                        ref: proxyAnnotation(w.node),
+                        owner: w.node.name,
+                        runs: [w.node],
+                    }))
                   : undefined;
         if (refs !== undefined) {
-            const problems = refs.flatMap(({ ref, owner }) =>
-                this.allowlistProblems(ns, ref).map((p) => `declared an egress proxy by ${owner}, but ${p}`),
-            );
+            const problems = refs.flatMap(({ ref, owner, runs }) => {
+                const found = this.allowlistProblems(ns, ref);
+                // The allowlist binds only pods that load it: each declared workload must mount the ConfigMap.
+                const name = typeof ref === "string" ? ref.trim().split("/", 2)[0] : undefined;
+                if (found.length === 0 && name !== undefined) {
+                    for (const w of runs.filter((r) => !mountsConfigMap(r, name)))
+                        found.push(
+                            `its workload ${w.name} does not mount the allowlist ConfigMap ${name}, so nothing ties the allowlist to what it runs`,
+                        );
+                }
+                return found.map((p) => `declared an egress proxy by ${owner}, but ${p}`);
+            });
             return problems.length === 0 ? [] : [`which is ${problems.join("; ")}`];
         }
         return this.namespaceEgress(ns);
@@ -417,6 +431,19 @@ function ciliumDefaultDeny(policy: ResourceNode): boolean {
     const defaults = isObject(spec.enableDefaultDeny) ? spec.enableDefaultDeny : {};
     if (defaults.egress === false) return false;
     return Array.isArray(spec.egress) || Array.isArray(spec.egressDeny);
+}
+
+/** Whether a workload's pods mount the ConfigMap `name` (as a volume, or projected); unknown specs do not. */
+function mountsConfigMap(node: ResourceNode, name: string): boolean {
+    const spec = podSpecOf(node)?.spec;
+    if (!isObject(spec) || !Array.isArray(spec.volumes)) return false;
+    return spec.volumes.some((v) => {
+        if (!isObject(v)) return false;
+        if (isObject(v.configMap) && v.configMap.name === name) return true;
+        const sources =
+            isObject(v.projected) && Array.isArray(v.projected.sources) ? v.projected.sources : [];
+        return sources.some((src) => isObject(src) && isObject(src.configMap) && src.configMap.name === name);
+    });
 }
 
 function proxyAnnotation(node: ResourceNode): unknown {

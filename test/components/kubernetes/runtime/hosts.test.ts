@@ -264,7 +264,10 @@ describe("AgentRuntime egress proxy mode", () => {
                         selector: { matchLabels: { app: "squid" } },
                         template: {
                             metadata: { labels: { app: "squid" } },
-                            spec: { containers: [{ name: "squid", image: "ubuntu/squid:6.6-24.04_beta" }] },
+                            spec: {
+                                containers: [{ name: "squid", image: "ubuntu/squid:6.6-24.04_beta" }],
+                                volumes: [{ name: "conf", configMap: { name: "squid-allowlist" } }],
+                            },
                         },
                     },
                 },

@@ -18,7 +18,13 @@ const ALLOWLIST = [
     "",
 ].join("\n");
 
-function workload(name: string, ns: string, labels: Record<string, string>, annotations = {}): FakeResource {
+function workload(
+    name: string,
+    ns: string,
+    labels: Record<string, string>,
+    annotations = {},
+    volumes: unknown[] = [],
+): FakeResource {
     return {
         type: "kubernetes:apps/v1:Deployment",
         name,
@@ -26,7 +32,10 @@ function workload(name: string, ns: string, labels: Record<string, string>, anno
             metadata: { name, namespace: ns, annotations },
             spec: {
                 selector: { matchLabels: labels },
-                template: { metadata: { labels }, spec: { containers: [{ name, image: `${name}:1` }] } },
+                template: {
+                    metadata: { labels },
+                    spec: { containers: [{ name, image: `${name}:1` }], volumes },
+                },
             },
         },
     };
@@ -39,7 +48,9 @@ const configMap = (name: string, ns: string, data: unknown): FakeResource => ({
 /** A Squid Deployment declared as the egress proxy, with its allowlist ConfigMap. */
 const squid = (conf: string = ALLOWLIST, ref = "squid-allowlist"): FakeResource[] => [
     namespace("egress-proxy"),
-    workload("squid", "egress-proxy", { app: "squid" }, { "agentguard.io/egress-proxy": ref }),
+    workload("squid", "egress-proxy", { app: "squid" }, { "agentguard.io/egress-proxy": ref }, [
+        { name: "conf", configMap: { name: "squid-allowlist" } },
+    ]),
     configMap("squid-allowlist", "egress-proxy", { "squid.conf": conf }),
 ];
 const peer = (ns: string, pods?: Record<string, string>) => ({
@@ -122,6 +133,35 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
             /NetworkPolicy to-peer in agent namespace agent-a: spec\.egress\[0\]\.to\[0\] lets agent pods reach pods .*squid.* in namespace egress-proxy, which is declared an egress proxy by squid, but its allowlist egress-proxy\/squid-allowlist squid\.conf: (line|its last)/,
         );
         expect(v[0].message).toMatch(why);
+    });
+
+    it("rejects a declared proxy that does not mount its allowlist, and one declared on the Namespace whose workload does not", async () => {
+        const resources = squid();
+        resources[1] = workload(
+            "squid",
+            "egress-proxy",
+            { app: "squid" },
+            { "agentguard.io/egress-proxy": "squid-allowlist" },
+        );
+        const v = await run([...base, ...resources, agentTo([peer("egress-proxy", { app: "squid" })])]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(
+            /declared an egress proxy by squid, but its workload squid does not mount the allowlist ConfigMap squid-allowlist/,
+        );
+        const ns = namespace("egress-proxy");
+        (ns.props.metadata as Record<string, unknown>).annotations = {
+            "agentguard.io/egress-proxy": "squid-allowlist",
+        };
+        const byNs = await run([
+            ...base,
+            ns,
+            workload("relay", "egress-proxy", { app: "relay" }),
+            configMap("squid-allowlist", "egress-proxy", { "squid.conf": ALLOWLIST }),
+            agentTo([peer("egress-proxy")]),
+        ]);
+        expect(byNs[0]?.message).toMatch(
+            /declared an egress proxy by Namespace egress-proxy, but its workload relay does not mount/,
+        );
     });
 
     it("rejects a declared proxy whose ConfigMap is missing, unknown, or has no readable key", async () => {
