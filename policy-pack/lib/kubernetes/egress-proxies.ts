@@ -75,6 +75,7 @@ export interface OnwardContext {
  */
 export class OnwardRoutes {
     private readonly verdicts = new Map<string, string[]>();
+    private readonly peerVerdicts = new Map<string, string[]>();
     private readonly known = new Set<string>();
     private readonly workloads: { node: ResourceNode; namespace: string }[] = [];
 
@@ -153,6 +154,16 @@ export class OnwardRoutes {
 
     /** Why pods of `ns` selected by `pods` can relay traffic out, or [] when they cannot. */
     private judgeNamespace(ns: string, pods: Obj | undefined): string[] {
+        // Many agent namespaces name the same peer (every runtime reaches one proxy): judge it once.
+        const key = `${ns}\u0000${JSON.stringify(pods ?? null)}`;
+        const cached = this.peerVerdicts.get(key);
+        if (cached !== undefined) return cached;
+        const verdict = this.judgeNamespaceUncached(ns, pods);
+        this.peerVerdicts.set(key, verdict);
+        return verdict;
+    }
+
+    private judgeNamespaceUncached(ns: string, pods: Obj | undefined): string[] {
         const selected = this.workloads.filter((w) => {
             if (w.namespace !== ns) return false;
             const labels = podLabelsOf(w.node);
