@@ -9,6 +9,8 @@ import { patternBreadthProblem } from "../../../core/fqdn";
 interface Acl {
     readonly type: string;
     readonly values: string[];
+    /** A definition line without `-n`: Squid then matches IP-address requests by their reverse-DNS name. */
+    lookups?: boolean;
 }
 
 /** ACLs Squid defines itself, and whether a line that requires them forwards anything beyond the proxy. */
@@ -65,9 +67,10 @@ export function squidAllowlistProblems(config: string): string[] {
             problems.push(`line ${i + 1} "${text}" includes a file the pack cannot read`);
         } else if (d === "acl" && args.length >= 2) {
             const [name, type, ...rest] = args;
-            const values = rest.filter((v) => !/^-[a-z]$/i.test(v) && v !== "--");
+            const values = rest.filter((v) => !/^[-+][a-z]$/i.test(v) && v !== "--");
             const acl = acls.get(name) ?? { type: type.toLowerCase(), values: [] };
             acl.values.push(...values);
+            if (!rest.includes("-n")) acl.lookups = true;
             acls.set(name, acl);
         } else if (d === "http_access" && args.length >= 1) {
             const action = args[0].toLowerCase();
@@ -101,10 +104,17 @@ export function squidAllowlistProblems(config: string): string[] {
         // The acls of one line are ANDed: one narrow name acl bounds the line.
         const judged = named.map((r) => ({
             name: r.name,
-            issues: r.acl.values.flatMap((v) => {
-                const why = valueProblem(r.acl.type, v);
-                return why === undefined ? [] : [`${r.acl.type} "${v}": ${why}`];
-            }),
+            issues: [
+                ...(r.acl.lookups
+                    ? [
+                          `${r.acl.type} without -n: for a request to an IP address Squid matches the address's reverse-DNS name, which whoever owns the address chooses; write "acl ${r.name} ${r.acl.type} -n ..."`,
+                      ]
+                    : []),
+                ...r.acl.values.flatMap((v) => {
+                    const why = valueProblem(r.acl.type, v);
+                    return why === undefined ? [] : [`${r.acl.type} "${v}": ${why}`];
+                }),
+            ],
             empty: r.acl.values.length === 0,
         }));
         if (judged.some((j) => j.issues.length === 0 && !j.empty)) continue;

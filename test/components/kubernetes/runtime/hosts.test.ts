@@ -213,7 +213,7 @@ describe("AgentRuntime egress proxy mode", () => {
             },
         ]);
         expect(cnp()).toBeUndefined();
-        expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_dst dstdomain api.github.com");
+        expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_dst dstdomain -n api.github.com");
         expect(runtime.proxyAllowlist).toMatch(/http_access deny all\n$/);
     });
 
@@ -224,7 +224,7 @@ describe("AgentRuntime egress proxy mode", () => {
             egressProxy: proxy,
             egressHosts: [mirrors],
         });
-        expect(runtime.proxyAllowlist).toContain("dstdom_regex ^[^.]+\\.pkg\\.example\\.com$");
+        expect(runtime.proxyAllowlist).toContain("dstdom_regex -n ^[^.]+\\.pkg\\.example\\.com$");
         expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_port port 443");
         const judgeWith = async (extra: FakeResource[]) =>
             (await runPolicies(kubernetesRules, [...fromRegistered(mocks.resources), ...extra])).map(

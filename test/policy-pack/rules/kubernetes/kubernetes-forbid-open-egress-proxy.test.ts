@@ -9,8 +9,8 @@ const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEg
 
 const ALLOWLIST = [
     "http_port 3128",
-    "acl github dstdomain api.github.com",
-    "acl mirrors dstdom_regex ^[^.]+\\.pkg\\.example\\.com$",
+    "acl github dstdomain -n api.github.com",
+    "acl mirrors dstdom_regex -n ^[^.]+\\.pkg\\.example\\.com$",
     "acl https port 443",
     "http_access allow github https",
     "http_access allow mirrors https",
@@ -86,17 +86,17 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
         ["allows every request", "http_access allow all\n", /allows requests to any destination/],
         [
             "allows a public suffix",
-            "acl a dstdomain .com\nhttp_access allow a\nhttp_access deny all\n",
+            "acl a dstdomain -n .COM.\nhttp_access allow a\nhttp_access deny all\n",
             /public suffix "com"/,
         ],
         [
             "allows a whole domain at any depth (leading dot)",
-            "acl a dstdomain .example.com\nhttp_access allow a\nhttp_access deny all\n",
+            "acl a dstdomain -n .example.com\nhttp_access allow a\nhttp_access deny all\n",
             /multi-level wildcard/,
         ],
         [
             "allows a shared cloud domain in mixed case",
-            "acl a dstdom_regex ^[^.]+\\.AmazonAWS\\.com$\nhttp_access allow a\nhttp_access deny all\n",
+            "acl a dstdom_regex -n -i ^[^.]+\\.AmazonAWS\\.com$\nhttp_access allow a\nhttp_access deny all\n",
             /amazonaws\.com/,
         ],
         [
@@ -106,7 +106,7 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
         ],
         [
             "ends with a narrow deny, so the default allows",
-            "acl a dstdomain api.github.com\nacl bad dstdomain evil.example\nhttp_access allow a\nhttp_access deny bad\n",
+            "acl a dstdomain -n api.github.com\nacl bad dstdomain -n evil.example\nhttp_access allow a\nhttp_access deny bad\n",
             /last http_access line .* is a deny/,
         ],
         ["includes a file", "include /etc/squid/conf.d/*\nhttp_access deny all\n", /includes a file/],
@@ -117,8 +117,18 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
         ],
         [
             "negates its name acl",
-            "acl a dstdomain api.github.com\nhttp_access allow !a\nhttp_access deny all\n",
+            "acl a dstdomain -n api.github.com\nhttp_access allow !a\nhttp_access deny all\n",
             /any destination/,
+        ],
+        [
+            "omits -n, so an IP request matches by its reverse-DNS name",
+            "acl a dstdomain api.github.com\nhttp_access allow a\nhttp_access deny all\n",
+            /dstdomain without -n: for a request to an IP address Squid matches the address's reverse-DNS name/,
+        ],
+        [
+            "allows the root (every name)",
+            "acl a dstdomain -n .\nhttp_access allow a\nhttp_access deny all\n",
+            /every domain name/,
         ],
         [
             "uses an undefined acl",
