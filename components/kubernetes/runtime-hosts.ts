@@ -194,14 +194,16 @@ export function ciliumHostsSpec(
 
 /**
  * Squid configuration lines for the proxy's allowlist: exact names as `dstdomain`, `*.x` patterns as an
- * anchored one-label `dstdom_regex`, each with its ports. The platform puts these in its proxy's ConfigMap.
+ * anchored one-label `dstdom_regex`, each with its ports. `-n` stops Squid from matching a request to a bare IP
+ * address by its reverse-DNS name, which the address's owner chooses. The platform puts these in its proxy's
+ * ConfigMap.
  */
 export function squidAllowlist(agentId: string, hosts: readonly EgressHostRule[]): string {
     const lines = hosts.flatMap((h, i) => {
         const acl = `agent_${agentId.replace(/-/g, "_")}_${i}`;
         const dst = h.host.startsWith("*.")
-            ? `dstdom_regex ^[^.]+\\.${h.host.slice(2).replace(/\./g, "\\.")}$`
-            : `dstdomain ${h.host}`;
+            ? `dstdom_regex -n ^[^.]+\\.${h.host.slice(2).replace(/\./g, "\\.")}$`
+            : `dstdomain -n ${h.host}`;
         const ports = h.ports.map((p) => (p.endPort === undefined ? `${p.port}` : `${p.port}-${p.endPort}`));
         return [
             `# ${h.description.replace(/[\r\n]+/g, " ")}`,

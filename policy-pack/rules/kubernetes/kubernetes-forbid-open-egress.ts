@@ -1,5 +1,4 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { analyzeIpBlocks } from "../../../core/cidr";
 import type { AgentguardConfig } from "../../lib/config";
 import {
     adminSubjectSelectsAgents,
@@ -11,6 +10,9 @@ import {
 } from "../../lib/kubernetes/custom-network-policies";
 import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
 import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
+import { dnsBypassFindings } from "../../lib/kubernetes/dns-bypass";
+import { OnwardRoutes } from "../../lib/kubernetes/egress-proxies";
+import { unionProblems } from "../../lib/kubernetes/egress-union";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
 import { placementOf, type Placement } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
@@ -28,19 +30,35 @@ export const kubernetesForbidOpenEgress = defineStackRule(
     {
         name: "kubernetes-forbid-open-egress",
         description:
-            "NetworkPolicies, CiliumNetworkPolicies and Calico NetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies, Calico GlobalNetworkPolicies and (Baseline)AdminNetworkPolicies that can select agent pods, must not allow egress to every destination, to every pod of every namespace, to the nodes or the API server, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace. Calico Allow and Pass rules count whatever their order, since a later Kubernetes default deny cannot undo them. Cilium `toFQDNs` patterns must not reach whole public suffixes (`*.com`, `*.co.uk`, `*.xn--p1ai`), shared cloud or tunnel domains (`*.amazonaws.com`, `*.googleapis.com`, `*.githubusercontent.com`, `*.trycloudflare.com`, ...), every name (`*`) or any depth (`**.`), judged after Cilium's own case and trailing-dot normalisation; and once any Cilium policy of the stack restricts names, an agent DNS rule (`rules.dns`) must not allow such patterns either, since lookups of an open name tunnel data out (unknown DNS rules fail closed).",
+            "NetworkPolicies, CiliumNetworkPolicies and Calico NetworkPolicies in agent namespaces, and CiliumClusterwideNetworkPolicies, Calico GlobalNetworkPolicies and (Baseline)AdminNetworkPolicies that can select agent pods, must not allow egress to every destination, to every pod of every namespace, to the nodes or the API server, to metadata endpoints or link-local ranges, or to more public addresses than the configured budget, counted across all policies of the namespace. Calico Allow and Pass rules count whatever their order, since a later Kubernetes default deny cannot undo them. Cilium `toFQDNs` patterns must not reach whole public suffixes (`*.com`, `*.co.uk`, `*.xn--p1ai`), shared cloud or tunnel domains (`*.amazonaws.com`, `*.googleapis.com`, `*.githubusercontent.com`, `*.trycloudflare.com`, ...), every name (`*`) or any depth (`**.`), judged after Cilium's own case and trailing-dot normalisation; and once any Cilium policy of the stack restricts names, an agent DNS rule (`rules.dns`) must not allow such patterns either, since lookups of an open name tunnel data out (unknown DNS rules fail closed). In an agent namespace where a Cilium policy filters DNS names (`rules.dns`), no other allow may let port 53 out of the namespace (a NetworkPolicy, another Cilium rule or `toPorts` entry without `rules.dns`, a Calico policy; port 53, a port named like `dns` or `domain`, a range or `endPort` covering 53, the protocol omitted, or every port to kube-dns), since Cilium's DNS proxy filters only the rule that carries it and allows add up across policies. Pods in other, non-agent namespaces that agent pods may reach (NetworkPolicy peers, Cilium `toEndpoints` and `toServices`) must not relay agent traffic out: their namespace needs a default-deny egress policy and allows judged like an agent's, unless they are a declared egress proxy (annotation `agentguard.io/egress-proxy: \"<ConfigMap>[/<key>]\"` on the workload or Namespace, every selected workload mounting that ConfigMap) whose Squid allowlist in that ConfigMap (key `squid.conf`, or its only key) bounds every `http_access allow` line with narrow `dstdomain` names (a leading dot means any depth, judged as `**.`) or one-label `dstdom_regex` patterns (`^[^.]+\\.<domain>$`), each ACL with `-n` (without it Squid matches a request to a bare IP by its reverse-DNS name, which the address's owner sets), and ends in `http_access deny all`; included files, names read from files and other regexes fail closed. Peers in namespaces the stack does not describe are reported (as unknown) only when a name, label or port looks like a proxy (proxy, squid, egress, socks, tor, ...; 3128, 3129, 1080, 8118, 9050); kube-dns, the agent's own namespace and other agent namespaces are not peers.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Give every egress rule a `to` list of narrow destinations: pods by label, namespaces by label, or ipBlocks for the few public services the agent needs. Never 0.0.0.0/0, ::/0, 169.254.0.0/16 or other metadata endpoints; ports do not narrow the destination. In Cilium policies never use the entities world, all, cluster, host, remote-node, kube-apiserver or unmanaged, toNodes, or toEndpoints selectors that span every namespace; name Services declared in this stack with a pod selector. In Calico policies give every Allow destination nets or a narrow selector, never all() across namespaces or global() network sets this stack does not declare, and keep Pass rules out of the default tier. Approved wide ranges go in the rule's `allowedEgressCidrs` config. Values unknown during preview count as violations: make them plain values.",
+            "Give every egress rule a `to` list of narrow destinations: pods by label, namespaces by label, or ipBlocks for the few public services the agent needs. Never 0.0.0.0/0, ::/0, 169.254.0.0/16 or other metadata endpoints; ports do not narrow the destination. In Cilium policies never use the entities world, all, cluster, host, remote-node, kube-apiserver or unmanaged, toNodes, or toEndpoints selectors that span every namespace; name Services declared in this stack with a pod selector. In Calico policies give every Allow destination nets or a narrow selector, never all() across namespaces or global() network sets this stack does not declare, and keep Pass rules out of the default tier. Approved wide ranges go in the rule's `allowedEgressCidrs` config. Give each namespace of this stack that agent pods may reach a default-deny egress NetworkPolicy and narrow allows, or deploy the egress proxy in this stack annotated `agentguard.io/egress-proxy` with its Squid allowlist ConfigMap (AgentRuntime's `proxyAllowlist` output gives the lines). Where Cilium filters DNS names, remove port 53 from every other allow, or give it the same `rules.dns`. Values unknown during preview count as violations: make them plain values.",
     },
     (model, config) => {
         const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
         const findings: Finding[] = [];
         const byNamespace = new Map<string, NamespaceEgress>();
+        // Each agent namespace's policies by kind, for the checks that look across policies of one namespace.
+        const placed = new Map<
+            string,
+            { networkPolicies: ResourceNode[]; cilium: ResourceNode[]; calico: ResourceNode[] }
+        >();
+        const place = (
+            placement: Placement,
+            kind: "networkPolicies" | "cilium" | "calico",
+            policy: ResourceNode,
+        ) => {
+            if (!placement.known || !placement.agent) return;
+            const entry = placed.get(placement.namespace) ?? { networkPolicies: [], cilium: [], calico: [] };
+            entry[kind].push(policy);
+            placed.set(placement.namespace, entry);
+        };
         for (const policy of model.ofType(...NETWORK_POLICY_TYPES)) {
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
+            place(placement, "networkPolicies", policy);
             const egress = analyzeEgress(policy);
             if (!egress.governsEgress) continue;
             const where = placement.known
@@ -67,6 +85,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         for (const policy of custom.cilium) {
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
+            place(placement, "cilium", policy);
             const where = placement.known
                 ? `agent namespace ${placement.namespace}`
                 : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
@@ -84,6 +103,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         for (const policy of calico.namespaced) {
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
+            place(placement, "calico", policy);
             const where = placement.known
                 ? `agent namespace ${placement.namespace}`
                 : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
@@ -134,6 +154,18 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             }
         }
         for (const group of byNamespace.values()) findings.push(...judgeUnion(group, config));
+        // Peers in other namespaces that agent pods may reach must not relay their traffic out (egress proxies).
+        const onward = new OnwardRoutes({ model, agents, config, calico });
+        for (const [namespace, policies] of placed) {
+            const routes = onward.findings(namespace, [...policies.networkPolicies, ...policies.cilium]);
+            for (const { policy, message } of [...routes, ...dnsBypassFindings(policies)]) {
+                findings.push({
+                    urn: policy.urn,
+                    name: policy.name,
+                    message: `${kindOf(policy)} ${policy.name} in agent namespace ${namespace}: ${message}.`,
+                });
+            }
+        }
         return findings;
     },
 );
@@ -198,33 +230,7 @@ function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[]
         group.policies.length === 1
             ? `${kindOf(group.policies[0])} ${names} in ${group.where}`
             : `${onlyNetworkPolicies ? "NetworkPolicies" : "Network policies"} ${names} in ${group.where} together`;
-    const all = analyzeIpBlocks(group.blocks);
-    const problems: string[] = [];
-    if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
-    if (all.coversAllIpv6) problems.push("allow egress to every IPv6 address (::/0)");
-    if (all.metadataEndpoints.length > 0) {
-        problems.push(`allow egress to cloud metadata endpoints ${all.metadataEndpoints.join(", ")}`);
-    }
-    if (all.linkLocal.length > 0)
-        problems.push(`allow egress to link-local ranges ${all.linkLocal.join(", ")}`);
-    if (!all.coversAllIpv4 && !all.coversAllIpv6) {
-        // Approved destinations do not count against the budget (but never unlock metadata, judged above).
-        const budgeted =
-            config.allowedEgressCidrs.length === 0
-                ? all
-                : analyzeIpBlocks(
-                      group.blocks.map((b) => ({
-                          cidr: b.cidr,
-                          except: [...(b.except ?? []), ...config.allowedEgressCidrs],
-                      })),
-                  );
-        const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
-        if (reachable > BigInt(config.maxPublicEgressAddresses)) {
-            problems.push(
-                `allow egress to ${reachable} public addresses, more than the budget of ${config.maxPublicEgressAddresses} (maxPublicEgressAddresses)`,
-            );
-        }
-    }
+    const problems = unionProblems(group.blocks, config);
     if (problems.length === 0) return [];
     const cidrs = group.blocks.map((b) =>
         b.except?.length ? `${b.cidr} except ${b.except.join(",")}` : b.cidr,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
-import { fromRegistered, runPolicies } from "../../../helpers/policy-harness";
+import { fromRegistered, runPolicies, type FakeResource } from "../../../helpers/policy-harness";
 import { installPulumiMocks, type RecordedResource } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -155,6 +155,42 @@ describe("AgentRuntime egressHosts in Cilium mode", () => {
     });
 });
 
+describe("AgentRuntime Cilium mode beside hand-written policies", () => {
+    it("the pack rejects a port-53 allow added next to the runtime's DNS filter, naming both policies", async () => {
+        await build({ egressEnforcement: "cilium", egressHosts: [github] });
+        const dns: FakeResource = {
+            type: NP,
+            name: "extra-dns",
+            props: {
+                metadata: { name: "extra-dns", namespace: "agent-coder" },
+                spec: {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [
+                        {
+                            to: [
+                                {
+                                    namespaceSelector: {
+                                        matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                                    },
+                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                },
+                            ],
+                            ports: [{ port: "domain", protocol: "UDP" }],
+                        },
+                    ],
+                },
+            },
+        };
+        const v = await runPolicies(kubernetesRules, [...fromRegistered(mocks.resources), dns]);
+        expect(v.map((x) => x.message)).toEqual([
+            expect.stringMatching(
+                /NetworkPolicy extra-dns in agent namespace agent-coder: spec\.egress\[0\] allows port 53 .* beside the DNS name filter \(rules\.dns\) of CiliumNetworkPolicy rt-allow-hosts/,
+            ),
+        ]);
+    });
+});
+
 describe("AgentRuntime egress proxy mode", () => {
     const proxy = { namespace: "egress-proxy", podLabels: { app: "squid" }, port: 3128 };
 
@@ -177,26 +213,67 @@ describe("AgentRuntime egress proxy mode", () => {
             },
         ]);
         expect(cnp()).toBeUndefined();
-        expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_dst dstdomain api.github.com");
+        expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_dst dstdomain -n api.github.com");
         expect(runtime.proxyAllowlist).toMatch(/http_access deny all\n$/);
     });
 
-    it("writes one-label regexes for patterns, and the emitted policies pass the policy pack", async () => {
+    it("writes one-label regexes for patterns; the pack passes the emitted policies once the proxy is in the stack", async () => {
         const mirrors = { host: "*.pkg.example.com", ports: [{ port: 443 }], description: "mirrors" };
-        const violations = await judge({
+        const runtime = await build({
             egressEnforcement: "proxy",
             egressProxy: proxy,
             egressHosts: [mirrors],
         });
-        expect(violations).toEqual([]);
-        const runtime = new AgentRuntime("rx", {
-            ...base,
-            egressEnforcement: "proxy",
-            egressProxy: proxy,
-            egressHosts: [mirrors],
-        });
-        expect(runtime.proxyAllowlist).toContain("dstdom_regex ^[^.]+\\.pkg\\.example\\.com$");
+        expect(runtime.proxyAllowlist).toContain("dstdom_regex -n ^[^.]+\\.pkg\\.example\\.com$");
         expect(runtime.proxyAllowlist).toContain("acl agent_coder_0_port port 443");
+        const judgeWith = async (extra: FakeResource[]) =>
+            (await runPolicies(kubernetesRules, [...fromRegistered(mocks.resources), ...extra])).map(
+                (v) => `${v.policy}: ${v.message}`,
+            );
+        // Without the proxy, the pack cannot see what it forwards, and says so.
+        expect(await judgeWith([])).toEqual([
+            expect.stringMatching(
+                /rt-allow-egress in agent namespace agent-coder: .* in namespace egress-proxy, which this stack does not describe .* look like an egress proxy/,
+            ),
+        ]);
+        // What docs/components.md asks the platform to deploy: the proxy annotated with its allowlist ConfigMap.
+        const squid: FakeResource[] = [
+            {
+                type: "kubernetes:core/v1:Namespace",
+                name: "egress-proxy",
+                props: { metadata: { name: "egress-proxy", labels: { "agentguard.io/owner": "platform" } } },
+            },
+            {
+                type: "kubernetes:core/v1:ConfigMap",
+                name: "squid-allowlist",
+                props: {
+                    metadata: { name: "squid-allowlist", namespace: "egress-proxy" },
+                    data: { "squid.conf": `http_port 3128\n${runtime.proxyAllowlist}` },
+                },
+            },
+            {
+                type: "kubernetes:apps/v1:Deployment",
+                name: "squid",
+                props: {
+                    metadata: {
+                        name: "squid",
+                        namespace: "egress-proxy",
+                        annotations: { "agentguard.io/egress-proxy": "squid-allowlist" },
+                    },
+                    spec: {
+                        selector: { matchLabels: { app: "squid" } },
+                        template: {
+                            metadata: { labels: { app: "squid" } },
+                            spec: {
+                                containers: [{ name: "squid", image: "ubuntu/squid:6.6-24.04_beta" }],
+                                volumes: [{ name: "conf", configMap: { name: "squid-allowlist" } }],
+                            },
+                        },
+                    },
+                },
+            },
+        ];
+        expect(await judgeWith(squid)).toEqual([]);
     });
 
     it("requires egressProxy in proxy mode and rejects it otherwise", () => {

@@ -1,0 +1,42 @@
+import { analyzeIpBlocks } from "../../../core/cidr";
+import type { AgentguardConfig } from "../config";
+import type { IpBlock } from "./network-policies";
+
+/**
+ * What the union of a set of ipBlocks reaches that pods there must not: every IPv4 or IPv6 address, metadata
+ * endpoints, link-local ranges, or more public addresses than the budget (approved `allowedEgressCidrs` do not
+ * count against it). Each problem is said as "allow egress to ...".
+ */
+export function unionProblems(
+    blocks: readonly IpBlock[],
+    config: Pick<AgentguardConfig, "allowedEgressCidrs" | "maxPublicEgressAddresses">,
+): string[] {
+    const all = analyzeIpBlocks(blocks);
+    const problems: string[] = [];
+    if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
+    if (all.coversAllIpv6) problems.push("allow egress to every IPv6 address (::/0)");
+    if (all.metadataEndpoints.length > 0) {
+        problems.push(`allow egress to cloud metadata endpoints ${all.metadataEndpoints.join(", ")}`);
+    }
+    if (all.linkLocal.length > 0)
+        problems.push(`allow egress to link-local ranges ${all.linkLocal.join(", ")}`);
+    if (!all.coversAllIpv4 && !all.coversAllIpv6) {
+        // Approved destinations do not count against the budget (but never unlock metadata, judged above).
+        const budgeted =
+            config.allowedEgressCidrs.length === 0
+                ? all
+                : analyzeIpBlocks(
+                      blocks.map((b) => ({
+                          cidr: b.cidr,
+                          except: [...(b.except ?? []), ...config.allowedEgressCidrs],
+                      })),
+                  );
+        const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
+        if (reachable > BigInt(config.maxPublicEgressAddresses)) {
+            problems.push(
+                `allow egress to ${reachable} public addresses, more than the budget of ${config.maxPublicEgressAddresses} (maxPublicEgressAddresses)`,
+            );
+        }
+    }
+    return problems;
+}
