@@ -16,6 +16,14 @@ const GENERATED_SUFFIX = "xxxxx";
  * owns is judged by its name alone. Labels unknown during preview count as the agent label (fail closed).
  */
 export class AgentNamespaces {
+    /** The stack's agent namespaces under these patterns, found once per model. */
+    static of(model: StackModel, patterns: readonly string[]): AgentNamespaces {
+        return model.derived(
+            `agent-namespaces:${JSON.stringify(patterns)}`,
+            () => new AgentNamespaces(model, patterns),
+        );
+    }
+
     private readonly patterns: RegExp[];
     /** Namespace resources (a Namespace before a NamespacePatch) declared in this stack, by their (known) name. */
     readonly declared = new Map<string, ResourceNode>();

@@ -32,6 +32,7 @@ export class StackModel {
     readonly resources: readonly ResourceNode[];
     private readonly urnIndex = new Map<string, ResourceNode>();
     private readonly typeIndex = new Map<string, ResourceNode[]>();
+    private readonly derivedValues = new Map<string, unknown>();
 
     private constructor(resources: readonly ResourceNode[]) {
         this.resources = resources;
@@ -91,6 +92,17 @@ export class StackModel {
 
     byUrn(urn: string): ResourceNode | undefined {
         return this.urnIndex.get(urn);
+    }
+
+    /**
+     * A value computed from this stack once, however many rules ask for it: one model serves every rule of
+     * a request (rule.ts). The key must name everything the value depends on besides the stack.
+     */
+    derived<T>(key: string, build: () => T): T {
+        if (this.derivedValues.has(key)) return this.derivedValues.get(key) as T;
+        const value = build();
+        this.derivedValues.set(key, value);
+        return value;
     }
 
     ofType(...types: string[]): ResourceNode[] {

@@ -47,9 +47,16 @@ export interface GrantIndexes {
 export function identifyAgentRoles(
     model: StackModel,
     config: AgentguardConfig,
-    grants: GrantIndexes = { roles: new RolePermissionIndex(model), users: new UserPermissionIndex(model) },
+    grants: GrantIndexes = { roles: RolePermissionIndex.of(model), users: UserPermissionIndex.of(model) },
 ): AgentRoleIndex {
-    const namespaces = new AgentNamespaces(model, config.agentNamespacePatterns);
+    // Every AWS rule asks; the answer depends on the stack and the agent namespace patterns only.
+    return model.derived(`agent-roles:${JSON.stringify(config.agentNamespacePatterns)}`, () =>
+        findAgentRoles(model, config, grants),
+    );
+}
+
+function findAgentRoles(model: StackModel, config: AgentguardConfig, grants: GrantIndexes): AgentRoleIndex {
+    const namespaces = AgentNamespaces.of(model, config.agentNamespacePatterns);
     const subjectTargets = agentSubjectGlobs(namespaces, config.agentNamespacePatterns);
     const found: Found = new Map();
     const note = (node: ResourceNode, certainty: AgentRoleCertainty, reason: string) => {

@@ -31,6 +31,11 @@ export const ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE =
  * resource type: linear in the stack.
  */
 export class RolePermissionIndex {
+    /** The stack's index, built once per model. */
+    static of(model: StackModel): RolePermissionIndex {
+        return model.derived("role-permissions", () => new RolePermissionIndex(model));
+    }
+
     private readonly byRole = new Map<string, RolePermissions>();
     readonly orphans: OrphanGrant[] = [];
     private readonly policies: PolicyLookup;

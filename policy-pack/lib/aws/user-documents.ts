@@ -47,6 +47,11 @@ export function identifyAgentUsers(model: StackModel): AgentUser[] {
  * A membership in a group this stack does not declare, or cannot identify, is reported as unresolved.
  */
 export class UserPermissionIndex {
+    /** The stack's index, built once per model. */
+    static of(model: StackModel): UserPermissionIndex {
+        return model.derived("user-permissions", () => new UserPermissionIndex(model));
+    }
+
     private readonly own = new Map<string, RolePermissions>();
     private readonly ofGroup = new Map<string, RolePermissions>();
     private readonly groupsOf = new Map<string, { group: ResourceNode; via: string }[]>();

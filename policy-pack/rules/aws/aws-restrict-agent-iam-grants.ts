@@ -24,8 +24,8 @@ export const awsRestrictAgentIamGrants = defineStackRule(
             "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Give iam:PassRole only on specific role ARNs the agent must pass, and never together with a compute-launching action on `*`.",
     },
     (model, config): Finding[] => {
-        const permissions = new RolePermissionIndex(model);
-        const userPermissions = new UserPermissionIndex(model);
+        const permissions = RolePermissionIndex.of(model);
+        const userPermissions = UserPermissionIndex.of(model);
         const agentRoles = identifyAgentRoles(model, config, { roles: permissions, users: userPermissions });
         const findings: Finding[] = [];
         for (const role of agentRoles.roles.values()) {

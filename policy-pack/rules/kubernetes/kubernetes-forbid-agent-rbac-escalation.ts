@@ -18,7 +18,7 @@ export const kubernetesForbidAgentRbacEscalation = defineStackRule(
             "Bind agent service accounts only to Roles declared in the same stack that list the exact verbs and resources the agent needs, never to cluster-admin, admin or edit, and never granting escalate, bind, impersonate, wildcards, secrets, RBAC or network-policy writes, pod or workload writes outside the agent's own namespace, or configmap writes in kube-system (aws-auth). Do not label ClusterRoles aggregate-to-view/edit/admin with rules an agent bound to view must not hold. Do not bind groups that include every service account (system:serviceaccounts, system:authenticated). Roles not declared in the stack cannot be checked: declare them here or bind `view`. On EKS, map an agent IAM role (if at all) to a group of its own that this stack binds to a narrow Role, or associate only AmazonEKSViewPolicy; never system:masters, node groups or a system: user name. aws-auth must be plain YAML without duplicate keys; role ARNs and groups unknown during preview count as violations.",
     },
     (model, config) => {
-        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const roles = new RoleIndex(model, agents);
         const findings: Finding[] = [];
         const judge = (

@@ -37,7 +37,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             "Give every egress rule a `to` list of narrow destinations: pods by label, namespaces by label, or ipBlocks for the few public services the agent needs. Never 0.0.0.0/0, ::/0, 169.254.0.0/16 or other metadata endpoints; ports do not narrow the destination. In Cilium policies never use the entities world, all, cluster, host, remote-node, kube-apiserver or unmanaged, toNodes, or toEndpoints selectors that span every namespace; name Services declared in this stack with a pod selector. In Calico policies give every Allow destination nets or a narrow selector, never all() across namespaces or global() network sets this stack does not declare, and keep Pass rules out of the default tier. Approved wide ranges go in the rule's `allowedEgressCidrs` config. Give each namespace of this stack that agent pods may reach a default-deny egress NetworkPolicy and narrow allows, or deploy the egress proxy in this stack annotated `agentguard.io/egress-proxy` with its Squid allowlist ConfigMap (AgentRuntime's `proxyAllowlist` output gives the lines). Where Cilium filters DNS names, remove port 53 from every other allow, or give it the same `rules.dns`. Values unknown during preview count as violations: make them plain values.",
     },
     (model, config) => {
-        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const findings: Finding[] = [];
         const byNamespace = new Map<string, NamespaceEgress>();
         // Each agent namespace's policies by kind, for the checks that look across policies of one namespace.

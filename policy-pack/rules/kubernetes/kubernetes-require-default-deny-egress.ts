@@ -17,7 +17,7 @@ export const kubernetesRequireDefaultDenyEgress = defineStackRule(
             'Add a NetworkPolicy to the agent namespace with `podSelector: {}`, `policyTypes: ["Egress"]` (plus Ingress if wanted) and no egress rules, then allow each needed destination in separate, narrow policies. Give workloads a known namespace so the rule can tell where they run.',
     },
     (model, config) => {
-        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const denied = new Set<string>();
         // Namespace → the resource to blame when it lacks a default deny.
         const needed = new Map<string, ResourceNode>();

@@ -17,7 +17,7 @@ export const kubernetesRequireGpuQuota = defineStackRule(
             "Add a ResourceQuota without scopes to the agent namespace with a `requests.<resource>` hard limit for each GPU resource its pods request (e.g. `requests.nvidia.com/gpu`), alongside cpu and memory limits. Remove NVIDIA_* env from agent containers (and from the ConfigMaps or Secrets they load), request GPUs only through resources.limits, use a GPU runtime class only together with a capped GPU request, and cap DRA claims with `count/resourceclaims.resource.k8s.io` or `<device-class>.deviceclass.resource.k8s.io/devices`.",
     },
     (model, config) => {
-        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const caps = quotaCapsByNamespace(model, agents);
         const findings: Finding[] = [];
         for (const workload of model.ofType(...WORKLOAD_TYPES)) {

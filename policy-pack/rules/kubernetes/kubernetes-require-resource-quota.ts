@@ -13,7 +13,7 @@ export const kubernetesRequireResourceQuota = defineStackRule(
             'Add a ResourceQuota without scopes to the agent namespace with hard limits on `requests.nvidia.com/gpu` ("0" when the agent needs none), `limits.cpu` or `requests.cpu`, and `limits.memory` or `requests.memory`.',
     },
     (model, config) => {
-        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const caps = quotaCapsByNamespace(model, agents);
         const findings: Finding[] = [];
         for (const { name, node } of agents.declaredAgentNamespaces()) {

@@ -81,7 +81,7 @@ export const stackForbidOpaqueResources = defineStackRule(
             "Declare what these resources would create as Pulumi resources the pack can judge: render Helm charts in the program (helm v4 Chart, checked by pulumi preview) instead of a Release, move IAM and security groups out of CloudFormation templates and Cloud Control documents, and replace dynamic providers. Where a resource is reviewed and trusted, exempt it by name with a reason in this policy's config.",
     },
     (model, config) => {
-        const agents = new AgentNamespaces(model, config.agentNamespacePatterns);
+        const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const findings: Finding[] = [];
         const report = (node: ResourceNode, message: string) =>
             findings.push({ urn: node.urn, name: node.name, message });

@@ -247,3 +247,20 @@ describe("identifyAgentRoles", () => {
         expect(certaintyOf(resources, "untagged-fn-role")).toBeUndefined();
     });
 });
+
+describe("agent roles derived once per stack model", () => {
+    const trust = irsaTrust({ StringEquals: { [SUB_KEY]: "system:serviceaccount:team-x:runner" } });
+    const model = modelOf([role("r", { assumeRolePolicy: trust })]);
+
+    it("hands every rule of one model the same answer for the same patterns", () => {
+        expect(identifyAgentRoles(model, defaultConfig)).toBe(identifyAgentRoles(model, defaultConfig));
+    });
+
+    it("answers afresh for other agent namespace patterns on the same model", () => {
+        expect(identifyAgentRoles(model, defaultConfig).roles.has(model.resources[0].urn)).toBe(false);
+        const teamConfig = { ...defaultConfig, agentNamespacePatterns: ["team-*"] };
+        expect(identifyAgentRoles(model, teamConfig).roles.get(model.resources[0].urn)?.certainty).toBe(
+            "agent",
+        );
+    });
+});
