@@ -1,8 +1,9 @@
 import { PolicyPack } from "@pulumi/policy";
-import { shareDeserializedProperties } from "./lib/shared-properties";
+import { shareDeserializedProperties, shareUnknownCheckingProxies } from "./lib/shared-properties";
 import { allRules } from "./rules";
 
 shareDeserializedProperties();
+shareUnknownCheckingProxies();
 
 // Constructing the pack starts the analyzer server: import `./rules` (not this file) from tests.
 new PolicyPack("agentguard", {

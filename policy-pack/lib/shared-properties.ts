@@ -3,7 +3,9 @@
  * whole stack, once per resource policy for each resource. With many rules that is the bulk of a large
  * stack's analysis time, most of it spent collecting the copies. Within one request the protobuf Struct it
  * reads is the same object every time, so the pack deserializes each Struct once and hands every policy the
- * same result, frozen so that no rule can change what the next one sees.
+ * same result, frozen so that no rule can change what the next one sees. (@pulumi/policy's unknown-checking
+ * proxy hands out frozen nested values unwrapped; the rules never rely on it: they read the plain values and
+ * judge unknowns themselves, see unknowns.ts.)
  */
 
 /** The part of `@pulumi/policy/deserialize` the server calls (internal to @pulumi/policy, so typed here). */
@@ -45,6 +47,47 @@ export function shareDeserializedProperties(module: DeserializeModule = loadDese
         return false;
     }
     return module.deserializeProperties === shared;
+}
+
+/** The part of `@pulumi/policy/proxy` the server calls (internal to @pulumi/policy, so typed here). */
+export interface ProxyModule {
+    unknownCheckingProxy: (props: object) => object;
+}
+
+/**
+ * The server wraps each policy's properties in a fresh unknown-checking proxy. The proxy holds no state of
+ * its own, so the shared (frozen) properties get one proxy, reused by every policy. Returns false, changing
+ * nothing, when the module does not have the expected shape.
+ */
+export function shareUnknownCheckingProxies(module: ProxyModule = loadProxyModule()): boolean {
+    const original = module.unknownCheckingProxy as ProxyModule["unknownCheckingProxy"] & { [SHARED]?: true };
+    if (typeof original !== "function" || original[SHARED]) return false;
+    const byTarget = new WeakMap<object, object>();
+    const shared = Object.assign(
+        (props: object): object => {
+            // Only what shareDeserializedProperties froze is shared; anything else is wrapped as before.
+            if (typeof props !== "object" || props === null || !Object.isFrozen(props))
+                return original(props);
+            let proxy = byTarget.get(props);
+            if (proxy === undefined) {
+                proxy = original(props);
+                byTarget.set(props, proxy);
+            }
+            return proxy;
+        },
+        { [SHARED]: true as const },
+    );
+    try {
+        module.unknownCheckingProxy = shared;
+    } catch {
+        return false;
+    }
+    return module.unknownCheckingProxy === shared;
+}
+
+function loadProxyModule(): ProxyModule {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/policy/proxy") as ProxyModule;
 }
 
 function loadDeserializeModule(): DeserializeModule {

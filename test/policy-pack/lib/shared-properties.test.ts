@@ -5,7 +5,9 @@ import { stackModelOf } from "../../../policy-pack/lib/rule";
 import {
     deepFreeze,
     shareDeserializedProperties,
+    shareUnknownCheckingProxies,
     type DeserializeModule,
+    type ProxyModule,
 } from "../../../policy-pack/lib/shared-properties";
 
 // The analyzer request types and the real deserializer, exactly as the pack's server uses them.
@@ -99,6 +101,29 @@ describe("shared deserialization", () => {
         const value = deepFreeze({ list: [{ a: 1 }], asset: new Asset() });
         expect(Object.isFrozen(value.list[0])).toBe(true);
         expect(Object.isFrozen(value.asset)).toBe(false);
+    });
+});
+
+describe("shared unknown-checking proxies", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const realProxy = (): ProxyModule => ({ ...(require("@pulumi/policy/proxy") as ProxyModule) });
+
+    it("wraps shared (frozen) properties once, and the proxy still refuses unknown values", () => {
+        const module = realProxy();
+        expect(shareUnknownCheckingProxies(module)).toBe(true);
+        // The pack's rules read the plain target (unknowns.ts); the proxy's own check stays as it was.
+        const props = deepFreeze({ hostNetwork: "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7" });
+        const proxy = module.unknownCheckingProxy(props) as { hostNetwork: unknown };
+        expect(module.unknownCheckingProxy(props)).toBe(proxy);
+        expect(() => proxy.hostNetwork).toThrow();
+    });
+
+    it("wraps anything else afresh, as the server did", () => {
+        const module = realProxy();
+        shareUnknownCheckingProxies(module);
+        const props = { spec: {} };
+        expect(module.unknownCheckingProxy(props)).not.toBe(module.unknownCheckingProxy(props));
+        expect(shareUnknownCheckingProxies(module)).toBe(false);
     });
 });
 
