@@ -21,32 +21,8 @@ const SHARED = Symbol.for("agentguard.sharedDeserialization");
  * @pulumi/policy version): every policy then simply pays for its own copy, as before.
  */
 export function shareDeserializedProperties(module: DeserializeModule = loadDeserializeModule()): boolean {
-    const original = module.deserializeProperties as DeserializeModule["deserializeProperties"] & {
-        [SHARED]?: true;
-    };
-    if (typeof original !== "function" || original[SHARED]) return false;
-    const byStruct = new WeakMap<object, Record<string, unknown>>();
-    const shared = Object.assign(
-        (struct: object, proxySecrets: boolean): Record<string, unknown> => {
-            // Secret-preserving results are proxies that remediations replace: left as they were.
-            if (proxySecrets || typeof struct !== "object" || struct === null) {
-                return original(struct, proxySecrets);
-            }
-            let props = byStruct.get(struct);
-            if (props === undefined) {
-                props = deepFreeze(original(struct, false));
-                byStruct.set(struct, props);
-            }
-            return props;
-        },
-        { [SHARED]: true as const },
-    );
-    try {
-        module.deserializeProperties = shared;
-    } catch {
-        return false;
-    }
-    return module.deserializeProperties === shared;
+    // Secret-preserving results are proxies that remediations replace: left as they were.
+    return memoizeByFirstArgument(module, "deserializeProperties", (args) => args[1] !== true, deepFreeze);
 }
 
 /** The part of `@pulumi/policy/proxy` the server calls (internal to @pulumi/policy, so typed here). */
@@ -60,29 +36,44 @@ export interface ProxyModule {
  * nothing, when the module does not have the expected shape.
  */
 export function shareUnknownCheckingProxies(module: ProxyModule = loadProxyModule()): boolean {
-    const original = module.unknownCheckingProxy as ProxyModule["unknownCheckingProxy"] & { [SHARED]?: true };
+    // Only what shareDeserializedProperties froze is shared; anything else is wrapped as before.
+    return memoizeByFirstArgument(module, "unknownCheckingProxy", (args) => Object.isFrozen(args[0]));
+}
+
+/**
+ * Replaces `module[name]` with a version that, when `shares` says so, computes one result per first argument
+ * (an object, held weakly) and returns it to every later call. False when there is nothing to replace or it
+ * was replaced already.
+ */
+function memoizeByFirstArgument(
+    module: object,
+    name: string,
+    shares: (args: readonly unknown[]) => boolean,
+    prepare: (result: object) => object = (result) => result,
+): boolean {
+    const exports = module as Record<string, unknown>;
+    const original = exports[name] as ((...args: unknown[]) => object) & { [SHARED]?: true };
     if (typeof original !== "function" || original[SHARED]) return false;
-    const byTarget = new WeakMap<object, object>();
+    const results = new WeakMap<object, object>();
     const shared = Object.assign(
-        (props: object): object => {
-            // Only what shareDeserializedProperties froze is shared; anything else is wrapped as before.
-            if (typeof props !== "object" || props === null || !Object.isFrozen(props))
-                return original(props);
-            let proxy = byTarget.get(props);
-            if (proxy === undefined) {
-                proxy = original(props);
-                byTarget.set(props, proxy);
+        (...args: unknown[]): object => {
+            const first = args[0];
+            if (typeof first !== "object" || first === null || !shares(args)) return original(...args);
+            let result = results.get(first);
+            if (result === undefined) {
+                result = prepare(original(...args));
+                results.set(first, result);
             }
-            return proxy;
+            return result;
         },
         { [SHARED]: true as const },
     );
     try {
-        module.unknownCheckingProxy = shared;
+        exports[name] = shared;
     } catch {
         return false;
     }
-    return module.unknownCheckingProxy === shared;
+    return exports[name] === shared;
 }
 
 function loadProxyModule(): ProxyModule {
