@@ -96,6 +96,23 @@ export interface DnsBypass {
 }
 
 /**
+ * Whether a port list (absent or empty: every port) names port 53 (`explicit`) or allows every port of a
+ * DNS-capable protocol (`every`).
+ */
+function dnsPortCoverage(ports: unknown): { explicit: boolean; every: boolean } {
+    const list = Array.isArray(ports) && ports.length > 0 ? (ports as unknown[]) : [{}];
+    let explicit = false;
+    let every = false;
+    for (const p of list) {
+        if (!isObject(p) || !dnsProtocol(p.protocol)) continue;
+        const covers = coversDns(p.port, p.endPort);
+        if (covers.every) every = true;
+        else if (covers.dns) explicit = true;
+    }
+    return { explicit, every };
+}
+
+/**
  * The NetworkPolicy egress rules that allow DNS to a destination outside the namespace: port 53 (or a name or
  * range covering it) to any peer beyond the namespace, or every port to kube-dns or all of a namespace.
  */
@@ -111,15 +128,7 @@ export function networkPolicyDnsAllows(policy: ResourceNode): DnsBypass[] {
                 at: `${at}.ports is unknown during preview, so it may allow port 53`,
             });
         }
-        const ports = Array.isArray(rule.ports) && rule.ports.length > 0 ? rule.ports : [{}];
-        let explicit = false;
-        let every = false;
-        for (const p of ports) {
-            if (!isObject(p) || !dnsProtocol(p.protocol)) continue;
-            const covers = coversDns(p.port, p.endPort);
-            if (covers.every) every = true;
-            else if (covers.dns) explicit = true;
-        }
+        const { explicit, every } = dnsPortCoverage(rule.ports);
         if (!explicit && !every) return;
         const to = Array.isArray(rule.to) ? rule.to : [];
         if (to.length === 0) {
@@ -159,15 +168,7 @@ export function ciliumUnfilteredDns(policy: ResourceNode): DnsBypass[] {
         entries.forEach((entry, j) => {
             if (!isObject(entry)) return;
             if (hasDnsRules(entry)) return; // filtered
-            const ports = Array.isArray(entry.ports) && entry.ports.length > 0 ? entry.ports : [{}];
-            let explicit = false;
-            let every = false;
-            for (const p of ports) {
-                if (!isObject(p) || !dnsProtocol(p.protocol)) continue;
-                const covers = coversDns(p.port, p.endPort);
-                if (covers.every) every = true;
-                else if (covers.dns) explicit = true;
-            }
+            const { explicit, every } = dnsPortCoverage(entry.ports);
             if (!explicit && !(every && peers.dns)) return;
             const where = Array.isArray(rule.toPorts)
                 ? `${at}.toPorts[${j}]`
