@@ -1,4 +1,5 @@
 import { AGENT_LABEL, type AgentNamespaces } from "../agent-namespaces";
+import { requirementsOf, selectorMatches } from "./label-selectors";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { fqdnBreadthFindings } from "./cilium-fqdn";
@@ -372,7 +373,7 @@ function namespaceSelectorReachesAgents(selector: Obj, agents: AgentNamespaces):
         // Labels unknown during preview may be anything the selector asks for.
         if (isUnknown(node.props.metadata) || containsUnknown(labels)) return true;
         const all = { ...(isObject(labels) ? labels : {}), "kubernetes.io/metadata.name": name };
-        if (matches(selector, all)) return true;
+        if (selectorMatches(selector, all)) return true;
     }
     const requirements = requirementsOf(selector);
     const positive = requirements.filter((r) => r.operator === "In" || r.operator === "Exists");
@@ -382,39 +383,4 @@ function namespaceSelectorReachesAgents(selector: Obj, agents: AgentNamespaces):
             r.key === AGENT_LABEL ||
             (r.key === "kubernetes.io/metadata.name" && r.values.some((v) => agents.isAgent(v))),
     );
-}
-
-interface Requirement {
-    readonly key: string;
-    readonly operator: string;
-    readonly values: string[];
-}
-
-function requirementsOf(selector: Obj): Requirement[] {
-    const out: Requirement[] = [];
-    if (isObject(selector.matchLabels)) {
-        for (const [key, value] of Object.entries(selector.matchLabels)) {
-            out.push({ key, operator: "In", values: [String(value)] });
-        }
-    }
-    if (Array.isArray(selector.matchExpressions)) {
-        for (const e of selector.matchExpressions) {
-            if (!isObject(e)) continue;
-            const values = Array.isArray(e.values) ? e.values.map(String) : [];
-            out.push({ key: String(e.key), operator: String(e.operator), values });
-        }
-    }
-    return out;
-}
-
-function matches(selector: Obj, labels: Obj): boolean {
-    return requirementsOf(selector).every(({ key, operator, values }) => {
-        const has = key in labels;
-        const value = String(labels[key]);
-        if (operator === "In") return has && values.includes(value);
-        if (operator === "NotIn") return !has || !values.includes(value);
-        if (operator === "Exists") return has;
-        if (operator === "DoesNotExist") return !has;
-        return true; // an unknown operator: assume it may match
-    });
 }

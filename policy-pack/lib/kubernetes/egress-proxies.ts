@@ -17,6 +17,7 @@ import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import type { CalicoIndex } from "./calico-network-policies";
 import { analyzeCiliumEgress } from "./custom-network-policies";
+import { requirementsOf, selectorMatches } from "./label-selectors";
 import { unionProblems } from "./egress-union";
 import {
     analyzeEgress,
@@ -148,7 +149,7 @@ export class OnwardRoutes {
             const labels = metadataOf(node)?.labels;
             if (isUnknown(node.props.metadata) || containsUnknown(labels)) return [name];
             const all = { ...(isObject(labels) ? labels : {}), "kubernetes.io/metadata.name": name };
-            return matches(selector, all) ? [name] : [];
+            return selectorMatches(selector, all) ? [name] : [];
         });
     }
 
@@ -167,7 +168,7 @@ export class OnwardRoutes {
         const selected = this.workloads.filter((w) => {
             if (w.namespace !== ns) return false;
             const labels = podLabelsOf(w.node);
-            return labels === "unknown" || pods === undefined || matches(pods, labels ?? {});
+            return labels === "unknown" || pods === undefined || selectorMatches(pods, labels ?? {});
         });
         const nsNode = this.ctx.agents.declared.get(ns);
         const nsProxy = nsNode === undefined ? undefined : proxyAnnotation(nsNode);
@@ -499,42 +500,4 @@ function selectorWords(selector: Obj, what: string): string[] {
         `${what} ${r.key}`,
         ...r.values.map((v) => `${what} ${r.key}=${v}`),
     ]);
-}
-
-interface Requirement {
-    readonly key: string;
-    readonly operator: string;
-    readonly values: string[];
-}
-
-function requirementsOf(selector: Obj): Requirement[] {
-    const out: Requirement[] = [];
-    if (isObject(selector.matchLabels)) {
-        for (const [key, value] of Object.entries(selector.matchLabels))
-            out.push({ key, operator: "In", values: [String(value)] });
-    }
-    if (Array.isArray(selector.matchExpressions)) {
-        for (const e of selector.matchExpressions) {
-            if (!isObject(e)) continue;
-            out.push({
-                key: String(e.key),
-                operator: String(e.operator),
-                values: Array.isArray(e.values) ? e.values.map(String) : [],
-            });
-        }
-    }
-    return out;
-}
-
-/** Kubernetes label-selector matching; an operator the pack does not know may match. */
-function matches(selector: Obj, labels: Obj): boolean {
-    return requirementsOf(selector).every(({ key, operator, values }) => {
-        const has = key in labels;
-        const value = String(labels[key]);
-        if (operator === "In") return has && values.includes(value);
-        if (operator === "NotIn") return !has || !values.includes(value);
-        if (operator === "Exists") return has;
-        if (operator === "DoesNotExist") return !has;
-        return true;
-    });
 }
