@@ -1,4 +1,5 @@
 import Ajv, { type ErrorObject } from "ajv";
+import { agentIdentityDivergence } from "../../core/agent-namespaces";
 import * as fs from "fs";
 import { CheckError } from "../errors";
 
@@ -246,15 +247,6 @@ function identityProblems(config: ReadonlyMap<string, PolicyConfig>): string[] {
         if (entry.enforcementLevel === "disabled" || !Array.isArray(value)) continue;
         patterns.set(name, value as string[]);
     }
-    const groups = new Map<string, string[]>();
-    for (const [rule, list] of patterns) {
-        const key = JSON.stringify([...new Set(list)].sort());
-        groups.set(key, [...(groups.get(key) ?? []), rule]);
-    }
-    if (groups.size <= 1) return [];
-    // Same wording as the pack's agentIdentityDivergence (the CLI runs without the pack's sources loaded).
-    const listed = [...groups].map(([list, rules]) => `${rules.join(", ")}: ${list}`).join("; ");
-    return [
-        `agentNamespacePatterns must be the same for every rule, because it decides which namespaces are agent namespaces for the whole pack (and must match AgentGuardrailsBaseline's agentNamespacePatterns); got ${listed}. Set the same list on every rule that sets it.`,
-    ];
+    const problem = agentIdentityDivergence(patterns);
+    return problem === undefined ? [] : [problem];
 }

@@ -1,5 +1,5 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
+import { agentIdentityDivergence, DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
 
 export { DEFAULT_AGENT_NAMESPACE_PATTERNS };
 
@@ -134,24 +134,7 @@ export function isExempt(
     });
 }
 
-/**
- * Agent identification is one setting for the whole pack, but Pulumi delivers policy config per rule (the
- * `all` key carries only an enforcement level). So every rule must be given the same agentNamespacePatterns
- * (set none to keep the default everywhere); divergent values are a configuration error naming the rules.
- * Returns that error, or undefined when the configs agree.
- */
-export function agentIdentityDivergence(
-    patternsByRule: ReadonlyMap<string, readonly string[]>,
-): string | undefined {
-    const key = (patterns: readonly string[]) => JSON.stringify([...new Set(patterns)].sort());
-    const groups = new Map<string, string[]>();
-    for (const [rule, patterns] of patternsByRule) {
-        groups.set(key(patterns), [...(groups.get(key(patterns)) ?? []), rule]);
-    }
-    if (groups.size <= 1) return undefined;
-    const listed = [...groups].map(([patterns, rules]) => `${rules.join(", ")}: ${patterns}`).join("; ");
-    return `agentNamespacePatterns must be the same for every rule, because it decides which namespaces are agent namespaces for the whole pack (and must match AgentGuardrailsBaseline's agentNamespacePatterns); got ${listed}. Set the same list on every rule that sets it.`;
-}
+export { agentIdentityDivergence };
 
 /** Each rule's patterns as this pack process has read them (one process serves one preview or check). */
 const seenPatterns = new Map<string, readonly string[]>();
