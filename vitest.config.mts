@@ -14,6 +14,7 @@ export default defineConfig({
     },
     test: {
         include: ["test/**/*.test.ts"],
+        globalSetup: ["test/helpers/warm-transpile-cache.ts"],
         // Pulumi keeps process-wide runtime state (mocks, stack resource): one process per file.
         pool: "forks",
         testTimeout: 60_000,
