@@ -1,4 +1,4 @@
 "use strict";
-// `report` and `review` run the policy pack's analysis (policy-pack/lib, and the core/ it imports) in the
-// checker's own process, when it runs from source.
-require("./register-ts.js").registerSources("policy-pack", "core");
+// `report` and `review` run the policy pack's analysis (policy-pack/lib) in the checker's own process, when it
+// runs from source; register-ts.js already compiles the core/ it imports.
+require("./register-ts.js").registerSources("policy-pack");

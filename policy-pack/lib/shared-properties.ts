@@ -13,7 +13,8 @@ export interface DeserializeModule {
     deserializeProperties: (struct: object, proxySecrets: boolean) => Record<string, unknown>;
 }
 
-const SHARED = Symbol.for("agentguard.sharedDeserialization");
+// Marks a function already replaced by memoizeByFirstArgument.
+const SHARED = Symbol.for("agentguard.memoizedByFirstArgument");
 
 /**
  * Replaces the module's `deserializeProperties` with one that memoizes plain (non-secret-proxying) results

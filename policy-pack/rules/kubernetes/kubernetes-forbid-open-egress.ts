@@ -61,9 +61,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             place(placement, "networkPolicies", policy);
             const egress = analyzeEgress(policy);
             if (!egress.governsEgress) continue;
-            const where = placement.known
-                ? `agent namespace ${placement.namespace}`
-                : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
+            const where = whereAgentsMayBe(placement);
             const say = (message: string) =>
                 findings.push({
                     urn: policy.urn,
@@ -86,9 +84,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
             place(placement, "cilium", policy);
-            const where = placement.known
-                ? `agent namespace ${placement.namespace}`
-                : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
+            const where = whereAgentsMayBe(placement);
             const egress = analyzeCiliumEgress(policy, {
                 model,
                 namespace: placement.known ? placement.namespace : undefined,
@@ -104,9 +100,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             const placement = placementOf(policy, agents);
             if (placement.known && !placement.agent) continue;
             place(placement, "calico", policy);
-            const where = placement.known
-                ? `agent namespace ${placement.namespace}`
-                : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
+            const where = whereAgentsMayBe(placement);
             const egress = calico.analyzeEgress(
                 policy,
                 placement.known ? placement.namespace : undefined,
@@ -242,4 +236,11 @@ function judgeUnion(group: NamespaceEgress, config: AgentguardConfig): Finding[]
             message: `${subject} ${problems.join("; ")} (ipBlocks: ${cidrs.join(", ")}). Narrow the ipBlocks to the services the agent needs.`,
         },
     ];
+}
+
+/** Where a policy of a (possibly) agent namespace sits, as the findings name it. */
+function whereAgentsMayBe(placement: Placement): string {
+    return placement.known
+        ? `agent namespace ${placement.namespace}`
+        : `a namespace that could not be determined (${placement.reason}), so possibly an agent namespace`;
 }
