@@ -1,5 +1,6 @@
 import { PolicyPack } from "@pulumi/policy";
 import { shareDeserializedProperties, shareUnknownCheckingProxies } from "./lib/shared-properties";
+import { shareStackResources } from "./lib/shared-stack-resources";
 import { allRules } from "./rules";
 
 shareDeserializedProperties();
@@ -8,5 +9,5 @@ shareUnknownCheckingProxies();
 // Constructing the pack starts the analyzer server: import `./rules` (not this file) from tests.
 new PolicyPack("agentguard", {
     description: "Confines AI agents on shared infrastructure.",
-    policies: [...allRules],
+    policies: shareStackResources([...allRules]),
 });

@@ -70,20 +70,28 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
     };
 }
 
-/** The stack last modelled, by the identity of each resource's deserialized properties. */
-let lastStack: { readonly keys: readonly unknown[]; readonly model: StackModel } | undefined;
+/** The stack last modelled: its resource list, and the identity of each resource's deserialized properties. */
+let lastStack:
+    | {
+          readonly resources: readonly PolicyResource[];
+          readonly keys: readonly unknown[];
+          readonly model: StackModel;
+      }
+    | undefined;
 
 /**
- * The stack's model, built once per request rather than once per rule. @pulumi/policy hands each stack
- * policy its own resource objects, but with shared deserialization (shared-properties.ts) their properties
- * are the very objects the previous policy saw: identical properties, URNs and links mean the same request,
- * so the model built for the previous policy is this stack's. Anything else builds a new one.
+ * The stack's model, built once per request rather than once per rule. In the pack every stack policy of a
+ * request gets the same frozen resource list (shared-stack-resources.ts). Where @pulumi/policy hands each
+ * policy its own resource objects instead, shared deserialization (shared-properties.ts) still makes their
+ * properties the very objects the previous policy saw: identical properties, URNs and links mean the same
+ * request, so the model built for the previous policy is this stack's. Anything else builds a new one.
  */
 export function stackModelOf(resources: readonly PolicyResource[]): StackModel {
+    if (lastStack?.resources === resources && Object.isFrozen(resources)) return lastStack.model;
     const keys = stackKeys(resources);
     if (lastStack && sameKeys(lastStack.keys, keys)) return lastStack.model;
     const model = StackModel.fromPolicyResources(resources);
-    lastStack = { keys, model };
+    lastStack = { resources, keys, model };
     // Every stack policy of one request runs before the event loop turns: the next request starts afresh.
     setImmediate(() => {
         if (lastStack?.model === model) lastStack = undefined;
