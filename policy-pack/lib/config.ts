@@ -138,18 +138,26 @@ export { agentIdentityDivergence };
 
 /** Each rule's patterns as this pack process has read them (one process serves one preview or check). */
 const seenPatterns = new Map<string, readonly string[]>();
+/** What is wrong with seenPatterns, if anything. */
+let divergence: string | undefined;
 
 /**
  * Records the patterns `rule` was configured with and throws the divergence error when another rule of this
  * process was given different ones: the run fails as a config error rather than judging by two identities.
  */
 export function recordAgentNamespacePatterns(rule: string, patterns: readonly string[]): void {
-    seenPatterns.set(rule, patterns);
-    const problem = agentIdentityDivergence(seenPatterns);
-    if (problem !== undefined) throw new Error(problem);
+    // Called for every resource a resource rule judges: an unchanged list changes nothing to compare.
+    const previous = seenPatterns.get(rule);
+    const unchanged = previous?.length === patterns.length && previous.every((p, i) => p === patterns[i]);
+    if (!unchanged) {
+        seenPatterns.set(rule, patterns);
+        divergence = agentIdentityDivergence(seenPatterns);
+    }
+    if (divergence !== undefined) throw new Error(divergence);
 }
 
 /** Forgets the recorded patterns (test harnesses run many configurations in one process). */
 export function resetAgentNamespacePatterns(): void {
     seenPatterns.clear();
+    divergence = undefined;
 }

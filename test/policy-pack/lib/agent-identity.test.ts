@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { reconcilePolicyConfig, type PolicyMetadata } from "../../../cli/pack/policy-config";
-import { agentguardConfigSchema, agentIdentityDivergence } from "../../../policy-pack/lib/config";
+import {
+    agentguardConfigSchema,
+    agentIdentityDivergence,
+    recordAgentNamespacePatterns,
+    resetAgentNamespacePatterns,
+} from "../../../policy-pack/lib/config";
 import { allRules } from "../../../policy-pack/rules";
 import { runPolicies, type FakeResource } from "../../helpers/policy-harness";
 
@@ -34,6 +39,21 @@ describe("one agent identity for the whole pack", () => {
         );
         expect(problem).toMatch(/kubernetes-forbid-open-egress: \["agent-\*","ml-\*"\]/);
         expect(problem).toMatch(/kubernetes-forbid-host-access: \["agent-\*"\]/);
+    });
+
+    it("keeps failing for every later resource once rules diverge, until they agree again", () => {
+        resetAgentNamespacePatterns();
+        recordAgentNamespacePatterns("a", ["agent-*"]);
+        recordAgentNamespacePatterns("a", ["agent-*"]);
+        expect(() => recordAgentNamespacePatterns("b", ml)).toThrow(
+            /agentNamespacePatterns must be the same/,
+        );
+        // The same calls again (the next resources a resource rule judges) must not read as settled.
+        expect(() => recordAgentNamespacePatterns("b", [...ml])).toThrow(/must be the same/);
+        expect(() => recordAgentNamespacePatterns("a", ["agent-*"])).toThrow(/must be the same/);
+        expect(() => recordAgentNamespacePatterns("a", ml)).not.toThrow();
+        expect(() => recordAgentNamespacePatterns("b", ml)).not.toThrow();
+        resetAgentNamespacePatterns();
     });
 
     it("fails the pack run when one rule alone is given ml-* (the old README example)", async () => {
