@@ -10,6 +10,7 @@
 import { AsyncLocalStorage } from "async_hooks";
 import * as path from "path";
 import type { Policies, PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { withWireDecoding } from "./struct-wire";
 
 type Policy = Policies[number];
 
@@ -40,15 +41,23 @@ export interface GrpcModule {
 const requestResources = new AsyncLocalStorage<PolicyResource[]>();
 
 /**
+ * @pulumi/policy versions whose server reads request properties only through `Struct.toJavaScript()` (in
+ * `deserializeProperties`), so that they may be handed properties read from the wire (struct-wire.ts).
+ */
+const WIRE_DECODING_CHECKED = /^v?1\.21\./;
+
+/**
  * Returns the policies to serve: every stack policy reads the request's one shared resource list. Arranges,
- * before the pack starts its server, for AnalyzeStack to build that list once. Returns the policies
- * unchanged when @pulumi/policy does not have the expected shape, or when a stack policy declares a resource
- * type (@pulumi/policy skips those by looking at the list it reads, which is empty here).
+ * before the pack starts its server, for AnalyzeStack to build that list once and, with an @pulumi/policy
+ * version known to allow it, for requests to be decoded from the wire. Returns the policies unchanged when
+ * @pulumi/policy does not have the expected shape, or when a stack policy declares a resource type
+ * (@pulumi/policy skips those by looking at the list it reads, which is empty here).
  */
 export function shareStackResources(
     policies: Policies,
     grpc: GrpcModule = loadFromPolicyPackage<GrpcModule>("@grpc/grpc-js"),
     server: PolicyServerModule = loadFromPolicyPackage<PolicyServerModule>("@pulumi/policy/server"),
+    wireDecoding: boolean = WIRE_DECODING_CHECKED.test(policyPackageVersion()),
 ): Policies {
     const stackPolicies = policies.filter(isStackPolicy);
     const typed = stackPolicies.some((p) => (p.validateStack as { __pulumiType?: string }).__pulumiType);
@@ -70,6 +79,8 @@ export function shareStackResources(
                 ...implementation,
                 analyzeStack: analyzeStackOnce(analyzeStack as UnaryHandler, server),
             };
+            if (wireDecoding && typeof service === "object" && service !== null)
+                service = withWireDecoding(service);
         }
         return addService.call(this, service, implementation);
     };
@@ -149,6 +160,10 @@ function freezeResources(resources: PolicyResource[]): PolicyResource[] {
 
 function isStackPolicy(policy: Policy): policy is StackValidationPolicy {
     return typeof (policy as Partial<StackValidationPolicy>).validateStack === "function";
+}
+
+function policyPackageVersion(): string {
+    return loadFromPolicyPackage<{ version?: string }>("@pulumi/policy/package.json").version ?? "";
 }
 
 /** A module as @pulumi/policy resolves it, so the patched server class is the one its server uses. */

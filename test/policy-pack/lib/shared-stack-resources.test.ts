@@ -7,6 +7,7 @@ import type {
 import { describe, expect, it } from "vitest";
 
 import { stackModelOf } from "../../../policy-pack/lib/rule";
+import { withWireDecoding } from "../../../policy-pack/lib/struct-wire";
 import { rawProps } from "../../../policy-pack/lib/unknowns";
 import {
     shareDeserializedProperties,
@@ -34,7 +35,13 @@ const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb") as Record<stri
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
     Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
 };
+const analyzerService = (require("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerService: object })
+    .AnalyzerService;
 /* eslint-enable @typescript-eslint/no-require-imports */
+const wiredService = withWireDecoding(analyzerService) as Record<
+    string,
+    { requestDeserialize(b: Buffer): unknown }
+>;
 
 const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const urn = (name: string) => `urn:pulumi:dev::p::kubernetes:core/v1:Pod::${name}`;
@@ -48,7 +55,11 @@ interface ResourceSpec {
     readonly withoutOptions?: true;
 }
 
-function stackRequest(resources: readonly ResourceSpec[]): Message {
+/** The request as the pack receives it: decoded by google-protobuf, or from the wire as the pack does. */
+function stackRequest(
+    resources: readonly ResourceSpec[],
+    decoding: "google-protobuf" | "wire" = "google-protobuf",
+): Message {
     const call = (message: Message, method: string, ...args: unknown[]) =>
         (message[method] as (...a: unknown[]) => unknown)(...args);
     const request = new analyzerProto.AnalyzeStackRequest();
@@ -82,8 +93,10 @@ function stackRequest(resources: readonly ResourceSpec[]): Message {
         }
         call(request, "addResources", r);
     }
-    // As the pack receives it: decoded from the wire.
-    const encoded = call(request, "serializeBinary");
+    const encoded = call(request, "serializeBinary") as Uint8Array;
+    if (decoding === "wire") {
+        return wiredService.analyzeStack.requestDeserialize(Buffer.from(encoded)) as Message;
+    }
     return (
         analyzerProto.AnalyzeStackRequest as unknown as { deserializeBinary(b: unknown): Message }
     ).deserializeBinary(encoded);
@@ -199,8 +212,10 @@ describe("stack resources built once per AnalyzeStack request", () => {
         const expected = await serve(original, stackRequest(stack));
         phase = "shared";
         const actual = await serve(shared, stackRequest(stack));
+        const fromWire = await serve(shared, stackRequest(stack, "wire"));
 
         expect(actual).toEqual(expected);
+        expect(fromWire).toEqual(expected);
         const diagnostics = (
             expected as { diagnosticsList: { policyname: string; enforcementlevel: number }[] }
         ).diagnosticsList;
@@ -212,7 +227,9 @@ describe("stack resources built once per AnalyzeStack request", () => {
             "default-level",
         ]);
         expect((expected as { notApplicableList: unknown[] }).notApplicableList).toHaveLength(1);
-        expect(seen.shared).toEqual(seen.original);
+        expect(seen.shared).toHaveLength(2);
+        expect(seen.shared[0]).toEqual(seen.original[0]);
+        expect(seen.shared[1]).toEqual(seen.original[0]);
         expect((seen.shared[0] as unknown[]).length).toBe(3);
     });
 
@@ -333,8 +350,8 @@ describe("shareStackResources", () => {
         const grpc: GrpcModule = {
             Server: {
                 prototype: {
-                    addService(_service: unknown, implementation: Record<string, unknown>) {
-                        registered.push(implementation);
+                    addService(service: unknown, implementation: Record<string, unknown>) {
+                        registered.push({ ...implementation, service });
                     },
                 },
             },
@@ -356,17 +373,30 @@ describe("shareStackResources", () => {
 
     it("replaces only the AnalyzeStack handler of the next analyzer service, once", () => {
         const { grpc, registered, addService } = fakeGrpc();
-        const served = shareStackResources([stackPolicy, resourcePolicy], grpc, server);
+        const served = shareStackResources([stackPolicy, resourcePolicy], grpc, server, false);
         expect(served[0]).not.toBe(stackPolicy);
         expect(served[0]).toMatchObject({ name: "s", description: "d", enforcementLevel: "mandatory" });
         expect(served[1]).toBe(resourcePolicy);
         const analyze = () => undefined;
         const analyzeStack = () => undefined;
-        grpc.Server.prototype.addService({}, { analyze, analyzeStack });
+        const service = { configure: { path: "/configure" } };
+        grpc.Server.prototype.addService(service, { analyze, analyzeStack });
+        expect(registered[0].service).toBe(service);
         expect(registered[0].analyze).toBe(analyze);
         expect(registered[0].analyzeStack).not.toBe(analyzeStack);
         expect(typeof registered[0].analyzeStack).toBe("function");
         expect(grpc.Server.prototype.addService).toBe(addService);
+    });
+
+    it("decodes the analyzer's requests from the wire when asked to", () => {
+        const { grpc, registered } = fakeGrpc();
+        shareStackResources([stackPolicy], grpc, server, true);
+        grpc.Server.prototype.addService(analyzerService, { analyzeStack: () => undefined });
+        const service = registered[0].service as typeof wiredService;
+        const original = analyzerService as typeof wiredService;
+        expect(service).not.toBe(analyzerService);
+        expect(service.analyzeStack.requestDeserialize).not.toBe(original.analyzeStack.requestDeserialize);
+        expect(service.configure).toBe(original.configure);
     });
 
     it("changes nothing when a stack policy declares a resource type or the server lacks the function", () => {
