@@ -1,5 +1,6 @@
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
+import { ANALYZER_FIELDS, lengthDelimitedField } from "../../core/protobuf-wire";
 import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";
 
 /** A google.protobuf.Struct in its binary encoding: how properties travel from the program to the pack. */
@@ -66,30 +67,9 @@ export function toOptions(options: ResourceOptionsRecord): analyzerProto.Analyze
     return result;
 }
 
-// Field numbers shared by AnalyzeRequest and AnalyzerResource (pulumi/analyzer.proto).
-const PROPERTIES_FIELD = 2;
-const PROVIDER_FIELD = 6;
-const RESOURCES_FIELD = 1;
-
-function varint(value: number): number[] {
-    const bytes: number[] = [];
-    let rest = value;
-    while (rest > 0x7f) {
-        bytes.push((rest & 0x7f) | 0x80);
-        rest = Math.floor(rest / 128);
-    }
-    bytes.push(rest);
-    return bytes;
-}
-
-/** A length-delimited field (wire type 2): tag, length, then the already-encoded message. */
-export function lengthDelimitedField(field: number, payload: Uint8Array): Uint8Array {
-    const prefix = [(field << 3) | 2, ...varint(payload.length)];
-    const out = new Uint8Array(prefix.length + payload.length);
-    out.set(prefix, 0);
-    out.set(payload, prefix.length);
-    return out;
-}
+const PROPERTIES_FIELD = ANALYZER_FIELDS.properties;
+const PROVIDER_FIELD = ANALYZER_FIELDS.provider;
+const RESOURCES_FIELD = ANALYZER_FIELDS.resources;
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -7,6 +7,7 @@
  * A request this reader does not expect is decoded the usual way; properties that turn out malformed when
  * read throw there, failing the request as google-protobuf would have.
  */
+import { ANALYZER_FIELDS, WIRE_TYPES, lengthDelimitedPrefix } from "../../core/protobuf-wire";
 
 // google.protobuf.Value's fields (struct.proto).
 const NULL_VALUE = 1;
@@ -16,16 +17,11 @@ const BOOL_VALUE = 4;
 const STRUCT_VALUE = 5;
 const LIST_VALUE = 6;
 
-// Fields shared by AnalyzeRequest and AnalyzerResource, and AnalyzerProviderResource's (analyzer.proto).
-const PROPERTIES_FIELD = 2;
-const PROVIDER_FIELD = 6;
-// AnalyzeStackRequest's repeated resources.
-const RESOURCES_FIELD = 1;
+const PROPERTIES_FIELD = ANALYZER_FIELDS.properties;
+const PROVIDER_FIELD = ANALYZER_FIELDS.provider;
+const RESOURCES_FIELD = ANALYZER_FIELDS.resources;
 
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH_DELIMITED = 2;
-const FIXED32 = 5;
+const { varint: VARINT, fixed64: FIXED64, lengthDelimited: LENGTH_DELIMITED, fixed32: FIXED32 } = WIRE_TYPES;
 
 const VALUE_WIRE_TYPES: Readonly<Record<number, number>> = {
     [NULL_VALUE]: VARINT,
@@ -222,20 +218,7 @@ interface SplitResource {
 }
 
 function lengthDelimited(fieldNumber: number, payload: Uint8Array): Uint8Array[] {
-    const prefix: number[] = [];
-    let tag = fieldNumber * 8 + LENGTH_DELIMITED;
-    while (tag > 0x7f) {
-        prefix.push((tag & 0x7f) | 0x80);
-        tag = Math.floor(tag / 128);
-    }
-    prefix.push(tag);
-    let length = payload.length;
-    while (length > 0x7f) {
-        prefix.push((length & 0x7f) | 0x80);
-        length = Math.floor(length / 128);
-    }
-    prefix.push(length);
-    return [Uint8Array.from(prefix), payload];
+    return [lengthDelimitedPrefix(fieldNumber, payload.length), payload];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { lengthDelimitedField } from "../../../core/protobuf-wire";
 import {
     decodeResourceRequest,
     decodeStackRequest,
@@ -100,20 +101,8 @@ function randomObject(next: () => number, depth: number): Record<string, unknown
 }
 
 // Hand-made wire bytes for what Struct.fromJavaScript never writes.
-function varint(value: number): number[] {
-    const out: number[] = [];
-    let rest = value;
-    while (rest > 0x7f) {
-        out.push((rest & 0x7f) | 0x80);
-        rest = Math.floor(rest / 128);
-    }
-    out.push(rest);
-    return out;
-}
 const field = (number: number, payload: number[]): number[] => [
-    ...varint(number * 8 + 2),
-    ...varint(payload.length),
-    ...payload,
+    ...lengthDelimitedField(number, Uint8Array.from(payload)),
 ];
 const text = (s: string): number[] => [...Buffer.from(s, "utf8")];
 const stringValue = (s: string) => field(3, text(s));
