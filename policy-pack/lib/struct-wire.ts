@@ -270,9 +270,20 @@ function attachAll(message: ResourceMessage, split: SplitResource, structClass: 
     }
 }
 
-/** The Struct class of a message type's properties: google-protobuf's, from a message with empty ones. */
-function structClassOf(message: unknown): StructClass {
-    const properties = (message as { getProperties?: () => unknown }).getProperties?.();
+const EMPTY_PROPERTIES = Uint8Array.from([PROPERTIES_FIELD * 8 + LENGTH_DELIMITED, 0]);
+
+/** Each request type's Struct class: google-protobuf's, found once from a message with empty properties. */
+const structClasses = new WeakMap<object, StructClass>();
+
+function structClassOf<T>(
+    type: RequestClass<T>,
+    probeBytes: Uint8Array,
+    resourceOf: (message: T) => unknown,
+): StructClass {
+    const known = structClasses.get(type);
+    if (known) return known;
+    const resource = resourceOf(type.deserializeBinary(probeBytes)) as { getProperties?: () => unknown };
+    const properties = resource.getProperties?.();
     const structClass = (properties as { constructor?: unknown } | undefined)?.constructor;
     if (
         typeof structClass !== "function" ||
@@ -280,10 +291,9 @@ function structClassOf(message: unknown): StructClass {
     ) {
         throw new WireFormatError("the message type's properties are not a Struct");
     }
+    structClasses.set(type, structClass as StructClass);
     return structClass as StructClass;
 }
-
-const EMPTY_PROPERTIES = Uint8Array.from([PROPERTIES_FIELD * 8 + LENGTH_DELIMITED, 0]);
 
 /** An AnalyzeRequest (or RemediateRequest, same fields) decoded with its properties read on demand. */
 export function decodeResourceRequest<T extends ResourceMessage>(
@@ -292,7 +302,11 @@ export function decodeResourceRequest<T extends ResourceMessage>(
 ): T {
     const split = splitResource(bytes);
     const message = type.deserializeBinary(split.rest);
-    attachAll(message, split, structClassOf(type.deserializeBinary(EMPTY_PROPERTIES)));
+    attachAll(
+        message,
+        split,
+        structClassOf(type, EMPTY_PROPERTIES, (probe) => probe),
+    );
     return message;
 }
 
@@ -320,8 +334,11 @@ export function decodeStackRequest<T extends { getResourcesList(): ResourceMessa
     if (resources.length !== splits.length) {
         throw new WireFormatError(`decoded ${resources.length} resources from ${splits.length} on the wire`);
     }
-    const probe = type.deserializeBinary(Buffer.concat(lengthDelimited(RESOURCES_FIELD, EMPTY_PROPERTIES)));
-    const structClass = structClassOf(probe.getResourcesList()[0]);
+    const structClass = structClassOf(
+        type,
+        Buffer.concat(lengthDelimited(RESOURCES_FIELD, EMPTY_PROPERTIES)),
+        (probe) => probe.getResourcesList()[0],
+    );
     resources.forEach((resource, i) => attachAll(resource, splits[i], structClass));
     return message;
 }
