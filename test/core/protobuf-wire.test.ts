@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { lengthDelimitedField, varint } from "../../core/protobuf-wire";
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-interface Message {
-    [method: string]: (...args: never[]) => unknown;
-}
-const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb") as Record<string, new () => Message>;
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { analyzerProto, call, encode } from "../helpers/analyzer-messages";
 
 describe("protobuf wire helpers", () => {
     it("write varints of one and more bytes", () => {
@@ -20,13 +14,10 @@ describe("protobuf wire helpers", () => {
 
     it("frame a message as google-protobuf frames a repeated message field, long payloads and high fields too", () => {
         const resource = new analyzerProto.AnalyzerResource();
-        (resource.setUrn as (u: string) => void)(`urn:${"x".repeat(400)}`);
-        const encoded = (resource.serializeBinary as () => Uint8Array)();
+        call(resource, "setUrn", `urn:${"x".repeat(400)}`);
         const request = new analyzerProto.AnalyzeStackRequest();
-        (request.addResources as (r: Message) => void)(resource);
-        expect([...lengthDelimitedField(1, encoded)]).toEqual([
-            ...(request.serializeBinary as () => Uint8Array)(),
-        ]);
+        call(request, "addResources", resource);
+        expect([...lengthDelimitedField(1, encode(resource))]).toEqual([...encode(request)]);
         // Field 20: a two-byte tag.
         expect([...lengthDelimitedField(20, Uint8Array.from([7]))]).toEqual([0xa2, 0x01, 0x01, 0x07]);
     });

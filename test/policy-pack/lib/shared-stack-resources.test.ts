@@ -20,23 +20,20 @@ import {
     type GrpcModule,
     type PolicyServerModule,
 } from "../../../policy-pack/lib/shared-stack-resources";
+import {
+    analyzerProto,
+    analyzerService,
+    call,
+    encode,
+    Struct,
+    type Message,
+} from "../../helpers/analyzer-messages";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 // The real server, request types and deserializer, patched as the pack patches them.
 const server = require("@pulumi/policy/server") as PolicyServerModule;
 shareDeserializedProperties();
 shareUnknownCheckingProxies();
-interface Message {
-    [method: string]: (...args: never[]) => unknown;
-}
-const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb") as Record<string, new () => Message> & {
-    AnalyzerResourceOptions: (new () => Message) & { CustomTimeouts: new () => Message };
-};
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
-    Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
-};
-const analyzerService = (require("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerService: object })
-    .AnalyzerService;
 /* eslint-enable @typescript-eslint/no-require-imports */
 const wiredService = withWireDecoding(analyzerService) as Record<
     string,
@@ -60,8 +57,6 @@ function stackRequest(
     resources: readonly ResourceSpec[],
     decoding: "google-protobuf" | "wire" = "google-protobuf",
 ): Message {
-    const call = (message: Message, method: string, ...args: unknown[]) =>
-        (message[method] as (...a: unknown[]) => unknown)(...args);
     const request = new analyzerProto.AnalyzeStackRequest();
     const provider = new analyzerProto.AnalyzerProviderResource();
     call(provider, "setUrn", "urn:pulumi:dev::p::pulumi:providers:kubernetes::default");
@@ -93,13 +88,11 @@ function stackRequest(
         }
         call(request, "addResources", r);
     }
-    const encoded = call(request, "serializeBinary") as Uint8Array;
+    const encoded = encode(request);
     if (decoding === "wire") {
         return wiredService.analyzeStack.requestDeserialize(Buffer.from(encoded)) as Message;
     }
-    return (
-        analyzerProto.AnalyzeStackRequest as unknown as { deserializeBinary(b: unknown): Message }
-    ).deserializeBinary(encoded);
+    return analyzerProto.AnalyzeStackRequest.deserializeBinary(encoded);
 }
 
 const withoutStack = (message: string) =>

@@ -6,27 +6,15 @@ import {
     decodeStackRequest,
     structToJavaScript,
     withWireDecoding,
-    type RequestClass,
 } from "../../../policy-pack/lib/struct-wire";
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-interface Message {
-    [method: string]: (...args: never[]) => unknown;
-}
-type MessageClass = (new () => Message) & RequestClass<Message>;
-const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb") as Record<string, MessageClass> & {
-    AnalyzerResourceOptions: MessageClass & { CustomTimeouts: MessageClass };
-};
-const analyzerService = (require("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerService: object })
-    .AnalyzerService;
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
-    Struct: MessageClass & { fromJavaScript(value: unknown): Message };
-};
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-const call = (message: Message, method: string, ...args: unknown[]): unknown =>
-    (message[method] as (...a: unknown[]) => unknown)(...args);
-const encode = (message: Message) => call(message, "serializeBinary") as Uint8Array;
+import {
+    analyzerProto,
+    analyzerService,
+    call,
+    encode,
+    Struct,
+    type Message,
+} from "../../helpers/analyzer-messages";
 
 /** What google-protobuf makes of a Struct's bytes: the reference. */
 function referenceStruct(bytes: Uint8Array): unknown {
