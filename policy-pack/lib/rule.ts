@@ -74,7 +74,7 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
 let lastStack:
     | {
           readonly resources: readonly PolicyResource[];
-          readonly keys: readonly unknown[];
+          readonly keys: readonly unknown[] | undefined;
           readonly model: StackModel;
       }
     | undefined;
@@ -87,9 +87,11 @@ let lastStack:
  * request, so the model built for the previous policy is this stack's. Anything else builds a new one.
  */
 export function stackModelOf(resources: readonly PolicyResource[]): StackModel {
-    if (lastStack?.resources === resources && Object.isFrozen(resources)) return lastStack.model;
-    const keys = stackKeys(resources);
-    if (lastStack && sameKeys(lastStack.keys, keys)) return lastStack.model;
+    const shared = Object.isFrozen(resources);
+    if (shared && lastStack?.resources === resources) return lastStack.model;
+    // The request's one frozen list is recognised by identity: only per-policy copies need matching by keys.
+    const keys = shared ? undefined : stackKeys(resources);
+    if (keys && lastStack?.keys && sameKeys(lastStack.keys, keys)) return lastStack.model;
     const model = StackModel.fromPolicyResources(resources);
     lastStack = { resources, keys, model };
     // Every stack policy of one request runs before the event loop turns: the next request starts afresh.
