@@ -35,6 +35,7 @@ import {
     type AgentRuntimeNetworkPolicies,
 } from "./runtime-children";
 import { planEgress, type PlannedEgressRule } from "./runtime-egress";
+import { dnsModeOf } from "./runtime-hosts";
 
 export * from "./agent-runtime-args";
 export { AgentRuntimeArgumentError } from "../args";
@@ -132,10 +133,11 @@ function resolveEgress(
 ): pulumi.Output<PlannedEgressRule[]> {
     const rules = settings.egress;
     const budget = settings.maxPublicEgressAddresses;
+    const dns = dnsModeOf(settings.egressEnforcement);
     const plainCidrs = rules.map((rule) => (typeof rule.cidr === "string" ? rule.cidr : undefined));
-    const planned = planEgress(component, rules, plainCidrs, budget);
+    const planned = planEgress(component, rules, plainCidrs, budget, dns);
     if (plainCidrs.every((cidr) => cidr !== undefined)) return pulumi.output(planned);
     return pulumi
         .all(rules.map((rule) => rule.cidr))
-        .apply((cidrs) => planEgress(component, rules, cidrs, budget));
+        .apply((cidrs) => planEgress(component, rules, cidrs, budget, dns));
 }

@@ -12,6 +12,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { analyzeIpBlocks, parseCidr, type ParsedCidr } from "../../core/cidr";
+import { publicResolversInRange } from "../../core/dns-resolvers";
 import { IPV4_EMBEDDINGS, METADATA_ENDPOINTS } from "../../core/ip-ranges";
 import { checkInteger, fail, isPlainObject } from "../args";
 
@@ -49,8 +50,30 @@ export const DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES = 65_536;
 const PROTOCOLS: readonly string[] = ["TCP", "UDP", "SCTP"];
 const MAX_DESCRIPTION_LENGTH = 200;
 
+/**
+ * How DNS leaves the namespace, by egressEnforcement: "open" (networkPolicy: kube-dns resolves every name),
+ * "filtered" (cilium: kube-dns through Cilium's name filter), "none" (proxy: no DNS; the proxy resolves).
+ */
+export type DnsMode = "open" | "filtered" | "none";
+
+/** Why an allow of port 53 beyond the namespace undoes the mode's DNS confinement. */
+function port53Problem(dns: DnsMode): string {
+    return dns === "filtered"
+        ? 'with egressEnforcement "cilium" lookups go to kube-dns through Cilium\'s name filter, and an allow of port 53 beside it adds up with it, so every lookup passes unfiltered (DNS tunnelling); list the names in egressHosts instead'
+        : 'with egressEnforcement "proxy" the agent has no DNS (the proxy resolves names), and port 53 to another server is an unfiltered resolver (DNS tunnelling); list the names in egressHosts instead';
+}
+
+/** Index of the first port entry covering 53 (any protocol: UDP, TCP, and DNS over SCTP is not excluded). */
+export function portCovering53(ports: readonly { port: number; endPort?: number }[]): number {
+    return ports.findIndex((p) => p.port <= 53 && 53 <= (p.endPort ?? p.port));
+}
+
 /** Checks everything about the egress list except the CIDRs, which may still be unresolved. */
-export function checkEgressShape(component: string, egress: unknown): readonly EgressRule[] {
+export function checkEgressShape(
+    component: string,
+    egress: unknown,
+    dns: DnsMode = "open",
+): readonly EgressRule[] {
     if (egress === undefined) return [];
     if (!Array.isArray(egress))
         fail(component, "egress", egress, "expected an array of { cidr, ports, description }");
@@ -67,6 +90,10 @@ export function checkEgressShape(component: string, egress: unknown): readonly E
             fail(component, `${at}.except`, rule.except, "expected an array of CIDR strings");
         }
         checkPorts(component, `${at}.ports`, rule.ports);
+        const ports = rule.ports as readonly EgressPort[];
+        const dnsPort = portCovering53(ports);
+        if (dns !== "open" && dnsPort !== -1)
+            fail(component, `${at}.ports[${dnsPort}]`, ports[dnsPort], port53Problem(dns));
     });
     return egress as readonly EgressRule[];
 }
@@ -224,11 +251,24 @@ export function planEgress(
     rules: readonly EgressRule[],
     cidrs: readonly (string | undefined)[],
     budget: number,
+    dns: DnsMode = "open",
 ): PlannedEgressRule[] {
     const requested = rules.flatMap((rule, i) => {
         const cidr = cidrs[i];
         return cidr === undefined ? [] : [parseRule(component, rule, cidr, i)];
     });
+    if (dns !== "open") {
+        for (const r of requested) {
+            const resolvers = publicResolversInRange(r.cidr, r.rule.except ?? []);
+            if (resolvers.length > 0)
+                fail(
+                    component,
+                    `${r.at}.cidr`,
+                    r.cidr,
+                    `it reaches the public DNS resolvers ${resolvers.join(", ")}, which answer over HTTPS and TLS (DoH, DoT) where no DNS filter sees the lookups, so the agent could resolve any name and tunnel data out; leave them out with except entries or list narrower destinations`,
+                );
+        }
+    }
     const listed = requested.map((r) => r.cidr);
     const together = analyzeIpBlocks(requested.map((r) => ({ cidr: r.cidr, except: r.rule.except })));
     if (together.coversAllIpv4 || together.coversAllIpv6) {

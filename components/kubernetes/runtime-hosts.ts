@@ -3,8 +3,16 @@
  * entries need either Cilium (`toFQDNs` plus a DNS rule that lets the agent resolve only those names, which
  * also closes DNS tunnelling) or an allowlisting forward proxy that the agent namespace alone may reach.
  */
-import { hostSyntaxProblem, patternBreadthProblem } from "../../core/fqdn";
-import { checkDescription, checkPorts, type EgressPort } from "./runtime-egress";
+import { publicResolverOfName } from "../../core/dns-resolvers";
+import { hostDestinationProblem, hostSyntaxProblem, patternBreadthProblem } from "../../core/fqdn";
+import { addressLiteralProblem } from "../../core/host-literals";
+import {
+    checkDescription,
+    checkPorts,
+    portCovering53,
+    type DnsMode,
+    type EgressPort,
+} from "./runtime-egress";
 import { checkInteger, fail, isDnsLabel, isLabelValue, isPlainObject } from "../args";
 import { isQualifiedKey } from "./runtime-checks";
 
@@ -34,6 +42,11 @@ export interface EgressProxy {
 }
 
 const MODES: readonly string[] = ["networkPolicy", "cilium", "proxy"];
+
+/** How the agent's DNS leaves the namespace in each egress mode (see runtime-egress.ts). */
+export function dnsModeOf(mode: EgressEnforcement): DnsMode {
+    return mode === "cilium" ? "filtered" : mode === "proxy" ? "none" : "open";
+}
 
 export function checkEnforcement(component: string, value: unknown): EgressEnforcement {
     const mode = value ?? "networkPolicy";
@@ -69,7 +82,12 @@ export function checkHosts(
         if (!isPlainObject(rule)) fail(component, at, rule, "expected { host, ports, description }");
         const host = rule.host;
         if (typeof host !== "string") fail(component, `${at}.host`, host, "expected a host name string");
-        const problem = hostSyntaxProblem(host) ?? patternBreadthProblem(host);
+        // Address literals first: "169.254.169.254" is valid name syntax, but no name.
+        const problem =
+            addressLiteralProblem(host) ??
+            hostSyntaxProblem(host) ??
+            patternBreadthProblem(host) ??
+            hostDestinationProblem(host);
         if (problem !== undefined)
             fail(
                 component,
@@ -77,11 +95,30 @@ export function checkHosts(
                 host,
                 `${problem}. Allowed: an exact name such as "api.github.com", or "*.<domain you trust>" one label deep`,
             );
+        const resolver = publicResolverOfName(host);
+        if (resolver !== undefined)
+            fail(
+                component,
+                `${at}.host`,
+                host,
+                `it ${host.includes("*") ? "can match" : "is"} the public DNS resolver ${resolver}, which answers over HTTPS and TLS (DoH, DoT) where no DNS filter sees the lookups, so the agent could resolve any name and tunnel data out. Allowed: the names of the services the agent needs`,
+            );
         if (seen.has(host))
             fail(component, `${at}.host`, host, "it is listed twice; merge the ports into one entry");
         seen.add(host);
         checkDescription(component, `${at}.description`, rule.description);
         checkPorts(component, `${at}.ports`, rule.ports);
+        const ports = rule.ports as readonly EgressPort[];
+        const dnsPort = portCovering53(ports);
+        if (dnsPort !== -1)
+            fail(
+                component,
+                `${at}.ports[${dnsPort}]`,
+                ports[dnsPort],
+                mode === "cilium"
+                    ? "port 53 to a named host is DNS that bypasses Cilium's name filter (the allow adds up with the filtered one), so the agent could resolve any name and tunnel data out; the runtime already allows DNS for the listed names"
+                    : "port 53 through the proxy reaches a DNS server, which resolves any name for the agent (DNS tunnelling); the proxy resolves the listed names itself",
+            );
         // The published CiliumNetworkPolicy CRD's port entries have no endPort: the API server would reject
         // the policy or prune the range to its first port, so a range is refused rather than changed.
         const ranged = (rule.ports as readonly Record<string, unknown>[]).findIndex(

@@ -317,7 +317,10 @@ describe("AgentRuntime egressHosts validation", () => {
         reject("*.amazonaws.com", /amazonaws.com, where every AWS customer/);
         reject("*.s3.amazonaws.com", /amazonaws.com/);
         reject("*.githubusercontent.com", /githubusercontent.com/);
-        reject("*.trycloudflare.com", /reverse tunnel/);
+        reject(
+            "*.trycloudflare.com",
+            /public suffix "trycloudflare.com" \(Public Suffix List, private section/,
+        );
     });
 
     it("rejects the evasions: mixed case, trailing dot, Unicode, **., partial and inner wildcards, empty labels", () => {
