@@ -2,22 +2,40 @@
  * Cilium host-name allows: `toFQDNs` selectors that reach too many names, and DNS (`rules.dns`) allows that let
  * an agent resolve any name, which turns DNS into a tunnel out of the cluster.
  */
-import { patternBreadthProblem } from "../../../core/fqdn";
+import { publicResolverOfName } from "../../../core/dns-resolvers";
+import { hostDestinationProblem, patternBreadthProblem } from "../../../core/fqdn";
 import type { ResourceNode } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** Why each `toFQDNs` selector of one egress rule is too wide (Cilium normalises case and trailing dots). */
+/**
+ * Why each `toFQDNs` selector of one egress rule is too wide or must never be allowed (Cilium normalises case
+ * and trailing dots): a metadata name (Cilium then allows whatever address it resolves to, 169.254.169.254
+ * included), an address literal, a wildcard-DNS name, or a public DoH/DoT resolver (lookups the DNS filter
+ * never sees).
+ */
 export function fqdnBreadthFindings(selectors: readonly unknown[], at: string): string[] {
     return selectors.flatMap((selector, i) => {
         if (!isObject(selector)) return [];
-        const pattern = selector.matchPattern;
-        if (typeof pattern !== "string") return [];
-        const problem = patternBreadthProblem(pattern);
-        return problem === undefined ? [] : [`${at}.toFQDNs[${i}] matchPattern "${pattern}": ${problem}`];
+        return (["matchName", "matchPattern"] as const).flatMap((field) => {
+            const value = selector[field];
+            if (typeof value !== "string") return [];
+            const problem =
+                (field === "matchPattern" ? patternBreadthProblem(value) : undefined) ??
+                hostDestinationProblem(value) ??
+                resolverProblem(value);
+            return problem === undefined ? [] : [`${at}.toFQDNs[${i}] ${field} "${value}": ${problem}`];
+        });
     });
+}
+
+function resolverProblem(value: string): string | undefined {
+    const resolver = publicResolverOfName(value);
+    return resolver === undefined
+        ? undefined
+        : `it ${value.includes("*") ? "can match" : "is"} the public DNS resolver ${resolver}, which answers over HTTPS or TLS (DoH, DoT) where the DNS filter never sees the lookups, so the agent can resolve any name and tunnel data out`;
 }
 
 /** The egress rules of a Cilium policy's `spec` and `specs[]`, with their paths. */

@@ -158,11 +158,11 @@ export function networkPolicyDnsAllows(policy: ResourceNode): DnsBypass[] {
  * `rules.dns` covering 53 (or rules without `toPorts`, which allow every port) to destinations beyond the
  * policy's namespace. Unknown `toPorts` are reported elsewhere (the DNS-breadth check fails closed on them).
  */
-export function ciliumUnfilteredDns(policy: ResourceNode): DnsBypass[] {
+export function ciliumUnfilteredDns(policy: ResourceNode, clusterwide = false): DnsBypass[] {
     const out: DnsBypass[] = [];
     for (const [at, rule] of ciliumRules(policy)) {
         if (!isObject(rule) || containsUnknown(rule.toPorts)) continue;
-        const peers = ciliumPeersBeyondNamespace(rule);
+        const peers = ciliumPeersBeyondNamespace(rule, clusterwide);
         if (peers === undefined) continue;
         const entries = Array.isArray(rule.toPorts) && rule.toPorts.length > 0 ? rule.toPorts : [{}];
         entries.forEach((entry, j) => {
@@ -183,7 +183,10 @@ export function ciliumUnfilteredDns(policy: ResourceNode): DnsBypass[] {
  * The destinations of a Cilium egress rule that lie beyond its namespace, or undefined when none do; `dns` when
  * every port to them would reach a DNS server (addresses, entities, kube-dns or every pod of a namespace).
  */
-function ciliumPeersBeyondNamespace(rule: Obj): { what: string; dns: boolean } | undefined {
+function ciliumPeersBeyondNamespace(
+    rule: Obj,
+    clusterwide: boolean,
+): { what: string; dns: boolean } | undefined {
     const l3 = ["toEntities", "toCIDR", "toCIDRSet", "toServices", "toGroups", "toNodes", "toFQDNs"];
     const present = l3.filter((f) => rule[f] !== undefined && rule[f] !== null);
     const endpoints = rule.toEndpoints;
@@ -192,9 +195,10 @@ function ciliumPeersBeyondNamespace(rule: Obj): { what: string; dns: boolean } |
     const what = [...present];
     let dns = present.some((f) => f !== "toFQDNs");
     if (endpoints !== undefined && endpoints !== null) {
-        // A selector without a namespace requirement stays in the policy's namespace.
+        // A selector without a namespace requirement stays in the policy's namespace; in a clusterwide
+        // policy it spans every namespace.
         const remote = Array.isArray(endpoints)
-            ? endpoints.filter((s) => !isObject(s) || namespaceKeyed(s))
+            ? endpoints.filter((s) => clusterwide || !isObject(s) || namespaceKeyed(s))
             : [endpoints];
         if (remote.length > 0) {
             what.push("toEndpoints in other namespaces");
@@ -229,7 +233,7 @@ function namespaceKeyed(selector: Obj): boolean {
  * covering 53 (numbers, "a:b" ranges, DNS port names) or no ports (every port) to nets, other namespaces,
  * Services or domains. Rules whose destination is only a selector stay in the namespace.
  */
-export function calicoDnsAllows(policy: ResourceNode): DnsBypass[] {
+export function calicoDnsAllows(policy: ResourceNode, global = false): DnsBypass[] {
     const spec = policy.props.spec;
     if (!isObject(spec) || !Array.isArray(spec.egress)) return [];
     const out: DnsBypass[] = [];
@@ -254,9 +258,14 @@ export function calicoDnsAllows(policy: ResourceNode): DnsBypass[] {
             explicit = !d.notPorts.some((p) => coversDns(p, undefined).dns);
         }
         if (!explicit && !every) return;
-        const beyond = ["nets", "namespaceSelector", "services", "domains"].filter(
-            (k) => d[k] !== undefined && d[k] !== null,
-        );
+        // In a GlobalNetworkPolicy a destination selector spans every namespace.
+        const beyond = [
+            "nets",
+            "namespaceSelector",
+            "services",
+            "domains",
+            ...(global ? ["selector"] : []),
+        ].filter((k) => d[k] !== undefined && d[k] !== null);
         const noDestination = ![
             "nets",
             "notNets",
@@ -279,30 +288,66 @@ export function calicoDnsAllows(policy: ResourceNode): DnsBypass[] {
 
 export interface DnsBypassFinding {
     readonly policy: ResourceNode;
+    /** Whether the policy is cluster-wide (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy). */
+    readonly clusterwide: boolean;
     /** What the policy allows, and the filter it bypasses, in words. */
     readonly message: string;
 }
 
-/**
- * In an agent namespace where a CiliumNetworkPolicy filters DNS names, each other allow of port 53 beyond
- * the namespace (in a NetworkPolicy, a CiliumNetworkPolicy rule without `rules.dns`, a Calico NetworkPolicy).
- * `policies` are the namespace's policies of each kind, already placed.
- */
-export function dnsBypassFindings(policies: {
+/** The policies that apply to one agent namespace's pods, by kind, namespaced and cluster-wide. */
+export interface AgentNamespacePolicies {
     readonly networkPolicies: readonly ResourceNode[];
     readonly cilium: readonly ResourceNode[];
     readonly calico: readonly ResourceNode[];
-}): DnsBypassFinding[] {
-    const filters = policies.cilium.filter(filtersDns);
-    if (filters.length === 0) return [];
-    const names = filters.map((f) => f.name).join(", ");
-    const say = (policy: ResourceNode, what: DnsBypass): DnsBypassFinding => ({
-        policy,
-        message: `${what.at}, beside the DNS name filter (rules.dns) of CiliumNetworkPolicy ${names} in the same namespace. Cilium's DNS proxy filters only the lookups of the rule that carries rules.dns, and allows add up across policies, so through this allow the agent can look up any name and tunnel data out. Remove port 53 from this allow, or give it the same rules.dns`,
-    });
+    /** CiliumClusterwideNetworkPolicies that select (or may select) agent pods. */
+    readonly clusterwideCilium?: readonly ResourceNode[];
+    /** Calico GlobalNetworkPolicies that select (or may select) agent pods. */
+    readonly globalCalico?: readonly ResourceNode[];
+}
+
+/** The Cilium policies, namespaced or cluster-wide, that filter DNS names for the namespace's pods. */
+export function dnsFilters(policies: AgentNamespacePolicies): ResourceNode[] {
+    return [...policies.cilium, ...(policies.clusterwideCilium ?? [])].filter(filtersDns);
+}
+
+const kindName = (node: ResourceNode) => node.type.slice(node.type.lastIndexOf(":") + 1);
+
+/** The filters in words: "CiliumNetworkPolicy hosts in the same namespace", cluster-wide ones said so. */
+export function describeFilters(filters: readonly ResourceNode[]): string {
+    const local = filters.filter((f) => kindName(f) === "CiliumNetworkPolicy").map((f) => f.name);
+    const wide = filters.filter((f) => kindName(f) !== "CiliumNetworkPolicy").map((f) => f.name);
     return [
-        ...policies.networkPolicies.flatMap((p) => networkPolicyDnsAllows(p).map((w) => say(p, w))),
-        ...policies.cilium.flatMap((p) => ciliumUnfilteredDns(p).map((w) => say(p, w))),
-        ...policies.calico.flatMap((p) => calicoDnsAllows(p).map((w) => say(p, w))),
+        ...(local.length > 0 ? [`CiliumNetworkPolicy ${local.join(", ")} in the same namespace`] : []),
+        ...(wide.length > 0
+            ? [`CiliumClusterwideNetworkPolicy ${wide.join(", ")}, which selects agent pods`]
+            : []),
+    ].join(" and ");
+}
+
+/**
+ * Where a Cilium policy (namespaced or cluster-wide) filters DNS names for an agent namespace's pods, each other
+ * allow of port 53 beyond the namespace that applies to the same pods: in a NetworkPolicy, a Cilium rule without
+ * `rules.dns` (namespaced or cluster-wide), a Calico NetworkPolicy or GlobalNetworkPolicy. Allows add up across
+ * all of them, so the union is judged.
+ */
+export function dnsBypassFindings(policies: AgentNamespacePolicies): DnsBypassFinding[] {
+    const filters = dnsFilters(policies);
+    if (filters.length === 0) return [];
+    const names = describeFilters(filters);
+    const say =
+        (clusterwide: boolean) =>
+        (policy: ResourceNode, what: DnsBypass): DnsBypassFinding => ({
+            policy,
+            clusterwide,
+            message: `${what.at}, beside the DNS name filter (rules.dns) of ${names}. Cilium's DNS proxy filters only the lookups of the rule that carries rules.dns, and allows add up across policies, namespaced and cluster-wide, so through this allow the agent can look up any name and tunnel data out. Remove port 53 from this allow, or give it the same rules.dns`,
+        });
+    return [
+        ...policies.networkPolicies.flatMap((p) => networkPolicyDnsAllows(p).map((w) => say(false)(p, w))),
+        ...policies.cilium.flatMap((p) => ciliumUnfilteredDns(p).map((w) => say(false)(p, w))),
+        ...policies.calico.flatMap((p) => calicoDnsAllows(p).map((w) => say(false)(p, w))),
+        ...(policies.clusterwideCilium ?? []).flatMap((p) =>
+            ciliumUnfilteredDns(p, true).map((w) => say(true)(p, w)),
+        ),
+        ...(policies.globalCalico ?? []).flatMap((p) => calicoDnsAllows(p, true).map((w) => say(true)(p, w))),
     ];
 }

@@ -4,7 +4,22 @@
  * narrow by core/fqdn.ts, and requests no line matches must be denied. Anything the pack cannot read (included
  * files, ACL values from files, other regexes, address ACLs) is a problem: the allowlist is then unknowable.
  */
-import { patternBreadthProblem } from "../../../core/fqdn";
+import { publicResolverOfName } from "../../../core/dns-resolvers";
+import { hostDestinationProblem, patternBreadthProblem } from "../../../core/fqdn";
+
+/**
+ * Why a name or pattern must never be on an allowlist: an address literal (Squid matches it as written, so the
+ * metadata endpoint is one line away), a metadata, loopback, cluster or wildcard-DNS name, or a public DoH/DoT
+ * resolver, which resolves any name for the agent inside HTTPS.
+ */
+function destinationProblem(pattern: string): string | undefined {
+    const problem = hostDestinationProblem(pattern);
+    if (problem !== undefined) return problem;
+    const resolver = publicResolverOfName(pattern);
+    return resolver === undefined
+        ? undefined
+        : `it ${pattern.includes("*") ? "can match" : "is"} the public DNS resolver ${resolver}, which resolves any name over HTTPS or TLS (DoH, DoT), so the agent can tunnel data out through lookups`;
+}
 
 interface Acl {
     readonly type: string;
@@ -44,12 +59,16 @@ function valueProblem(type: string, value: string): string | undefined {
     if (type === "dstdomain") {
         // A leading dot matches the domain and every name below it, at any depth.
         const pattern = value.startsWith(".") ? `**${value}` : value;
-        return patternBreadthProblem(pattern);
+        return (
+            destinationProblem(value.replace(/^\./, "")) ??
+            patternBreadthProblem(pattern) ??
+            destinationProblem(pattern)
+        );
     }
     const pattern = regexPattern(value);
     if (pattern === undefined)
         return "it is a regular expression the pack cannot judge; use dstdomain names, or ^[^.]+\\.<domain>$ for one label under a domain";
-    return patternBreadthProblem(pattern);
+    return patternBreadthProblem(pattern) ?? destinationProblem(pattern);
 }
 
 /** What is wrong with a Squid configuration as an allowlist: each problem says the line and why. */

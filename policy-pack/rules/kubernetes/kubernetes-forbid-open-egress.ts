@@ -10,7 +10,7 @@ import {
 } from "../../lib/kubernetes/custom-network-policies";
 import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
 import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
-import { dnsBypassFindings } from "../../lib/kubernetes/dns-bypass";
+import { dnsEscapeFindings } from "../../lib/kubernetes/dns-escapes";
 import { OnwardRoutes } from "../../lib/kubernetes/egress-proxies";
 import { unionProblems } from "../../lib/kubernetes/egress-union";
 import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
@@ -40,6 +40,17 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const findings: Finding[] = [];
         const byNamespace = new Map<string, NamespaceEgress>();
+        // Each policy's ipBlocks, for the checks that judge addresses beside a DNS filter.
+        const blocksOf = new Map<ResourceNode, readonly IpBlock[]>();
+        const union = (
+            placement: Placement,
+            where: string,
+            policy: ResourceNode,
+            blocks: readonly IpBlock[],
+        ) => {
+            blocksOf.set(policy, blocks);
+            addToUnion(byNamespace, placement, where, policy, blocks);
+        };
         // Each agent namespace's policies by kind, for the checks that look across policies of one namespace.
         const placed = new Map<
             string,
@@ -74,7 +85,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                     `${field} is unknown during preview, so the egress it allows cannot be checked. Make it a plain value.`,
                 );
             }
-            addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
+            union(placement, where, policy, egress.ipBlocks);
         }
         const custom = customNetworkPolicies(model);
         // Once the stack restricts names anywhere, an agent DNS allow for every name is the tunnel left open.
@@ -92,7 +103,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             });
             findings.push(...customFindings(policy, where, egress));
             findings.push(...dnsTunnelFindings(policy, where, namesRestricted));
-            addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
+            union(placement, where, policy, egress.ipBlocks);
         }
         // A Calico Allow is final whatever its order: it joins the union of its namespace like a NetworkPolicy.
         const calico = new CalicoIndex(model, agents);
@@ -107,7 +118,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 false,
             );
             findings.push(...customFindings(policy, where, egress));
-            addToUnion(byNamespace, placement, where, policy, egress.ipBlocks);
+            union(placement, where, policy, egress.ipBlocks);
         }
         const clusterwide: [ResourceNode, string, CustomEgress][] = [];
         for (const policy of custom.clusterwide) {
@@ -142,6 +153,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
             clusterwide.push([policy, where, analyzeAdminEgress(policy)]);
         }
         for (const [policy, where, egress] of clusterwide) {
+            blocksOf.set(policy, egress.ipBlocks);
             findings.push(...customFindings(policy, where, egress));
             if (egress.ipBlocks.length > 0) {
                 findings.push(...judgeUnion({ where, policies: [policy], blocks: egress.ipBlocks }, config));
@@ -152,7 +164,7 @@ export const kubernetesForbidOpenEgress = defineStackRule(
         const onward = new OnwardRoutes({ model, agents, config, calico });
         for (const [namespace, policies] of placed) {
             const routes = onward.findings(namespace, [...policies.networkPolicies, ...policies.cilium]);
-            for (const { policy, message } of [...routes, ...dnsBypassFindings(policies)]) {
+            for (const { policy, message } of routes) {
                 findings.push({
                     urn: policy.urn,
                     name: policy.name,
@@ -160,6 +172,9 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 });
             }
         }
+        findings.push(
+            ...dnsEscapeFindings({ agents, clusterwide: custom.clusterwide, calico, placed, blocksOf }),
+        );
         return findings;
     },
 );

@@ -135,6 +135,91 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
             "http_access allow localnet\nhttp_access deny all\n",
             /acl localnet, which is not defined/,
         ],
+        [
+            "allows the metadata endpoint by address",
+            "acl a dstdomain -n 169.254.169.254\nhttp_access allow a\nhttp_access deny all\n",
+            /IP address literal \(169\.254\.169\.254, written as dotted decimal; link-local/,
+        ],
+        [
+            "allows the metadata endpoint with a trailing dot",
+            "acl a dstdomain -n 169.254.169.254.\nhttp_access allow a\nhttp_access deny all\n",
+            /IP address literal \(169\.254\.169\.254/,
+        ],
+        [
+            "allows the metadata endpoint as one decimal number",
+            "acl a dstdomain -n 2852039166\nhttp_access allow a\nhttp_access deny all\n",
+            /single number/,
+        ],
+        [
+            "allows the metadata endpoint in octal",
+            "acl a dstdomain -n 0251.0376.0251.0376\nhttp_access allow a\nhttp_access deny all\n",
+            /octal/,
+        ],
+        [
+            "allows the metadata endpoint in hex, upper case",
+            "acl a dstdomain -n 0XA9FEA9FE\nhttp_access allow a\nhttp_access deny all\n",
+            /hexadecimal/,
+        ],
+        [
+            "allows loopback in short form",
+            "acl a dstdomain -n 127.1\nhttp_access allow a\nhttp_access deny all\n",
+            /127\.0\.0\.1.*loopback/,
+        ],
+        [
+            "allows an IPv4-mapped IPv6 literal in brackets",
+            "acl a dstdomain -n [::ffff:169.254.169.254]\nhttp_access allow a\nhttp_access deny all\n",
+            /IPv4-mapped IPv6/,
+        ],
+        [
+            "allows a bare IPv6 literal",
+            "acl a dstdomain -n fd00:ec2::254\nhttp_access allow a\nhttp_access deny all\n",
+            /IPv6/,
+        ],
+        [
+            "allows an address through an exact regex",
+            "acl a dstdom_regex -n ^169\\.254\\.169\\.254$\nhttp_access allow a\nhttp_access deny all\n",
+            /IP address literal/,
+        ],
+        [
+            "allows Google's metadata name",
+            "acl a dstdomain -n metadata.google.internal\nhttp_access allow a\nhttp_access deny all\n",
+            /metadata server/,
+        ],
+        [
+            "allows the bare metadata label",
+            "acl a dstdomain -n metadata\nhttp_access allow a\nhttp_access deny all\n",
+            /metadata\.google\.internal on Google Cloud/,
+        ],
+        [
+            "allows EC2's metadata name",
+            "acl a dstdomain -n instance-data.us-west-2.compute.internal\nhttp_access allow a\nhttp_access deny all\n",
+            /EC2 instance metadata/,
+        ],
+        [
+            "allows one label under the metadata name's domain",
+            "acl a dstdom_regex -n ^[^.]+\\.google\\.internal$\nhttp_access allow a\nhttp_access deny all\n",
+            /can match metadata\.google\.internal/,
+        ],
+        [
+            "allows a wildcard-DNS service",
+            "acl a dstdomain -n .nip.io\nhttp_access allow a\nhttp_access deny all\n",
+            /wildcard-DNS/,
+        ],
+        [
+            "allows a public DoH resolver",
+            "acl a dstdomain -n dns.google\nhttp_access allow a\nhttp_access deny all\n",
+            /public DNS resolver Google Public DNS/,
+        ],
+        [
+            "allows every Cloudflare resolver endpoint",
+            "acl a dstdom_regex -n ^[^.]+\\.cloudflare-dns\\.com$\nhttp_access allow a\nhttp_access deny all\n",
+            /public DNS resolver Cloudflare/,
+        ],
+        [
+            "allows the API server by Service name",
+            "acl a dstdomain -n kubernetes.default.svc\nhttp_access allow a\nhttp_access deny all\n",
+            /cluster Service/,
+        ],
     ])("rejects a declared proxy whose allowlist %s", async (_, conf, why) => {
         const v = await run([...base, ...squid(conf), agentTo([peer("egress-proxy", { app: "squid" })])]);
         expect(v).toHaveLength(1);

@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
+import { runStackPolicy, urnOf, type FakeResource } from "../../../helpers/policy-harness";
+import { defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
+
+const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+const CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy";
+const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const GNP = "kubernetes:projectcalico.org/v3:GlobalNetworkPolicy";
+const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEgress, resources);
+
+function cilium(
+    name: string,
+    ns: string | undefined,
+    egress: unknown[],
+    endpointSelector: unknown = {},
+): FakeResource {
+    const type = ns === undefined ? CCNP : CNP;
+    return {
+        type,
+        name,
+        props: {
+            apiVersion: "cilium.io/v2",
+            kind: type.slice(type.lastIndexOf(":") + 1),
+            metadata: ns === undefined ? { name } : { name, namespace: ns },
+            spec: { endpointSelector, egress },
+        },
+    };
+}
+const kubeDns = {
+    matchLabels: { "k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns" },
+};
+const filtered = {
+    toEndpoints: [kubeDns],
+    toPorts: [
+        { ports: [{ port: "53", protocol: "ANY" }], rules: { dns: [{ matchName: "api.github.com" }] } },
+    ],
+};
+const unfiltered = (to: unknown = kubeDns) => ({
+    toEndpoints: [to],
+    toPorts: [{ ports: [{ port: "53", protocol: "ANY" }] }],
+});
+const fqdn = (selector: Record<string, string>) => ({
+    toFQDNs: [selector],
+    toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }],
+});
+const base = [namespace("agent-a"), defaultDenyEgress("agent-a")];
+const filter = cilium("hosts", "agent-a", [filtered, fqdn({ matchName: "api.github.com" })]);
+
+describe("kubernetes-forbid-open-egress address literals and reserved names as host names", () => {
+    it.each([
+        [{ matchName: "metadata.google.internal" }, /metadata server/],
+        [{ matchName: "METADATA.google.internal." }, /metadata server/],
+        [{ matchName: "instance-data.ec2.internal" }, /EC2 instance metadata/],
+        [{ matchPattern: "*.google.internal" }, /can match metadata\.google\.internal/],
+        [{ matchPattern: "instance-data.*.compute.internal" }, /EC2 instance metadata/],
+        [{ matchName: "169.254.169.254" }, /IP address literal \(169\.254\.169\.254/],
+        [{ matchName: "2852039166" }, /IP address literal \(169\.254\.169\.254/],
+        [{ matchName: "169.254.169.254.nip.io" }, /wildcard-DNS/],
+        [{ matchName: "kubernetes.default.svc.cluster.local" }, /cluster-internal/],
+        [{ matchName: "dns.google" }, /public DNS resolver Google/],
+        [{ matchPattern: "*.cloudflare-dns.com" }, /public DNS resolver Cloudflare/],
+    ])("rejects toFQDNs %j", async (selector, why) => {
+        const v = await run([...base, cilium("hosts", "agent-a", [filtered, fqdn(selector)])]);
+        expect(v.map((x) => x.message).join("\n")).toMatch(why);
+        expect(v[0].urn).toBe(urnOf(CNP, "hosts"));
+    });
+
+    it("accepts ordinary names beside the filter", async () => {
+        expect(await run([...base, filter])).toEqual([]);
+    });
+});
+
+describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide policies", () => {
+    it("rejects a CiliumClusterwideNetworkPolicy allowing unfiltered port 53 to kube-dns for agent pods", async () => {
+        const wide = cilium("dns-everywhere", undefined, [unfiltered()]);
+        const v = await run([...base, filter, wide]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toBe(urnOf(CCNP, "dns-everywhere"));
+        expect(v[0].message).toMatch(
+            /^CiliumClusterwideNetworkPolicy dns-everywhere in the cluster, where it applies to pods of agent namespace agent-a: .*allows port 53 .*beside the DNS name filter \(rules\.dns\) of CiliumNetworkPolicy hosts in the same namespace/m,
+        );
+    });
+
+    it("rejects the evasions: no namespace key (every namespace's kube-dns), an agent-namespace selector, Calico global", async () => {
+        const noNamespace = cilium("any-ns", undefined, [
+            unfiltered({ matchLabels: { "k8s:k8s-app": "kube-dns" } }),
+        ]);
+        const pinned = cilium("pinned", undefined, [unfiltered()], {
+            matchLabels: { "k8s:io.kubernetes.pod.namespace": "agent-a" },
+        });
+        const calico: FakeResource = {
+            type: GNP,
+            name: "global-dns",
+            props: {
+                metadata: { name: "global-dns" },
+                spec: {
+                    selector: "all()",
+                    types: ["Egress"],
+                    egress: [
+                        {
+                            action: "Allow",
+                            protocol: "UDP",
+                            destination: { selector: "k8s-app == 'kube-dns'", ports: [53] },
+                        },
+                    ],
+                },
+            },
+        };
+        const v = await run([...base, filter, noNamespace, pinned, calico]);
+        expect(v.map((x) => x.urn).sort()).toEqual(
+            [urnOf(CCNP, "any-ns"), urnOf(CCNP, "pinned"), urnOf(GNP, "global-dns")].sort(),
+        );
+    });
+
+    it("rejects a namespaced port-53 allow beside a cluster-wide filter, and both cluster-wide", async () => {
+        const wideFilter = cilium("wide-filter", undefined, [filtered]);
+        const np = egressPolicy("agent-a", "dns", [
+            {
+                to: [
+                    {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                    },
+                ],
+                ports: [{ protocol: "UDP", port: 53 }],
+            },
+        ]);
+        const v = await run([...base, wideFilter, np]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toBe(urnOf(NP, "dns"));
+        expect(v[0].message).toMatch(/CiliumClusterwideNetworkPolicy wide-filter, which selects agent pods/);
+        const both = await run([...base, wideFilter, cilium("wide-open", undefined, [unfiltered()])]);
+        expect(both.map((x) => x.urn)).toEqual([urnOf(CCNP, "wide-open")]);
+    });
+
+    it("leaves cluster-wide policies alone that select only other namespaces, or when nothing filters DNS", async () => {
+        const system = cilium("system-dns", undefined, [unfiltered()], {
+            matchLabels: { "k8s:io.kubernetes.pod.namespace": "monitoring" },
+        });
+        expect(await run([...base, filter, system])).toEqual([]);
+        expect(await run([...base, cilium("wide-open", undefined, [unfiltered()])])).toEqual([]);
+    });
+});
+
+describe("kubernetes-forbid-open-egress public DoH/DoT resolvers beside a DNS filter", () => {
+    const to = (cidr: string, except?: string[], port = 443) =>
+        egressPolicy("agent-a", "resolver", [
+            { to: [{ ipBlock: { cidr, ...(except && { except }) } }], ports: [{ protocol: "TCP", port }] },
+        ]);
+
+    it.each([
+        ["1.1.1.1/32", /Cloudflare 1\.1\.1\.1 1\.1\.1\.1/],
+        ["8.8.0.0/16", /Google Public DNS 8\.8\.8\.8, Google Public DNS 8\.8\.4\.4/],
+        ["::ffff:9.9.9.9/128", /Quad9 9\.9\.9\.9/],
+        ["2001:4860:4860::8888/128", /Google Public DNS/],
+    ])("rejects an ipBlock %s", async (cidr, why) => {
+        const v = await run([...base, filter, to(cidr)]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toBe(urnOf(NP, "resolver"));
+        expect(v[0].message).toMatch(why);
+        expect(v[0].message).toMatch(/DoH, DoT/);
+    });
+
+    it("rejects DoT on 853 and a resolver in a cluster-wide policy", async () => {
+        expect(await run([...base, filter, to("9.9.9.9/32", undefined, 853)])).toHaveLength(1);
+        const wide = cilium("wide", undefined, [
+            { toCIDR: ["1.1.1.1/32"], toPorts: [{ ports: [{ port: "443" }] }] },
+        ]);
+        const v = await run([...base, filter, wide]);
+        expect(v.map((x) => x.urn)).toEqual([urnOf(CCNP, "wide")]);
+    });
+
+    it("accepts resolvers carved out with except, and resolvers where DNS is not filtered", async () => {
+        expect(await run([...base, filter, to("8.8.8.0/24", ["8.8.8.8/32"])])).toEqual([]);
+        expect(await run([...base, to("1.1.1.1/32")])).toEqual([]);
+    });
+});
