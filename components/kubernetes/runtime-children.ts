@@ -136,8 +136,9 @@ export function createNetworkPolicies(
 
 /** With egressEnforcement "proxy": the proxy's ACL lines (none while suspended). */
 export function proxyAllowlistOf(settings: AgentRuntimeSettings): string | undefined {
-    if (settings.egressEnforcement !== "proxy") return undefined;
-    return squidAllowlist(settings.agentId, settings.suspended ? [] : settings.egressHosts);
+    const proxy = settings.egressProxy;
+    if (settings.egressEnforcement !== "proxy" || proxy === undefined) return undefined;
+    return squidAllowlist(settings.agentId, settings.suspended ? [] : settings.egressHosts, proxy.port);
 }
 
 export function createResourceQuota({

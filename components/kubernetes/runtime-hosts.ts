@@ -232,12 +232,19 @@ export function ciliumHostsSpec(
 /**
  * Squid configuration lines for the proxy's allowlist: exact names as `dstdomain`, `*.x` patterns as an
  * anchored one-label `dstdom_regex`, each with its ports. `-n` stops Squid from matching a request to a bare IP
- * address by its reverse-DNS name, which the address's owner chooses. The platform puts these in its proxy's
- * ConfigMap.
+ * address by its reverse-DNS name, which the address's owner chooses. Every allow line also requires a
+ * `localport` acl for `listenPort`, the agent's own listening port on the proxy (the NetworkPolicy lets the
+ * agent reach only that port): on a proxy several agents share, each agent then gets its own names, not the
+ * union. The platform adds `http_port <listenPort>` and puts these lines in its proxy's ConfigMap.
  */
-export function squidAllowlist(agentId: string, hosts: readonly EgressHostRule[]): string {
+export function squidAllowlist(
+    agentId: string,
+    hosts: readonly EgressHostRule[],
+    listenPort: number,
+): string {
+    const agent = `agent_${agentId.replace(/-/g, "_")}`;
     const lines = hosts.flatMap((h, i) => {
-        const acl = `agent_${agentId.replace(/-/g, "_")}_${i}`;
+        const acl = `${agent}_${i}`;
         const dst = h.host.startsWith("*.")
             ? `dstdom_regex -n ^[^.]+\\.${h.host.slice(2).replace(/\./g, "\\.")}$`
             : `dstdomain -n ${h.host}`;
@@ -246,10 +253,17 @@ export function squidAllowlist(agentId: string, hosts: readonly EgressHostRule[]
             `# ${h.description.replace(/[\r\n]+/g, " ")}`,
             `acl ${acl}_dst ${dst}`,
             `acl ${acl}_port port ${ports.join(" ")}`,
-            `http_access allow ${acl}_dst ${acl}_port`,
+            `http_access allow ${agent}_in ${acl}_dst ${acl}_port`,
         ];
     });
-    return [...lines, "http_access deny all", ""].join("\n");
+    const listen =
+        hosts.length === 0
+            ? []
+            : [
+                  `# agent ${agentId}: its own listening port on the proxy`,
+                  `acl ${agent}_in localport ${listenPort}`,
+              ];
+    return [...listen, ...lines, "http_access deny all", ""].join("\n");
 }
 
 /** A reviewer-readable record of the host entries, for an annotation. */

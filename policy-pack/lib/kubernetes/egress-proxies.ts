@@ -27,7 +27,7 @@ import {
     type IpBlock,
 } from "./network-policies";
 import { metadataOf, placementOf } from "./placement";
-import { squidAllowlistProblems } from "./squid-allowlist";
+import { squidAllowLines, squidAllowlistProblems } from "./squid-allowlist";
 import { podSpecOf } from "./workloads";
 import { NETWORK_POLICY_TYPES, WORKLOAD_POD_SPEC_PATHS, WORKLOAD_TYPES } from "./types";
 
@@ -58,6 +58,18 @@ interface Peer {
     readonly service?: string;
 }
 
+/** One agent policy's path to a declared proxy's allowlist. */
+interface ProxyClient {
+    readonly agent: string;
+    readonly policy: ResourceNode;
+    readonly at: string;
+    /** `<ns>/<ConfigMap> <key>`: the allowlist, which identifies the proxy's configuration. */
+    readonly allowlist: string;
+    readonly text: string;
+    /** The proxy ports the policy allows: numbers, or "every" (no ports, or named ports the pack cannot map). */
+    readonly ports: number[] | "every";
+}
+
 export interface OnwardRouteFinding {
     readonly policy: ResourceNode;
     readonly message: string;
@@ -79,6 +91,8 @@ export class OnwardRoutes {
     private readonly peerVerdicts = new Map<string, string[]>();
     private readonly known = new Set<string>();
     private readonly workloads: { node: ResourceNode; namespace: string }[] = [];
+    /** Agent namespaces that reach a declared proxy, recorded by `findings` for `sharedProxyFindings`. */
+    private readonly clients: ProxyClient[] = [];
 
     constructor(private readonly ctx: OnwardContext) {
         for (const name of ctx.agents.declared.keys()) this.known.add(name);
@@ -100,9 +114,27 @@ export class OnwardRoutes {
                   : [];
             for (const peer of peers) {
                 for (const message of this.judgePeer(peer, namespace)) out.push({ policy, message });
+                this.recordClient(peer, namespace, policy);
             }
         }
         return out;
+    }
+
+    /** Records the declared proxies a peer names, for sharedProxyFindings. */
+    private recordClient(peer: Peer, own: string, policy: ResourceNode): void {
+        if (peer.namespaces === "unknown") return;
+        const names =
+            "names" in peer.namespaces
+                ? peer.namespaces.names
+                : this.matchingDeclared(peer.namespaces.selector);
+        const numeric = peer.ports.filter((p): p is number => typeof p === "number");
+        const ports = numeric.length === 0 || numeric.length < peer.ports.length ? "every" : numeric;
+        for (const ns of names) {
+            if (ns === own || this.ctx.agents.isAgent(ns) || !this.known.has(ns)) continue;
+            for (const { key, text } of this.declaredAllowlists(ns, peer.pods)) {
+                this.clients.push({ agent: own, policy, at: peer.at, allowlist: key, text, ports });
+            }
+        }
     }
 
     private judgePeer(peer: Peer, own: string): string[] {
@@ -201,36 +233,130 @@ export class OnwardRoutes {
     }
 
     private allowlistProblems(ns: string, ref: unknown): string[] {
+        const read = this.readAllowlists(ns, ref);
+        return [
+            ...read.problems,
+            ...read.texts.flatMap(({ key, text }) =>
+                squidAllowlistProblems(text).map((p) => `its allowlist ${key}: ${p}`),
+            ),
+        ];
+    }
+
+    /** The Squid configurations a proxy annotation names (`<ns>/<ConfigMap> <key>`), or why they cannot be read. */
+    private readAllowlists(
+        ns: string,
+        ref: unknown,
+    ): { problems: string[]; texts: { key: string; text: string }[] } {
+        const none = (problem: string) => ({ problems: [problem], texts: [] });
         if (isUnknown(ref))
-            return [
+            return none(
                 `its ${EGRESS_PROXY_ANNOTATION} annotation is unknown during preview, so its allowlist cannot be found`,
-            ];
+            );
         if (typeof ref !== "string" || ref.trim() === "")
-            return [`its ${EGRESS_PROXY_ANNOTATION} annotation ${JSON.stringify(ref)} names no ConfigMap`];
+            return none(
+                `its ${EGRESS_PROXY_ANNOTATION} annotation ${JSON.stringify(ref)} names no ConfigMap`,
+            );
         const [name, key] = ref.trim().split("/", 2);
         const maps = this.ctx.model.ofType(...CONFIG_MAP_TYPES).filter((c) => {
             const p = placementOf(c, this.ctx.agents);
             return p.known && p.namespace === ns && metadataOf(c)?.name === name;
         });
         if (maps.length === 0)
-            return [
+            return none(
                 `its allowlist ConfigMap ${ns}/${name} is not declared in this stack, so what it forwards cannot be checked`,
-            ];
-        return maps.flatMap((map) => {
+            );
+        const out: { problems: string[]; texts: { key: string; text: string }[] } = {
+            problems: [],
+            texts: [],
+        };
+        for (const map of maps) {
             const data = map.props.data;
-            if (containsUnknown(data))
-                return [`the data of its allowlist ConfigMap ${ns}/${name} is unknown during preview`];
+            if (containsUnknown(data)) {
+                out.problems.push(
+                    `the data of its allowlist ConfigMap ${ns}/${name} is unknown during preview`,
+                );
+                continue;
+            }
             const entries = isObject(data) ? data : {};
             const keys = Object.keys(entries);
             const chosen =
                 key ?? (keys.includes("squid.conf") ? "squid.conf" : keys.length === 1 ? keys[0] : undefined);
             const text = chosen === undefined ? undefined : entries[chosen];
             if (typeof text !== "string")
-                return [
+                out.problems.push(
                     `its allowlist ConfigMap ${ns}/${name} has no ${chosen ?? "squid.conf"} entry to read (keys: ${keys.join(", ") || "none"}); name the key as "<ConfigMap>/<key>"`,
-                ];
-            return squidAllowlistProblems(text).map((p) => `its allowlist ${ns}/${name} ${chosen}: ${p}`);
+                );
+            else out.texts.push({ key: `${ns}/${name} ${chosen}`, text });
+        }
+        return out;
+    }
+
+    /**
+     * The allowlists of a declared proxy that `pods` of `ns` select (the refs judgeNamespaceUncached reads), or
+     * [] when the peer is not a declared proxy.
+     */
+    private declaredAllowlists(ns: string, pods: Obj | undefined): { key: string; text: string }[] {
+        const selected = this.workloads.filter((w) => {
+            if (w.namespace !== ns) return false;
+            const labels = podLabelsOf(w.node);
+            return labels === "unknown" || pods === undefined || selectorMatches(pods, labels ?? {});
         });
+        const nsNode = this.ctx.agents.declared.get(ns);
+        const nsProxy = nsNode === undefined ? undefined : proxyAnnotation(nsNode);
+        const refs =
+            nsProxy !== undefined
+                ? [nsProxy]
+                : selected.length > 0 && selected.every((w) => proxyAnnotation(w.node) !== undefined)
+                  ? selected.map((w) => proxyAnnotation(w.node))
+                  : [];
+        return refs.flatMap((ref) => this.readAllowlists(ns, ref).texts);
+    }
+
+    /**
+     * A shared proxy is a shared allowlist: every agent that reaches it may use each allow line not bound to a
+     * listening port it cannot reach. Per declared allowlist, each pair of agent namespaces that can both use one
+     * allow line is reported on each side: one agent gets the other's names. Lines bound by a `localport` acl to
+     * the agent's own port, with a NetworkPolicy allowing only that port, keep the allowlists apart.
+     */
+    sharedProxyFindings(): OnwardRouteFinding[] {
+        const byAllowlist = new Map<string, { text: string; clients: ProxyClient[] }>();
+        for (const client of this.clients) {
+            const entry = byAllowlist.get(client.allowlist) ?? { text: client.text, clients: [] };
+            entry.clients.push(client);
+            byAllowlist.set(client.allowlist, entry);
+        }
+        const out: OnwardRouteFinding[] = [];
+        for (const [allowlist, { text, clients }] of byAllowlist) {
+            const agents = new Set(clients.map((c) => c.agent));
+            if (agents.size < 2) continue;
+            const lines = squidAllowLines(text);
+            const usable = (c: ProxyClient) =>
+                lines.filter(
+                    (l) =>
+                        l.localports === undefined ||
+                        c.ports === "every" ||
+                        l.localports.some((p) => (c.ports as number[]).includes(p)),
+                );
+            for (const client of clients) {
+                const mine = usable(client);
+                const others = clients.filter((o) => o.agent !== client.agent);
+                const shared = others.flatMap((o) => {
+                    const theirs = usable(o);
+                    const both = mine.filter((l) => theirs.includes(l));
+                    return both.length === 0 ? [] : [{ agent: o.agent, lines: both }];
+                });
+                if (shared.length === 0) continue;
+                const agentsSaid = [...new Set(shared.map((x) => x.agent))].join(", ");
+                const linesSaid = [...new Set(shared.flatMap((x) => x.lines))]
+                    .map((l) => `line ${l.line} "${l.text}"`)
+                    .join(", ");
+                out.push({
+                    policy: client.policy,
+                    message: `${client.at} lets agent pods reach the egress proxy whose allowlist is ${allowlist} on ${client.ports === "every" ? "every port" : `port ${client.ports.join(", ")}`}, which agent namespace ${agentsSaid} reaches too, and both may use its ${linesSaid}: on a shared proxy each agent gets the other's allowed names. Give each agent its own listening port (an http_port per agent, a localport acl on each of its allow lines, as AgentRuntime's proxyAllowlist writes) and let each agent namespace reach only its own port, or run one proxy per agent`,
+                });
+            }
+        }
+        return out;
     }
 
     /** Why the egress of namespace `ns` is open, from the policies this stack declares there. */

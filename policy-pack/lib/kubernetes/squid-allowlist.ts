@@ -71,11 +71,49 @@ function valueProblem(type: string, value: string): string | undefined {
     return patternBreadthProblem(pattern) ?? destinationProblem(pattern);
 }
 
-/** What is wrong with a Squid configuration as an allowlist: each problem says the line and why. */
-export function squidAllowlistProblems(config: string): string[] {
+interface AccessLine {
+    readonly line: number;
+    readonly text: string;
+    readonly allow: boolean;
+    readonly acls: string[];
+}
+
+interface ParsedSquid {
+    readonly acls: Map<string, Acl>;
+    readonly access: AccessLine[];
+    readonly problems: string[];
+}
+
+/**
+ * Each `http_access allow` line with the listening ports it is bound to: the values of its `localport` acls
+ * (the proxy port the client connected to), or undefined when it has none and so serves every port. A line
+ * whose localport values cannot be read as port numbers is bound to nothing the pack can tell: undefined.
+ */
+export function squidAllowLines(
+    config: string,
+): { line: number; text: string; localports: number[] | undefined }[] {
+    const { acls, access } = parseSquid(config);
+    return access
+        .filter((r) => r.allow)
+        .map((r) => {
+            const bound = r.acls
+                .filter((a) => !a.startsWith("!"))
+                .map((a) => acls.get(a))
+                .filter((a): a is Acl => a !== undefined && a.type === "localport");
+            if (bound.length === 0) return { line: r.line, text: r.text, localports: undefined };
+            // ANDed acls: the line serves the ports every localport acl on it admits.
+            const sets = bound.map((a) => a.values.map((v) => (/^\d+$/.test(v) ? Number(v) : NaN)));
+            if (sets.some((set) => set.some(Number.isNaN)))
+                return { line: r.line, text: r.text, localports: undefined };
+            const ports = sets.reduce((x, y) => x.filter((p) => y.includes(p)));
+            return { line: r.line, text: r.text, localports: [...new Set(ports)] };
+        });
+}
+
+function parseSquid(config: string): ParsedSquid {
     const problems: string[] = [];
     const acls = new Map<string, Acl>();
-    const access: { line: number; text: string; allow: boolean; acls: string[] }[] = [];
+    const access: AccessLine[] = [];
     const lines = config.replace(/\\\r?\n/g, " ").split(/\r?\n/);
     lines.forEach((raw, i) => {
         const text = raw.replace(/(^|\s)#.*$/, "").trim();
@@ -100,6 +138,12 @@ export function squidAllowlistProblems(config: string): string[] {
             access.push({ line: i + 1, text, allow: action === "allow", acls: args.slice(1) });
         }
     });
+    return { acls, access, problems };
+}
+
+/** What is wrong with a Squid configuration as an allowlist: each problem says the line and why. */
+export function squidAllowlistProblems(config: string): string[] {
+    const { acls, access, problems } = parseSquid(config);
     for (const rule of access.filter((r) => r.allow)) {
         const positive = rule.acls.filter((a) => !a.startsWith("!"));
         const undefinedAcl = rule.acls

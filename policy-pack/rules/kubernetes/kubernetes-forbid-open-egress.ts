@@ -172,6 +172,16 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 });
             }
         }
+        // Judged per agent: agents sharing a proxy must not share its allow lines.
+        for (const { policy, message } of onward.sharedProxyFindings()) {
+            const placement = placementOf(policy, agents);
+            const where = placement.known ? placement.namespace : "?";
+            findings.push({
+                urn: policy.urn,
+                name: policy.name,
+                message: `${kindOf(policy)} ${policy.name} in agent namespace ${where}: ${message}.`,
+            });
+        }
         findings.push(
             ...dnsEscapeFindings({ agents, clusterwide: custom.clusterwide, calico, placed, blocksOf }),
         );

@@ -427,3 +427,82 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
         expect(v).toEqual([]);
     });
 });
+
+describe("kubernetes-forbid-open-egress judges a shared proxy per agent", () => {
+    const PER_AGENT = [
+        "http_port 3130",
+        "http_port 3131",
+        "acl a_in localport 3130",
+        "acl b_in localport 3131",
+        "acl a_dst dstdomain -n api.github.com",
+        "acl b_dst dstdomain -n docs.example.com",
+        "http_access allow a_in a_dst",
+        "http_access allow b_in b_dst",
+        "http_access deny all",
+        "",
+    ].join("\n");
+    const agents = [
+        namespace("agent-a"),
+        defaultDenyEgress("agent-a"),
+        namespace("agent-b"),
+        defaultDenyEgress("agent-b"),
+    ];
+    const to = (ns: string, ports: number[], target: unknown = peer("egress-proxy", { app: "squid" })) =>
+        egressPolicy(ns, "to-proxy", [
+            {
+                to: [target],
+                ...(ports.length > 0 && { ports: ports.map((port) => ({ protocol: "TCP", port })) }),
+            },
+        ]);
+    const urns = async (resources: FakeResource[]) => (await run(resources)).map((v) => v.urn).sort();
+    const both = [urnOf(NP, "to-proxy"), urnOf(NP, "to-proxy")];
+
+    it("accepts agents that each reach only their own port, whose lines are bound to it", async () => {
+        expect(
+            await run([...agents, ...squid(PER_AGENT), to("agent-a", [3130]), to("agent-b", [3131])]),
+        ).toEqual([]);
+    });
+
+    it("accepts one agent alone on a proxy whose lines are not bound to ports", async () => {
+        expect(await run([...agents, ...squid(), to("agent-a", [3128])])).toEqual([]);
+    });
+
+    it("rejects two agents on one allowlist whose lines are not bound to ports, on each side", async () => {
+        const v = await run([...agents, ...squid(), to("agent-a", [3128]), to("agent-b", [3128])]);
+        expect(v).toHaveLength(2);
+        expect(v.map((x) => x.message).join("\n")).toMatch(
+            /agent namespace agent-a: .* which agent namespace agent-b reaches too, and both may use its line 5 "http_access allow github https", line 6 .* one proxy per agent/,
+        );
+    });
+
+    it.each([
+        ["an agent allowed the other's port too", [3130], [3130, 3131], PER_AGENT],
+        ["an agent allowed every port", [3130], [], PER_AGENT],
+        [
+            "a negated localport, which binds nothing",
+            [3130],
+            [3131],
+            PER_AGENT.replace("http_access allow b_in b_dst", "http_access allow !a_in b_dst"),
+        ],
+        [
+            "a localport acl the pack cannot read as ports",
+            [3130],
+            [3131],
+            PER_AGENT.replace("acl b_in localport 3131", "acl b_in localport 3131-3140"),
+        ],
+    ])("rejects %s", async (_, aPorts, bPorts, conf) => {
+        expect(await urns([...agents, ...squid(conf), to("agent-a", aPorts), to("agent-b", bPorts)])).toEqual(
+            both,
+        );
+    });
+
+    it("rejects the same proxy reached through a different selector", async () => {
+        const v = await urns([
+            ...agents,
+            ...squid(),
+            to("agent-a", [3128]),
+            to("agent-b", [3128], peer("egress-proxy")),
+        ]);
+        expect(v).toEqual(both);
+    });
+});
