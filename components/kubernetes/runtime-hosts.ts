@@ -6,6 +6,7 @@
 import { publicResolverOfName } from "../../core/dns-resolvers";
 import { hostDestinationProblem, hostSyntaxProblem, patternBreadthProblem } from "../../core/fqdn";
 import { addressLiteralProblem } from "../../core/host-literals";
+import { LINK_LOCAL, METADATA_ENDPOINTS } from "../../core/ip-ranges";
 import {
     checkDescription,
     checkPorts,
@@ -226,8 +227,16 @@ export function ciliumHostsSpec(
                 toPorts: [{ ports: ciliumPorts(h.ports) }],
             })),
         ],
+        // toFQDNs allows whatever address a name resolves to, and whoever runs a name's DNS chooses it: a deny
+        // (which wins over every allow in Cilium) keeps names pointed at metadata or link-local addresses out.
+        egressDeny: [{ toCIDRSet: NEVER_BY_NAME.map((cidr) => ({ cidr })) }],
     };
 }
+
+/** Addresses no host name may lead to: link-local space and every metadata endpoint (core/ip-ranges.ts). */
+export const NEVER_BY_NAME: readonly string[] = [
+    ...new Set([...LINK_LOCAL, ...METADATA_ENDPOINTS.map((m) => m.cidr)]),
+];
 
 /**
  * Squid configuration lines for the proxy's allowlist: exact names as `dstdomain`, `*.x` patterns as an
@@ -256,12 +265,16 @@ export function squidAllowlist(
             `http_access allow ${agent}_in ${acl}_dst ${acl}_port`,
         ];
     });
+    // Squid resolves the name and checks the address (a dst acl): names pointed at metadata or link-local
+    // addresses are denied before any allow line.
     const listen =
         hosts.length === 0
             ? []
             : [
                   `# agent ${agentId}: its own listening port on the proxy`,
                   `acl ${agent}_in localport ${listenPort}`,
+                  `acl ${agent}_never dst ${NEVER_BY_NAME.join(" ")}`,
+                  `http_access deny ${agent}_in ${agent}_never`,
               ];
     return [...listen, ...lines, "http_access deny all", ""].join("\n");
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { installPulumiMocks } from "../../../helpers/pulumi-mocks";
 
-installPulumiMocks();
+const mocks = installPulumiMocks();
 
 const base: AgentRuntimeArgs = { agentId: "coder", owner: "ml-platform" };
 const proxy = { namespace: "egress", podLabels: { app: "squid" }, port: 3128 };
@@ -127,5 +127,39 @@ describe("AgentRuntime refuses IP literals and reserved names as egressHosts", (
         expect(
             build({ ...modes.proxy, egressHosts: [host("1password.com"), host("metadata.example.com")] }),
         ).not.toThrow();
+    });
+});
+
+describe("AgentRuntime keeps names pointed at metadata addresses out", () => {
+    // Whoever runs a name's DNS chooses its address: an author's own name may resolve to 169.254.169.254.
+    it("denies link-local and metadata ranges in the Cilium host policy, which wins over toFQDNs", async () => {
+        mocks.reset();
+        new AgentRuntime("rt", { ...base, ...modes.cilium, egressHosts: [host("api.github.com")] });
+        await mocks.settle();
+        const cnp = mocks.resources.find((r) => r.type === "kubernetes:cilium.io/v2:CiliumNetworkPolicy");
+        const deny = (cnp?.inputs.spec as { egressDeny?: { toCIDRSet: { cidr: string }[] }[] }).egressDeny;
+        const cidrs = deny?.[0].toCIDRSet.map((c) => c.cidr);
+        expect(cidrs).toEqual(
+            expect.arrayContaining([
+                "169.254.0.0/16",
+                "fe80::/10",
+                "100.100.100.200/32",
+                "168.63.129.16/32",
+                "fd00:ec2::254/128",
+            ]),
+        );
+    });
+
+    it("denies them in the Squid allowlist before any allow line", () => {
+        const runtime = new AgentRuntime("rt", {
+            ...base,
+            ...modes.proxy,
+            egressHosts: [host("api.github.com")],
+        });
+        const lines = (runtime.proxyAllowlist ?? "").split("\n");
+        const deny = lines.indexOf("http_access deny agent_coder_in agent_coder_never");
+        expect(deny).toBeGreaterThan(-1);
+        expect(deny).toBeLessThan(lines.findIndex((l) => l.startsWith("http_access allow")));
+        expect(lines.find((l) => l.startsWith("acl agent_coder_never dst "))).toContain("169.254.0.0/16");
     });
 });
