@@ -1,5 +1,6 @@
 import type { Policies } from "@pulumi/policy";
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from "../core/guardrail-kinds";
+import { renderHostNameLists } from "./docs-hosts";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -33,7 +34,7 @@ export function renderRulesMarkdown(rules: Policies): string {
             `**Remediation.** ${rule.remediationSteps ?? "None given."}`,
         );
     }
-    lines.push(...renderGuardrailKinds());
+    lines.push(...renderGuardrailKinds(), ...renderHostNameLists());
     return `${lines.join("\n")}\n`;
 }
 

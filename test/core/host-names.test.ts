@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { publicResolverOfName, publicResolversInRange } from "../../core/dns-resolvers";
-import { hostDestinationProblem, isPublicSuffix, patternBreadthProblem } from "../../core/fqdn";
+import {
+    hostDestinationProblem,
+    isPublicSuffix,
+    patternBreadthProblem,
+    SHARED_DOMAINS,
+} from "../../core/fqdn";
 import { addressLiteralOf, addressLiteralProblem } from "../../core/host-literals";
 import { reservedHostMatchedBy } from "../../core/reserved-hosts";
 
@@ -128,6 +133,15 @@ describe("public suffixes come from the Public Suffix List", () => {
         expect(patternBreadthProblem("*.loca.lt")).toMatch(/reverse tunnel/);
         expect(patternBreadthProblem("*.example.com")).toBeUndefined();
         expect(patternBreadthProblem("*.example.co.uk")).toBeUndefined();
+    });
+});
+
+describe("the reasoned list beside the Public Suffix List", () => {
+    it("holds only domains the list does not cover (when this fails after a tldts update, drop the entry)", () => {
+        for (const domain of Object.keys(SHARED_DOMAINS)) {
+            expect(isPublicSuffix(domain), domain).toBe(false);
+            expect(isPublicSuffix(`x.${domain}`), `x.${domain}`).toBe(false);
+        }
     });
 });
 
