@@ -286,6 +286,53 @@ export function calicoDnsAllows(policy: ResourceNode, global = false): DnsBypass
     return out;
 }
 
+/**
+ * The (Baseline)AdminNetworkPolicy Allow egress rules that let port 53 out: ports covering 53 (`portNumber`,
+ * `portRange`, a `namedPort` like `dns`) to any peer, or no ports (every port) to networks, kube-system or
+ * DNS pods, or (nearly) every namespace. Its peers always lie beyond the agent namespace (the subject is
+ * namespaces), and an Allow is decided before any NetworkPolicy.
+ */
+export function adminDnsAllows(policy: ResourceNode): DnsBypass[] {
+    const spec = policy.props.spec;
+    if (!isObject(spec) || !Array.isArray(spec.egress)) return [];
+    const out: DnsBypass[] = [];
+    spec.egress.forEach((rule, i) => {
+        const at = `spec.egress[${i}]`;
+        // Unknown rules are reported by the open check; Deny and Pass open nothing.
+        if (!isObject(rule) || containsUnknown(rule) || rule.action !== "Allow") return;
+        const ports = Array.isArray(rule.ports) && rule.ports.length > 0 ? rule.ports : undefined;
+        const explicit = (ports ?? []).some((p) => {
+            if (!isObject(p)) return false;
+            const number = p.portNumber;
+            if (isObject(number)) return dnsProtocol(number.protocol) && portNumber(number.port) === 53;
+            const range = p.portRange;
+            if (isObject(range)) {
+                const [start, end] = [portNumber(range.start), portNumber(range.end)];
+                return (
+                    dnsProtocol(range.protocol) && start !== undefined && start <= 53 && 53 <= (end ?? start)
+                );
+            }
+            return typeof p.namedPort === "string" && DNS_PORT_NAME.test(p.namedPort);
+        });
+        if (!explicit && ports !== undefined) return;
+        const to = Array.isArray(rule.to) ? rule.to : [];
+        to.forEach((peer, j) => {
+            if (!isObject(peer)) return;
+            const dnsPeer =
+                explicit ||
+                Array.isArray(peer.networks) ||
+                /kube-dns|coredns|kube-system/i.test(JSON.stringify(peer)) ||
+                (isObject(peer.namespaces) && selectsNearlyEverything(peer.namespaces) !== false) ||
+                (isObject(peer.pods) && selectsNearlyEverything(peer.pods.namespaceSelector ?? {}) !== false);
+            if (!dnsPeer) return;
+            out.push({
+                at: `${at} allows ${explicit ? "port 53" : "every port"} (ports ${JSON.stringify(rule.ports ?? "omitted")}) to to[${j}] ${JSON.stringify(peer)}, decided before any NetworkPolicy`,
+            });
+        });
+    });
+    return out;
+}
+
 export interface DnsBypassFinding {
     readonly policy: ResourceNode;
     /** Whether the policy is cluster-wide (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy). */
@@ -303,6 +350,8 @@ export interface AgentNamespacePolicies {
     readonly clusterwideCilium?: readonly ResourceNode[];
     /** Calico GlobalNetworkPolicies that select (or may select) agent pods. */
     readonly globalCalico?: readonly ResourceNode[];
+    /** (Baseline)AdminNetworkPolicies whose subject selects (or may select) agent namespaces. */
+    readonly admin?: readonly ResourceNode[];
 }
 
 /** The Cilium policies, namespaced or cluster-wide, that filter DNS names for the namespace's pods. */
@@ -327,7 +376,8 @@ export function describeFilters(filters: readonly ResourceNode[]): string {
 /**
  * Where a Cilium policy (namespaced or cluster-wide) filters DNS names for an agent namespace's pods, each other
  * allow of port 53 beyond the namespace that applies to the same pods: in a NetworkPolicy, a Cilium rule without
- * `rules.dns` (namespaced or cluster-wide), a Calico NetworkPolicy or GlobalNetworkPolicy. Allows add up across
+ * `rules.dns` (namespaced or cluster-wide), a Calico NetworkPolicy or GlobalNetworkPolicy, an
+ * (Baseline)AdminNetworkPolicy. Allows add up across
  * all of them, so the union is judged.
  */
 export function dnsBypassFindings(policies: AgentNamespacePolicies): DnsBypassFinding[] {
@@ -349,5 +399,6 @@ export function dnsBypassFindings(policies: AgentNamespacePolicies): DnsBypassFi
             ciliumUnfilteredDns(p, true).map((w) => say(true)(p, w)),
         ),
         ...(policies.globalCalico ?? []).flatMap((p) => calicoDnsAllows(p, true).map((w) => say(true)(p, w))),
+        ...(policies.admin ?? []).flatMap((p) => adminDnsAllows(p).map((w) => say(true)(p, w))),
     ];
 }

@@ -1,7 +1,7 @@
 /**
  * DNS escapes beside a DNS name filter, judged per agent namespace over every policy that applies to its pods:
- * its own NetworkPolicies, Cilium and Calico policies, and the cluster-wide Cilium and Calico policies that
- * select (or may select) agent pods. Allows add up across all of them, so a cluster-wide port-53 allow undoes a
+ * its own NetworkPolicies, Cilium and Calico policies, and the cluster-wide Cilium and Calico policies and
+ * (Baseline)AdminNetworkPolicies that select (or may select) agent pods. Allows add up across all of them, so a cluster-wide port-53 allow undoes a
  * namespaced filter and a namespaced one undoes a cluster-wide filter. Two escapes: an unfiltered port-53 allow
  * (dns-bypass.ts), and an address range reaching a public DoH/DoT resolver, which resolves any name inside
  * HTTPS or TLS where no DNS filter sees it.
@@ -11,7 +11,7 @@ import type { AgentNamespaces } from "../agent-namespaces";
 import type { Finding } from "../rule";
 import type { ResourceNode } from "../stack-model";
 import type { CalicoIndex } from "./calico-network-policies";
-import { clusterwideSelectsAgents } from "./custom-network-policies";
+import { adminSubjectSelectsAgents, clusterwideSelectsAgents } from "./custom-network-policies";
 import { describeFilters, dnsBypassFindings, dnsFilters, type AgentNamespacePolicies } from "./dns-bypass";
 import type { IpBlock } from "./network-policies";
 
@@ -19,6 +19,8 @@ export interface DnsEscapeContext {
     readonly agents: AgentNamespaces;
     /** CiliumClusterwideNetworkPolicies of the stack. */
     readonly clusterwide: readonly ResourceNode[];
+    /** (Baseline)AdminNetworkPolicies of the stack. */
+    readonly admin: readonly ResourceNode[];
     readonly calico: CalicoIndex;
     /** Each agent namespace's own policies by kind. */
     readonly placed: ReadonlyMap<string, AgentNamespacePolicies>;
@@ -34,6 +36,7 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
         (p) => clusterwideSelectsAgents(p, ctx.agents) !== false,
     );
     const globalCalico = ctx.calico.global.filter((p) => ctx.calico.globalSelectsAgents(p) !== false);
+    const admin = ctx.admin.filter((p) => adminSubjectSelectsAgents(p, ctx.agents) !== false);
     // Agent namespaces with policies of their own, and declared ones that only cluster-wide policies reach.
     const namespaces = new Set([
         ...ctx.placed.keys(),
@@ -52,11 +55,11 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
     };
     for (const ns of namespaces) {
         const own = ctx.placed.get(ns) ?? { networkPolicies: [], cilium: [], calico: [] };
-        const policies: AgentNamespacePolicies = { ...own, clusterwideCilium, globalCalico };
+        const policies: AgentNamespacePolicies = { ...own, clusterwideCilium, globalCalico, admin };
         for (const f of dnsBypassFindings(policies)) push(f.policy, f.clusterwide, ns, f.message);
         const filters = dnsFilters(policies);
         if (filters.length === 0) continue;
-        const wide = new Set<ResourceNode>([...clusterwideCilium, ...globalCalico]);
+        const wide = new Set<ResourceNode>([...clusterwideCilium, ...globalCalico, ...admin]);
         for (const policy of [...own.networkPolicies, ...own.cilium, ...own.calico, ...wide]) {
             for (const block of ctx.blocksOf.get(policy) ?? []) {
                 const resolvers = publicResolversInRange(block.cidr, block.except ?? []);

@@ -7,6 +7,7 @@ const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
 const CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy";
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const GNP = "kubernetes:projectcalico.org/v3:GlobalNetworkPolicy";
+const ANP = "kubernetes:policy.networking.k8s.io/v1alpha1:AdminNetworkPolicy";
 const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEgress, resources);
 
 function cilium(
@@ -132,6 +133,40 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
         expect(v[0].message).toMatch(/CiliumClusterwideNetworkPolicy wide-filter, which selects agent pods/);
         const both = await run([...base, wideFilter, cilium("wide-open", undefined, [unfiltered()])]);
         expect(both.map((x) => x.urn)).toEqual([urnOf(CCNP, "wide-open")]);
+    });
+
+    it("rejects an AdminNetworkPolicy Allow of port 53 (number, range, named, or every port to kube-system)", async () => {
+        const anp = (name: string, ports: unknown, to: unknown[], subject: unknown = { namespaces: {} }) => ({
+            type: ANP,
+            name,
+            props: {
+                apiVersion: "policy.networking.k8s.io/v1alpha1",
+                kind: "AdminNetworkPolicy",
+                metadata: { name },
+                spec: {
+                    priority: 10,
+                    subject,
+                    egress: [{ name: "dns", action: "Allow", to, ...(ports && { ports }) }],
+                },
+            },
+        });
+        const kubeSystem = { namespaces: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } };
+        const v = await run([
+            ...base,
+            filter,
+            anp("number", [{ portNumber: { protocol: "UDP", port: 53 } }], [kubeSystem]),
+            anp("range", [{ portRange: { protocol: "UDP", start: 1, end: 100 } }], [kubeSystem]),
+            anp("named", [{ namedPort: "dns" }], [kubeSystem]),
+            anp("every", undefined, [kubeSystem]),
+            anp("https-only", [{ portNumber: { protocol: "TCP", port: 443 } }], [kubeSystem]),
+            anp("other-subject", [{ portNumber: { protocol: "UDP", port: 53 } }], [kubeSystem], {
+                namespaces: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+            }),
+        ]);
+        expect(v.map((x) => x.urn).sort()).toEqual(
+            ["number", "range", "named", "every"].map((n) => urnOf(ANP, n)).sort(),
+        );
+        expect(v[0].message).toMatch(/decided before any NetworkPolicy/);
     });
 
     it("leaves cluster-wide policies alone that select only other namespaces, or when nothing filters DNS", async () => {
