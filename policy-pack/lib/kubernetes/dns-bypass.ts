@@ -333,30 +333,29 @@ export function adminDnsAllows(policy: ResourceNode): DnsBypass[] {
     return out;
 }
 
-export interface DnsBypassFinding {
-    readonly policy: ResourceNode;
-    /** Whether the policy is cluster-wide (CiliumClusterwideNetworkPolicy, Calico GlobalNetworkPolicy). */
-    readonly clusterwide: boolean;
-    /** What the policy allows, and the filter it bypasses, in words. */
-    readonly message: string;
-}
-
 /** The policies that apply to one agent namespace's pods, by kind, namespaced and cluster-wide. */
 export interface AgentNamespacePolicies {
     readonly networkPolicies: readonly ResourceNode[];
     readonly cilium: readonly ResourceNode[];
     readonly calico: readonly ResourceNode[];
-    /** CiliumClusterwideNetworkPolicies that select (or may select) agent pods. */
-    readonly clusterwideCilium?: readonly ResourceNode[];
-    /** Calico GlobalNetworkPolicies that select (or may select) agent pods. */
-    readonly globalCalico?: readonly ResourceNode[];
-    /** (Baseline)AdminNetworkPolicies whose subject selects (or may select) agent namespaces. */
-    readonly admin?: readonly ResourceNode[];
 }
 
-/** The Cilium policies, namespaced or cluster-wide, that filter DNS names for the namespace's pods. */
-export function dnsFilters(policies: AgentNamespacePolicies): ResourceNode[] {
-    return [...policies.cilium, ...(policies.clusterwideCilium ?? [])].filter(filtersDns);
+/** Cluster-wide policies that may apply to agent pods, by kind. */
+export interface ClusterwidePolicies {
+    /** CiliumClusterwideNetworkPolicies that select (or may select) agent pods. */
+    readonly cilium: readonly ResourceNode[];
+    /** Calico GlobalNetworkPolicies that select (or may select) agent pods. */
+    readonly calico: readonly ResourceNode[];
+    /** (Baseline)AdminNetworkPolicies whose subject selects (or may select) agent namespaces. */
+    readonly admin: readonly ResourceNode[];
+}
+
+/** The Cilium policies, namespaced or cluster-wide, that filter DNS names for one namespace's pods. */
+export function dnsFilters(
+    own: readonly ResourceNode[],
+    clusterwide: readonly ResourceNode[],
+): ResourceNode[] {
+    return [...own, ...clusterwide].filter(filtersDns);
 }
 
 const kindName = (node: ResourceNode) => node.type.slice(node.type.lastIndexOf(":") + 1);
@@ -373,32 +372,48 @@ export function describeFilters(filters: readonly ResourceNode[]): string {
     ].join(" and ");
 }
 
+/** Why an unfiltered port-53 allow beside a DNS filter is a tunnel, after "<where>, beside <filters>". */
+export const BYPASS_WHY =
+    "Cilium's DNS proxy filters only the lookups of the rule that carries rules.dns, and allows add up across policies, namespaced and cluster-wide, so through this allow the agent can look up any name and tunnel data out. Remove port 53 from this allow, or give it the same rules.dns";
+
+export interface DnsBypassFinding {
+    readonly policy: ResourceNode;
+    /** What the policy allows, and the filter it bypasses, in words. */
+    readonly message: string;
+}
+
 /**
- * Where a Cilium policy (namespaced or cluster-wide) filters DNS names for an agent namespace's pods, each other
- * allow of port 53 beyond the namespace that applies to the same pods: in a NetworkPolicy, a Cilium rule without
- * `rules.dns` (namespaced or cluster-wide), a Calico NetworkPolicy or GlobalNetworkPolicy, an
- * (Baseline)AdminNetworkPolicy. Allows add up across
- * all of them, so the union is judged.
+ * Where a Cilium policy (namespaced or cluster-wide: `filters`) filters DNS names for an agent namespace's pods,
+ * each allow of port 53 beyond the namespace in the namespace's own policies: a NetworkPolicy, a Cilium rule
+ * without `rules.dns`, a Calico NetworkPolicy. Cluster-wide allows are judged once for every namespace
+ * (clusterwideDnsAllows).
  */
-export function dnsBypassFindings(policies: AgentNamespacePolicies): DnsBypassFinding[] {
-    const filters = dnsFilters(policies);
+export function dnsBypassFindings(
+    policies: AgentNamespacePolicies,
+    filters: readonly ResourceNode[],
+): DnsBypassFinding[] {
     if (filters.length === 0) return [];
     const names = describeFilters(filters);
-    const say =
-        (clusterwide: boolean) =>
-        (policy: ResourceNode, what: DnsBypass): DnsBypassFinding => ({
-            policy,
-            clusterwide,
-            message: `${what.at}, beside the DNS name filter (rules.dns) of ${names}. Cilium's DNS proxy filters only the lookups of the rule that carries rules.dns, and allows add up across policies, namespaced and cluster-wide, so through this allow the agent can look up any name and tunnel data out. Remove port 53 from this allow, or give it the same rules.dns`,
-        });
+    const say = (policy: ResourceNode, what: DnsBypass): DnsBypassFinding => ({
+        policy,
+        message: `${what.at}, beside the DNS name filter (rules.dns) of ${names}. ${BYPASS_WHY}`,
+    });
     return [
-        ...policies.networkPolicies.flatMap((p) => networkPolicyDnsAllows(p).map((w) => say(false)(p, w))),
-        ...policies.cilium.flatMap((p) => ciliumUnfilteredDns(p).map((w) => say(false)(p, w))),
-        ...policies.calico.flatMap((p) => calicoDnsAllows(p).map((w) => say(false)(p, w))),
-        ...(policies.clusterwideCilium ?? []).flatMap((p) =>
-            ciliumUnfilteredDns(p, true).map((w) => say(true)(p, w)),
+        ...policies.networkPolicies.flatMap((p) => networkPolicyDnsAllows(p).map((w) => say(p, w))),
+        ...policies.cilium.flatMap((p) => ciliumUnfilteredDns(p).map((w) => say(p, w))),
+        ...policies.calico.flatMap((p) => calicoDnsAllows(p).map((w) => say(p, w))),
+    ];
+}
+
+/** The unfiltered port-53 allows of cluster-wide policies that may apply to agent pods. */
+export function clusterwideDnsAllows(policies: ClusterwidePolicies): { policy: ResourceNode; at: string }[] {
+    return [
+        ...policies.cilium.flatMap((policy) =>
+            ciliumUnfilteredDns(policy, true).map(({ at }) => ({ policy, at })),
         ),
-        ...(policies.globalCalico ?? []).flatMap((p) => calicoDnsAllows(p, true).map((w) => say(true)(p, w))),
-        ...(policies.admin ?? []).flatMap((p) => adminDnsAllows(p).map((w) => say(true)(p, w))),
+        ...policies.calico.flatMap((policy) =>
+            calicoDnsAllows(policy, true).map(({ at }) => ({ policy, at })),
+        ),
+        ...policies.admin.flatMap((policy) => adminDnsAllows(policy).map(({ at }) => ({ policy, at }))),
     ];
 }

@@ -1,10 +1,11 @@
 /**
  * DNS escapes beside a DNS name filter, judged per agent namespace over every policy that applies to its pods:
  * its own NetworkPolicies, Cilium and Calico policies, and the cluster-wide Cilium and Calico policies and
- * (Baseline)AdminNetworkPolicies that select (or may select) agent pods. Allows add up across all of them, so a cluster-wide port-53 allow undoes a
- * namespaced filter and a namespaced one undoes a cluster-wide filter. Two escapes: an unfiltered port-53 allow
- * (dns-bypass.ts), and an address range reaching a public DoH/DoT resolver, which resolves any name inside
- * HTTPS or TLS where no DNS filter sees it.
+ * (Baseline)AdminNetworkPolicies that select (or may select) agent pods. Allows add up across all of them, so
+ * a cluster-wide port-53 allow undoes a namespaced filter and a namespaced one undoes a cluster-wide filter.
+ * Two escapes: an unfiltered port-53 allow (dns-bypass.ts), and an address range reaching a public DoH/DoT
+ * resolver, which resolves any name inside HTTPS or TLS where no DNS filter sees it. A cluster-wide policy is
+ * reported once, naming the agent namespaces whose filter it undoes.
  */
 import { publicResolversInRange } from "../../../core/dns-resolvers";
 import type { AgentNamespaces } from "../agent-namespaces";
@@ -12,7 +13,14 @@ import type { Finding } from "../rule";
 import type { ResourceNode } from "../stack-model";
 import type { CalicoIndex } from "./calico-network-policies";
 import { adminSubjectSelectsAgents, clusterwideSelectsAgents } from "./custom-network-policies";
-import { describeFilters, dnsBypassFindings, dnsFilters, type AgentNamespacePolicies } from "./dns-bypass";
+import {
+    BYPASS_WHY,
+    clusterwideDnsAllows,
+    describeFilters,
+    dnsBypassFindings,
+    dnsFilters,
+    type AgentNamespacePolicies,
+} from "./dns-bypass";
 import type { IpBlock } from "./network-policies";
 
 export interface DnsEscapeContext {
@@ -31,47 +39,81 @@ export interface DnsEscapeContext {
 const kindOf = (node: ResourceNode): string =>
     `${node.type.includes("projectcalico.org") ? "Calico " : ""}${node.type.slice(node.type.lastIndexOf(":") + 1)}`;
 
+const RESOLVER_WHY =
+    "They answer over HTTPS and TLS (DoH, DoT), where the filter never sees the lookups, so the agent can resolve any name and tunnel data out. Leave them out with except entries";
+
+const blockText = (b: IpBlock) => `${b.cidr}${b.except?.length ? ` except ${b.except.join(",")}` : ""}`;
+
+/** "agent namespaces a, b, c and 7 more": long lists stay readable. */
+function namespaceList(names: readonly string[]): string {
+    const shown = names.slice(0, 5).join(", ");
+    return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
 export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
-    const clusterwideCilium = ctx.clusterwide.filter(
-        (p) => clusterwideSelectsAgents(p, ctx.agents) !== false,
+    const wide = {
+        cilium: ctx.clusterwide.filter((p) => clusterwideSelectsAgents(p, ctx.agents) !== false),
+        calico: ctx.calico.global.filter((p) => ctx.calico.globalSelectsAgents(p) !== false),
+        admin: ctx.admin.filter((p) => adminSubjectSelectsAgents(p, ctx.agents) !== false),
+    };
+    const wideAllows = clusterwideDnsAllows(wide);
+    const wideResolvers = [...wide.cilium, ...wide.calico, ...wide.admin].flatMap((policy) =>
+        (ctx.blocksOf.get(policy) ?? []).flatMap((block) => {
+            const resolvers = publicResolversInRange(block.cidr, block.except ?? []);
+            return resolvers.length === 0 ? [] : [{ policy, block, resolvers }];
+        }),
     );
-    const globalCalico = ctx.calico.global.filter((p) => ctx.calico.globalSelectsAgents(p) !== false);
-    const admin = ctx.admin.filter((p) => adminSubjectSelectsAgents(p, ctx.agents) !== false);
     // Agent namespaces with policies of their own, and declared ones that only cluster-wide policies reach.
     const namespaces = new Set([
         ...ctx.placed.keys(),
         ...[...ctx.agents.declared.keys()].filter((n) => ctx.agents.isAgent(n)),
     ]);
     const out: Finding[] = [];
-    const seen = new Set<string>();
-    const push = (policy: ResourceNode, clusterwide: boolean, ns: string, message: string) => {
-        const where = clusterwide
-            ? `the cluster, where it applies to pods of agent namespace ${ns}`
-            : `agent namespace ${ns}`;
-        const text = `${kindOf(policy)} ${policy.name} in ${where}: ${message}.`;
-        if (seen.has(`${policy.urn}\n${text}`)) return;
-        seen.add(`${policy.urn}\n${text}`);
-        out.push({ urn: policy.urn, name: policy.name, message: text });
+    const say = (policy: ResourceNode, where: string, message: string) =>
+        out.push({
+            urn: policy.urn,
+            name: policy.name,
+            message: `${kindOf(policy)} ${policy.name} in ${where}: ${message}.`,
+        });
+    /** Per cluster-wide finding, the namespaces whose filter it undoes. */
+    const undone = new Map<string, { policy: ResourceNode; what: string; namespaces: string[] }>();
+    const wideHit = (policy: ResourceNode, what: string, ns: string) => {
+        const key = `${policy.urn}\u0000${what}`;
+        const entry = undone.get(key) ?? { policy, what, namespaces: [] };
+        entry.namespaces.push(ns);
+        undone.set(key, entry);
     };
     for (const ns of namespaces) {
         const own = ctx.placed.get(ns) ?? { networkPolicies: [], cilium: [], calico: [] };
-        const policies: AgentNamespacePolicies = { ...own, clusterwideCilium, globalCalico, admin };
-        for (const f of dnsBypassFindings(policies)) push(f.policy, f.clusterwide, ns, f.message);
-        const filters = dnsFilters(policies);
+        const filters = dnsFilters(own.cilium, wide.cilium);
         if (filters.length === 0) continue;
-        const wide = new Set<ResourceNode>([...clusterwideCilium, ...globalCalico, ...admin]);
-        for (const policy of [...own.networkPolicies, ...own.cilium, ...own.calico, ...wide]) {
+        for (const f of dnsBypassFindings(own, filters)) say(f.policy, `agent namespace ${ns}`, f.message);
+        for (const policy of [...own.networkPolicies, ...own.cilium, ...own.calico]) {
             for (const block of ctx.blocksOf.get(policy) ?? []) {
                 const resolvers = publicResolversInRange(block.cidr, block.except ?? []);
                 if (resolvers.length === 0) continue;
-                push(
+                say(
                     policy,
-                    wide.has(policy),
-                    ns,
-                    `its ipBlock ${block.cidr}${block.except?.length ? ` except ${block.except.join(",")}` : ""} reaches the public DNS resolvers ${resolvers.join(", ")}, beside the DNS name filter (rules.dns) of ${describeFilters(filters)}. They answer over HTTPS and TLS (DoH, DoT), where the filter never sees the lookups, so the agent can resolve any name and tunnel data out. Leave them out with except entries`,
+                    `agent namespace ${ns}`,
+                    `its ipBlock ${blockText(block)} reaches the public DNS resolvers ${resolvers.join(", ")}, beside the DNS name filter (rules.dns) of ${describeFilters(filters)}. ${RESOLVER_WHY}`,
                 );
             }
         }
+        for (const { policy, at } of wideAllows) wideHit(policy, at, ns);
+        for (const { policy, block, resolvers } of wideResolvers)
+            wideHit(
+                policy,
+                `its ipBlock ${blockText(block)} reaches the public DNS resolvers ${resolvers.join(", ")}`,
+                ns,
+            );
+    }
+    for (const { policy, what, namespaces: hit } of undone.values()) {
+        const why = what.startsWith("its ipBlock") ? RESOLVER_WHY : BYPASS_WHY;
+        say(
+            policy,
+            "the cluster, where it applies to agent pods",
+            `${what}, beside the DNS name filters (rules.dns) that apply to agent namespace${hit.length > 1 ? "s" : ""} ${namespaceList(hit)}. ${why}`,
+        );
     }
     return out;
 }

@@ -79,8 +79,25 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
         expect(v).toHaveLength(1);
         expect(v[0].urn).toBe(urnOf(CCNP, "dns-everywhere"));
         expect(v[0].message).toMatch(
-            /^CiliumClusterwideNetworkPolicy dns-everywhere in the cluster, where it applies to pods of agent namespace agent-a: .*allows port 53 .*beside the DNS name filter \(rules\.dns\) of CiliumNetworkPolicy hosts in the same namespace/m,
+            /^CiliumClusterwideNetworkPolicy dns-everywhere in the cluster, where it applies to agent pods: .*allows port 53 .*beside the DNS name filters \(rules\.dns\) that apply to agent namespace agent-a\. Cilium's DNS proxy/m,
         );
+    });
+
+    it("reports a cluster-wide allow once, naming every agent namespace whose filter it undoes", async () => {
+        const second = [
+            namespace("agent-b"),
+            defaultDenyEgress("agent-b"),
+            cilium("hosts-b", "agent-b", [filtered]),
+            namespace("agent-c"),
+        ];
+        const v = await run([
+            ...base,
+            filter,
+            ...second,
+            cilium("dns-everywhere", undefined, [unfiltered()]),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/that apply to agent namespaces agent-a, agent-b\. /);
     });
 
     it("rejects the evasions: no namespace key (every namespace's kube-dns), an agent-namespace selector, Calico global", async () => {
