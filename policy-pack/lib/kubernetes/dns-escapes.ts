@@ -57,6 +57,7 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
         admin: ctx.admin.filter((p) => adminSubjectSelectsAgents(p, ctx.agents) !== false),
     };
     const wideAllows = clusterwideDnsAllows(wide);
+    const wideFilters = dnsFilters([], wide.cilium);
     const wideResolvers = [...wide.cilium, ...wide.calico, ...wide.admin].flatMap((policy) =>
         (ctx.blocksOf.get(policy) ?? []).flatMap((block) => {
             const resolvers = publicResolversInRange(block.cidr, block.except ?? []);
@@ -85,7 +86,7 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
     };
     for (const ns of namespaces) {
         const own = ctx.placed.get(ns) ?? { networkPolicies: [], cilium: [], calico: [] };
-        const filters = dnsFilters(own.cilium, wide.cilium);
+        const filters = [...dnsFilters(own.cilium, []), ...wideFilters];
         if (filters.length === 0) continue;
         for (const f of dnsBypassFindings(own, filters)) say(f.policy, `agent namespace ${ns}`, f.message);
         for (const policy of [...own.networkPolicies, ...own.cilium, ...own.calico]) {

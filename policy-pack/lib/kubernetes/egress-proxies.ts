@@ -93,6 +93,7 @@ export class OnwardRoutes {
     private readonly workloads: { node: ResourceNode; namespace: string }[] = [];
     /** Agent namespaces that reach a declared proxy, recorded by `findings` for `sharedProxyFindings`. */
     private readonly clients: ProxyClient[] = [];
+    private readonly allowlistCache = new Map<string, { key: string; text: string }[]>();
 
     constructor(private readonly ctx: OnwardContext) {
         for (const name of ctx.agents.declared.keys()) this.known.add(name);
@@ -296,6 +297,15 @@ export class OnwardRoutes {
      * [] when the peer is not a declared proxy.
      */
     private declaredAllowlists(ns: string, pods: Obj | undefined): { key: string; text: string }[] {
+        const cacheKey = `${ns}\u0000${JSON.stringify(pods ?? null)}`;
+        const cached = this.allowlistCache.get(cacheKey);
+        if (cached !== undefined) return cached;
+        const found = this.declaredAllowlistsUncached(ns, pods);
+        this.allowlistCache.set(cacheKey, found);
+        return found;
+    }
+
+    private declaredAllowlistsUncached(ns: string, pods: Obj | undefined): { key: string; text: string }[] {
         const selected = this.workloads.filter((w) => {
             if (w.namespace !== ns) return false;
             const labels = podLabelsOf(w.node);
@@ -326,33 +336,39 @@ export class OnwardRoutes {
             byAllowlist.set(client.allowlist, entry);
         }
         const out: OnwardRouteFinding[] = [];
+        const some = (items: readonly string[]) =>
+            items.length > 5
+                ? `${items.slice(0, 5).join(", ")} and ${items.length - 5} more`
+                : items.join(", ");
         for (const [allowlist, { text, clients }] of byAllowlist) {
-            const agents = new Set(clients.map((c) => c.agent));
-            if (agents.size < 2) continue;
+            if (new Set(clients.map((c) => c.agent)).size < 2) continue;
             const lines = squidAllowLines(text);
-            const usable = (c: ProxyClient) =>
-                lines.filter(
-                    (l) =>
-                        l.localports === undefined ||
-                        c.ports === "every" ||
-                        l.localports.some((p) => (c.ports as number[]).includes(p)),
-                );
-            for (const client of clients) {
-                const mine = usable(client);
-                const others = clients.filter((o) => o.agent !== client.agent);
-                const shared = others.flatMap((o) => {
-                    const theirs = usable(o);
-                    const both = mine.filter((l) => theirs.includes(l));
-                    return both.length === 0 ? [] : [{ agent: o.agent, lines: both }];
-                });
+            // Each line's users, computed once: linear in clients times lines.
+            const usable = new Map(
+                clients.map((c) => [
+                    c,
+                    lines.filter(
+                        (l) =>
+                            l.localports === undefined ||
+                            c.ports === "every" ||
+                            l.localports.some((p) => (c.ports as number[]).includes(p)),
+                    ),
+                ]),
+            );
+            const users = new Map<(typeof lines)[number], Set<string>>();
+            for (const [client, mine] of usable) {
+                for (const line of mine) users.set(line, (users.get(line) ?? new Set()).add(client.agent));
+            }
+            for (const [client, mine] of usable) {
+                const shared = mine.filter((l) => (users.get(l)?.size ?? 0) > 1);
                 if (shared.length === 0) continue;
-                const agentsSaid = [...new Set(shared.map((x) => x.agent))].join(", ");
-                const linesSaid = [...new Set(shared.flatMap((x) => x.lines))]
-                    .map((l) => `line ${l.line} "${l.text}"`)
-                    .join(", ");
+                const others = [...new Set(shared.flatMap((l) => [...(users.get(l) ?? [])]))].filter(
+                    (a) => a !== client.agent,
+                );
+                const linesSaid = some(shared.map((l) => `line ${l.line} "${l.text}"`));
                 out.push({
                     policy: client.policy,
-                    message: `${client.at} lets agent pods reach the egress proxy whose allowlist is ${allowlist} on ${client.ports === "every" ? "every port" : `port ${client.ports.join(", ")}`}, which agent namespace ${agentsSaid} reaches too, and both may use its ${linesSaid}: on a shared proxy each agent gets the other's allowed names. Give each agent its own listening port (an http_port per agent, a localport acl on each of its allow lines, as AgentRuntime's proxyAllowlist writes) and let each agent namespace reach only its own port, or run one proxy per agent`,
+                    message: `${client.at} lets agent pods reach the egress proxy whose allowlist is ${allowlist} on ${client.ports === "every" ? "every port" : `port ${client.ports.join(", ")}`}, which agent namespace ${some(others)} reaches too, and both may use its ${linesSaid}: on a shared proxy each agent gets the other's allowed names. Give each agent its own listening port (an http_port per agent, a localport acl on each of its allow lines, as AgentRuntime's proxyAllowlist writes) and let each agent namespace reach only its own port, or run one proxy per agent`,
                 });
             }
         }
