@@ -119,32 +119,37 @@ const ADDRESSES: readonly ResolverAddress[] = PUBLIC_RESOLVERS.flatMap((r) =>
     }),
 );
 
-/** The public resolver a host name or pattern (Cilium syntax, lower-cased here) is or can match, if any. */
+/** Cilium's reading of a pattern: `*` is any run of label characters, a leading `**.` any number of labels. */
+function patternRegExp(pattern: string): RegExp {
+    const deep = pattern.startsWith("**.");
+    const body = (deep ? pattern.slice(3) : pattern)
+        .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, "[-a-z0-9_]*");
+    return new RegExp(`^${deep ? "(?:[-a-z0-9_]+\\.)+" : ""}${body}$`);
+}
+
+/**
+ * The public resolver a host name or pattern (Cilium syntax, case and trailing dots normalised) is or can
+ * match, if any: a listed name it matches, or a name at or below a listed suffix.
+ */
 export function publicResolverOfName(raw: string): string | undefined {
     const host = raw.trim().toLowerCase().replace(/\.+$/, "");
-    const bare = host.replace(/^\*\*?\./, "");
-    const wild = bare !== host || host.includes("*");
+    const matches = patternRegExp(host);
+    // Labels after the last wildcard: every name the pattern matches lies at or below them.
+    const labels = host.split(".");
+    const lastWild = labels.reduce((at, label, i) => (label.includes("*") ? i : at), -1);
+    const fixed = labels.slice(lastWild + 1).join(".");
     for (const r of PUBLIC_RESOLVERS) {
-        if (r.names.includes(host)) return `${r.operator} (${host})`;
-        for (const s of r.suffixes ?? []) {
-            if (host === s || host.endsWith(`.${s}`)) return `${r.operator} (${s})`;
-            // A pattern above a resolver name (`*.google` covers dns.google) can match it too.
-            if (
-                wild &&
-                !bare.includes("*") &&
-                s.endsWith(`.${bare}`) &&
-                s.split(".").length === bare.split(".").length + 1
-            )
-                return `${r.operator} (${s})`;
-        }
-        if (wild && !bare.includes("*")) {
-            const hit = r.names.find(
-                (n) =>
-                    n.endsWith(`.${bare}`) &&
-                    (host.startsWith("**.") || n.split(".").length === bare.split(".").length + 1),
-            );
-            if (hit !== undefined) return `${r.operator} (${hit})`;
-        }
+        const name = r.names.find((n) => matches.test(n));
+        if (name !== undefined) return `${r.operator} (${name})`;
+        const suffix = (r.suffixes ?? []).find(
+            (s) =>
+                fixed === s ||
+                fixed.endsWith(`.${s}`) ||
+                matches.test(s) ||
+                matches.test(`agentguard-probe.${s}`),
+        );
+        if (suffix !== undefined) return `${r.operator} (${suffix})`;
     }
     return undefined;
 }

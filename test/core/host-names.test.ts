@@ -158,6 +158,9 @@ describe("public DNS resolvers", () => {
             "*.quad9.net",
             "**.google",
             "*.google",
+            "dns*.quad9.net",
+            "sec*.cloudflare-dns.com",
+            "*dns.google",
         ])
             expect(publicResolverOfName(name), name).toBeDefined();
         for (const name of ["www.google.com", "quad9.net", "example.com", "*.example.com"])
