@@ -163,7 +163,7 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
                 spec: {
                     priority: 10,
                     subject,
-                    egress: [{ name: "dns", action: "Allow", to, ...(ports && { ports }) }],
+                    egress: [{ name: "dns", action: "Allow", to, ...(ports === undefined ? {} : { ports }) }],
                 },
             },
         });
