@@ -68,6 +68,9 @@ function packFailure(what: string, err: unknown): CheckError {
 
 const EMPTY_STRUCT = encodeObject({});
 
+/** The violation agentguard's pack adds to every answer once it refused a later Configure (configuration-guard.ts). */
+export const INTEGRITY_POLICY = "agentguard-integrity";
+
 /**
  * Sends each resource through Remediate then Analyze as it arrives (bounded concurrency; results kept in
  * registration order), then the whole graph through AnalyzeStack, as the engine does during a preview.
@@ -309,6 +312,13 @@ export class AnalysisPipeline {
         }
         if (level === "disabled") {
             return undefined;
+        }
+        if (diagnostic.getPolicyname() === INTEGRITY_POLICY && level === "mandatory") {
+            // Not one finding among others: every answer of the pack is now suspect.
+            throw new CheckError(
+                "pack",
+                `tampering detected: the policy pack reports ${INTEGRITY_POLICY}: ${diagnostic.getMessage()}`,
+            );
         }
         const urn = diagnostic.getUrn() || fallbackUrn;
         const resource = this.byUrn.get(urn);
