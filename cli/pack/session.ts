@@ -173,6 +173,16 @@ export async function openPackSession(
         timeoutMs: options.startTimeoutMs,
         signal: options.signal,
     });
+    return configurePackSession(pack, manifest, project, userConfig);
+}
+
+/** Brings a started pack to that state; stops it when that fails. */
+export async function configurePackSession(
+    pack: RunningPack,
+    manifest: PackManifest,
+    project: ProgramProject,
+    userConfig: UserPolicyConfig | undefined,
+): Promise<PackSession> {
     const connection = new AnalyzerConnection(pack.address);
     const close = async () => {
         connection.close();

@@ -78,8 +78,8 @@ export class ConfigurationGuard {
     get tampering(): string | undefined {
         if (this.events.length === 0) return undefined;
         return (
-            `${this.events.join("; ")}: the policy pack's configuration may have been changed by the program ` +
-            "under check or another local process (it accepts one Configure and one ConfigureStack per run, " +
+            `${this.events.join("; ")}: its configuration may have been changed by the program under check ` +
+            "or another local process (it accepts one Configure and one ConfigureStack per run, " +
             "from the engine or agentguard check, and refused the later call). Do not trust this run's " +
             "result: look for code that connects to the pack's gRPC port, and run the check again."
         );
