@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 
+import { INTEGRITY_POLICY as CHECKER_INTEGRITY_POLICY } from "../../../cli/pack/analyze";
 import type { AnalyzerRegistration } from "../../../policy-pack/lib/analyzer-service";
 import {
     ConfigurationGuard,
@@ -100,6 +101,10 @@ const diagnostics = (response: unknown) =>
     (response as { toObject(): { diagnosticsList: Diagnostic[] } }).toObject().diagnosticsList;
 
 describe("the pack's configuration guard", () => {
+    it("names its violation as the checker expects it (which turns it into exit 2)", () => {
+        expect(CHECKER_INTEGRITY_POLICY).toBe(INTEGRITY_POLICY);
+    });
+
     it("passes the first Configure and ConfigureStack through and leaves every answer as it was", async () => {
         const { guard, rpc, configured } = guarded();
         expect(await rpc("configureStack", "engine")).toEqual({ response: { ok: "configureStack" } });
