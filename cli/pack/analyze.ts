@@ -1,3 +1,4 @@
+import * as grpc from "@grpc/grpc-js";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { CheckError } from "../errors";
 import type { RecordedResource } from "../program/protocol";
@@ -63,6 +64,10 @@ function packFailure(what: string, err: unknown): CheckError {
         return err;
     }
     const detail = err instanceof AnalyzerRpcError ? `${err.method}: ${err.message}` : String(err);
+    // agentguard's pack refuses (PERMISSION_DENIED) the answers it cannot mark once it refused a Configure.
+    if (err instanceof AnalyzerRpcError && err.code === grpc.status.PERMISSION_DENIED) {
+        return new CheckError("pack", `tampering detected: the policy pack refused ${what}: ${detail}`);
+    }
     return new CheckError("pack", `the policy pack failed while ${what}: ${detail}`);
 }
 
