@@ -66,7 +66,10 @@ function packFailure(what: string, err: unknown): CheckError {
     const detail = err instanceof AnalyzerRpcError ? `${err.method}: ${err.message}` : String(err);
     // agentguard's pack refuses (PERMISSION_DENIED) the answers it cannot mark once it refused a Configure.
     if (err instanceof AnalyzerRpcError && err.code === grpc.status.PERMISSION_DENIED) {
-        return new CheckError("pack", `tampering detected: the policy pack refused ${what}: ${detail}`);
+        return new CheckError(
+            "pack",
+            `tampering detected: the policy pack refused to answer while ${what}: ${detail}`,
+        );
     }
     return new CheckError("pack", `the policy pack failed while ${what}: ${detail}`);
 }
