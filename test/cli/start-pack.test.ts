@@ -145,6 +145,30 @@ describe("pack process preloads", () => {
     });
 });
 
+describe("the compiled pack without its configuration guard", () => {
+    it("refuses to start, printing no port, when the guard's hook cannot be installed", () => {
+        const breaker = path.join(tmp, "no-add-service.js");
+        fs.writeFileSync(
+            breaker,
+            [
+                'const path = require("path");',
+                'const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json", { paths: [process.cwd()] }));',
+                'const grpc = require(require.resolve("@grpc/grpc-js", { paths: [policyDir] }));',
+                "delete grpc.Server.prototype.addService;",
+            ].join("\n"),
+        );
+        const dir = defaultPolicyPackDir();
+        const run = spawnSync(
+            process.execPath,
+            [...packPreloads(dir), "-r", breaker, resolvePolicyPackRunner(dir), "127.0.0.1:0", "."],
+            { cwd: dir, encoding: "utf8", timeout: 60_000, input: "" },
+        );
+        expect(run.status).not.toBe(0);
+        expect(run.stdout).toBe("");
+        expect(run.stderr).toContain("cannot guard its configuration; refusing to start");
+    });
+});
+
 describe("compiledPackProblem", () => {
     function project(): string {
         const root = fs.mkdtempSync(path.join(tmp, "project-"));
