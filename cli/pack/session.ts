@@ -94,6 +94,14 @@ function initialConfigWarnings(
         );
 }
 
+/** What agentguard's pack says about itself on stderr (e.g. an untested @pulumi/policy version). */
+function packWarnings(stderr: string): string[] {
+    return stderr
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith("agentguard policy pack: "))
+        .map((line) => line.slice("agentguard policy pack: ".length));
+}
+
 function configureRequest(config: ReadonlyMap<string, PolicyConfig>): analyzerProto.ConfigureAnalyzerRequest {
     const request = new analyzerProto.ConfigureAnalyzerRequest();
     const map = request.getPolicyconfigMap();
@@ -235,7 +243,7 @@ export async function configurePackSession(
                 version: manifest.version ?? info.getVersion(),
                 policies,
                 remediates: [...reconciled.values()].some((c) => c.enforcementLevel === "remediate"),
-                warnings: initialConfigWarnings(metadata, initial),
+                warnings: [...initialConfigWarnings(metadata, initial), ...packWarnings(pack.stderr())],
                 close,
             };
         };
