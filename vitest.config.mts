@@ -14,7 +14,7 @@ export default defineConfig({
     },
     test: {
         include: ["test/**/*.test.ts"],
-        globalSetup: ["test/helpers/warm-transpile-cache.ts"],
+        globalSetup: ["test/helpers/build-compiled-pack.ts"],
         // Pulumi keeps process-wide runtime state (mocks, stack resource): one process per file.
         pool: "forks",
         testTimeout: 60_000,

@@ -14,7 +14,9 @@ npm pack --silent --json --pack-destination "$work" >"$work/pack.json"
 tarball="$work/$(node -e 'console.log(require(process.argv[1])[0].filename)' "$work/pack.json")"
 node -e '
     const [p] = require(process.argv[1]);
-    const bad = p.files.map((f) => f.path).filter((f) => /^(test|bench|stacks|scripts|\.ci)\/|tsconfig|eslint|vitest|\.ts$/.test(f) && !/^(policy-pack|core)\/|\.d\.ts$/.test(f));
+    // No TypeScript but declarations: the policy pack and the checker run compiled JavaScript from dist/.
+    const bad = p.files.map((f) => f.path).filter((f) => /^(test|bench|stacks|scripts|\.ci)\/|tsconfig|eslint|vitest|\.[cm]?tsx?$/.test(f) && !/\.d\.ts$/.test(f));
+    if (!p.files.some((f) => f.path === "dist/policy-pack/index.js")) bad.push("(missing) dist/policy-pack/index.js");
     console.log(`packed: ${p.filename}, ${p.size} bytes (${p.unpackedSize} unpacked), ${p.entryCount} files`);
     if (bad.length) { console.error(`unexpected files in the tarball: ${bad.join(", ")}`); process.exit(1); }
 ' "$work/pack.json"
@@ -63,6 +65,18 @@ version="$(npx --no-install agentguard --version)"
 expected="$(node -p 'require("agentguard/package.json").version')"
 [ "$version" = "$expected" ] || { echo "agentguard --version printed '$version', expected '$expected'" >&2; exit 1; }
 [ "$(npx --no-install agentguard -v)" = "$expected" ]
+
+# The pack directory users give `pulumi preview --policy-pack` starts as Pulumi starts it (run-policy-pack, no
+# agentguard preload) and serves from its compiled entry.
+node -e '
+    const { spawn } = require("child_process");
+    const dir = require("path").join(process.cwd(), "node_modules", "agentguard", "policy-pack");
+    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [dir] });
+    const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: dir, stdio: ["ignore", "pipe", "inherit"] });
+    const timer = setTimeout(() => { console.error("the packed policy pack printed no port within 120 s"); child.kill(); process.exit(1); }, 120000);
+    child.stdout.once("data", (d) => { clearTimeout(timer); console.log(`packed policy pack serves on port ${String(d).trim()}`); child.kill(); });
+    child.once("exit", (code) => { if (code) { console.error(`the packed policy pack exited ${code}`); process.exit(1); } });
+'
 
 cat >index.ts <<'TS'
 import { AgentRuntime } from "agentguard";

@@ -1,3 +1,4 @@
+import * as grpc from "@grpc/grpc-js";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { CheckError } from "../errors";
 import type { RecordedResource } from "../program/protocol";
@@ -63,10 +64,20 @@ function packFailure(what: string, err: unknown): CheckError {
         return err;
     }
     const detail = err instanceof AnalyzerRpcError ? `${err.method}: ${err.message}` : String(err);
+    // agentguard's pack refuses (PERMISSION_DENIED) the answers it cannot mark once it refused a Configure.
+    if (err instanceof AnalyzerRpcError && err.code === grpc.status.PERMISSION_DENIED) {
+        return new CheckError(
+            "pack",
+            `tampering detected: the policy pack refused to answer while ${what}: ${detail}`,
+        );
+    }
     return new CheckError("pack", `the policy pack failed while ${what}: ${detail}`);
 }
 
 const EMPTY_STRUCT = encodeObject({});
+
+/** The violation agentguard's pack adds to every answer once it refused a later Configure (configuration-guard.ts). */
+export const INTEGRITY_POLICY = "agentguard-integrity";
 
 /**
  * Sends each resource through Remediate then Analyze as it arrives (bounded concurrency; results kept in
@@ -309,6 +320,13 @@ export class AnalysisPipeline {
         }
         if (level === "disabled") {
             return undefined;
+        }
+        if (diagnostic.getPolicyname() === INTEGRITY_POLICY && level === "mandatory") {
+            // Not one finding among others: every answer of the pack is now suspect.
+            throw new CheckError(
+                "pack",
+                `tampering detected: the policy pack reports ${INTEGRITY_POLICY}: ${diagnostic.getMessage()}`,
+            );
         }
         const urn = diagnostic.getUrn() || fallbackUrn;
         const resource = this.byUrn.get(urn);

@@ -1,3 +1,4 @@
+import * as grpc from "@grpc/grpc-js";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { CheckError } from "../errors";
 import type { ProgramProject } from "../project";
@@ -93,6 +94,14 @@ function initialConfigWarnings(
         );
 }
 
+/** What agentguard's pack says about itself on stderr (e.g. an untested @pulumi/policy version). */
+function packWarnings(stderr: string): string[] {
+    return stderr
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith("agentguard policy pack: "))
+        .map((line) => line.slice("agentguard policy pack: ".length));
+}
+
 function configureRequest(config: ReadonlyMap<string, PolicyConfig>): analyzerProto.ConfigureAnalyzerRequest {
     const request = new analyzerProto.ConfigureAnalyzerRequest();
     const map = request.getPolicyconfigMap();
@@ -134,6 +143,26 @@ function stackConfigureRequest(
     return request;
 }
 
+/**
+ * agentguard's pack accepts one Configure and one ConfigureStack per process (configuration-guard.ts) and
+ * refuses a later one with PERMISSION_DENIED: when ours is refused, something else reached the pack first.
+ */
+async function claimConfiguration(what: string, send: () => Promise<void>): Promise<void> {
+    try {
+        await send();
+    } catch (err) {
+        if (err instanceof AnalyzerRpcError && err.code === grpc.status.PERMISSION_DENIED) {
+            throw new CheckError(
+                "pack",
+                `tampering detected: the policy pack had already been configured by someone else: it refused ` +
+                    `agentguard check's ${what} (${err.message}). Another process on this machine, possibly the ` +
+                    "program under check, connected to the pack's port first; this run's result cannot be trusted",
+            );
+        }
+        throw err;
+    }
+}
+
 function describe(err: unknown): string {
     return err instanceof AnalyzerRpcError ? `${err.method}: ${err.message}` : (err as Error).message;
 }
@@ -152,6 +181,16 @@ export async function openPackSession(
         timeoutMs: options.startTimeoutMs,
         signal: options.signal,
     });
+    return configurePackSession(pack, manifest, project, userConfig);
+}
+
+/** Brings a started pack to that state; stops it when that fails. */
+export async function configurePackSession(
+    pack: RunningPack,
+    manifest: PackManifest,
+    project: ProgramProject,
+    userConfig: UserPolicyConfig | undefined,
+): Promise<PackSession> {
     const connection = new AnalyzerConnection(pack.address);
     const close = async () => {
         connection.close();
@@ -161,7 +200,9 @@ export async function openPackSession(
         const setup = async () => {
             await connection.waitForReady(30_000);
             await connection.handshake(manifest.dir);
-            await connection.configureStack(stackConfigureRequest(project));
+            await claimConfiguration("ConfigureStack", () =>
+                connection.configureStack(stackConfigureRequest(project)),
+            );
             const info = await connection.getAnalyzerInfo();
             const supportsConfig = info.getSupportsconfig();
             const metadata = info.getPoliciesList().map((p) => policyMetadata(p, supportsConfig));
@@ -172,8 +213,12 @@ export async function openPackSession(
                 userConfig?.config ?? {},
                 userConfig?.source,
             );
-            if (reconciled.size > 0) {
-                await connection.configure(configureRequest(reconciled));
+            // Sent even when empty, as the engine does for every pack that supports config: the pack then
+            // refuses any later Configure, such as one from the program disabling every policy.
+            if (supportsConfig) {
+                await claimConfiguration("Configure", () =>
+                    connection.configure(configureRequest(reconciled)),
+                );
             }
             const policies: PolicyDescriptor[] = info.getPoliciesList().map((p) => ({
                 name: p.getName(),
@@ -198,7 +243,7 @@ export async function openPackSession(
                 version: manifest.version ?? info.getVersion(),
                 policies,
                 remediates: [...reconciled.values()].some((c) => c.enforcementLevel === "remediate"),
-                warnings: initialConfigWarnings(metadata, initial),
+                warnings: [...initialConfigWarnings(metadata, initial), ...packWarnings(pack.stderr())],
                 close,
             };
         };

@@ -5,7 +5,7 @@ import { createRequire } from "module";
 import * as yaml from "js-yaml";
 import { stopProcess, track } from "../child-processes";
 import { CheckError, tail } from "../errors";
-import { defaultPolicyPackDir, packageScript, profilingArgs } from "../package-root";
+import { defaultPolicyPackDir, packageRoot, packageScript, profilingArgs } from "../package-root";
 
 export interface PackManifest {
     readonly dir: string;
@@ -105,16 +105,64 @@ function realDir(dir: string): string {
     }
 }
 
+function isOwnPack(packDir: string): boolean {
+    return realDir(packDir) === realDir(defaultPolicyPackDir());
+}
+
 /**
  * Scripts preloaded into the pack process: every pack exits with the checker; agentguard's own pack, which
- * is type-checked when agentguard is built, is only transpiled (see transpile-only.js).
+ * runs compiled JavaScript, is started without ts-node and refuses to load TypeScript (compiled-pack.js).
  */
 export function packPreloads(packDir: string): string[] {
     const preloads = ["-r", packageScript("pack", "exit-with-parent.js")];
-    if (realDir(packDir) === realDir(defaultPolicyPackDir())) {
-        preloads.push("-r", packageScript("pack", "transpile-only.js"));
+    if (isOwnPack(packDir)) {
+        preloads.push("-r", packageScript("pack", "compiled-pack.js"));
     }
     return preloads;
+}
+
+function typeScriptSources(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : typeScriptSources(full);
+        return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : [];
+    });
+}
+
+/**
+ * Why agentguard's own pack cannot be run as built, or undefined: its compiled entry (dist/policy-pack, where
+ * policy-pack/package.json's "main" points) is missing, or, in a source checkout, older than a source file of
+ * the pack or of the core/ it imports (the published package ships no pack sources).
+ */
+export function compiledPackProblem(root: string = packageRoot()): string | undefined {
+    const dist = path.join(root, "dist");
+    const entry = path.join(dist, "policy-pack", "index.js");
+    if (!fs.existsSync(entry)) {
+        return (
+            `agentguard's policy pack is not built: ${entry} is missing; run \`npm run build\` in ${root} ` +
+            "(the pack runs compiled JavaScript only)"
+        );
+    }
+    for (const source of [
+        ...typeScriptSources(path.join(root, "policy-pack")),
+        ...typeScriptSources(path.join(root, "core")),
+    ]) {
+        const compiled = path.join(dist, path.relative(root, source)).replace(/\.ts$/, ".js");
+        let stale: boolean;
+        try {
+            stale = fs.statSync(compiled).mtimeMs < fs.statSync(source).mtimeMs;
+        } catch {
+            stale = true;
+        }
+        if (stale) {
+            return (
+                `agentguard's compiled policy pack is older than its source ${path.relative(root, source)} ` +
+                `(${path.relative(root, compiled)} is missing or older); run \`npm run build\` in ${root}`
+            );
+        }
+    }
+    return undefined;
 }
 
 /**
@@ -126,6 +174,10 @@ export function startPack(
     env: NodeJS.ProcessEnv,
     options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<RunningPack> {
+    if (isOwnPack(manifest.dir)) {
+        const problem = compiledPackProblem();
+        if (problem) return Promise.reject(new CheckError("pack", problem));
+    }
     const runner = resolvePolicyPackRunner(manifest.dir);
     const timeoutMs = options.timeoutMs ?? 120_000;
     return new Promise<RunningPack>((resolve, reject) => {

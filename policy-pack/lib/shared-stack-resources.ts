@@ -8,8 +8,8 @@
  * so it has nothing to rebuild.
  */
 import { AsyncLocalStorage } from "async_hooks";
-import * as path from "path";
 import type { Policies, PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { loadFromPolicyPackage, type RegistrationTransform } from "./analyzer-service";
 import { withWireDecoding } from "./struct-wire";
 
 type Policy = Policies[number];
@@ -30,61 +30,46 @@ export interface PolicyServerModule {
     ) => UnaryHandler;
 }
 
-/** The part of `@grpc/grpc-js` (the copy @pulumi/policy loads) used here. */
-export interface GrpcModule {
-    Server: {
-        prototype: { addService: (service: unknown, implementation: Record<string, unknown>) => void };
-    };
-}
-
 /** The resources of the AnalyzeStack request being served, for the stack policies it runs. */
 const requestResources = new AsyncLocalStorage<PolicyResource[]>();
 
-/**
- * @pulumi/policy versions whose server reads request properties only through `Struct.toJavaScript()` (in
- * `deserializeProperties`), so that they may be handed properties read from the wire (struct-wire.ts).
- */
-const WIRE_DECODING_CHECKED = /^v?1\.21\./;
+export interface SharedStackResources {
+    /** The policies to serve. */
+    readonly policies: Policies;
+    /** For the analyzer service's registration (analyzer-service.ts); absent when nothing is shared. */
+    readonly transform?: RegistrationTransform;
+}
 
 /**
- * Returns the policies to serve: every stack policy reads the request's one shared resource list. Arranges,
- * before the pack starts its server, for AnalyzeStack to build that list once and, with an @pulumi/policy
- * version known to allow it, for requests to be decoded from the wire. Returns the policies unchanged when
- * @pulumi/policy does not have the expected shape, or when a stack policy declares a resource type
- * (@pulumi/policy skips those by looking at the list it reads, which is empty here).
+ * Returns the policies to serve, every stack policy reading the request's one shared resource list, and
+ * the change to the analyzer service's registration that builds that list once per AnalyzeStack request
+ * (and, when asked, decodes requests from the wire: struct-wire.ts). Only for @pulumi/policy versions this
+ * was tested with (sdk-patches.ts). Returns the policies unchanged, and no transform, when @pulumi/policy's
+ * server does not have the expected shape, or when a stack policy declares a resource type (@pulumi/policy
+ * skips those by looking at the list it reads, which is empty here).
  */
 export function shareStackResources(
     policies: Policies,
-    grpc: GrpcModule = loadFromPolicyPackage<GrpcModule>("@grpc/grpc-js"),
     server: PolicyServerModule = loadFromPolicyPackage<PolicyServerModule>("@pulumi/policy/server"),
-    wireDecoding: boolean = WIRE_DECODING_CHECKED.test(policyPackageVersion()),
-): Policies {
+    wireDecoding = false,
+): SharedStackResources {
     const stackPolicies = policies.filter(isStackPolicy);
     const typed = stackPolicies.some((p) => (p.validateStack as { __pulumiType?: string }).__pulumiType);
-    const proto = grpc.Server?.prototype;
-    if (
-        typed ||
-        typeof server.makeAnalyzeStackRpcFun !== "function" ||
-        typeof proto?.addService !== "function"
-    ) {
-        return [...policies];
+    if (typed || typeof server.makeAnalyzeStackRpcFun !== "function") {
+        return { policies: [...policies] };
     }
-    const addService = proto.addService;
-    proto.addService = function (this: unknown, service: unknown, implementation: Record<string, unknown>) {
+    const transform: RegistrationTransform = ({ service, implementation }) => {
         const analyzeStack = implementation.analyzeStack;
-        if (typeof analyzeStack === "function") {
-            // One server per pack process: later servers (none in the pack) are left as they are.
-            proto.addService = addService;
-            implementation = {
+        if (typeof analyzeStack !== "function") return { service, implementation };
+        return {
+            service: wireDecoding ? withWireDecoding(service) : service,
+            implementation: {
                 ...implementation,
                 analyzeStack: analyzeStackOnce(analyzeStack as UnaryHandler, server),
-            };
-            if (wireDecoding && typeof service === "object" && service !== null)
-                service = withWireDecoding(service);
-        }
-        return addService.call(this, service, implementation);
+            },
+        };
     };
-    return policies.map((p) => (isStackPolicy(p) ? readingSharedResources(p) : p));
+    return { policies: policies.map((p) => (isStackPolicy(p) ? readingSharedResources(p) : p)), transform };
 }
 
 /** A stack policy that judges the request's shared resources when @pulumi/policy handed it none of its own. */
@@ -160,15 +145,4 @@ function freezeResources(resources: PolicyResource[]): PolicyResource[] {
 
 function isStackPolicy(policy: Policy): policy is StackValidationPolicy {
     return typeof (policy as Partial<StackValidationPolicy>).validateStack === "function";
-}
-
-function policyPackageVersion(): string {
-    return loadFromPolicyPackage<{ version?: string }>("@pulumi/policy/package.json").version ?? "";
-}
-
-/** A module as @pulumi/policy resolves it, so the patched server class is the one its server uses. */
-function loadFromPolicyPackage<T>(request: string): T {
-    const policyDir = path.dirname(require.resolve("@pulumi/policy/package.json"));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(require.resolve(request, { paths: [policyDir] })) as T;
 }

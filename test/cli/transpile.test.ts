@@ -9,7 +9,7 @@ interface Transpiler {
     cacheDirectory(): string | undefined;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const transpiler = require("../../cli/pack/transpile.js") as Transpiler;
+const transpiler = require("../../cli/transpile.js") as Transpiler;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-transpile-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -19,7 +19,7 @@ function cachedFiles(): Set<string> {
     return new Set(dir ? fs.readdirSync(dir) : []);
 }
 
-describe("the transpile cache", () => {
+describe("the checker's transpile cache (a source checkout only; never the policy pack's)", () => {
     it("compiles TypeScript to CommonJS and keeps the output under the project's node_modules/.cache", () => {
         const file = path.join(tmp, `a-${process.pid}-${Date.now()}.ts`);
         fs.writeFileSync(
@@ -30,7 +30,9 @@ describe("the transpile cache", () => {
         const output = transpiler.transpile(file);
         expect(output).toContain('require("path")');
         expect(output).not.toContain(": string");
-        expect(transpiler.cacheDirectory()).toContain(path.join("node_modules", ".cache", "agentguard-ts"));
+        expect(transpiler.cacheDirectory()).toContain(
+            path.join("node_modules", ".cache", "agentguard-cli-ts"),
+        );
         const added = [...cachedFiles()].filter((f) => !before.has(f));
         expect(added).toHaveLength(1);
         expect(fs.readFileSync(path.join(transpiler.cacheDirectory() ?? "", added[0]), "utf8")).toBe(output);
@@ -65,5 +67,29 @@ describe("the transpile cache", () => {
         const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
         expect(run.stderr).toBe("");
         expect(run.stdout).toContain(`${program}:4:`);
+    });
+
+    it("compiles without a cache, never in a shared temporary directory, when node_modules/.cache is not writable", () => {
+        // A package whose node_modules is a file: no cache directory can be made there.
+        const pkg = path.join(tmp, "package");
+        fs.mkdirSync(path.join(pkg, "cli"), { recursive: true });
+        fs.copyFileSync(
+            path.join(__dirname, "..", "..", "cli", "transpile.js"),
+            path.join(pkg, "cli", "transpile.js"),
+        );
+        fs.writeFileSync(path.join(pkg, "node_modules"), "");
+        const file = path.join(pkg, "cli", "a.ts");
+        fs.writeFileSync(file, "export const value: number = 3;\n");
+        const script = [
+            `const t = require(${JSON.stringify(path.join(pkg, "cli", "transpile.js"))});`,
+            "console.log(JSON.stringify([t.cacheDirectory() ?? null, t.transpile(process.argv[1]).includes('value = 3')]));",
+        ].join("\n");
+        const run = spawnSync(process.execPath, ["-e", script, file], {
+            encoding: "utf8",
+            timeout: 60_000,
+            env: { ...process.env, NODE_PATH: path.join(__dirname, "..", "..", "node_modules") },
+        });
+        expect(run.stderr).toBe("");
+        expect(JSON.parse(run.stdout)).toEqual([null, true]);
     });
 });

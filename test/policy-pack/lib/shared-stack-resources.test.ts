@@ -7,6 +7,13 @@ import type {
 import { describe, expect, it } from "vitest";
 
 import { stackModelOf } from "../../../policy-pack/lib/rule";
+import {
+    interceptAnalyzerService,
+    type AnalyzerRegistration,
+    type GrpcModule,
+} from "../../../policy-pack/lib/analyzer-service";
+import { ConfigurationGuard } from "../../../policy-pack/lib/configuration-guard";
+import { installedPolicyVersion, policyPatchesAllowed } from "../../../policy-pack/lib/sdk-patches";
 import { withWireDecoding } from "../../../policy-pack/lib/struct-wire";
 import { rawProps } from "../../../policy-pack/lib/unknowns";
 import {
@@ -14,10 +21,8 @@ import {
     shareUnknownCheckingProxies,
 } from "../../../policy-pack/lib/shared-properties";
 import {
-    analyzeStackOnce,
     readingSharedResources,
     shareStackResources,
-    type GrpcModule,
     type PolicyServerModule,
 } from "../../../policy-pack/lib/shared-stack-resources";
 import {
@@ -29,13 +34,27 @@ import {
     type Message,
 } from "../../helpers/analyzer-messages";
 
+/*
+ * Differential tests: the pack's AnalyzeStack handler against @pulumi/policy's own. They compare what the pack
+ * runs with the installed @pulumi/policy: patched on a version the patches were tested with, unpatched
+ * (only the configuration guard around @pulumi/policy's handler) on any other, so that CI with the newest
+ * @pulumi/policy checks what users of that version get. Tests of a patch's own properties are skipped then.
+ */
+const PATCHED = policyPatchesAllowed(installedPolicyVersion(), undefined, (message) =>
+    console.log(
+        `${message}\n=> comparing the pack's unpatched server with @pulumi/policy; patch-only tests skipped`,
+    ),
+);
+
 /* eslint-disable @typescript-eslint/no-require-imports */
 // The real server, request types and deserializer, patched as the pack patches them.
 const server = require("@pulumi/policy/server") as PolicyServerModule;
-shareDeserializedProperties();
-shareUnknownCheckingProxies();
+if (PATCHED) {
+    shareDeserializedProperties();
+    shareUnknownCheckingProxies();
+}
 /* eslint-enable @typescript-eslint/no-require-imports */
-const wiredService = withWireDecoding(analyzerService) as Record<
+const wiredService = (PATCHED ? withWireDecoding(analyzerService) : analyzerService) as Record<
     string,
     { requestDeserialize(b: Buffer): unknown }
 >;
@@ -116,14 +135,32 @@ function serve(handler: Handler, request: Message): Promise<unknown> {
     );
 }
 
+/** The pack's AnalyzeStack handler, put together as policy-pack/index.ts does. */
+function packHandler(policies: StackValidationPolicy[]): Handler {
+    const shared = PATCHED ? shareStackResources(policies, server) : { policies, transform: undefined };
+    const guard = new ConfigurationGuard({ packName: "pack", packVersion: "1.0.0" });
+    let registration: AnalyzerRegistration = {
+        service: analyzerService,
+        implementation: {
+            analyzeStack: server.makeAnalyzeStackRpcFun(
+                "pack",
+                "1.0.0",
+                "advisory",
+                shared.policies as StackValidationPolicy[],
+            ),
+        },
+    };
+    for (const transform of [...(shared.transform ? [shared.transform] : []), guard.transform]) {
+        registration = transform(registration);
+    }
+    return registration.implementation.analyzeStack as Handler;
+}
+
 /** @pulumi/policy's handler as it is, and as the pack serves it. */
 function bothHandlers(policies: StackValidationPolicy[]): { original: Handler; shared: Handler } {
     return {
         original: server.makeAnalyzeStackRpcFun("pack", "1.0.0", "advisory", policies),
-        shared: analyzeStackOnce(
-            server.makeAnalyzeStackRpcFun("pack", "1.0.0", "advisory", policies.map(readingSharedResources)),
-            server,
-        ),
+        shared: packHandler(policies),
     };
 }
 
@@ -254,43 +291,46 @@ describe("stack resources built once per AnalyzeStack request", () => {
         expect(await serve(shared, stackRequest(refused))).toEqual(expected);
     });
 
-    it("hands every policy one frozen list, so no policy can change what the next one sees", async () => {
-        const lists: PolicyResource[][] = [];
-        const errors: string[] = [];
-        const tamper = (args: StackValidationArgs) => {
-            lists.push(args.resources);
-            const attempts = [
-                () => args.resources.pop(),
-                () => args.resources[1].dependencies.pop(),
-                () => (args.resources[1].propertyDependencies.spec as unknown[]).pop(),
-                () => Object.assign(args.resources[1], { urn: "urn:changed" }),
-                () => Object.assign(args.resources[1].opts, { protect: false }),
-                () => Object.assign(args.resources[1].props, { spec: {} }),
-            ];
-            for (const attempt of attempts) {
-                try {
-                    attempt();
-                    errors.push("changed");
-                } catch (e) {
-                    errors.push((e as Error).constructor.name);
+    it.skipIf(!PATCHED)(
+        "hands every policy one frozen list, so no policy can change what the next one sees",
+        async () => {
+            const lists: PolicyResource[][] = [];
+            const errors: string[] = [];
+            const tamper = (args: StackValidationArgs) => {
+                lists.push(args.resources);
+                const attempts = [
+                    () => args.resources.pop(),
+                    () => args.resources[1].dependencies.pop(),
+                    () => (args.resources[1].propertyDependencies.spec as unknown[]).pop(),
+                    () => Object.assign(args.resources[1], { urn: "urn:changed" }),
+                    () => Object.assign(args.resources[1].opts, { protect: false }),
+                    () => Object.assign(args.resources[1].props, { spec: {} }),
+                ];
+                for (const attempt of attempts) {
+                    try {
+                        attempt();
+                        errors.push("changed");
+                    } catch (e) {
+                        errors.push((e as Error).constructor.name);
+                    }
                 }
-            }
-        };
-        const policies: StackValidationPolicy[] = ["first", "second"].map((name) => ({
-            name,
-            description: name,
-            enforcementLevel: "mandatory",
-            validateStack: tamper,
-        }));
-        await serve(bothHandlers(policies).shared, stackRequest(stack));
-        expect(lists).toHaveLength(2);
-        expect(lists[1]).toBe(lists[0]);
-        expect(errors).toEqual(Array(12).fill("TypeError"));
-        expect(view(lists[1])).toEqual(view(lists[0]));
-        expect(lists[0]).toHaveLength(3);
-        // The rules' stack model is built once for the list.
-        expect(stackModelOf(lists[1])).toBe(stackModelOf(lists[0]));
-    });
+            };
+            const policies: StackValidationPolicy[] = ["first", "second"].map((name) => ({
+                name,
+                description: name,
+                enforcementLevel: "mandatory",
+                validateStack: tamper,
+            }));
+            await serve(bothHandlers(policies).shared, stackRequest(stack));
+            expect(lists).toHaveLength(2);
+            expect(lists[1]).toBe(lists[0]);
+            expect(errors).toEqual(Array(12).fill("TypeError"));
+            expect(view(lists[1])).toEqual(view(lists[0]));
+            expect(lists[0]).toHaveLength(3);
+            // The rules' stack model is built once for the list.
+            expect(stackModelOf(lists[1])).toBe(stackModelOf(lists[0]));
+        },
+    );
 
     it("keeps concurrent requests apart when policies wait", async () => {
         const seen: string[][] = [];
@@ -338,19 +378,6 @@ describe("stack resources built once per AnalyzeStack request", () => {
 });
 
 describe("shareStackResources", () => {
-    function fakeGrpc() {
-        const registered: Record<string, unknown>[] = [];
-        const grpc: GrpcModule = {
-            Server: {
-                prototype: {
-                    addService(service: unknown, implementation: Record<string, unknown>) {
-                        registered.push({ ...implementation, service });
-                    },
-                },
-            },
-        };
-        return { grpc, registered, addService: grpc.Server.prototype.addService };
-    }
     const stackPolicy: StackValidationPolicy = {
         name: "s",
         description: "d",
@@ -364,28 +391,31 @@ describe("shareStackResources", () => {
         validateResource: () => undefined,
     };
 
-    it("replaces only the AnalyzeStack handler of the next analyzer service, once", () => {
-        const { grpc, registered, addService } = fakeGrpc();
-        const served = shareStackResources([stackPolicy, resourcePolicy], grpc, server, false);
-        expect(served[0]).not.toBe(stackPolicy);
-        expect(served[0]).toMatchObject({ name: "s", description: "d", enforcementLevel: "mandatory" });
-        expect(served[1]).toBe(resourcePolicy);
+    it("replaces only the AnalyzeStack handler of the analyzer service", () => {
+        const shared = shareStackResources([stackPolicy, resourcePolicy], server, false);
+        expect(shared.policies[0]).not.toBe(stackPolicy);
+        expect(shared.policies[0]).toMatchObject({
+            name: "s",
+            description: "d",
+            enforcementLevel: "mandatory",
+        });
+        expect(shared.policies[1]).toBe(resourcePolicy);
         const analyze = () => undefined;
         const analyzeStack = () => undefined;
-        const service = { configure: { path: "/configure" } };
-        grpc.Server.prototype.addService(service, { analyze, analyzeStack });
-        expect(registered[0].service).toBe(service);
-        expect(registered[0].analyze).toBe(analyze);
-        expect(registered[0].analyzeStack).not.toBe(analyzeStack);
-        expect(typeof registered[0].analyzeStack).toBe("function");
-        expect(grpc.Server.prototype.addService).toBe(addService);
+        const service = { configure: { path: "/pulumirpc.Analyzer/Configure" } };
+        const registered = shared.transform?.({ service, implementation: { analyze, analyzeStack } });
+        expect(registered?.service).toBe(service);
+        expect(registered?.implementation.analyze).toBe(analyze);
+        expect(registered?.implementation.analyzeStack).not.toBe(analyzeStack);
+        expect(typeof registered?.implementation.analyzeStack).toBe("function");
     });
 
     it("decodes the analyzer's requests from the wire when asked to", () => {
-        const { grpc, registered } = fakeGrpc();
-        shareStackResources([stackPolicy], grpc, server, true);
-        grpc.Server.prototype.addService(analyzerService, { analyzeStack: () => undefined });
-        const service = registered[0].service as typeof wiredService;
+        const shared = shareStackResources([stackPolicy], server, true);
+        const service = shared.transform?.({
+            service: analyzerService,
+            implementation: { analyzeStack: () => undefined },
+        }).service as typeof wiredService;
         const original = analyzerService as typeof wiredService;
         expect(service).not.toBe(analyzerService);
         expect(service.analyzeStack.requestDeserialize).not.toBe(original.analyzeStack.requestDeserialize);
@@ -401,11 +431,56 @@ describe("shareStackResources", () => {
             [[typed], server],
             [[stackPolicy], {} as PolicyServerModule],
         ] as const) {
-            const { grpc, addService } = fakeGrpc();
-            const served = shareStackResources([...policies], grpc, serverModule);
-            expect(served).toEqual([...policies]);
-            expect(served[0]).toBe(policies[0]);
-            expect(grpc.Server.prototype.addService).toBe(addService);
+            const shared = shareStackResources([...policies], serverModule);
+            expect(shared.policies).toEqual([...policies]);
+            expect(shared.policies[0]).toBe(policies[0]);
+            expect(shared.transform).toBeUndefined();
+        }
+    });
+});
+
+describe("interceptAnalyzerService", () => {
+    function fakeGrpc() {
+        const registered: { service: unknown; implementation: Record<string, unknown> }[] = [];
+        const grpc: GrpcModule = {
+            Server: {
+                prototype: {
+                    addService(service: unknown, implementation: Record<string, unknown>) {
+                        registered.push({ service, implementation });
+                    },
+                },
+            },
+        };
+        return { grpc, registered, addService: grpc.Server.prototype.addService };
+    }
+    const tag =
+        (label: string) =>
+        ({ service, implementation }: AnalyzerRegistration): AnalyzerRegistration => ({
+            service,
+            implementation: {
+                ...implementation,
+                order: [...((implementation.order as string[]) ?? []), label],
+            },
+        });
+
+    it("applies every transform, in order, to the analyzer service only, then puts addService back", () => {
+        const { grpc, registered, addService } = fakeGrpc();
+        const hook = interceptAnalyzerService(grpc, [tag("patches"), tag("guard")]);
+        const health = { check: { path: "/grpc.health.v1.Health/Check" } };
+        grpc.Server.prototype.addService(health, { check: () => undefined });
+        expect(hook.applied).toBe(false);
+        expect(registered[0].implementation.order).toBeUndefined();
+        grpc.Server.prototype.addService(analyzerService, { analyze: () => undefined });
+        expect(hook.applied).toBe(true);
+        expect(registered[1].implementation.order).toEqual(["patches", "guard"]);
+        expect(grpc.Server.prototype.addService).toBe(addService);
+    });
+
+    it("refuses to install, naming why, when @grpc/grpc-js has no addService to replace", () => {
+        for (const grpc of [{}, { Server: {} }, { Server: { prototype: {} } }]) {
+            expect(() => interceptAnalyzerService(grpc as GrpcModule, [])).toThrow(
+                /no Server\.prototype\.addService.*refusing to start/,
+            );
         }
     });
 });

@@ -1,14 +1,15 @@
 "use strict";
-// Compiles this package's own TypeScript sources on load, transpile-only (they are type-checked when the
-// package is built and tested), and keeps each output on disk keyed by a hash of the compiler, its options,
-// the file's path and its contents. A warm start then reads JavaScript and never loads TypeScript, which
-// otherwise costs seconds of CPU at every start of the policy pack and of the checker run from source.
+// Compiles the checker's own TypeScript sources on load when it runs from a source checkout, transpile-only
+// (they are type-checked when the package is built and tested), and keeps each output on disk keyed by a hash
+// of the compiler, its options, the file's path and its contents. A warm start then reads JavaScript and never
+// loads TypeScript, which otherwise costs seconds of CPU at every start of the checker and its program runner.
+// Never used for the policy pack, which runs compiled JavaScript from dist/ (see cli/pack/compiled-pack.js);
+// the published package runs the checker from dist/ too.
 const crypto = require("crypto");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 
-const packageRoot = path.resolve(__dirname, "..", "..");
+const packageRoot = path.resolve(__dirname, "..");
 
 const COMPILER_OPTIONS = {
     target: "ES2022",
@@ -25,7 +26,10 @@ const ownFolders = new Set();
 let installed = false;
 let compiler;
 
-/** The enclosing node_modules/.cache, as tools conventionally use, else the system temporary directory. */
+/**
+ * The enclosing node_modules/.cache, as tools conventionally use; without it, no cache (never a shared
+ * temporary directory, where another local user could create the directory first and fill it).
+ */
 function cacheDirectory() {
     const parts = packageRoot.split(path.sep);
     const nodeModules = parts.lastIndexOf("node_modules");
@@ -33,23 +37,14 @@ function cacheDirectory() {
         nodeModules >= 0
             ? path.join(parts.slice(0, nodeModules + 1).join(path.sep), ".cache")
             : path.join(packageRoot, "node_modules", ".cache");
-    for (const dir of [
-        path.join(base, "agentguard-ts"),
-        path.join(os.tmpdir(), `agentguard-ts-${userId()}`),
-    ]) {
-        try {
-            fs.mkdirSync(dir, { recursive: true });
-            fs.accessSync(dir, fs.constants.W_OK);
-            return dir;
-        } catch {
-            // Not writable: try the next place, and compile without a cache if none is.
-        }
+    const dir = path.join(base, "agentguard-cli-ts");
+    try {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.accessSync(dir, fs.constants.W_OK);
+        return dir;
+    } catch {
+        return undefined;
     }
-    return undefined;
-}
-
-function userId() {
-    return typeof process.getuid === "function" ? String(process.getuid()) : "user";
 }
 
 function typescriptVersion() {
@@ -65,7 +60,7 @@ function cache() {
     if (cacheState === undefined) {
         cacheState = {
             dir: cacheDirectory(),
-            salt: `agentguard-transpile-1\0${typescriptVersion()}\0${JSON.stringify(COMPILER_OPTIONS)}\0`,
+            salt: `agentguard-cli-transpile-2\0${typescriptVersion()}\0${JSON.stringify(COMPILER_OPTIONS)}\0`,
         };
     }
     return cacheState;
@@ -117,8 +112,9 @@ function isOwnSource(filename) {
 }
 
 /**
- * Compiles `.ts` files under the given top-level folders of this package (e.g. "cli", "policy-pack",
- * "core"); any other `.ts` file goes to whichever handler was registered before.
+ * Compiles `.ts` files under the given top-level folders of this package (e.g. "cli", "core", and
+ * "policy-pack" for report and review, which run its analysis in the checker's process); any other `.ts`
+ * file goes to whichever handler was registered before.
  */
 function registerSources(...folders) {
     for (const folder of folders) ownFolders.add(folder);

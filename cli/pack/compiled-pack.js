@@ -1,13 +1,26 @@
 "use strict";
-// Preloaded into the process of agentguard's own policy pack. `run-policy-pack` registers ts-node with type
-// checking on, which costs seconds of CPU and ~100 MiB at every start. This pack is type-checked when
-// agentguard is built and tested, so its sources (policy-pack/ and the core/ analysis it imports) are only
-// transpiled, through a cache (transpile.js), and ts-node is not registered at all. Other packs are started
-// exactly as Pulumi does.
+// Preloaded into the process of agentguard's own policy pack, which runs compiled JavaScript (dist/policy-pack,
+// built by `npm run build`; policy-pack/package.json's "main" points there). `run-policy-pack` registers
+// ts-node with type checking for every pack, which costs ~0.6 s of CPU to load TypeScript at every start and
+// would compile any TypeScript the pack loaded. This pack loads none: ts-node is not registered, and loading a
+// TypeScript file in this process is an error, so neither a source file nor a cache of compiled TypeScript can
+// become the pack's code. Other packs are started exactly as Pulumi does.
 const { createRequire } = require("module");
-const { registerSources } = require("./transpile.js");
 
-registerSources("policy-pack", "core");
+for (const extension of [".ts", ".tsx", ".mts", ".cts"]) {
+    // Fixed: nothing loaded later (ts-node included) can register a compiler for these in this process.
+    Object.defineProperty(require.extensions, extension, {
+        value: function refuseTypeScript(_module, filename) {
+            throw new Error(
+                `agentguard's policy pack runs compiled JavaScript only, but ${filename} was required; ` +
+                    "rebuild the pack with `npm run build`",
+            );
+        },
+        writable: false,
+        configurable: false,
+        enumerable: true,
+    });
+}
 
 // The runner (argv[1]) resolves ts-node and TypeScript from its own location; the module cache then hands it
 // what is set up here.
@@ -20,7 +33,6 @@ try {
     tsNode = undefined;
 }
 if (tsNode && typeof tsNode.register === "function") {
-    // The pack loads no TypeScript but its own, which is compiled above.
     tsNode.register = () => undefined;
 }
 
