@@ -47,3 +47,11 @@ export function shapeProblem(path: string, value: unknown, allowed: string): str
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
     v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * A shape problem of a Kubernetes field: the API server rejects it, so it cannot deploy as written, but under
+ * the offline checker or a preview what a provider would send instead is unknown: the pack judges it.
+ */
+export function rejectedShape(path: string, value: unknown, allowed: string): string {
+    return `${shapeProblem(path, value, allowed)} (the API server rejects this shape; what a provider would send instead is unknown)`;
+}

@@ -1,5 +1,5 @@
 import { parseCidr } from "../../../core/cidr";
-import { shapeProblem } from "../../../core/shape";
+import { rejectedShape } from "../../../core/shape";
 import type { ResourceNode } from "../stack-model";
 import { isUnknown } from "../unknowns";
 
@@ -74,47 +74,41 @@ function specOf(policy: ResourceNode): unknown {
     return policy.props.spec;
 }
 
-// What Kubernetes would do with a wrong shape, and why the pack still judges it.
-const REJECTED = " (the API server rejects this shape; what a provider would send instead is unknown)";
-
-/** A shape problem as one sentence for an `unknown` list (entries with a space are whole sentences). */
-export const wrongShape = (path: string, value: unknown, allowed: string): string =>
-    `${shapeProblem(path, value, allowed)}${REJECTED}`;
-
 /** Why a label selector is not `{matchLabels: {string: string}, matchExpressions: [{key, operator, values}]}`. */
 export function labelSelectorShapeProblems(selector: unknown, at: string): string[] {
     if (selector === undefined || selector === null || isUnknown(selector)) return [];
     if (!isObject(selector))
-        return [wrongShape(at, selector, "a label selector object (matchLabels, matchExpressions)")];
+        return [rejectedShape(at, selector, "a label selector object (matchLabels, matchExpressions)")];
     const problems: string[] = [];
     const { matchLabels, matchExpressions } = selector;
     if (isObject(matchLabels)) {
         for (const [key, value] of Object.entries(matchLabels)) {
             if (typeof value !== "string")
                 problems.push(
-                    wrongShape(`${at}.matchLabels[${JSON.stringify(key)}]`, value, "a label value string"),
+                    rejectedShape(`${at}.matchLabels[${JSON.stringify(key)}]`, value, "a label value string"),
                 );
         }
     } else if (matchLabels !== undefined && matchLabels !== null && !isUnknown(matchLabels)) {
-        problems.push(wrongShape(`${at}.matchLabels`, matchLabels, "an object of label values"));
+        problems.push(rejectedShape(`${at}.matchLabels`, matchLabels, "an object of label values"));
     }
     if (matchExpressions === undefined || matchExpressions === null || isUnknown(matchExpressions))
         return problems;
     if (!Array.isArray(matchExpressions)) {
         return [
             ...problems,
-            wrongShape(`${at}.matchExpressions`, matchExpressions, "a list of requirements"),
+            rejectedShape(`${at}.matchExpressions`, matchExpressions, "a list of requirements"),
         ];
     }
     matchExpressions.forEach((e, i) => {
         const eAt = `${at}.matchExpressions[${i}]`;
         if (isUnknown(e)) return;
         if (!isObject(e))
-            return void problems.push(wrongShape(eAt, e, "a requirement object (key, operator, values)"));
-        if (typeof e.key !== "string") problems.push(wrongShape(`${eAt}.key`, e.key, "a label key string"));
+            return void problems.push(rejectedShape(eAt, e, "a requirement object (key, operator, values)"));
+        if (typeof e.key !== "string")
+            problems.push(rejectedShape(`${eAt}.key`, e.key, "a label key string"));
         if (!isUnknown(e.operator) && !SELECTOR_OPERATORS.includes(e.operator as string)) {
             problems.push(
-                wrongShape(`${eAt}.operator`, e.operator, `one of ${SELECTOR_OPERATORS.join(", ")}`),
+                rejectedShape(`${eAt}.operator`, e.operator, `one of ${SELECTOR_OPERATORS.join(", ")}`),
             );
         }
         problems.push(...stringListProblems(e.values, `${eAt}.values`, "a list of label value strings"));
@@ -129,9 +123,9 @@ const PROTOCOLS = ["TCP", "UDP", "SCTP"];
 /** Absent, null or unknown is fine; otherwise a list whose known items are strings. */
 function stringListProblems(value: unknown, at: string, allowed: string): string[] {
     if (value === undefined || value === null || isUnknown(value)) return [];
-    if (!Array.isArray(value)) return [wrongShape(at, value, allowed)];
+    if (!Array.isArray(value)) return [rejectedShape(at, value, allowed)];
     return value.flatMap((item, i) =>
-        typeof item === "string" ? [] : [wrongShape(`${at}[${i}]`, item, "a string")],
+        typeof item === "string" ? [] : [rejectedShape(`${at}[${i}]`, item, "a string")],
     );
 }
 
@@ -144,23 +138,23 @@ function stringListProblems(value: unknown, at: string, allowed: string): string
 export function egressShapeProblems(policy: ResourceNode): string[] {
     const spec = specOf(policy);
     if (spec === undefined || spec === null || isUnknown(spec)) return [];
-    if (!isObject(spec)) return [wrongShape("spec", spec, "a NetworkPolicy spec object")];
+    if (!isObject(spec)) return [rejectedShape("spec", spec, "a NetworkPolicy spec object")];
     const problems = labelSelectorShapeProblems(spec.podSelector, "spec.podSelector");
     const types = spec.policyTypes;
     if (types !== undefined && types !== null && !isUnknown(types)) {
         if (!Array.isArray(types)) {
-            problems.push(wrongShape("spec.policyTypes", types, 'a list of "Ingress" and "Egress"'));
+            problems.push(rejectedShape("spec.policyTypes", types, 'a list of "Ingress" and "Egress"'));
         } else {
             types.forEach((t, i) => {
                 if (!isUnknown(t) && !POLICY_TYPES.includes(t as string))
-                    problems.push(wrongShape(`spec.policyTypes[${i}]`, t, '"Ingress" or "Egress"'));
+                    problems.push(rejectedShape(`spec.policyTypes[${i}]`, t, '"Ingress" or "Egress"'));
             });
         }
     }
     const egress = spec.egress;
     if (egress === undefined || egress === null || isUnknown(egress)) return problems;
     if (!Array.isArray(egress))
-        return [...problems, wrongShape("spec.egress", egress, "a list of egress rules")];
+        return [...problems, rejectedShape("spec.egress", egress, "a list of egress rules")];
     egress.forEach((rule, i) => problems.push(...ruleShapeProblems(rule, `spec.egress[${i}]`)));
     return problems;
 }
@@ -168,15 +162,15 @@ export function egressShapeProblems(policy: ResourceNode): string[] {
 function ruleShapeProblems(rule: unknown, at: string): string[] {
     // null decodes to an empty rule (allow everything): analyzeRule reports it as open.
     if (rule === null || isUnknown(rule)) return [];
-    if (!isObject(rule)) return [wrongShape(at, rule, "an egress rule object (to, ports)")];
+    if (!isObject(rule)) return [rejectedShape(at, rule, "an egress rule object (to, ports)")];
     const problems: string[] = [];
     const { to, ports } = rule;
     if (to !== undefined && to !== null && !isUnknown(to)) {
-        if (!Array.isArray(to)) problems.push(wrongShape(`${at}.to`, to, "a list of peers"));
+        if (!Array.isArray(to)) problems.push(rejectedShape(`${at}.to`, to, "a list of peers"));
         else to.forEach((peer, j) => problems.push(...peerShapeProblems(peer, `${at}.to[${j}]`)));
     }
     if (ports !== undefined && ports !== null && !isUnknown(ports)) {
-        if (!Array.isArray(ports)) problems.push(wrongShape(`${at}.ports`, ports, "a list of ports"));
+        if (!Array.isArray(ports)) problems.push(rejectedShape(`${at}.ports`, ports, "a list of ports"));
         else ports.forEach((port, j) => problems.push(...portShapeProblems(port, `${at}.ports[${j}]`)));
     }
     return problems;
@@ -185,7 +179,7 @@ function ruleShapeProblems(rule: unknown, at: string): string[] {
 function peerShapeProblems(peer: unknown, at: string): string[] {
     if (isUnknown(peer)) return [];
     if (!isObject(peer)) {
-        return [wrongShape(at, peer, "a peer object (ipBlock, or namespaceSelector and/or podSelector)")];
+        return [rejectedShape(at, peer, "a peer object (ipBlock, or namespaceSelector and/or podSelector)")];
     }
     const problems = [
         ...labelSelectorShapeProblems(peer.namespaceSelector, `${at}.namespaceSelector`),
@@ -194,9 +188,9 @@ function peerShapeProblems(peer: unknown, at: string): string[] {
     const { ipBlock } = peer;
     if (ipBlock === undefined || ipBlock === null || isUnknown(ipBlock)) return problems;
     if (!isObject(ipBlock))
-        return [...problems, wrongShape(`${at}.ipBlock`, ipBlock, "an object (cidr, except)")];
+        return [...problems, rejectedShape(`${at}.ipBlock`, ipBlock, "an object (cidr, except)")];
     if (typeof ipBlock.cidr !== "string") {
-        problems.push(wrongShape(`${at}.ipBlock.cidr`, ipBlock.cidr, "a CIDR string"));
+        problems.push(rejectedShape(`${at}.ipBlock.cidr`, ipBlock.cidr, "a CIDR string"));
     }
     problems.push(...stringListProblems(ipBlock.except, `${at}.ipBlock.except`, "a list of CIDR strings"));
     return problems;
@@ -204,7 +198,7 @@ function peerShapeProblems(peer: unknown, at: string): string[] {
 
 function portShapeProblems(port: unknown, at: string): string[] {
     if (isUnknown(port)) return [];
-    if (!isObject(port)) return [wrongShape(at, port, "a port object (protocol, port, endPort)")];
+    if (!isObject(port)) return [rejectedShape(at, port, "a port object (protocol, port, endPort)")];
     const problems: string[] = [];
     const { protocol, port: number, endPort } = port;
     if (
@@ -213,18 +207,18 @@ function portShapeProblems(port: unknown, at: string): string[] {
         !isUnknown(protocol) &&
         !PROTOCOLS.includes(protocol as string)
     ) {
-        problems.push(wrongShape(`${at}.protocol`, protocol, `one of ${PROTOCOLS.join(", ")}`));
+        problems.push(rejectedShape(`${at}.protocol`, protocol, `one of ${PROTOCOLS.join(", ")}`));
     }
     if (number !== undefined && number !== null && !isUnknown(number)) {
         const named = typeof number === "string" && number !== "";
         const numbered =
             typeof number === "number" && Number.isInteger(number) && number >= 1 && number <= 65535;
         if (!named && !numbered)
-            problems.push(wrongShape(`${at}.port`, number, "a port number 1-65535 or a port name"));
+            problems.push(rejectedShape(`${at}.port`, number, "a port number 1-65535 or a port name"));
     }
     if (endPort !== undefined && endPort !== null && !isUnknown(endPort)) {
         if (typeof endPort !== "number" || !Number.isInteger(endPort) || endPort < 1 || endPort > 65535)
-            problems.push(wrongShape(`${at}.endPort`, endPort, "a port number 1-65535"));
+            problems.push(rejectedShape(`${at}.endPort`, endPort, "a port number 1-65535"));
     }
     return problems;
 }
