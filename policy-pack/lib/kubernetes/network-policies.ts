@@ -374,3 +374,43 @@ export function cidrProblemOf(cidr: string, at: string): string | undefined {
         return `${at} is not a valid CIDR: ${err instanceof Error ? err.message : String(err)}`;
     }
 }
+
+/**
+ * `readIpBlock` for the CNI-specific kinds (Cilium `toCIDRSet`, Calico `nets`, AdminNetworkPolicy `networks`):
+ * a `cidr` or `except` of the wrong type is said here too, since those kinds have no separate shape reader.
+ */
+export function readIpBlockChecked(
+    cidr: unknown,
+    except: unknown,
+    at: string,
+    unknown: string[],
+): IpBlock | undefined {
+    if (!isUnknown(cidr) && typeof cidr !== "string") {
+        return void unknown.push(rejectedShape(`${at}.cidr`, cidr, "a CIDR string"));
+    }
+    unknown.push(...stringListProblems(except, `${at}.except`, "a list of CIDR strings"));
+    return readIpBlock(cidr, except, at, unknown);
+}
+
+/** A list of CIDR strings (Cilium `toCIDR`, Calico `nets`, ANP `networks`), each checked, the good ones kept. */
+export function readCidrList(value: unknown, at: string, unknown: string[]): IpBlock[] {
+    if (value === undefined || value === null) return [];
+    if (isUnknown(value)) {
+        unknown.push(at);
+        return [];
+    }
+    if (!Array.isArray(value)) {
+        unknown.push(rejectedShape(at, value, "a list of CIDR strings"));
+        return [];
+    }
+    const blocks: IpBlock[] = [];
+    value.forEach((cidr, i) => {
+        if (isUnknown(cidr)) return void unknown.push(`${at}[${i}]`);
+        if (typeof cidr !== "string")
+            return void unknown.push(rejectedShape(`${at}[${i}]`, cidr, "a CIDR string"));
+        const problem = cidrProblemOf(cidr, `${at}[${i}]`);
+        if (problem !== undefined) unknown.push(problem);
+        else blocks.push({ cidr });
+    });
+    return blocks;
+}
