@@ -90,13 +90,16 @@ describe("kubernetes-forbid-open-egress: CiliumNetworkPolicy shapes", () => {
             { egress: [{ toCIDR: ["10.0.0.0/33"] }] },
             /spec\.egress\[0\]\.toCIDR\[0\] is not a valid CIDR: Invalid CIDR "10\.0\.0\.0\/33"/,
         ],
-    ])("rejects %s, naming the field", async (_label, spec, message, extra = {}) => {
-        const v = await run([...base, cilium(spec, extra)]);
-        expect(v, messages(v)).toHaveLength(1);
-        expect(v[0].enforcementLevel).toBe("mandatory");
-        expect(v[0].message).toMatch(/CiliumNetworkPolicy cnp in agent namespace agent-a: /);
-        expect(v[0].message).toMatch(message);
-    });
+    ] as [string, unknown, RegExp, Record<string, unknown>?][])(
+        "rejects %s, naming the field",
+        async (_label, spec, message, extra = {}) => {
+            const v = await run([...base, cilium(spec, extra)]);
+            expect(v, messages(v)).toHaveLength(1);
+            expect(v[0].enforcementLevel).toBe("mandatory");
+            expect(v[0].message).toMatch(/CiliumNetworkPolicy cnp in agent namespace agent-a: /);
+            expect(v[0].message).toMatch(message);
+        },
+    );
 
     it("keeps the other findings of the policy next to a shape problem or a bad CIDR", async () => {
         const spec = { egress: [{ toCIDR: "10.0.0.0/8" }, WORLD, { toCIDR: ["1.2.3.4/40", "0.0.0.0/0"] }] };
