@@ -106,4 +106,27 @@ describe("IAM documents with duplicate keys", () => {
             );
         });
     });
+
+    describe("inlinePolicies of the wrong shape (aws-restrict-agent-iam-grants)", () => {
+        const escalate = policyDoc(allow("iam:*"));
+        it.each([
+            [
+                "an object",
+                { name: "all", policy: escalate },
+                /inlinePolicies of role agent-builder is \{"name":"all".*\(an object\), not a list of \{ name, policy \} objects/,
+            ],
+            [
+                "a list of strings",
+                [escalate],
+                /inlinePolicies\[0\] of role agent-builder is .*\(a string\), not a \{ name, policy \} object/,
+            ],
+        ])("rejects inlinePolicies as %s, naming the field", async (_label, inlinePolicies, message) => {
+            const v = await runStackPolicy(awsRestrictAgentIamGrants, [
+                role("agent-builder", { ...TAGS, inlinePolicies }),
+            ]);
+            expect(v).toHaveLength(1);
+            expect(v[0].enforcementLevel).toBe("mandatory");
+            expect(v[0].message).toMatch(message);
+        });
+    });
 });
