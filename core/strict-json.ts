@@ -55,7 +55,10 @@ function findDuplicateKey(text: string, caseInsensitive: boolean): string | unde
             ? `${top.path}${top.path === "" ? "" : "."}${top.key ?? ""}`
             : `${top.path}[${top.index}]`;
     };
-    for (let i = 0; i < text.length; i++) {
+    // Jump from one structural character to the next: everything between them is numbers, literals, blanks.
+    const structural = /[{}[\],"]/g;
+    for (let match = structural.exec(text); match !== null; match = structural.exec(text)) {
+        const i = match.index;
         const c = text[i];
         const top = stack[stack.length - 1];
         if (c === "{" || c === "[") {
@@ -74,7 +77,8 @@ function findDuplicateKey(text: string, caseInsensitive: boolean): string | unde
         } else if (c === '"') {
             const end = stringEnd(text, i);
             if (top?.object && top.expectKey) {
-                const key = JSON.parse(text.slice(i, end + 1)) as string;
+                const raw = text.slice(i + 1, end);
+                const key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
                 const folded = caseInsensitive ? key.toLowerCase() : key;
                 const seen = top.keys.get(folded);
                 if (seen !== undefined) {
@@ -87,7 +91,7 @@ function findDuplicateKey(text: string, caseInsensitive: boolean): string | unde
                 top.key = key;
                 top.expectKey = false;
             }
-            i = end;
+            structural.lastIndex = end + 1;
         }
     }
     return undefined;
@@ -95,9 +99,13 @@ function findDuplicateKey(text: string, caseInsensitive: boolean): string | unde
 
 /** The index of the quote that closes the string opened at `start` (the text is valid JSON). */
 function stringEnd(text: string, start: number): number {
-    for (let i = start + 1; i < text.length; i++) {
-        if (text[i] === "\\") i++;
-        else if (text[i] === '"') return i;
+    let quote = text.indexOf('"', start + 1);
+    while (quote > 0) {
+        // A quote closes the string unless an odd number of backslashes escapes it.
+        let backslashes = 0;
+        while (text[quote - 1 - backslashes] === "\\") backslashes++;
+        if (backslashes % 2 === 0) return quote;
+        quote = text.indexOf('"', quote + 1);
     }
     return text.length - 1;
 }

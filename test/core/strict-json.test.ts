@@ -21,6 +21,7 @@ describe("parseStrictJson", () => {
             /Statement\[1\] has the key "Action" twice/,
         ],
         ['{"S":{"C":{"StringEquals":{"k":"v","k":"w"}}}}', /S\.C\.StringEquals has the key "k" twice/],
+        ['{"a\\"b":1,"x":"\\\\","a\\"b":2}', /the key "a\\"b" twice/],
         // The same key spelt with an escape is the same key to every reader.
         ['{"Effect":"Allow","Eff\\u0065ct":"Deny"}', /the key "Effect" twice/],
     ])("refuses %s, naming the key and where it is", (text, message) => {
