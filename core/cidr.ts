@@ -178,3 +178,44 @@ export function analyzeIpBlocks(blocks: readonly IpBlock[]): EgressAnalysis {
         linkLocal: [...linkLocal],
     };
 }
+
+/** Blocks split into those `analyzeIpBlocks` can judge and a sentence for each CIDR it cannot parse. */
+export interface ParseableBlocks {
+    /** Every block whose `cidr` parses, with the `except` entries that parse (a dropped carve-out only widens). */
+    readonly blocks: IpBlock[];
+    /** `"10.0.0.0/33" cannot be parsed (Invalid CIDR ...)`, one per unparseable cidr or except entry. */
+    readonly problems: string[];
+}
+
+/**
+ * Keeps what can be judged, so that one unparseable CIDR never hides what the other blocks reach: a block
+ * with an unparseable `cidr` is left out (its problem said instead), an unparseable `except` entry is left
+ * out of the carve-outs (the block is judged wider, never narrower).
+ */
+export function parseableBlocks(blocks: readonly IpBlock[]): ParseableBlocks {
+    const kept: IpBlock[] = [];
+    const problems: string[] = [];
+    const problemOf = (cidr: string): string | undefined => {
+        try {
+            parseCidr(cidr);
+            return undefined;
+        } catch (err) {
+            return `${JSON.stringify(cidr)} cannot be parsed (${err instanceof Error ? err.message : String(err)})`;
+        }
+    };
+    for (const block of blocks) {
+        const problem = problemOf(block.cidr);
+        if (problem !== undefined) {
+            problems.push(problem);
+            continue;
+        }
+        const except: string[] = [];
+        for (const e of block.except ?? []) {
+            const exceptProblem = problemOf(e);
+            if (exceptProblem === undefined) except.push(e);
+            else problems.push(`${exceptProblem}, so the carve-out is ignored`);
+        }
+        kept.push(block.except === undefined ? { cidr: block.cidr } : { cidr: block.cidr, except });
+    }
+    return { blocks: kept, problems };
+}

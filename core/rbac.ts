@@ -1,4 +1,5 @@
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES } from "./guardrail-kinds";
+import { isPlainObject, shapeProblem } from "./shape";
 
 /** A Kubernetes RBAC PolicyRule, as written in a Role or ClusterRole. */
 export interface RbacPolicyRule {
@@ -191,33 +192,46 @@ function scopedReasons(
     return reasons;
 }
 
-/** The rule's entries in `field`, normalized; entries that are not strings become findings. */
+/**
+ * The rule's entries in `field`, normalized; values of the wrong shape become findings. A lone string (`verbs:
+ * "*"`) is a finding and is also read as a list of one, so the grant it was meant to be is judged as well.
+ */
 function entriesOf(
     rule: unknown,
     field: keyof RbacPolicyRule,
     ruleIndex: number,
     findings: RbacFinding[],
 ): string[] {
-    const value =
-        rule !== null && typeof rule === "object" ? (rule as Record<string, unknown>)[field] : undefined;
+    const value = isPlainObject(rule) ? rule[field] : undefined;
     if (value === undefined || value === null) return [];
     if (!Array.isArray(value)) {
-        findings.push(unreadable(ruleIndex, field, value));
-        return [];
+        findings.push(unreadable(ruleIndex, field, value, "a list of strings"));
+        return typeof value === "string" ? [normalized(value)] : [];
     }
-    return value.flatMap((entry: unknown) => {
+    return value.flatMap((entry: unknown, i) => {
         if (typeof entry === "string") return [normalized(entry)];
-        findings.push(unreadable(ruleIndex, field, entry));
+        findings.push(unreadable(ruleIndex, `${field}[${i}]`, entry, "a string"));
         return [];
     });
 }
 
-function unreadable(ruleIndex: number, field: string, value: unknown): RbacFinding {
+function unreadable(ruleIndex: number, field: string, value: unknown, allowed: string): RbacFinding {
     return {
         ruleIndex,
         verb: "(unknown)",
         resource: "(unknown)",
-        reason: `${field} contains ${JSON.stringify(value) ?? String(value)}, not a list of strings, so what it grants cannot be determined`,
+        reason: `${shapeProblem(field, value, allowed)} (the API server rejects this shape), so what it grants cannot be determined`,
+    };
+}
+
+/** A rule that is not an object (a string, a list, null) grants what cannot be known: a finding. */
+function ruleShapeFinding(rule: unknown, ruleIndex: number): RbacFinding | undefined {
+    if (isPlainObject(rule)) return undefined;
+    return {
+        ruleIndex,
+        verb: "(unknown)",
+        resource: "(unknown)",
+        reason: `${shapeProblem(`rules[${ruleIndex}]`, rule, "a PolicyRule object (apiGroups, resources, verbs, ...)")} (the API server rejects this shape), so what it grants cannot be determined`,
     };
 }
 
@@ -235,6 +249,8 @@ export function findForbiddenRbacGrants(
 ): RbacFinding[] {
     const findings: RbacFinding[] = [];
     rules.forEach((rule: unknown, ruleIndex) => {
+        const shape = ruleShapeFinding(rule, ruleIndex);
+        if (shape !== undefined) findings.push(shape);
         const verbs = entriesOf(rule, "verbs", ruleIndex, findings);
         const resources = entriesOf(rule, "resources", ruleIndex, findings);
         const apiGroups = entriesOf(rule, "apiGroups", ruleIndex, findings);

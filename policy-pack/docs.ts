@@ -14,6 +14,13 @@ export function renderRulesMarkdown(rules: Policies): string {
         "`agentNamespacePatterns` is one identity for the whole pack: give every rule that sets it the same list",
         "(and `AgentGuardrailsBaseline` too); different lists on different rules are a configuration error.",
         "",
+        "Every rule reads raw resource properties and fails closed on values it cannot judge: a field of the",
+        "wrong type (an object where Kubernetes wants a list, a number for a CIDR, `subjects` that is not a list)",
+        "is a violation of the rule that judges that field, naming the field path, the value (shortened) and what",
+        "is allowed; a CIDR that does not parse is a finding of its own and never hides the resource's other",
+        "findings; an IAM JSON document with a key given twice (or two keys differing only in case) is refused,",
+        "since JSON.parse keeps the last and AWS may read another.",
+        "",
         "| Rule | Enforcement | Severity |",
         "| --- | --- | --- |",
         ...rules.map(

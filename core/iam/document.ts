@@ -1,3 +1,4 @@
+import { findCaseVariantKeys, parseStrictJson } from "../strict-json";
 import { IamDocumentError } from "./errors";
 
 export interface NormalizedStatement {
@@ -35,6 +36,8 @@ const VERSIONS = ["2012-10-17", "2008-10-17"];
  */
 export function normalizePolicyDocument(doc: unknown): NormalizedStatement[] {
     const parsed = typeof doc === "string" ? parseJson(doc) : doc;
+    const caseVariant = typeof doc === "string" ? undefined : findCaseVariantKeys(doc);
+    if (caseVariant !== undefined) throw new IamDocumentError(`policy document is ${caseVariant}`);
     const root = asObject(parsed, "policy document");
     checkKeys(root, DOCUMENT_KEYS, "policy document");
     const version = root.Version;
@@ -49,13 +52,11 @@ export function normalizePolicyDocument(doc: unknown): NormalizedStatement[] {
     return list.map((statement, index) => normalizeStatement(statement, index));
 }
 
+// Duplicate keys (also ones differing only in case) are refused: JSON.parse keeps the last, AWS may not.
 function parseJson(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new IamDocumentError(`policy document is not valid JSON (${reason})`);
-    }
+    const parsed = parseStrictJson(text, { caseInsensitive: true });
+    if (!parsed.ok) throw new IamDocumentError(`policy document is ${parsed.error}`);
+    return parsed.value;
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {

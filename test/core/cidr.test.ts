@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { analyzeIpBlocks, parseCidr, type IpBlock } from "../../core/cidr";
+import { analyzeIpBlocks, parseableBlocks, parseCidr, type IpBlock } from "../../core/cidr";
 
 // Public IPv4 space: 2^32 minus the non-public ranges listed in ip-ranges.ts.
 const PUBLIC_IPV4 = 3_702_258_688n;
@@ -240,5 +240,22 @@ describe("analyzeIpBlocks: metadata endpoints and link-local", () => {
         const result = analyze("8.8.8.8/32", "2600::1/128");
         expect(result.metadataEndpoints).toEqual([]);
         expect(result.linkLocal).toEqual([]);
+    });
+});
+
+describe("parseableBlocks", () => {
+    it("keeps the parseable blocks and says each unparseable CIDR", () => {
+        const { blocks, problems } = parseableBlocks([
+            { cidr: "10.0.0.0/33" },
+            { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "x/8"] },
+            { cidr: "8.8.8.0/24" },
+        ]);
+        expect(blocks).toEqual([{ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }, { cidr: "8.8.8.0/24" }]);
+        expect(problems).toHaveLength(2);
+        expect(problems[0]).toMatch(
+            /^"10\.0\.0\.0\/33" cannot be parsed \(Invalid CIDR .*prefix length 33 is larger than 32/,
+        );
+        expect(problems[1]).toMatch(/^"x\/8" cannot be parsed .*so the carve-out is ignored$/);
+        expect(analyzeIpBlocks(blocks).coversAllIpv4).toBe(true);
     });
 });

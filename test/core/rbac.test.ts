@@ -162,9 +162,36 @@ describe("findForbiddenRbacGrants: evasions", () => {
         const rules = [{ resources: ["pods"], verbs: [42] }] as unknown as RbacPolicyRule[];
         const findings = findForbiddenRbacGrants(rules);
         expect(findings).toHaveLength(1);
-        expect(findings[0].reason).toContain("verbs contains 42");
+        expect(findings[0].reason).toContain("verbs[0] is 42 (a number), not a string");
+    });
+
+    it("names a field given as a string instead of a list, and still judges the grant it spells", () => {
         const notAList = [{ resources: "secrets", verbs: ["get"] }] as unknown as RbacPolicyRule[];
-        expect(findForbiddenRbacGrants(notAList)[0].reason).toContain('resources contains "secrets"');
+        const findings = findForbiddenRbacGrants(notAList);
+        expect(findings.map((f) => f.reason)).toEqual([
+            expect.stringContaining('resources is "secrets" (a string), not a list of strings'),
+            expect.stringContaining("secrets hold other identities' credentials"),
+        ]);
+        const verbs = findForbiddenRbacGrants([
+            { resources: ["configmaps"], verbs: "*" },
+        ] as unknown as RbacPolicyRule[]);
+        expect(verbs.map((f) => f.reason).join("\n")).toMatch(
+            /verbs is "\*" \(a string\)[^]*wildcard verb "\*"/,
+        );
+    });
+
+    it.each([
+        ["a string", "*"],
+        ["a list", [["*"]]],
+        ["null", null],
+    ])("fails closed on a rule that is %s, naming its index", (_label, rule) => {
+        const findings = findForbiddenRbacGrants([
+            { resources: ["configmaps"], verbs: ["get"] },
+            rule,
+        ] as unknown as RbacPolicyRule[]);
+        expect(findings).toHaveLength(1);
+        expect(findings[0].ruleIndex).toBe(1);
+        expect(findings[0].reason).toMatch(/^rules\[1\] is .*, not a PolicyRule object/);
     });
 });
 

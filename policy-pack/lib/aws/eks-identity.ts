@@ -1,3 +1,4 @@
+import { rejectedShape, shapeProblem } from "../../../core/shape";
 /**
  * Kubernetes identity granted outside RBAC on EKS: the `kube-system/aws-auth` ConfigMap (`mapRoles`,
  * `mapUsers`), EKS access entries and access-policy associations, and the same mappings given to a
@@ -110,7 +111,14 @@ function awsAuth(
             groups: "data is unknown during preview",
         });
     }
-    if (!isObject(data)) return;
+    if (data === undefined || data === null) return;
+    // A wrong shape would read as "maps nobody": said instead (the mappings it hides may be agents').
+    if (!isObject(data)) {
+        return void unreadable.push({
+            node,
+            why: rejectedShape("data", data, "an object of strings (mapRoles, mapUsers)"),
+        });
+    }
     for (const key of ["mapRoles", "mapUsers"]) {
         const text = data[key];
         if (text === undefined || text === null) continue;
@@ -233,7 +241,14 @@ function pulumiEksCluster(
             entryType: entry.type,
         });
         const policies = entry.accessPolicies;
-        if (!isObject(policies)) continue;
+        if (policies === undefined || policies === null || isUnknown(e)) continue;
+        if (!isObject(policies)) {
+            unreadable.push({
+                node,
+                why: shapeProblem(`${at}.accessPolicies`, policies, "a map of policy associations"),
+            });
+            continue;
+        }
         for (const [policyName, a] of Object.entries(policies)) {
             const association = isObject(a) ? a : {};
             mappings.push({

@@ -1,3 +1,5 @@
+import { describeValue } from "../../../core/shape";
+import { findCaseVariantKeys, parseStrictJson } from "../../../core/strict-json";
 import { containsUnknown } from "../unknowns";
 
 /** A JSON policy document as Pulumi hands it over: a JSON string, an object, or unknown in preview. */
@@ -10,17 +12,16 @@ export function readJsonDocument(value: unknown): JsonDocument {
     if (containsUnknown(value)) return { kind: "unknown" };
     let parsed: unknown = value;
     if (typeof value === "string") {
-        try {
-            parsed = JSON.parse(value);
-        } catch (err) {
-            return {
-                kind: "invalid",
-                error: `not valid JSON (${err instanceof Error ? err.message : String(err)})`,
-            };
-        }
+        // Duplicate keys are refused (also ones differing only in case, since `field` ignores case).
+        const strict = parseStrictJson(value, { caseInsensitive: true });
+        if (!strict.ok) return { kind: "invalid", error: strict.error };
+        parsed = strict.value;
+    } else {
+        const caseVariant = findCaseVariantKeys(value);
+        if (caseVariant !== undefined) return { kind: "invalid", error: caseVariant };
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-        return { kind: "invalid", error: `expected a JSON object, got ${JSON.stringify(parsed)}` };
+        return { kind: "invalid", error: `not a JSON object: it is ${describeValue(parsed)}` };
     }
     return { kind: "known", document: parsed as Record<string, unknown> };
 }

@@ -1,5 +1,6 @@
+import { isPlainObject, shapeProblem } from "../../../core/shape";
 import type { ResourceNode, StackModel } from "../stack-model";
-import { isUnknown } from "../unknowns";
+import { containsUnknown, isUnknown } from "../unknowns";
 
 export const MANAGED_PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList";
 export const MANAGED_PREFIX_LIST_ENTRY_TYPE = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
@@ -119,11 +120,27 @@ function inlineEntries(list: ResourceNode): { cidrs: { cidr: string; entry: stri
         out.unknown.push(`the entries of prefix list ${list.name} are unknown`);
         return out;
     }
-    if (!Array.isArray(entries)) return out;
+    if (entries === undefined || entries === null) return out;
+    // A wrong shape would read as "no entries": said instead, so the list is not passed as empty.
+    if (!Array.isArray(entries)) {
+        out.unknown.push(
+            shapeProblem(`the entries of prefix list ${list.name}`, entries, "a list of entry objects"),
+        );
+        return out;
+    }
     entries.forEach((item: unknown, i) => {
-        const cidr = isUnknown(item) ? item : ((item ?? {}) as Record<string, unknown>).cidr;
+        const cidr = isUnknown(item) ? item : isPlainObject(item) ? item.cidr : undefined;
         if (typeof cidr === "string" && !isUnknown(cidr)) out.cidrs.push({ cidr, entry: `entries[${i}]` });
-        else out.unknown.push(`entries[${i}].cidr of prefix list ${list.name} is unknown`);
+        else if (containsUnknown(cidr))
+            out.unknown.push(`entries[${i}].cidr of prefix list ${list.name} is unknown`);
+        else if (!isPlainObject(item)) {
+            out.unknown.push(
+                shapeProblem(`entries[${i}] of prefix list ${list.name}`, item, "an entry object (cidr)"),
+            );
+        } else
+            out.unknown.push(
+                shapeProblem(`entries[${i}].cidr of prefix list ${list.name}`, cidr, "a CIDR string"),
+            );
     });
     return out;
 }

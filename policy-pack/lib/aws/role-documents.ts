@@ -1,3 +1,4 @@
+import { isPlainObject, shapeProblem } from "../../../core/shape";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { RoleLookup, ROLE_TYPE } from "./iam-entity-lookup";
@@ -85,8 +86,27 @@ export class RolePermissionIndex {
         const inline = role.props.inlinePolicies;
         if (isUnknown(inline)) {
             entry.unresolved.push(`inlinePolicies of role ${role.name} are unknown during preview`);
+        } else if (inline !== undefined && inline !== null && !Array.isArray(inline)) {
+            // A wrong shape would read as "no inline policies": said instead, so the role is not passed.
+            entry.unresolved.push(
+                shapeProblem(
+                    `inlinePolicies of role ${role.name}`,
+                    inline,
+                    "a list of { name, policy } objects",
+                ),
+            );
         } else if (Array.isArray(inline)) {
             inline.forEach((item: unknown, i) => {
+                if (item !== null && !isPlainObject(item) && !isUnknown(item)) {
+                    entry.unresolved.push(
+                        shapeProblem(
+                            `inlinePolicies[${i}] of role ${role.name}`,
+                            item,
+                            "a { name, policy } object",
+                        ),
+                    );
+                    return;
+                }
                 const record = (item ?? {}) as Record<string, unknown>;
                 const name =
                     typeof record.name === "string" && !isUnknown(record.name) ? record.name : `#${i}`;

@@ -1,3 +1,4 @@
+import { isPlainObject, shapeProblem } from "../../../core/shape";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { PrefixListLookup, type DestinationSink } from "./prefix-lists";
@@ -135,14 +136,31 @@ function readInlineEgress(group: ResourceNode, prefixLists: PrefixListLookup, in
         into.unknown.push(`the inline egress of security group ${group.name} is unknown`);
         return;
     }
-    if (!Array.isArray(egress)) return;
+    if (egress === undefined || egress === null) return;
+    if (!Array.isArray(egress)) {
+        // A wrong shape would otherwise read as "no egress": said instead, so the group is not passed.
+        into.unknown.push(
+            `${shapeProblem(`the inline egress of security group ${group.name}`, egress, "a list of egress rule objects")}`,
+        );
+        return;
+    }
     const listIds: unknown[] = [];
     egress.forEach((item: unknown, i) => {
         if (isUnknown(item)) {
             into.unknown.push(`inline egress[${i}] of security group ${group.name} is unknown`);
             return;
         }
-        const rule = (item ?? {}) as Record<string, unknown>;
+        if (item !== null && !isPlainObject(item)) {
+            into.unknown.push(
+                shapeProblem(
+                    `inline egress[${i}] of security group ${group.name}`,
+                    item,
+                    "an egress rule object",
+                ),
+            );
+            return;
+        }
+        const rule = item ?? {};
         const source = `security group ${group.name} inline egress[${i}]`;
         readCidrList(rule.cidrBlocks, source, "cidrBlocks", into);
         readCidrList(rule.ipv6CidrBlocks, source, "ipv6CidrBlocks", into);
@@ -162,6 +180,10 @@ function readCidrList(value: unknown, source: string, field: string, into: Desti
     if (value === undefined || value === null) return;
     for (const item of Array.isArray(value) ? value : [value]) {
         if (typeof item === "string" && !isUnknown(item)) into.cidrs.push({ cidr: item, source });
-        else into.unknown.push(`${field} of ${source} is unknown`);
+        else if (containsUnknown(item)) into.unknown.push(`${field} of ${source} is unknown`);
+        else
+            into.unknown.push(
+                shapeProblem(`${field} of ${source}`, item, "a CIDR string (or a list of them)"),
+            );
     }
 }

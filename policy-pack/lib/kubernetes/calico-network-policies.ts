@@ -4,6 +4,7 @@
  * Kubernetes default deny (also a Calico policy, order 1000 in the default tier) does not stop it, whatever
  * the orders. So every allowing rule that can apply to agent pods is judged; a Deny is never credited.
  */
+import { rejectedShape } from "../../../core/shape";
 import type { AgentNamespaces } from "../agent-namespaces";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
@@ -15,6 +16,7 @@ import {
     type LabelValue,
 } from "./calico-selectors";
 import type { CustomEgress } from "./custom-network-policies";
+import { cidrProblemOf } from "./network-policies";
 import { metadataOf } from "./placement";
 import { serviceBackendsProblem } from "./services";
 
@@ -126,16 +128,23 @@ export class CalicoIndex {
         if (isUnknown(spec)) return { ...out, unknown: ["spec"] };
         if (!isObject(spec)) return out;
         if (containsUnknown(spec.types)) return { ...out, unknown: ["spec.types"] };
+        // Wrong shapes are said, never skipped: a skipped field would read as allowing nothing.
+        if (spec.types !== undefined && spec.types !== null && !Array.isArray(spec.types)) {
+            out.unknown.push(rejectedShape("spec.types", spec.types, 'a list of "Ingress" and "Egress"'));
+        }
         if (Array.isArray(spec.types) && !spec.types.some((t) => String(t).toLowerCase() === "egress"))
             return out;
         if (isUnknown(spec.egress)) return { ...out, unknown: ["spec.egress"] };
+        if (spec.egress !== undefined && spec.egress !== null && !Array.isArray(spec.egress)) {
+            out.unknown.push(rejectedShape("spec.egress", spec.egress, "a list of rules"));
+        }
         if (!Array.isArray(spec.egress)) return out;
         const passAllows = passEndsInProfiles(spec.tier);
         if (typeof passAllows === "string") out.unknown.push(passAllows);
         spec.egress.forEach((rule, i) => {
             const at = `spec.egress[${i}]`;
             if (containsUnknown(rule)) return void out.unknown.push(at);
-            if (!isObject(rule)) return;
+            if (!isObject(rule)) return void out.unknown.push(rejectedShape(at, rule, "a rule object"));
             const action = typeof rule.action === "string" ? rule.action.trim().toLowerCase() : undefined;
             if (action === "deny" || action === "log") return;
             if (action === "pass" && passAllows === false) return;
@@ -160,12 +169,25 @@ export class CalicoIndex {
         isGlobal: boolean,
         out: CustomEgress,
     ): void {
+        if (destination !== undefined && destination !== null && !isObject(destination)) {
+            return void out.unknown.push(
+                rejectedShape(
+                    `${at}.destination`,
+                    destination,
+                    "an entity rule object (nets, selector, ...)",
+                ),
+            );
+        }
         const d = isObject(destination) ? destination : {};
         const present = (k: string) => d[k] !== undefined && d[k] !== null;
-        const nets = stringList(d.nets);
-        const notNets = stringList(d.notNets);
-        if (nets === undefined || notNets === undefined)
+        const listed = stringList(d.nets);
+        const notListed = stringList(d.notNets);
+        if (listed === undefined || notListed === undefined)
             return void out.unknown.push(`${at}.destination nets or notNets are not lists of CIDR strings`);
+        // An unparseable net is said and left out; an unparseable notNet is left out (the rule judged wider).
+        const nets = parseable(listed, `${at}.destination.nets`, out.unknown);
+        const notNets = parseable(notListed, `${at}.destination.notNets`, out.unknown);
+        if (nets.length === 0 && listed.length > 0) return;
         const selects = [
             "selector",
             "notSelector",
@@ -274,7 +296,12 @@ export class CalicoIndex {
                 );
                 continue;
             }
-            for (const cidr of list) out.ipBlocks.push({ cidr });
+            for (const cidr of parseable(
+                list,
+                `${at}.destination matches network set ${set.node.name}: spec.nets`,
+                out.unknown,
+            ))
+                out.ipBlocks.push({ cidr });
         }
         if (global && matched === 0) {
             out.unknown.push(
@@ -336,6 +363,15 @@ function serviceAccountsNarrow(value: unknown): boolean {
     } catch {
         return false;
     }
+}
+
+/** The CIDRs that parse; each one that does not is said (`<at>[i] is not a valid CIDR: ...`). */
+function parseable(cidrs: readonly string[], at: string, unknown: string[]): string[] {
+    return cidrs.filter((cidr, i) => {
+        const problem = cidrProblemOf(cidr, `${at}[${i}]`);
+        if (problem !== undefined) unknown.push(problem);
+        return problem === undefined;
+    });
 }
 
 function stringList(value: unknown): string[] | undefined {

@@ -1,9 +1,10 @@
+import { rejectedShape } from "../../../core/shape";
 import { AGENT_LABEL, type AgentNamespaces } from "../agent-namespaces";
 import { requirementsOf, selectorMatches } from "./label-selectors";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { fqdnBreadthFindings } from "./cilium-fqdn";
-import { selectsNearlyEverything, type IpBlock } from "./network-policies";
+import { readCidrList, readIpBlockChecked, selectsNearlyEverything, type IpBlock } from "./network-policies";
 import { serviceBackendsProblem } from "./services";
 import { metadataOf } from "./placement";
 
@@ -46,13 +47,28 @@ export function analyzeCiliumEgress(policy: ResourceNode, context?: CiliumContex
     const { spec, specs } = policy.props;
     if (isUnknown(spec) || isUnknown(specs)) return { ...out, unknown: ["spec"] };
     const rules: [string, unknown][] = [];
-    if (isObject(spec)) rules.push(["spec", spec]);
+    if (spec !== undefined && spec !== null) rules.push(["spec", spec]);
     if (Array.isArray(specs)) specs.forEach((s, i) => rules.push([`specs[${i}]`, s]));
+    else if (specs !== undefined && specs !== null) {
+        out.unknown.push(rejectedShape("specs", specs, "a list of Cilium rule objects"));
+    }
+    // Wrong shapes are said, never skipped: a skipped rule would read as allowing nothing.
     for (const [at, rule] of rules) {
-        if (!isObject(rule)) continue;
-        if (isUnknown(rule.egress)) out.unknown.push(`${at}.egress`);
-        if (!Array.isArray(rule.egress)) continue;
-        rule.egress.forEach((e, i) => ciliumEgressRule(e, `${at}.egress[${i}]`, out, context));
+        if (isUnknown(rule)) {
+            out.unknown.push(at);
+            continue;
+        }
+        if (!isObject(rule)) {
+            out.unknown.push(rejectedShape(at, rule, "a Cilium rule object"));
+            continue;
+        }
+        const egress = rule.egress;
+        if (isUnknown(egress)) out.unknown.push(`${at}.egress`);
+        else if (egress !== undefined && egress !== null && !Array.isArray(egress)) {
+            out.unknown.push(rejectedShape(`${at}.egress`, egress, "a list of egress rules"));
+        }
+        if (!Array.isArray(egress)) continue;
+        egress.forEach((e, i) => ciliumEgressRule(e, `${at}.egress[${i}]`, out, context));
     }
     return out;
 }
@@ -70,7 +86,7 @@ const L3_FIELDS = [
 
 function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress, context?: CiliumContext): void {
     if (isUnknown(rule)) return void out.unknown.push(at);
-    if (!isObject(rule)) return;
+    if (!isObject(rule)) return void out.unknown.push(rejectedShape(at, rule, "an egress rule object"));
     const present = L3_FIELDS.filter((f) => rule[f] !== undefined && rule[f] !== null);
     // Cilium treats a rule without any destination selector as a wildcard: only its ports narrow it.
     if (present.length === 0) {
@@ -84,26 +100,31 @@ function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress, context?
             out.unknown.push(`${at}.${field}`);
             continue;
         }
-        if (!Array.isArray(value)) continue;
+        if (!Array.isArray(value)) {
+            out.unknown.push(rejectedShape(`${at}.${field}`, value, "a list"));
+            continue;
+        }
         if (CILIUM_PEER_FIELDS.has(field)) {
             ciliumPeers(field, value, `${at}.${field}`, out, context);
             continue;
         }
         if (field === "toCIDR") {
-            for (const cidr of value) if (typeof cidr === "string") out.ipBlocks.push({ cidr });
+            out.ipBlocks.push(...readCidrList(value, `${at}.toCIDR`, out.unknown));
         } else if (field === "toCIDRSet") {
             value.forEach((set, j) => {
-                if (!isObject(set)) return;
-                if (typeof set.cidr === "string") {
-                    const except = Array.isArray(set.except)
-                        ? set.except.filter((e) => typeof e === "string")
-                        : [];
-                    out.ipBlocks.push({ cidr: set.cidr, except });
-                } else if (set.cidrGroupRef !== undefined || set.cidrGroupSelector !== undefined) {
-                    out.unknown.push(
-                        `${at}.toCIDRSet[${j}] refers to a CiliumCIDRGroup, whose CIDRs are not checked here`,
+                const setAt = `${at}.toCIDRSet[${j}]`;
+                if (!isObject(set))
+                    return void out.unknown.push(rejectedShape(setAt, set, "an object (cidr, except)"));
+                if (
+                    set.cidr === undefined &&
+                    (set.cidrGroupRef !== undefined || set.cidrGroupSelector !== undefined)
+                ) {
+                    return void out.unknown.push(
+                        `${setAt} refers to a CiliumCIDRGroup, whose CIDRs are not checked here`,
                     );
                 }
+                const block = readIpBlockChecked(set.cidr, set.except, setAt, out.unknown);
+                if (block !== undefined) out.ipBlocks.push(block);
             });
         } else if (field === "toFQDNs") {
             out.open.push(...fqdnBreadthFindings(value, at));
@@ -163,6 +184,11 @@ function ciliumPeers(
     }
     const clusterwide = context?.clusterwide ?? false;
     value.forEach((selector, j) => {
+        if (!isObject(selector)) {
+            return void out.unknown.push(
+                rejectedShape(`${at}[${j}]`, selector, "an endpoint selector object"),
+            );
+        }
         const reach = endpointSelectorReach(selector, clusterwide);
         if (reach !== undefined) out.open.push(`${at}[${j}] ${reach}`);
     });
@@ -293,18 +319,23 @@ export function analyzeAdminEgress(policy: ResourceNode): CustomEgress {
     if (isUnknown(spec)) return { ...out, unknown: ["spec"] };
     if (!isObject(spec)) return out;
     if (isUnknown(spec.egress)) return { ...out, unknown: ["spec.egress"] };
-    if (!Array.isArray(spec.egress)) return out;
+    if (spec.egress === undefined || spec.egress === null) return out;
+    if (!Array.isArray(spec.egress)) {
+        return { ...out, unknown: [rejectedShape("spec.egress", spec.egress, "a list of egress rules")] };
+    }
     spec.egress.forEach((rule, i) => {
         const at = `spec.egress[${i}]`;
         if (containsUnknown(rule)) return void out.unknown.push(at);
-        if (!isObject(rule)) return;
+        if (!isObject(rule)) return void out.unknown.push(rejectedShape(at, rule, "an egress rule object"));
         if (rule.action === "Deny" || rule.action === "Pass") return;
         if (rule.action !== "Allow") {
             return void out.unknown.push(
                 `${at}.action ${JSON.stringify(rule.action)} is not one of Allow, Deny, Pass`,
             );
         }
-        if (!Array.isArray(rule.to)) return;
+        if (!Array.isArray(rule.to)) {
+            return void out.unknown.push(rejectedShape(`${at}.to`, rule.to, "a list of peers"));
+        }
         rule.to.forEach((peer, j) => adminPeer(peer, `${at}.to[${j}]`, out));
     });
     return out;
@@ -312,10 +343,8 @@ export function analyzeAdminEgress(policy: ResourceNode): CustomEgress {
 
 /** One `to` peer of an (Baseline)AdminNetworkPolicy Allow: networks join the CIDR union, the rest are judged here. */
 function adminPeer(peer: unknown, at: string, out: CustomEgress): void {
-    if (!isObject(peer)) return;
-    if (Array.isArray(peer.networks)) {
-        for (const cidr of peer.networks) if (typeof cidr === "string") out.ipBlocks.push({ cidr });
-    }
+    if (!isObject(peer)) return void out.unknown.push(rejectedShape(at, peer, "a peer object"));
+    out.ipBlocks.push(...readCidrList(peer.networks, `${at}.networks`, out.unknown));
     if (peer.nodes !== undefined && peer.nodes !== null) {
         out.open.push(
             `${at}.nodes allows egress to nodes (kubelet, host-network pods); nodes are never an agent destination`,

@@ -1,18 +1,20 @@
-import { analyzeIpBlocks } from "../../../core/cidr";
+import { analyzeIpBlocks, parseableBlocks } from "../../../core/cidr";
 import type { AgentguardConfig } from "../config";
 import type { IpBlock } from "./network-policies";
 
 /**
  * What the union of a set of ipBlocks reaches that pods there must not: every IPv4 or IPv6 address, metadata
  * endpoints, link-local ranges, or more public addresses than the budget (approved `allowedEgressCidrs` do not
- * count against it). Each problem is said as "allow egress to ...".
+ * count against it). Each problem is said as "allow egress to ..." (or "list CIDR ..." for one that cannot
+ * be parsed: the other blocks are still judged, so it hides nothing).
  */
 export function unionProblems(
-    blocks: readonly IpBlock[],
+    given: readonly IpBlock[],
     config: Pick<AgentguardConfig, "allowedEgressCidrs" | "maxPublicEgressAddresses">,
 ): string[] {
+    const { blocks, problems: unparseable } = parseableBlocks(given);
+    const problems = unparseable.map((p) => `list CIDR ${p}`);
     const all = analyzeIpBlocks(blocks);
-    const problems: string[] = [];
     if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
     if (all.coversAllIpv6) problems.push("allow egress to every IPv6 address (::/0)");
     if (all.metadataEndpoints.length > 0) {

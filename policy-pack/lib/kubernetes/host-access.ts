@@ -1,3 +1,4 @@
+import { kindOfValue } from "../../../core/shape";
 import { isUnknown } from "../unknowns";
 
 /** One way a pod spec reaches past its container onto the node, or a value that hides whether it does. */
@@ -57,7 +58,11 @@ export function findHostAccess(
         return found;
     }
     checkAppArmorAnnotations(podMetadata, metadataAt, found);
-    if (!isObject(podSpec)) return found;
+    if (podSpec === undefined || podSpec === null) return found;
+    if (!isObject(podSpec)) {
+        malformed(found, at, podSpec, "a pod spec object");
+        return found;
+    }
     const flag = (field: string, value: unknown, why: string) => {
         if (isUnknown(value)) unknown(`${at}.${field}`, value);
         else if (value === true) found.push({ field: `${at}.${field}`, value, unknown: false, why });
@@ -71,7 +76,7 @@ export function findHostAccess(
     flag("hostIPC", podSpec.hostIPC, "it shares the node's IPC namespace");
     checkSecurityContext(podSpec.securityContext, `${at}.securityContext`, found, false);
     eachItem(podSpec.volumes, `${at}.volumes`, found, (volume, field) => {
-        if (!isObject(volume)) return;
+        if (!isObject(volume)) return malformed(found, field, volume, "a volume object");
         if (isUnknown(volume.hostPath)) unknown(`${field}.hostPath`, volume.hostPath);
         else if (volume.hostPath !== undefined && volume.hostPath !== null) {
             found.push({
@@ -84,10 +89,10 @@ export function findHostAccess(
     });
     for (const list of CONTAINER_LISTS) {
         eachItem(podSpec[list], `${at}.${list}`, found, (container, field) => {
-            if (!isObject(container)) return;
+            if (!isObject(container)) return malformed(found, field, container, "a container object");
             checkSecurityContext(container.securityContext, `${field}.securityContext`, found, true);
             eachItem(container.ports, `${field}.ports`, found, (port, portField) => {
-                if (!isObject(port)) return;
+                if (!isObject(port)) return malformed(found, portField, port, "a port object");
                 const hostPort = port.hostPort;
                 if (isUnknown(hostPort)) unknown(`${portField}.hostPort`, hostPort);
                 else if (hostPort !== undefined && hostPort !== null && hostPort !== 0) {
@@ -104,6 +109,19 @@ export function findHostAccess(
     return found;
 }
 
+/**
+ * A field of the wrong shape (a map where a list belongs, a string for a container): readers would skip it,
+ * so what it hides could be host access. The API server rejects it, but what a provider would send is unknown.
+ */
+function malformed(found: HostAccess[], field: string, value: unknown, allowed: string): void {
+    found.push({
+        field,
+        value,
+        unknown: false,
+        why: `${kindOfValue(value)}, not ${allowed}: the API server rejects this shape, and what it hides cannot be checked`,
+    });
+}
+
 function eachItem(
     list: unknown,
     field: string,
@@ -114,7 +132,8 @@ function eachItem(
         found.push({ field, value: list, unknown: true, why: "its value is unknown during preview" });
         return;
     }
-    if (!Array.isArray(list)) return;
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) return malformed(found, field, list, "a list");
     list.forEach((item, i) => {
         if (isUnknown(item)) {
             found.push({
@@ -131,7 +150,8 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
     const unknown = (field: string, value: unknown) =>
         found.push({ field, value, unknown: true, why: "its value is unknown during preview" });
     if (isUnknown(context)) return void unknown(at, context);
-    if (!isObject(context)) return;
+    if (context === undefined || context === null) return;
+    if (!isObject(context)) return malformed(found, at, context, "a securityContext object");
     const windows = context.windowsOptions;
     if (isUnknown(windows)) unknown(`${at}.windowsOptions`, windows);
     else if (isObject(windows)) {
@@ -185,7 +205,9 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
     }
     const capabilities = context.capabilities;
     if (isUnknown(capabilities)) return void unknown(`${at}.capabilities`, capabilities);
-    if (!isObject(capabilities)) return;
+    if (capabilities === undefined || capabilities === null) return;
+    if (!isObject(capabilities))
+        return malformed(found, `${at}.capabilities`, capabilities, "an object (add, drop)");
     eachItem(capabilities.add, `${at}.capabilities.add`, found, (capability, field) => {
         if (
             typeof capability === "string" &&

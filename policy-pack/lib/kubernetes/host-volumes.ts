@@ -1,3 +1,4 @@
+import { shapeProblem } from "../../../core/shape";
 import type { AgentNamespaces } from "../agent-namespaces";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";
@@ -286,7 +287,12 @@ function claimRefOf(ref: unknown, owner: string): ClaimRef {
     if (ref === undefined || ref === null) return { kind: "none" };
     if (isUnknown(ref))
         return { kind: "unknown", why: `spec.claimRef of ${owner} is unknown during preview` };
-    if (!isObject(ref)) return { kind: "inert" };
+    // A wrong shape would read as "reserved for nobody": it may name an agent claim.
+    if (!isObject(ref))
+        return {
+            kind: "unknown",
+            why: shapeProblem(`spec.claimRef of ${owner}`, ref, "an object reference (namespace, name)"),
+        };
     const part = (key: "namespace" | "name"): NameRef | undefined => {
         const value = ref[key];
         if (isUnknown(value))

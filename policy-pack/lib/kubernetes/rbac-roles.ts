@@ -6,6 +6,7 @@ import {
     type RbacGrantScope,
     type RbacPolicyRule,
 } from "../../../core/rbac";
+import { rejectedShape } from "../../../core/shape";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { metadataOf, placementOf } from "./placement";
@@ -71,6 +72,20 @@ export class RoleIndex {
     judge(binding: ResourceNode, scope: RbacGrantScope): RoleVerdict {
         const bindingNamespace = scope.kind === "namespace" ? scope.namespace : undefined;
         const roleRef = binding.props.roleRef;
+        const malformed =
+            !containsUnknown(roleRef) &&
+            (!isObject(roleRef) || typeof roleRef.kind !== "string" || typeof roleRef.name !== "string");
+        if (malformed) {
+            return {
+                kind: "unknown",
+                role: "its roleRef",
+                reason: rejectedShape(
+                    "roleRef",
+                    roleRef,
+                    "an object with kind (Role or ClusterRole) and name strings",
+                ),
+            };
+        }
         const kind = isObject(roleRef) ? roleRef.kind : roleRef;
         const name = isObject(roleRef) ? roleRef.name : roleRef;
         if (typeof kind !== "string" || typeof name !== "string" || isUnknown(kind) || isUnknown(name)) {
@@ -210,7 +225,15 @@ function aggregationLabels(role: ResourceNode): Aggregating | undefined {
             unknown: `metadata${isUnknown(metadata) ? "" : ".labels"} is unknown during preview`,
         };
     }
-    if (!isObject(labels)) return undefined;
+    if (labels === undefined || labels === null) return undefined;
+    // Labels of the wrong shape may be meant to aggregate: judged as possibly folding in.
+    if (!isObject(labels)) {
+        return {
+            role,
+            labels: [],
+            unknown: rejectedShape("metadata.labels", labels, "an object of label values"),
+        };
+    }
     const keys = Object.keys(labels).filter((k) => k.startsWith(AGGREGATE));
     const unknownKeys = keys.filter((k) => isUnknown(labels[k]));
     const set = keys.filter((k) => labels[k] === "true");
@@ -235,7 +258,11 @@ function judgeRules(role: ResourceNode, label: string, scope: RbacGrantScope): R
     }
     if (rules === undefined || rules === null) return { kind: "safe" };
     if (!Array.isArray(rules)) {
-        return { kind: "unknown", role: label, reason: `its rules are ${JSON.stringify(rules)}, not a list` };
+        return {
+            kind: "unknown",
+            role: label,
+            reason: rejectedShape("its rules", rules, "a list of PolicyRules"),
+        };
     }
     const grants = findForbiddenRbacGrants(rules as RbacPolicyRule[], scope).map(
         (g) => `the ${g.verb} verb on ${g.resource} (rules[${g.ruleIndex}]: ${g.reason})`,

@@ -1,3 +1,4 @@
+import { rejectedShape } from "../../../core/shape";
 import type { AgentNamespaces } from "../agent-namespaces";
 import type { ResourceNode } from "../stack-model";
 import { isUnknown } from "../unknowns";
@@ -10,6 +11,7 @@ const GROUPS_OF_EVERY_SERVICE_ACCOUNT = new Set([
     "system:authenticated",
     "system:unauthenticated",
 ]);
+const SUBJECT_KINDS = ["ServiceAccount", "User", "Group"];
 const SA_USER = /^system:serviceaccount:([^:]+):([^:]+)$/;
 const SA_GROUP = /^system:serviceaccounts:([^:]+)$/;
 
@@ -40,17 +42,30 @@ export function agentSubjects(
         mergeResolved(verdict, fromDependencies(), "subjects");
         return verdict;
     }
-    if (!Array.isArray(subjects)) return verdict;
+    if (subjects === undefined || subjects === null) return verdict;
+    // Any other shape would read as "binds nobody": it may be agents, so it is said instead (fail closed).
+    const malformed = (path: string, value: unknown, allowed: string) =>
+        void verdict.unknown.push(rejectedShape(path, value, allowed));
+    if (!Array.isArray(subjects)) {
+        malformed("subjects", subjects, "a list of subjects");
+        return verdict;
+    }
     subjects.forEach((subject, i) => {
         const at = `subjects[${i}]`;
-        if (!isObject(subject)) {
-            if (isUnknown(subject)) mergeResolved(verdict, fromDependencies(), at);
-            return;
-        }
+        if (isUnknown(subject)) return mergeResolved(verdict, fromDependencies(), at);
+        if (!isObject(subject)) return malformed(at, subject, "a subject object (kind, name, namespace)");
         const { kind, name } = subject;
         if (isUnknown(kind)) return mergeResolved(verdict, fromDependencies(), `${at}.kind`);
+        if (!SUBJECT_KINDS.includes(kind as string)) {
+            return malformed(`${at}.kind`, kind, `one of ${SUBJECT_KINDS.join(", ")} (case-sensitive)`);
+        }
+        if (!isUnknown(name) && typeof name !== "string") malformed(`${at}.name`, name, "a name string");
         if (kind === "ServiceAccount") {
-            const namespace = subject.namespace ?? bindingNamespace;
+            const own = subject.namespace;
+            if (own !== undefined && own !== null && !isUnknown(own) && typeof own !== "string") {
+                return malformed(`${at}.namespace`, own, "a namespace name string");
+            }
+            const namespace = own ?? bindingNamespace;
             if (typeof namespace === "string" && !isUnknown(namespace)) {
                 if (agents.isAgent(namespace))
                     verdict.agents.push(`service account ${namespace}/${String(name)}`);
@@ -58,8 +73,8 @@ export function agentSubjects(
             }
             return mergeResolved(verdict, fromDependencies(), `${at}.namespace`);
         }
-        if (kind !== "User" && kind !== "Group") return;
-        if (typeof name !== "string" || isUnknown(name)) {
+        if (typeof name !== "string") return; // said above
+        if (isUnknown(name)) {
             return mergeResolved(verdict, fromDependencies(), `${at}.name`);
         }
         if (kind === "User") {

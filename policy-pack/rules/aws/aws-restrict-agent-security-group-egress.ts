@@ -85,16 +85,16 @@ function egressProblems(
     groupUnknown = false,
 ): string[] {
     if (cidrs.length === 0) return [];
-    const invalid = invalidCidrs(cidrs);
-    if (invalid.length > 0) return invalid;
-    const all = analyzeIpBlocks(cidrs.map((c) => ({ cidr: c.cidr })));
-    const problems: string[] = [];
+    // An unparseable CIDR is a problem of its own and never hides what the other CIDRs reach.
+    const problems = invalidCidrs(cidrs);
+    const valid = cidrs.filter((c) => !isInvalid(c.cidr));
+    const all = analyzeIpBlocks(valid.map((c) => ({ cidr: c.cidr })));
     if (all.coversAllIpv4) problems.push("egress reaches every IPv4 address (0.0.0.0/0)");
     if (all.coversAllIpv6) problems.push("egress reaches every IPv6 address (::/0)");
-    if (problems.length > 0) return problems;
+    if (all.coversAllIpv4 || all.coversAllIpv6) return problems;
     const limit = BigInt(groupUnknown ? 0 : config.maxPublicEgressAddresses);
     const budgeted = analyzeIpBlocks(
-        cidrs.map((c) => ({ cidr: c.cidr, except: [...config.allowedEgressCidrs] })),
+        valid.map((c) => ({ cidr: c.cidr, except: [...config.allowedEgressCidrs] })),
     );
     const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
     if (reachable > limit) {
@@ -103,6 +103,15 @@ function egressProblems(
         );
     }
     return problems;
+}
+
+function isInvalid(cidr: string): boolean {
+    try {
+        parseCidr(cidr);
+        return false;
+    } catch {
+        return true;
+    }
 }
 
 function invalidCidrs(cidrs: readonly EgressCidr[]): string[] {

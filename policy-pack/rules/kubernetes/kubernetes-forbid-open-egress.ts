@@ -81,8 +81,11 @@ export const kubernetesForbidOpenEgress = defineStackRule(
                 });
             for (const open of egress.open) say(`${open}. Allow only narrow destinations.`);
             for (const field of egress.unknown) {
+                // Entries with a space are whole sentences (shape problems, unparseable CIDRs).
                 say(
-                    `${field} is unknown during preview, so the egress it allows cannot be checked. Make it a plain value.`,
+                    field.includes(" ")
+                        ? `${field}, so the egress it allows cannot be checked. Give every field the type Kubernetes documents, and CIDRs in a.b.c.d/n or IPv6/n form.`
+                        : `${field} is unknown during preview, so the egress it allows cannot be checked. Make it a plain value.`,
                 );
             }
             union(placement, where, policy, egress.ipBlocks);

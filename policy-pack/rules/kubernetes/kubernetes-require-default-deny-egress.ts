@@ -1,5 +1,5 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { isDefaultDenyEgress } from "../../lib/kubernetes/network-policies";
+import { egressShapeProblems, isDefaultDenyEgress } from "../../lib/kubernetes/network-policies";
 import { placementOf } from "../../lib/kubernetes/placement";
 import { NETWORK_POLICY_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
 import { kindOf } from "../../lib/kubernetes/workloads";
@@ -23,6 +23,7 @@ export const kubernetesRequireDefaultDenyEgress = defineStackRule(
         const needed = new Map<string, ResourceNode>();
         for (const { name, node } of agents.declaredAgentNamespaces()) needed.set(name, node);
         const findings: Finding[] = [];
+        const malformed = new Map<string, string[]>();
         for (const resource of model.ofType(...NETWORK_POLICY_TYPES, ...WORKLOAD_TYPES)) {
             const placement = placementOf(resource, agents);
             if (!placement.known) {
@@ -36,8 +37,15 @@ export const kubernetesRequireDefaultDenyEgress = defineStackRule(
                 continue;
             }
             if (!placement.agent) continue;
-            if (NETWORK_POLICY_TYPES.includes(resource.type) && isDefaultDenyEgress(resource)) {
-                denied.add(placement.namespace);
+            if (NETWORK_POLICY_TYPES.includes(resource.type)) {
+                if (isDefaultDenyEgress(resource)) denied.add(placement.namespace);
+                // A policy Kubernetes would reject denies nothing: say why it is not counted.
+                const problems = egressShapeProblems(resource);
+                if (problems.length > 0) {
+                    const list = malformed.get(placement.namespace) ?? [];
+                    list.push(`NetworkPolicy ${resource.name} is not counted: ${problems.join("; ")}`);
+                    malformed.set(placement.namespace, list);
+                }
             }
             if (!needed.has(placement.namespace)) {
                 needed.set(placement.namespace, placement.namespaceNode ?? resource);
@@ -48,9 +56,12 @@ export const kubernetesRequireDefaultDenyEgress = defineStackRule(
             findings.push({
                 urn: blame.urn,
                 name: blame.name,
-                message: `Agent namespace ${namespace} has no default-deny egress NetworkPolicy, so its pods can open connections anywhere. Add a NetworkPolicy in ${namespace} with podSelector {}, policyTypes including "Egress" and no egress rules.`,
+                message: `Agent namespace ${namespace} has no default-deny egress NetworkPolicy, so its pods can open connections anywhere${notCounted(malformed.get(namespace))}. Add a NetworkPolicy in ${namespace} with podSelector {}, policyTypes including "Egress" and no egress rules.`,
             });
         }
         return findings;
     },
 );
+
+const notCounted = (problems: readonly string[] | undefined): string =>
+    problems === undefined ? "" : ` (${problems.join("; ")})`;

@@ -12,6 +12,14 @@ describe("normalizePolicyDocument", () => {
         ]);
     });
 
+    it("refuses a JSON string with a duplicate key, naming the key: JSON.parse keeps the last, AWS may not", () => {
+        const text = '{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*","Effect":"Deny"}]}';
+        expect(() => normalizePolicyDocument(text)).toThrow(IamDocumentError);
+        expect(() => normalizePolicyDocument(text)).toThrow(
+            /policy document is ambiguous: Statement\[0\] has the key "Effect" twice/,
+        );
+    });
+
     it("accepts a single Statement object as well as an array", () => {
         const single = normalizePolicyDocument({ Statement: allow });
         expect(single).toHaveLength(1);

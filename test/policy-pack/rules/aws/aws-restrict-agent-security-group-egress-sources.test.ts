@@ -55,6 +55,29 @@ describe("aws-restrict-agent-security-group-egress prefix lists", () => {
         expect(v[0].message).toMatch(/128\.0\.0\.0\/1 in prefix list world \(entries\[1\]\)/);
     });
 
+    it.each([
+        [
+            "entries as an object",
+            { cidr: "0.0.0.0/0" },
+            /the entries of prefix list world is \{"cidr":"0\.0\.0\.0\/0"\} \(an object\), not a list of entry objects/,
+        ],
+        [
+            "an entry as a string",
+            ["0.0.0.0/0"],
+            /entries\[0\] of prefix list world is "0\.0\.0\.0\/0" \(a string\), not an entry object/,
+        ],
+        [
+            "an entry's cidr as a list",
+            [{ cidr: ["0.0.0.0/0"] }],
+            /entries\[0\]\.cidr of prefix list world is \["0\.0\.0\.0\/0"\] \(a list\), not a CIDR string/,
+        ],
+    ])("fails closed on a prefix list with %s, naming the field", async (_label, entries, message) => {
+        const v = await run([prefixList("world", entries), groupToLists(["world"])]);
+        expect(v).toHaveLength(1);
+        expect(v[0].enforcementLevel).toBe("mandatory");
+        expect(v[0].message).toMatch(message);
+    });
+
     it("joins ManagedPrefixListEntry resources to their list and rules' prefixListIds to the group", async () => {
         const v = await run([
             prefixList("half", [{ cidr: "0.0.0.0/1" }]),

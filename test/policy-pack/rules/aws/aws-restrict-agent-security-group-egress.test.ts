@@ -114,6 +114,52 @@ describe("aws-restrict-agent-security-group-egress input errors", () => {
         );
     });
 
+    it("still reports the open egress next to a malformed CIDR of the same group", async () => {
+        const v = await run([
+            group([{ cidrBlocks: ["10.0.0.0/33"] }, { ipv6CidrBlocks: ["::/0"] }]),
+            vpcRule("wide", { cidrIpv4: "0.0.0.0/0" }, "agent-sg"),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(v[0].enforcementLevel).toBe("mandatory");
+        expect(v[0].message).toMatch(
+            /egress CIDR "10\.0\.0\.0\/33" in security group agent-sg inline egress\[0\] is not a valid CIDR/,
+        );
+        expect(v[0].message).toMatch(/every IPv4 address \(0\.0\.0\.0\/0\)/);
+        expect(v[0].message).toMatch(/every IPv6 address \(::\/0\)/);
+    });
+
+    it("still counts the public budget next to a malformed CIDR", async () => {
+        const v = await run([group([{ cidrBlocks: ["1.2.3.4", "8.0.0.0/8"] }])]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/"1\.2\.3\.4" .* is not a valid CIDR/);
+        expect(v[0].message).toMatch(/egress reaches 16777216 public addresses/);
+    });
+
+    it.each([
+        [
+            "inline egress as an object",
+            { egress: { cidrBlocks: ["0.0.0.0/0"] } },
+            /the inline egress of security group agent-sg is \{"cidrBlocks":\["0\.0\.0\.0\/0"\]\} \(an object\), not a list of egress rule objects/,
+        ],
+        [
+            "an inline rule as a string",
+            { egress: ["0.0.0.0/0"] },
+            /inline egress\[0\] of security group agent-sg is "0\.0\.0\.0\/0" \(a string\), not an egress rule object/,
+        ],
+        [
+            "a CIDR as a number",
+            { egress: [{ cidrBlocks: [0] }] },
+            /cidrBlocks of security group agent-sg inline egress\[0\] is 0 \(a number\), not a CIDR string/,
+        ],
+    ])("fails closed on %s, naming the field", async (_label, props, message) => {
+        const v = await run([
+            { type: "aws:ec2/securityGroup:SecurityGroup", name: "agent-sg", props: { ...TAGS, ...props } },
+        ]);
+        expect(v).toHaveLength(1);
+        expect(v[0].enforcementLevel).toBe("mandatory");
+        expect(v[0].message).toMatch(message);
+    });
+
     it("splits IPv6 ::/0 as ::/1 + 8000::/1 across inline and a rule", async () => {
         const v = await run([
             group([{ ipv6CidrBlocks: ["::/1"] }]),

@@ -339,4 +339,36 @@ describe("kubernetes-forbid-agent-rbac-escalation: EKS access entries", () => {
             /@pulumi\/eks Cluster main accessEntries\.runner\.accessPolicies\.admin .*AmazonEKSClusterAdminPolicy/,
         );
     });
+
+    it("fails closed on aws-auth data of the wrong shape, naming the field", async () => {
+        const cm: FakeResource = {
+            type: CM,
+            name: "aws-auth",
+            props: {
+                metadata: { name: "aws-auth", namespace: "kube-system" },
+                data: [{ mapRoles: "- rolearn: x" }],
+            },
+        };
+        const v = await run([...base, cm]);
+        expect(v).toHaveLength(1);
+        expect(v[0].enforcementLevel).toBe("mandatory");
+        expect(v[0].message).toMatch(
+            /data is \[\{"mapRoles".*\(a list\), not an object of strings \(mapRoles, mapUsers\)/,
+        );
+    });
+
+    it("fails closed on @pulumi/eks accessPolicies of the wrong shape, naming the field", async () => {
+        const admin = { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy" };
+        const cluster: FakeResource = {
+            type: "eks:index:Cluster",
+            name: "main",
+            props: {
+                accessEntries: { runner: { principalArn: arn("agent-runner"), accessPolicies: [admin] } },
+            },
+        };
+        const v = await run([...base, cluster]);
+        expect(v.map((x) => x.message).join("\n")).toMatch(
+            /accessEntries\.runner\.accessPolicies is \[\{"policyArn".*\(a list\), not a map of policy associations/,
+        );
+    });
 });

@@ -165,6 +165,14 @@ describe("kubernetes-forbid-host-access: hostPath and local PersistentVolumes", 
             expect(v[urnOf(PV, "host-root")]).toBeDefined();
         });
 
+        it("fails closed on a claimRef of the wrong shape, naming the field", async () => {
+            const odd = hostVolume("host-root", { storageClassName: "manual", claimRef: "agent-a/data" });
+            const v = byUrn(await run([odd, mounting("p", "agent-a", "data")]));
+            expect(v[urnOf(PV, "host-root")]).toMatch(
+                /spec\.claimRef of PersistentVolume host-root is "agent-a\/data" \(a string\), not an object reference/,
+            );
+        });
+
         it("treats a namespace labelled agentguard.io/agent as an agent namespace", async () => {
             const v = await run([
                 namespace("research", { "agentguard.io/agent": "r" }),

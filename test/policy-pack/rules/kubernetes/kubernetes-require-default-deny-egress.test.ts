@@ -81,4 +81,55 @@ describe("kubernetes-require-default-deny-egress", () => {
         const config = { exemptions: [{ resource: "agent-a", reason: "namespace migrating, ticket NET-7" }] };
         expect(await run([namespace("agent-a")], config)).toEqual([]);
     });
+
+    describe("a would-be default deny of the wrong shape", () => {
+        it.each([
+            [
+                "policyTypes as a string",
+                { podSelector: {}, policyTypes: "Egress" },
+                /spec\.policyTypes is "Egress" \(a string\), not a list of "Ingress" and "Egress"/,
+            ],
+            [
+                "policyTypes with a lower-case entry",
+                { podSelector: {}, policyTypes: ["Egress", "ingress"] },
+                /spec\.policyTypes\[1\] is "ingress" \(a string\), not "Ingress" or "Egress"/,
+            ],
+            [
+                "egress as an object",
+                { podSelector: {}, policyTypes: ["Egress"], egress: {} },
+                /spec\.egress is \{\} \(an object\), not a list of egress rules/,
+            ],
+            [
+                "egress with a null rule (an empty rule: allow all)",
+                { podSelector: {}, policyTypes: ["Egress"], egress: [null] },
+                /has no default-deny egress NetworkPolicy, so its pods can open connections anywhere\./,
+            ],
+            [
+                "podSelector as a list",
+                { podSelector: [], policyTypes: ["Egress"] },
+                /spec\.podSelector is \[\] \(a list\), not a label selector object/,
+            ],
+            [
+                "podSelector matchExpressions as an object",
+                { podSelector: { matchExpressions: {} }, policyTypes: ["Egress"] },
+                /spec\.podSelector\.matchExpressions is \{\} \(an object\), not a list of requirements/,
+            ],
+        ])("is not counted when it has %s, and the finding says why", async (_label, spec, why) => {
+            const v = await run([namespace("agent-a"), withSpec(defaultDenyEgress("agent-a"), spec)]);
+            expect(v).toHaveLength(1);
+            expect(v[0].enforcementLevel).toBe("mandatory");
+            expect(v[0].message).toContain(
+                "Agent namespace agent-a has no default-deny egress NetworkPolicy",
+            );
+            expect(v[0].message).toMatch(why);
+        });
+
+        it("passes when a correctly shaped default deny sits next to a malformed policy", async () => {
+            const malformed = withSpec(egressPolicy("agent-a", "odd", []), {
+                podSelector: [],
+                policyTypes: "Egress",
+            });
+            expect(await run([namespace("agent-a"), defaultDenyEgress("agent-a"), malformed])).toEqual([]);
+        });
+    });
 });
