@@ -16,7 +16,7 @@ import {
     type LabelValue,
 } from "./calico-selectors";
 import type { CustomEgress } from "./custom-network-policies";
-import { cidrProblemOf } from "./network-policies";
+import { cidrProblemOf, hostCidrOf } from "./network-policies";
 import { metadataOf } from "./placement";
 import { serviceBackendsProblem } from "./services";
 
@@ -367,11 +367,14 @@ function serviceAccountsNarrow(value: unknown): boolean {
 
 /** The CIDRs that parse; each one that does not is said (`<at>[i] is not a valid CIDR: ...`). */
 function parseable(cidrs: readonly string[], at: string, unknown: string[]): string[] {
-    return cidrs.filter((cidr, i) => {
-        const problem = cidrProblemOf(cidr, `${at}[${i}]`);
+    const parsed: string[] = [];
+    cidrs.forEach((cidr, i) => {
+        const host = hostCidrOf(cidr);
+        const problem = cidrProblemOf(host, `${at}[${i}]`);
         if (problem !== undefined) unknown.push(problem);
-        return problem === undefined;
+        else parsed.push(host);
     });
+    return parsed;
 }
 
 function stringList(value: unknown): string[] | undefined {

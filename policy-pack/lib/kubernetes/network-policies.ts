@@ -1,3 +1,4 @@
+import * as ipaddr from "ipaddr.js";
 import { parseCidr } from "../../../core/cidr";
 import { rejectedShape } from "../../../core/shape";
 import type { ResourceNode } from "../stack-model";
@@ -366,6 +367,17 @@ export function readIpBlock(
 }
 
 /** Why `cidr` cannot be read as a CIDR, as a sentence naming where it is; undefined when it parses. */
+/**
+ * Calico `nets` and Cilium `toCIDR` take a bare address for a single host: read it as that host's prefix.
+ * Were the CNI to refuse it, the policy would allow nothing, so the host reading is never the narrower one.
+ */
+export function hostCidrOf(value: string): string {
+    if (value.includes("/")) return value;
+    if (ipaddr.IPv4.isValidFourPartDecimal(value)) return `${value}/32`;
+    if (ipaddr.IPv6.isValid(value)) return `${value}/128`;
+    return value;
+}
+
 export function cidrProblemOf(cidr: string, at: string): string | undefined {
     try {
         parseCidr(cidr);
@@ -408,9 +420,10 @@ export function readCidrList(value: unknown, at: string, unknown: string[]): IpB
         if (isUnknown(cidr)) return void unknown.push(`${at}[${i}]`);
         if (typeof cidr !== "string")
             return void unknown.push(rejectedShape(`${at}[${i}]`, cidr, "a CIDR string"));
-        const problem = cidrProblemOf(cidr, `${at}[${i}]`);
+        const host = hostCidrOf(cidr);
+        const problem = cidrProblemOf(host, `${at}[${i}]`);
         if (problem !== undefined) unknown.push(problem);
-        else blocks.push({ cidr });
+        else blocks.push({ cidr: host });
     });
     return blocks;
 }

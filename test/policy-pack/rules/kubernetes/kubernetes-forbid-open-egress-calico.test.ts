@@ -98,6 +98,21 @@ describe("kubernetes-forbid-open-egress Calico NetworkPolicy", () => {
         expect(text).toMatch(/metadata endpoints 169\.254\.169\.254/);
     });
 
+    it("reads a bare address in nets as that one host: the metadata endpoint is caught, a private host passes", async () => {
+        const v = await run([
+            ...base,
+            calico("meta", "agent-a", { egress: [allow({ nets: ["169.254.169.254"], ports: [80] })] }),
+        ]);
+        expect(messages(v)).toMatch(/metadata endpoints 169\.254\.169\.254/);
+        expect(messages(v)).not.toMatch(/not a valid CIDR/);
+        expect(
+            await run([
+                ...base,
+                calico("db", "agent-a", { egress: [allow({ nets: ["10.1.2.3"], ports: [5432] })] }),
+            ]),
+        ).toEqual([]);
+    });
+
     it("rejects a Pass in the default tier (it skips the namespace's NetworkPolicies) but not in an earlier tier", async () => {
         const pass = { action: "Pass" };
         const v = await run([...base, calico("pass", "agent-a", { order: 1, egress: [pass] })]);
