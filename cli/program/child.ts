@@ -81,6 +81,7 @@ async function fail(message: string, location?: ErrorLocation, origin?: "checker
                       answersSource: activeRequest.offlineAnswers?.source,
                   },
                   activeMonitor?.unansweredLookups() ?? [],
+                  activeMonitor?.placeholderLookups() ?? [],
               )
             : message;
         send({ kind: "failed", message: explained, location: where, origin, sdkVersion: faultContext.sdk });

@@ -50,6 +50,7 @@ describe("real program shapes through agentguard check", () => {
             "aws:organizations/getOrganization:getOrganization",
             "aws:ec2/getAmi:getAmi",
             "aws:eks/getCluster:getCluster",
+            "aws:ssm/getParameter:getParameter",
         ]) {
             expect(withAnswers.warnings).toContainEqual(
                 expect.stringContaining(`function '${token}' got a placeholder answer offline`),
@@ -66,6 +67,10 @@ describe("real program shapes through agentguard check", () => {
         );
         expect(message).toContain("--offline-answers");
         expect(message).not.toContain("pulumi config set");
+        // The JSON document placeholder parsed; the hint still names it, as a placeholder, with its shape.
+        expect(message).toContain(
+            'aws:ssm/getParameter:getParameter with args {"name":"/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended"}: placeholder the JSON document of an ECS-optimized image',
+        );
     });
 
     it("reports an unexempted awsx component as unchecked, mandatory, on its own URN", () => {
