@@ -222,7 +222,7 @@ async function run(request: ProgramRequest): Promise<void> {
     const tsNodePath = request.typescript
         ? registerTypeScript(pulumiRequire, request.dir, request.esm)
         : require.resolve("ts-node");
-    mapOnlyTypeScriptFrames(tsNodePath);
+    mapOnlyTypeScriptFrames(tsNodePath, request.esm && request.typescript);
 
     skipPromiseLeakTracking(load(path.join(pulumiRoot, "runtime", "debuggable")));
 

@@ -1,4 +1,5 @@
-import { createRequire } from "module";
+import { createRequire, findSourceMap } from "module";
+import { fileURLToPath } from "url";
 
 interface SourceMapSupport {
     wrapCallSite(frame: NodeJS.CallSite, state: { nextPosition: unknown; curPosition: unknown }): unknown;
@@ -14,11 +15,34 @@ const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
 const BOOKKEEPING_FRAMES: Readonly<Record<string, number>> = { debuggablePromise: 2, callsites: 8 };
 
 /**
+ * An ES module frame at its TypeScript position. Such modules are compiled on the module hooks' thread
+ * (ts-esm-hooks.mjs), so ts-node's source maps live there; Node keeps each module's inline source map on
+ * this thread once source maps are enabled. The frame is written as a CommonJS one is, a path in
+ * parentheses, so errors and the SDK's source positions (which it parses from such lines) read both alike.
+ */
+function mapModuleFrame(frame: NodeJS.CallSite, fileUrl: string): string | undefined {
+    const line = frame.getLineNumber();
+    const column = frame.getColumnNumber();
+    if (line === null || column === null) return undefined;
+    const entry = findSourceMap(fileUrl)?.findEntry(line - 1, column - 1) as
+        { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    if (entry?.originalLine === undefined || entry.originalColumn === undefined) return undefined;
+    const source = entry.originalSource ?? fileUrl;
+    const file = source.startsWith("file://") ? fileURLToPath(source) : source;
+    const name = frame.getFunctionName() ?? "<anonymous>";
+    const prefix = frame.isAsync() ? "async " : frame.isConstructor() ? "new " : "";
+    return `${prefix}${name} (${file}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
+}
+
+/**
  * The SDK formats a stack trace for every resource and many promises. ts-node's source-map support maps
  * every frame, including the SDK's own (reading their .js.map files), which dominates a large program's
  * run. Only TypeScript frames need mapping to point at the program's lines, so only those are mapped.
  */
-export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
+export function mapOnlyTypeScriptFrames(tsNodePath: string, esm = false): void {
+    if (esm) {
+        process.setSourceMapsEnabled(true);
+    }
     let support: SourceMapSupport;
     try {
         support = createRequire(tsNodePath)("@cspotcode/source-map-support") as SourceMapSupport;
@@ -42,7 +66,9 @@ export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
                 let entry = mapped.get(key);
                 if (entry === undefined) {
                     state.curPosition = null;
-                    const text = String(support.wrapCallSite(frame, state));
+                    const text = file.startsWith("file://")
+                        ? (mapModuleFrame(frame, file) ?? String(frame))
+                        : String(support.wrapCallSite(frame, state));
                     entry = { text, position: state.curPosition };
                     mapped.set(key, entry);
                 }
