@@ -1,9 +1,9 @@
-import { AgentNamespaces, NAMESPACE_TYPE } from "./agent-namespaces";
+import { AgentNamespaces } from "./agent-namespaces";
 import { identifyAgentRoles } from "./aws/agent-roles";
 import { agentTag, describeAgentTag } from "./aws/tags";
 import { identifyAgentUsers } from "./aws/user-documents";
 import type { AgentguardConfig } from "./config";
-import { placementOf } from "./kubernetes/placement";
+import { kubernetesAgentPresence } from "./kubernetes/agent-looking";
 import type { ResourceNode, StackModel } from "./stack-model";
 
 const kindOf = (node: ResourceNode): string => node.type.split(":").pop() ?? node.type;
@@ -32,20 +32,9 @@ function findAgentPresence(model: StackModel, config: AgentguardConfig): string 
         return `${kind} ${user.node.name} (${user.reasons[0]})`;
     }
     for (const node of model.resources) {
-        if (node.type.startsWith("aws:")) {
-            const tag = agentTag(node);
-            if (tag.state !== "untagged") return `${kindOf(node)} ${node.name}, as ${describeAgentTag(tag)}`;
-        } else if (
-            node.type.startsWith("kubernetes:") &&
-            node.type !== NAMESPACE_TYPE &&
-            "metadata" in node.props
-        ) {
-            const placement = placementOf(node, agents);
-            if (!placement.known)
-                return `${kindOf(node)} ${node.name}, whose namespace cannot be told (${placement.reason})`;
-            if (placement.agent)
-                return `${kindOf(node)} ${node.name} in agent namespace "${placement.namespace}"`;
-        }
+        if (!node.type.startsWith("aws:")) continue;
+        const tag = agentTag(node);
+        if (tag.state !== "untagged") return `${kindOf(node)} ${node.name}, as ${describeAgentTag(tag)}`;
     }
-    return undefined;
+    return kubernetesAgentPresence(model, agents);
 }

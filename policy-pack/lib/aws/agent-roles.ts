@@ -1,4 +1,6 @@
 import { AgentNamespaces, declaredNamespaceName, NAMESPACE_TYPE } from "../agent-namespaces";
+import { kubernetesAgentPresence } from "../kubernetes/agent-looking";
+import { placementOf } from "../kubernetes/placement";
 import { NAMESPACE_TYPES, SERVICE_ACCOUNT_TYPES } from "../kubernetes/types";
 import type { AgentguardConfig } from "../config";
 import type { Finding } from "../rule";
@@ -233,14 +235,10 @@ function agentSource(
             if (namespaces.isAgent(name)) return `${label}, agent namespace "${name}"`;
         }
         if (SERVICE_ACCOUNT_TYPES.includes(source.type)) {
-            const metadata = source.props.metadata;
-            const ns =
-                metadata !== null && typeof metadata === "object"
-                    ? (metadata as Record<string, unknown>).namespace
-                    : undefined;
-            if (typeof ns !== "string" || isUnknown(ns))
-                return `${label}, a service account whose namespace is not known`;
-            if (namespaces.isAgent(ns)) return `${label}, a service account of agent namespace "${ns}"`;
+            const placement = placementOf(source, namespaces);
+            if (!placement.known) return `${label}, a service account whose namespace cannot be told`;
+            if (placement.agent)
+                return `${label}, a service account of agent namespace "${placement.namespace}"`;
         }
     }
     return undefined;
@@ -263,7 +261,10 @@ function stackAgentSignal(
     }
     const agentNamespace = namespaces.declaredAgentNamespaces()[0];
     if (agentNamespace) return `agent namespace "${agentNamespace.name}"`;
-    return agentSource(model.resources, namespaces, () => undefined);
+    return (
+        agentSource(model.resources, namespaces, () => undefined) ??
+        kubernetesAgentPresence(model, namespaces)
+    );
 }
 
 function trustVerdict(

@@ -3,9 +3,11 @@
  * judges them (an agent-sandbox program that runs its agent in `default`). They only drive an advisory that
  * says how to mark such workloads; identification itself stays the contract (labels and name patterns).
  */
-import type { ResourceNode } from "../stack-model";
+import { type AgentNamespaces, NAMESPACE_TYPE } from "../agent-namespaces";
+import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";
-import { podSpecOf } from "./workloads";
+import { placementOf } from "./placement";
+import { kindOf, podSpecOf } from "./workloads";
 
 /** API groups of agent sandbox custom resources (Kubernetes SIG Apps' agent-sandbox: Sandbox, SandboxClaim…). */
 const AGENT_GROUPS = /^(?:agents\.x-k8s\.io|extensions\.agents\.x-k8s\.io)$/;
@@ -61,4 +63,27 @@ export function agentLookingReason(node: ResourceNode): string | undefined {
     const spec = podSpecOf(node)?.spec ?? (crd?.group.includes(".") ? node.props.spec : undefined);
     const image = imagesIn(spec).find(looksLikeAgentImage);
     return image === undefined ? undefined : `its image "${image}" names an agent runtime`;
+}
+
+/**
+ * The first Kubernetes object the stack places in an agent namespace (any service account there, the
+ * default one too, is an agent identity), or whose namespace cannot be told; undefined when there is none.
+ */
+export function kubernetesAgentPresence(model: StackModel, agents: AgentNamespaces): string | undefined {
+    for (const node of model.resources) {
+        if (
+            !node.type.startsWith("kubernetes:") ||
+            node.type === NAMESPACE_TYPE ||
+            !("metadata" in node.props)
+        ) {
+            continue;
+        }
+        const placement = placementOf(node, agents);
+        if (!placement.known) {
+            return `${kindOf(node.type)} ${node.name}, whose namespace cannot be told (${placement.reason})`;
+        }
+        if (placement.agent)
+            return `${kindOf(node.type)} ${node.name} in agent namespace "${placement.namespace}"`;
+    }
+    return undefined;
 }

@@ -319,6 +319,23 @@ describe("roles whose trust is unknown during preview, judged by what it is comp
         expect(found?.reasons.join()).toMatch(
             /its trust policy \(assumeRolePolicy\) is unknown during preview; an agent identity could be behind it, as this stack has agent namespace "agent-x"/,
         );
+        // A pod in an agent namespace the stack does not declare: its service account is an agent identity.
+        const agentPod: FakeResource = {
+            type: "kubernetes:core/v1:Pod",
+            name: "runner",
+            props: { metadata: { name: "runner", namespace: "agent-y" }, spec: {} },
+        };
+        expect(reasons([agentPod, user("ci"), identities({}, ["ci"])])?.reasons.join()).toMatch(
+            /as this stack has Pod runner in agent namespace "agent-y"/,
+        );
+        const agentSa: FakeResource = {
+            type: "kubernetes:core/v1:ServiceAccount",
+            name: "runner",
+            props: { metadata: { name: "runner", namespace: "agent-y" } },
+        };
+        expect(reasons([agentSa, identities({}, ["runner"])])?.reasons.join()).toMatch(
+            /computed from ServiceAccount runner, a service account of agent namespace "agent-y"/,
+        );
         const withOidc = reasons([oidc, user("ci"), identities({}, ["ci"])]);
         expect(withOidc?.reasons.join()).toMatch(/as this stack has OpenIdConnectProvider cluster-oidc/);
     });
