@@ -1,5 +1,6 @@
-import { createRequire, findSourceMap } from "module";
+import { createRequire, findSourceMap, SourceMap } from "module";
 import { fileURLToPath } from "url";
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from "worker_threads";
 
 interface SourceMapSupport {
     wrapCallSite(frame: NodeJS.CallSite, state: { nextPosition: unknown; curPosition: unknown }): unknown;
@@ -15,23 +16,71 @@ const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
 const BOOKKEEPING_FRAMES: Readonly<Record<string, number>> = { debuggablePromise: 2, callsites: 8 };
 
 /**
- * An ES module frame at its TypeScript position. Such modules are compiled on the module hooks' thread
- * (ts-esm-hooks.mjs), so ts-node's source maps live there; Node keeps each module's inline source map on
- * this thread once source maps are enabled. The frame is written as a CommonJS one is, a path in
- * parentheses, so errors and the SDK's source positions (which it parses from such lines) read both alike.
+ * Source maps of the ES modules ts-esm-hooks.mjs compiles. The modules compile on the hooks' thread, where
+ * ts-node keeps their maps; the hooks post each one here before the module runs, and frames drain the port
+ * synchronously when they are formatted. (Node's own source map support would do it too, but it then also
+ * reads every library's .js.map as it loads: a fifth more CPU to load the cloud SDKs.)
+ */
+class ModuleSourceMaps {
+    private channel?: { readonly port: MessagePort; readonly transfer: MessagePort };
+    private readonly encoded = new Map<string, string>();
+    private readonly decoded = new Map<string, SourceMap | undefined>();
+
+    /** The port the hooks post to (once, transferred to them on registration). */
+    hooksPort(): MessagePort {
+        if (this.channel === undefined) {
+            const { port1, port2 } = new MessageChannel();
+            port1.unref();
+            this.channel = { port: port1, transfer: port2 };
+        }
+        return this.channel.transfer;
+    }
+
+    get(url: string): SourceMap | undefined {
+        if (this.channel !== undefined) {
+            for (
+                let m = receiveMessageOnPort(this.channel.port);
+                m;
+                m = receiveMessageOnPort(this.channel.port)
+            ) {
+                const { url: posted, map } = m.message as { url: string; map: string };
+                this.encoded.set(posted, map);
+                this.decoded.delete(posted);
+            }
+        }
+        if (!this.decoded.has(url)) {
+            const map = this.encoded.get(url);
+            let parsed: SourceMap | undefined;
+            try {
+                parsed =
+                    map === undefined
+                        ? undefined
+                        : new SourceMap(JSON.parse(Buffer.from(map, "base64").toString("utf8")));
+            } catch {
+                parsed = undefined;
+            }
+            this.decoded.set(url, parsed);
+        }
+        return this.decoded.get(url) ?? findSourceMap(url);
+    }
+}
+
+export const moduleSourceMaps = new ModuleSourceMaps();
+
+/**
+ * An ES module frame at its TypeScript position, written as a CommonJS frame is (a path in parentheses), so
+ * errors and the SDK's source positions (which it parses from such lines) read both alike.
  */
 function mapModuleFrame(frame: NodeJS.CallSite, fileUrl: string): string | undefined {
     const line = frame.getLineNumber();
     const column = frame.getColumnNumber();
     if (line === null || column === null) return undefined;
-    const entry = findSourceMap(fileUrl)?.findEntry(line - 1, column - 1) as
-        { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    const entry = moduleSourceMaps.get(fileUrl)?.findEntry(line - 1, column - 1) as
+        { originalLine?: number; originalColumn?: number } | undefined;
     if (entry?.originalLine === undefined || entry.originalColumn === undefined) return undefined;
-    const source = entry.originalSource ?? fileUrl;
-    const file = source.startsWith("file://") ? fileURLToPath(source) : source;
     const name = frame.getFunctionName() ?? "<anonymous>";
     const prefix = frame.isAsync() ? "async " : frame.isConstructor() ? "new " : "";
-    return `${prefix}${name} (${file}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
+    return `${prefix}${name} (${fileURLToPath(fileUrl)}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
 }
 
 /**
@@ -39,10 +88,7 @@ function mapModuleFrame(frame: NodeJS.CallSite, fileUrl: string): string | undef
  * every frame, including the SDK's own (reading their .js.map files), which dominates a large program's
  * run. Only TypeScript frames need mapping to point at the program's lines, so only those are mapped.
  */
-export function mapOnlyTypeScriptFrames(tsNodePath: string, esm = false): void {
-    if (esm) {
-        process.setSourceMapsEnabled(true);
-    }
+export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
     let support: SourceMapSupport;
     try {
         support = createRequire(tsNodePath)("@cspotcode/source-map-support") as SourceMapSupport;
