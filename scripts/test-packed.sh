@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the packed tarball into a fresh Pulumi project, as a user would, with the newest @pulumi/pulumi
 # from the registry (the other Pulumi packages are the newest within agentguard's peer ranges), then checks
-# that `agentguard check` passes a clean program (exit 0) and rejects a hostile change to it (exit 1), that
+# that `agentguard check` passes a clean program (exit 0) and rejects a hostile change to it (exit 1), runs an
+# ES module TypeScript program and one check with every documented flag, that
 # `agentguard/testing` type-checks under Pulumi's default tsconfig (moduleResolution node), and that
 # `agentguard --version` works. Prints the tarball's size and file count. Run by .ci/run after `npm test`.
 set -euo pipefail
@@ -135,4 +136,83 @@ if [ "$hostile" != 1 ] || ! node -e '
     cat hostile.err hostile.json >&2
     exit 1
 fi
-echo "packed tarball: clean program exit 0, hostile change exit 1"
+
+# An ES module TypeScript program (top-level await, a .js import of a .ts file), checked from the tarball:
+# the checker compiles it through module hooks that ship as plain JavaScript beside the compiled CLI.
+mkdir -p esm
+cat >esm/package.json <<'JSON'
+{ "name": "esm-program", "private": true, "type": "module", "main": "index.ts" }
+JSON
+cat >esm/Pulumi.yaml <<'YAML'
+name: esm-program
+runtime: nodejs
+YAML
+cat >esm/tsconfig.json <<'JSON'
+{ "compilerOptions": { "strict": true, "target": "es2022", "module": "nodenext", "moduleResolution": "nodenext" } }
+JSON
+cat >esm/owner.ts <<'TS'
+export const owner: string = "docs-team";
+TS
+cat >esm/index.ts <<'TS'
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import { AgentRuntime } from "agentguard";
+import { owner } from "./owner.js";
+
+const zones = await aws.getAvailabilityZones({ state: "available" });
+export const zone = zones.names[0];
+export const namespace = new AgentRuntime("summarizer", {
+    agentId: "summarizer",
+    owner,
+    riskTier: 2,
+    egress: [{ cidr: "10.30.0.0/24", ports: [{ port: 443 }], description: "internal search API" }],
+}).namespaceName;
+if (new pulumi.Config().getBoolean("hostile")) {
+    new k8s.core.v1.Pod("miner", {
+        metadata: { namespace: "agent-summarizer" },
+        spec: { hostNetwork: true, containers: [{ name: "miner", image: "busybox" }] },
+    });
+}
+TS
+cat >esm/Pulumi.dev.yaml <<'YAML'
+config: {}
+YAML
+set +e
+npx --no-install agentguard check esm --stack dev --format json >esm.json 2>esm.err
+esm=$?
+set -e
+if [ "$esm" != 0 ]; then
+    echo "the ES module program exited $esm, expected 0" >&2
+    cat esm.err esm.json >&2
+    exit 1
+fi
+
+# Every documented check flag at once, on the ES module program's hostile stack: the config turns every
+# policy advisory (exit 0), the answers file answers the lookup (no placeholder), the SARIF goes to a file.
+cat >esm/Pulumi.hostile.yaml <<'YAML'
+config:
+  esm-program:hostile: "true"
+YAML
+echo '{ "all": "advisory" }' >advisory.json
+cat >answers.yaml <<'YAML'
+aws:index/getAvailabilityZones:getAvailabilityZones:
+  { names: [eu-west-1a], zoneIds: [euw1-az1], id: eu-west-1 }
+YAML
+set +e
+npx --no-install agentguard check esm --stack hostile --policy-pack node_modules/agentguard/policy-pack \
+    --config advisory.json --offline-answers answers.yaml --format sarif --output esm.sarif --timings \
+    >flags.out 2>flags.err
+flags=$?
+set -e
+if [ "$flags" != 0 ] || ! grep -q '^timings: ' flags.err || grep -q 'placeholder answer' flags.err || ! node -e '
+    const sarif = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const results = sarif.runs.flatMap((r) => r.results);
+    process.exit(results.some((r) => r.level === "warning" && /miner/.test(JSON.stringify(r))) ? 0 : 1);
+' "$project/esm.sarif"; then
+    echo "the run with every flag exited $flags, expected 0 with timings, no placeholder and an advisory on the pod in esm.sarif" >&2
+    cat flags.err flags.out >&2
+    [ -f esm.sarif ] && cat esm.sarif >&2
+    exit 1
+fi
+echo "packed tarball: clean program exit 0, hostile change exit 1, ES module program exit 0, every check flag"

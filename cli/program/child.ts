@@ -14,7 +14,7 @@ import { errorLocation, type ErrorLocation } from "./error-location";
 import { explainFailure } from "./failure-hints";
 import { FrameWriter } from "./frames";
 import { OfflineMonitor, type MonitorSink, type ProgramProtos } from "./monitor";
-import { mapOnlyTypeScriptFrames } from "./stack-traces";
+import { mapOnlyTypeScriptFrames, moduleSourceMaps } from "./stack-traces";
 import type { ChildMessage, ProgramRequest, RecordedResource } from "./protocol";
 
 type ModuleRequire = (id: string) => unknown;
@@ -81,6 +81,7 @@ async function fail(message: string, location?: ErrorLocation, origin?: "checker
                       answersSource: activeRequest.offlineAnswers?.source,
                   },
                   activeMonitor?.unansweredLookups() ?? [],
+                  activeMonitor?.placeholderLookups() ?? [],
               )
             : message;
         send({ kind: "failed", message: explained, location: where, origin, sdkVersion: faultContext.sdk });
@@ -160,8 +161,10 @@ function registerTypeScript(pulumiRequire: NodeJS.Require, dir: string, esm: boo
         },
     };
     if (esm) {
+        const sourceMaps = moduleSourceMaps.hooksPort();
         register(pathToFileURL(packageScript("program", "ts-esm-hooks.mjs")), {
-            data: { tsNodePath, options },
+            data: { tsNodePath, options, sourceMaps },
+            transferList: [sourceMaps],
         });
     } else {
         (pulumiRequire(tsNodePath) as typeof import("ts-node")).register(options);

@@ -47,6 +47,9 @@ export interface UnansweredLookup {
     readonly why: string;
 }
 
+/** A lookup the program made that got a placeholder answer (placeholder-invokes.ts). */
+export type PlaceholderLookup = Omit<UnansweredLookup, "why">;
+
 type Callback<T> = (err: Error | null, response?: T) => void;
 
 /** gRPC-style error: the SDK surfaces `details` to the user. */
@@ -148,6 +151,7 @@ export class OfflineMonitor {
     private readonly warnings = new Set<string>();
     private readonly unchecked: UncheckedComponent[] = [];
     private readonly unanswered = new Map<string, UnansweredLookup>();
+    private readonly placeholders = new Map<string, PlaceholderLookup>();
     /** Calls of provider functions that render a component's objects, which the program got none of. */
     private readonly renderCalls: { token: string; args: Record<string, unknown> }[] = [];
     /** Components whose objects a provider function renders (Helm v3 charts, kustomize), by type. */
@@ -205,6 +209,11 @@ export class OfflineMonitor {
     /** Lookups that had no offline answer, in call order: a program that then fails is told about them. */
     unansweredLookups(): UnansweredLookup[] {
         return [...this.unanswered.values()];
+    }
+
+    /** Lookups that got a placeholder answer, in call order: a failure may follow from one. */
+    placeholderLookups(): PlaceholderLookup[] {
+        return [...this.placeholders.values()];
     }
 
     supportsFeature(req: ResourceProto.SupportsFeatureRequest, callback: Callback<unknown>): void {
@@ -416,6 +425,7 @@ export class OfflineMonitor {
             const placeholder = PLACEHOLDER_INVOKES[token];
             if (placeholder) {
                 const result = placeholder(args, { region: this.regionOf(req, args) });
+                this.placeholders.set(`${token} ${JSON.stringify(args)}`, { token, args });
                 this.warnings.add(
                     `function '${token}' got a placeholder answer offline (not the account's real state); ` +
                         `give the real one ${answersHint} under '${token}' if the check depends on it`,

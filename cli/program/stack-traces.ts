@@ -1,4 +1,6 @@
-import { createRequire } from "module";
+import { createRequire, findSourceMap, SourceMap } from "module";
+import { fileURLToPath } from "url";
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from "worker_threads";
 
 interface SourceMapSupport {
     wrapCallSite(frame: NodeJS.CallSite, state: { nextPosition: unknown; curPosition: unknown }): unknown;
@@ -12,6 +14,74 @@ const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
  * registration site is a few frames above the capture.
  */
 const BOOKKEEPING_FRAMES: Readonly<Record<string, number>> = { debuggablePromise: 2, callsites: 8 };
+
+/**
+ * Source maps of the ES modules ts-esm-hooks.mjs compiles. The modules compile on the hooks' thread, where
+ * ts-node keeps their maps; the hooks post each one here before the module runs, and frames drain the port
+ * synchronously when they are formatted. (Node's own source map support would do it too, but it then also
+ * reads every library's .js.map as it loads: a fifth more CPU to load the cloud SDKs.)
+ */
+class ModuleSourceMaps {
+    private channel?: { readonly port: MessagePort; readonly transfer: MessagePort };
+    private readonly encoded = new Map<string, string>();
+    private readonly decoded = new Map<string, SourceMap | undefined>();
+
+    /** The port the hooks post to (once, transferred to them on registration). */
+    hooksPort(): MessagePort {
+        if (this.channel === undefined) {
+            const { port1, port2 } = new MessageChannel();
+            port1.unref();
+            this.channel = { port: port1, transfer: port2 };
+        }
+        return this.channel.transfer;
+    }
+
+    get(url: string): SourceMap | undefined {
+        if (this.channel !== undefined) {
+            for (
+                let m = receiveMessageOnPort(this.channel.port);
+                m;
+                m = receiveMessageOnPort(this.channel.port)
+            ) {
+                const { url: posted, map } = m.message as { url: string; map: string };
+                this.encoded.set(posted, map);
+                this.decoded.delete(posted);
+            }
+        }
+        if (!this.decoded.has(url)) {
+            const map = this.encoded.get(url);
+            let parsed: SourceMap | undefined;
+            try {
+                parsed =
+                    map === undefined
+                        ? undefined
+                        : new SourceMap(JSON.parse(Buffer.from(map, "base64").toString("utf8")));
+            } catch {
+                parsed = undefined;
+            }
+            this.decoded.set(url, parsed);
+        }
+        return this.decoded.get(url) ?? findSourceMap(url);
+    }
+}
+
+export const moduleSourceMaps = new ModuleSourceMaps();
+
+/**
+ * An ES module frame at its TypeScript position, written as a CommonJS frame is (a path in parentheses), so
+ * errors and the SDK's source positions (which it parses from such lines) read both alike.
+ */
+function mapModuleFrame(frame: NodeJS.CallSite, fileUrl: string): string | undefined {
+    const line = frame.getLineNumber();
+    const column = frame.getColumnNumber();
+    if (line === null || column === null) return undefined;
+    const entry = moduleSourceMaps.get(fileUrl)?.findEntry(line - 1, column - 1) as
+        { originalLine?: number; originalColumn?: number } | undefined;
+    if (entry?.originalLine === undefined || entry.originalColumn === undefined) return undefined;
+    const name = frame.getFunctionName() ?? "<anonymous>";
+    const prefix = frame.isAsync() ? "async " : frame.isConstructor() ? "new " : "";
+    return `${prefix}${name} (${fileURLToPath(fileUrl)}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
+}
 
 /**
  * The SDK formats a stack trace for every resource and many promises. ts-node's source-map support maps
@@ -42,7 +112,9 @@ export function mapOnlyTypeScriptFrames(tsNodePath: string): void {
                 let entry = mapped.get(key);
                 if (entry === undefined) {
                     state.curPosition = null;
-                    const text = String(support.wrapCallSite(frame, state));
+                    const text = file.startsWith("file://")
+                        ? (mapModuleFrame(frame, file) ?? String(frame))
+                        : String(support.wrapCallSite(frame, state));
                     entry = { text, position: state.curPosition };
                     mapped.set(key, entry);
                 }

@@ -175,6 +175,23 @@ describe("agentguard check (CLI)", () => {
         expect(run.stderr).toContain("region 'mars-1' is not supported by this platform");
         expect(run.stderr).toContain("test/fixtures/programs/throws/settings.ts:5:");
     });
+
+    it.concurrent(
+        "maps an ES module program's error and registration sites to its TypeScript lines",
+        async () => {
+            const dir = program("throws-esm");
+            const [thrown, registered] = await Promise.all([
+                runCli(["check", dir, "--stack", "dev", "--policy-pack", fixturePack]),
+                checkProgram(dir, { stack: "ok", policyPack: fixturePack }),
+            ]);
+            expect(thrown.code).toBe(2);
+            expect(thrown.stderr).toContain("region 'mars-1' is not supported by this platform");
+            // settings.ts line 19 is the throw; its compiled module, without the type-only lines, has it on 9.
+            expect(thrown.stderr).toContain("test/fixtures/programs/throws-esm/settings.ts:19:15");
+            const [bucket] = find(registered, "bucket-no-public-acl");
+            expect(bucket.source).toEqual({ file: path.join(dir, "index.ts"), line: 15, column: 1 });
+        },
+    );
 });
 
 describe("checkProgram verdicts", () => {

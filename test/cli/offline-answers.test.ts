@@ -129,8 +129,84 @@ describe("placeholder answers for lookups", () => {
                 },
                 region,
             ).value,
-        ).toMatch(/^ami-/);
+        ).toMatch(/^ami-[0-9a-f]{17}$/);
         expect(() => ssm({ name: "/platform/db-password" }, region)).toThrow("known only to the account");
+    });
+
+    const parameter = (name: string): string => String(PLACEHOLDER_INVOKES[SSM]({ name }, region).value);
+
+    it("answers a `recommended` image parameter with the JSON document AWS publishes, not an image ID", () => {
+        const ecs = JSON.parse(
+            parameter("/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended"),
+        ) as Record<string, unknown>;
+        expect(ecs).toMatchObject({
+            schema_version: 1,
+            image_id: expect.stringMatching(/^ami-/),
+            os: "Amazon Linux 2023",
+        });
+        expect(Object.keys(ecs).sort()).toEqual(
+            [
+                "ecs_agent_version",
+                "ecs_runtime_version",
+                "image_id",
+                "image_name",
+                "os",
+                "schema_version",
+            ].sort(),
+        );
+        const eks = JSON.parse(
+            parameter("/aws/service/eks/optimized-ami/1.30/amazon-linux-2/recommended"),
+        ) as Record<string, unknown>;
+        expect(eks).toEqual({
+            schema_version: "2",
+            image_id: expect.stringMatching(/^ami-/),
+            image_name: expect.stringContaining("1.30"),
+            release_version: expect.stringMatching(/^1\.30\.0-\d{8}$/),
+        });
+    });
+
+    it("answers each field of a `recommended` document, as its own parameter, with that field's value", () => {
+        const base = "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended";
+        const doc = JSON.parse(parameter(base)) as Record<string, unknown>;
+        expect(parameter(`${base}/image_name`)).toBe(doc.image_name);
+        expect(parameter(`${base}/image_name`)).not.toMatch(/^ami-/);
+        expect(parameter(`${base}/os`)).toBe("Amazon Linux 2");
+        expect(
+            parameter("/aws/service/eks/optimized-ami/1.29/amazon-linux-2/recommended/release_version"),
+        ).toMatch(/^1\.29\.0-/);
+        expect(parameter("/aws/service/bottlerocket/aws-k8s-1.29/x86_64/latest/image_version")).not.toMatch(
+            /^ami-/,
+        );
+        for (const imageId of [
+            "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+            "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+            "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id",
+            "/aws/service/bottlerocket/aws-k8s-1.29/x86_64/latest/image_id",
+        ]) {
+            expect(parameter(imageId), imageId).toMatch(/^ami-/);
+        }
+    });
+
+    it("gives no placeholder for a public parameter of a shape it does not know, rather than a wrong one", () => {
+        const ssm = PLACEHOLDER_INVOKES[SSM];
+        for (const name of [
+            "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/unknown_field",
+            "/aws/service/ecs/optimized-ami/amazon-linux-2/amzn2-ami-ecs-hvm-2.0.20240101-x86_64-ebs",
+            "/aws/service/global-infrastructure/regions",
+            "/aws/service/ami-amazon-linux-latest-but-not/x",
+        ]) {
+            expect(() => ssm({ name }, region), name).toThrow(
+                `no placeholder of the shape of AWS's public parameter '${name}'`,
+            );
+        }
+    });
+
+    it("answers zone IDs with the region's own prefix", () => {
+        const zones = (r: string) =>
+            PLACEHOLDER_INVOKES["aws:index/getAvailabilityZones:getAvailabilityZones"]({}, { region: r })
+                .zoneIds;
+        expect(zones("eu-west-1")).toEqual(["euw1-az1", "euw1-az2", "euw1-az3"]);
+        expect(zones("ap-southeast-2")).toEqual(["apse2-az1", "apse2-az2", "apse2-az3"]);
     });
 });
 
@@ -158,6 +234,33 @@ describe("failure hints", () => {
         expect(message).toContain(`${SSM} with args {"name":"/p"}`);
         expect(message).toContain("Give each an answer in offline answers file 'a.yaml', keyed by its token");
         expect(explainFailure("TypeError: x", context, [])).toBe("TypeError: x");
+    });
+
+    it("names the placeholder answers a failure may follow from, the one whose value the error quotes first", () => {
+        const ecs = { name: "/aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_name" };
+        const message = explainFailure(
+            "Error: image 'offline-placeholder-ecs-optimized-image' is not an Amazon Linux 2 name",
+            context,
+            [],
+            [
+                { token: "aws:index/getCallerIdentity:getCallerIdentity", args: {} },
+                { token: SSM, args: ecs },
+            ],
+        );
+        expect(message).toContain("These lookups got a placeholder answer offline");
+        const lines = message.split("\n");
+        const first = lines.findIndex((l) => l.startsWith("  - "));
+        expect(lines[first]).toBe(
+            `  - ${SSM} with args ${JSON.stringify(ecs)}: placeholder the image_name of an ECS-optimized image; ` +
+                "the error quotes its value 'offline-placeholder-ecs-optimized-image'",
+        );
+        expect(lines[first + 1]).toBe(
+            "  - aws:index/getCallerIdentity:getCallerIdentity with args {}: placeholder account 123456789012",
+        );
+        expect(message).toContain(
+            "Give the real answer in a YAML or JSON file passed with --offline-answers, keyed by its token",
+        );
+        expect(message).toContain(`  ${SSM}:\n    - args: ${JSON.stringify(ecs)}`);
     });
 });
 

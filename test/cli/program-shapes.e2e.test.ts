@@ -50,6 +50,7 @@ describe("real program shapes through agentguard check", () => {
             "aws:organizations/getOrganization:getOrganization",
             "aws:ec2/getAmi:getAmi",
             "aws:eks/getCluster:getCluster",
+            "aws:ssm/getParameter:getParameter",
         ]) {
             expect(withAnswers.warnings).toContainEqual(
                 expect.stringContaining(`function '${token}' got a placeholder answer offline`),
@@ -66,6 +67,10 @@ describe("real program shapes through agentguard check", () => {
         );
         expect(message).toContain("--offline-answers");
         expect(message).not.toContain("pulumi config set");
+        // The JSON document placeholder parsed; the hint still names it, as a placeholder, with its shape.
+        expect(message).toContain(
+            'aws:ssm/getParameter:getParameter with args {"name":"/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended"}: placeholder the JSON document of an ECS-optimized image',
+        );
     });
 
     it("reports an unexempted awsx component as unchecked, mandatory, on its own URN", () => {
@@ -122,5 +127,37 @@ describe("real program shapes through agentguard check", () => {
             );
         }
         expect(components.violations.filter((v) => /could not be determined/.test(v.message))).toEqual([]);
+    });
+});
+
+describe("shapes of public example programs in a stack without agents, and with one", () => {
+    const dir = program("shapes-no-agents");
+    let plain: CheckResult;
+    let agents: CheckResult;
+    beforeAll(async () => {
+        [plain, agents] = await Promise.all([
+            checkProgram(dir, { stack: "plain" }),
+            checkProgram(dir, { stack: "agents" }),
+        ]);
+    }, 120_000);
+
+    const of = (result: CheckResult, policy: string) =>
+        result.violations.filter((v) => v.policy === policy).map((v) => [v.resourceName, v.enforcementLevel]);
+
+    it("passes a role trusting a same-stack IAM user and awsx.classic's CloudFormation stack where no agent is", () => {
+        expect(plain.exitCode).toBe(0);
+        expect(plain.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+        // The ECS image's JSON document parsed; the Sandbox in `default` gets the advisory on how to mark it.
+        expect(of(plain, "kubernetes-mark-agent-workloads")).toEqual([["coder", "advisory"]]);
+    });
+
+    it("fails closed on both once the stack has an agent namespace, saying so", () => {
+        expect(agents.exitCode).toBe(1);
+        expect(of(agents, "aws-restrict-agent-iam-grants")).toEqual([["deploy", "mandatory"]]);
+        expect(of(agents, "stack-forbid-opaque-resources")).toEqual([["cluster-asg", "mandatory"]]);
+        const opaque = agents.violations.find((v) => v.policy === "stack-forbid-opaque-resources");
+        expect(opaque?.message).toContain(
+            'This stack has agent identities (agent namespace "agent-research")',
+        );
     });
 });

@@ -16,6 +16,7 @@ const INVENTORY: Record<string, string> = {
     "kubernetes-require-resource-quota": "advisory",
     "kubernetes-require-owner-label": "advisory",
     "kubernetes-disable-token-automount": "advisory",
+    "kubernetes-mark-agent-workloads": "advisory",
     // AWS
     "aws-restrict-agent-iam-grants": "mandatory",
     "aws-restrict-agent-role-trust": "mandatory",

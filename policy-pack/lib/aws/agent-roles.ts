@@ -1,8 +1,12 @@
 import { AgentNamespaces, declaredNamespaceName, NAMESPACE_TYPE } from "../agent-namespaces";
+import { kubernetesAgentPresence } from "../kubernetes/agent-looking";
+import { placementOf } from "../kubernetes/placement";
+import { NAMESPACE_TYPES, SERVICE_ACCOUNT_TYPES } from "../kubernetes/types";
 import type { AgentguardConfig } from "../config";
 import type { Finding } from "../rule";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";
+import { valueSources } from "../value-sources";
 import { workloadRoleBindings } from "./agent-workload-roles";
 import { iamGlobsIntersect } from "./iam-glob";
 import { RoleLookup, ROLE_TYPE } from "./iam-entity-lookup";
@@ -66,13 +70,21 @@ function findAgentRoles(model: StackModel, config: AgentguardConfig, grants: Gra
     };
 
     const roles = model.ofType(ROLE_TYPE);
+    // Roles whose trust is unknown only through values computed from resources of this stack: decided once
+    // every other agent identity is known (below).
+    const deferred: { role: ResourceNode; unknown: string }[] = [];
     for (const role of roles) {
         const tag = agentTag(role);
         if (tag.state !== "untagged") {
             note(role, tag.state === "tagged" ? "agent" : "possible", describeAgentTag(tag));
         }
         const trust = trustVerdict(role, namespaces, subjectTargets);
-        if (trust) note(role, trust.certainty, trust.reason);
+        if (!trust) continue;
+        const linked = (role.propertyDependencies.assumeRolePolicy ?? []).length > 0;
+        if (trust.unknown && linked) deferred.push({ role, unknown: trust.reason });
+        else if (trust.unknown)
+            note(role, trust.certainty, `${trust.reason} and computed from no resource of this stack`);
+        else note(role, trust.certainty, trust.reason);
     }
 
     const unresolvedBindings: Finding[] = [];
@@ -122,7 +134,32 @@ function findAgentRoles(model: StackModel, config: AgentguardConfig, grants: Gra
         possible: user.certainty === "possible" ? user.reasons : [],
         permissions: grants.users.of(user.node),
     }));
-    propagateThroughRoleChaining(roles, lookup, found, users, (role) => grants.roles.of(role));
+    const chain = () =>
+        propagateThroughRoleChaining(roles, lookup, found, users, (role) => grants.roles.of(role));
+    chain();
+    // An unknown trust computed from this stack's resources may hide an agent subject or ARN only where the
+    // stack has agent identities (its literal text is not visible during preview): there it fails closed,
+    // naming the agent identity among its sources when there is one; in a stack without any, it is not an
+    // agent role.
+    if (deferred.length > 0) {
+        const agentUsers = new Map(users.map((u) => [u.node.urn, u]));
+        const identity = (n: ResourceNode) => found.get(n.urn) ?? agentUsers.get(n.urn);
+        const signal = stackAgentSignal(model, namespaces, found, users);
+        if (signal !== undefined) {
+            for (const { role, unknown } of deferred) {
+                const source = agentSource(
+                    valueSources(model, role, "assumeRolePolicy"),
+                    namespaces,
+                    identity,
+                );
+                const why = source
+                    ? `it is computed from ${source}`
+                    : `an agent identity could be behind it, as this stack has ${signal}`;
+                note(role, "possible", `${unknown}; ${why}`);
+            }
+            chain();
+        }
+    }
 
     const result = new Map<string, AgentRole>();
     for (const [urn, entry] of found) {
@@ -165,16 +202,82 @@ export function subjectAdmitsAgent(
     return subjectTargets.some((target) => iamGlobsIntersect(pattern.text, target));
 }
 
+const OIDC_PROVIDER_TYPE = "aws:iam/openIdConnectProvider:OpenIdConnectProvider";
+const IDENTITY_SOURCE_TYPES =
+    /^aws:(?:eks\/|cognito\/identityPool|iam\/openIdConnectProvider|iam\/samlProvider)/;
+
+/**
+ * Why one of the resources an unknown trust policy is computed from may put an agent identity into it,
+ * or undefined when none can: agent (or possibly agent) roles and users, agent-tagged resources, identity
+ * providers and EKS resources (the trust may admit any service account through them), and namespaces and
+ * service accounts that are (or may be) an agent namespace's.
+ */
+function agentSource(
+    sources: Iterable<ResourceNode>,
+    namespaces: AgentNamespaces,
+    identity: (node: ResourceNode) => { agent: readonly string[]; possible: readonly string[] } | undefined,
+): string | undefined {
+    for (const source of sources) {
+        const label = `${source.type.split(":").pop()} ${source.name}`;
+        const known = identity(source);
+        if (known) {
+            const agent = known.agent.length > 0;
+            return `${agent ? "agent" : "possible agent"} identity ${label} (${(agent ? known.agent : known.possible)[0]})`;
+        }
+        const tag = agentTag(source);
+        if (tag.state !== "untagged") return `${label}, as ${describeAgentTag(tag)}`;
+        if (source.type === OIDC_PROVIDER_TYPE || IDENTITY_SOURCE_TYPES.test(source.type)) {
+            return `${label}, through which service accounts (of agent namespaces too) can be admitted`;
+        }
+        if (NAMESPACE_TYPES.includes(source.type)) {
+            const name = declaredNamespaceName(source);
+            if (name === undefined) return `${label}, a namespace whose name is unknown during preview`;
+            if (namespaces.isAgent(name)) return `${label}, agent namespace "${name}"`;
+        }
+        if (SERVICE_ACCOUNT_TYPES.includes(source.type)) {
+            const placement = placementOf(source, namespaces);
+            if (!placement.known) return `${label}, a service account whose namespace cannot be told`;
+            if (placement.agent)
+                return `${label}, a service account of agent namespace "${placement.namespace}"`;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * The first agent identity, or resource agent identities come through, the stack declares (besides roles
+ * whose trust is still undecided), or undefined when it has none.
+ */
+function stackAgentSignal(
+    model: StackModel,
+    namespaces: AgentNamespaces,
+    found: Found,
+    users: readonly ChainSource[],
+): string | undefined {
+    const identity = [...found.values()][0] ?? users[0];
+    if (identity) {
+        const kind = identity.agent.length > 0 ? "agent" : "possible agent";
+        return `${kind} identity ${identity.node.name} (${[...identity.agent, ...identity.possible][0]})`;
+    }
+    const agentNamespace = namespaces.declaredAgentNamespaces()[0];
+    if (agentNamespace) return `agent namespace "${agentNamespace.name}"`;
+    return (
+        agentSource(model.resources, namespaces, () => undefined) ??
+        kubernetesAgentPresence(model, namespaces)
+    );
+}
+
 function trustVerdict(
     role: ResourceNode,
     namespaces: AgentNamespaces,
     subjectTargets: readonly string[],
-): { certainty: AgentRoleCertainty; reason: string } | undefined {
+): { certainty: AgentRoleCertainty; reason: string; unknown?: true } | undefined {
     const trust = readJsonDocument(role.props.assumeRolePolicy);
     if (trust.kind === "unknown") {
         return {
             certainty: "possible",
             reason: "its trust policy (assumeRolePolicy) is unknown during preview",
+            unknown: true,
         };
     }
     if (trust.kind === "invalid") {
@@ -203,7 +306,7 @@ function trustVerdict(
             };
         }
     }
-    return possible ? { certainty: "possible", reason: possible } : undefined;
+    return possible ? { certainty: "possible", reason: possible, unknown: true } : undefined;
 }
 
 function associationNamespace(

@@ -3,6 +3,7 @@ import { kubernetesDisableTokenAutomount } from "./kubernetes-disable-token-auto
 import { kubernetesForbidAgentRbacEscalation } from "./kubernetes-forbid-agent-rbac-escalation";
 import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
 import { kubernetesForbidOpenEgress } from "./kubernetes-forbid-open-egress";
+import { kubernetesMarkAgentWorkloads } from "./kubernetes-mark-agent-workloads";
 import { kubernetesRequireDefaultDenyEgress } from "./kubernetes-require-default-deny-egress";
 import { kubernetesRequireGpuQuota } from "./kubernetes-require-gpu-quota";
 import { kubernetesRequireOwnerLabel } from "./kubernetes-require-owner-label";
@@ -19,4 +20,5 @@ export const kubernetesRules: Policies = [
     kubernetesRequireResourceQuota,
     kubernetesRequireOwnerLabel,
     kubernetesDisableTokenAutomount,
+    kubernetesMarkAgentWorkloads,
 ];

@@ -1,4 +1,5 @@
 import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { agentPresence } from "../../lib/agent-presence";
 import {
     agentPlacementPhrase,
     known,
@@ -74,7 +75,7 @@ export const stackForbidOpaqueResources = defineStackRule(
     {
         name: "stack-forbid-opaque-resources",
         description:
-            "Resources whose effect cannot be read from their inputs must not reach agents or carry IAM or network changes: Helm releases in agent namespaces, custom resources asking for host access in agent namespaces, CloudFormation or Cloud Control resources declaring IAM or network resources, and dynamic providers.",
+            "Resources whose effect cannot be read from their inputs must not reach agents or carry IAM or network changes: Helm releases in agent namespaces, custom resources asking for host access in agent namespaces, and, in a stack that has agent identities (or where that cannot be told), CloudFormation or Cloud Control resources declaring IAM or network resources (or whose template is unknown) and dynamic providers.",
         enforcementLevel: "mandatory",
         severity: "high",
         remediationSteps:
@@ -85,6 +86,11 @@ export const stackForbidOpaqueResources = defineStackRule(
         const findings: Finding[] = [];
         const report = (node: ResourceNode, message: string) =>
             findings.push({ urn: node.urn, name: node.name, message });
+        // Templates and provider code reach agents only through agent identities: in a stack without any,
+        // what they create escapes no agent rule. Asked only when there is such a resource.
+        let presence: { readonly why: string | undefined } | undefined;
+        const agentsHere = () => (presence ??= { why: agentPresence(model, config) }).why;
+        const because = (why: string) => `This stack has agent identities (${why}), so`;
 
         for (const release of model.ofType(HELM_RELEASE_TYPE)) {
             const place = where(releasePlacement(release, agents));
@@ -109,23 +115,29 @@ export const stackForbidOpaqueResources = defineStackRule(
         for (const stack of model.ofType(...CLOUDFORMATION_TYPES)) {
             const verdict = judgeTemplate(stack.props.templateBody, stack.props.templateUrl);
             if (verdict.problem === undefined) continue;
+            const why = agentsHere();
+            if (why === undefined) continue;
             report(
                 stack,
-                `CloudFormation ${stack.type.endsWith("StackSet") ? "stack set" : "stack"} ${stack.name}: ${verdict.problem}. IAM and network changes made there escape every agent rule; declare them as Pulumi resources.`,
+                `CloudFormation ${stack.type.endsWith("StackSet") ? "stack set" : "stack"} ${stack.name}: ${verdict.problem}. ${because(why)} IAM and network changes made there escape every agent rule; declare them as Pulumi resources.`,
             );
         }
         for (const resource of model.ofType(CLOUD_CONTROL_TYPE)) {
             const verdict = judgeCloudControl(resource.props.typeName);
             if (verdict.problem === undefined) continue;
+            const why = agentsHere();
+            if (why === undefined) continue;
             report(
                 resource,
-                `Cloud Control resource ${resource.name}: ${verdict.problem}. Declare it as the matching Pulumi resource so the agent rules can judge it.`,
+                `Cloud Control resource ${resource.name}: ${verdict.problem}. ${because(why)} declare it as the matching Pulumi resource so the agent rules can judge it.`,
             );
         }
         for (const dynamic of model.ofType(...DYNAMIC_TYPES)) {
+            const why = agentsHere();
+            if (why === undefined) break;
             report(
                 dynamic,
-                `Dynamic resource ${dynamic.name} runs its provider's own code at deploy time, which no policy can read: it could grant IAM or open the network. Replace it with declared resources, or exempt it after review.`,
+                `Dynamic resource ${dynamic.name} runs its provider's own code at deploy time, which no policy can read: it could grant IAM or open the network. ${because(why)} replace it with declared resources, or exempt it after review.`,
             );
         }
         return findings;

@@ -248,6 +248,136 @@ describe("identifyAgentRoles", () => {
     });
 });
 
+describe("roles whose trust is unknown during preview, judged by what it is computed from", () => {
+    const identities = (
+        props: Record<string, unknown>,
+        deps: readonly string[],
+        extra: Partial<FakeResource> = {},
+    ): FakeResource => ({
+        ...role("deployer", { assumeRolePolicy: UNKNOWN, ...props }),
+        propertyDependencies: { assumeRolePolicy: deps },
+        ...extra,
+    });
+    const user = (name: string, props: Record<string, unknown> = {}, extra: Partial<FakeResource> = {}) => ({
+        type: "aws:iam/user:User",
+        name,
+        props: { name, arn: UNKNOWN, ...props },
+        ...extra,
+    });
+    const oidc: FakeResource = {
+        type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        name: "cluster-oidc",
+        props: { url: UNKNOWN, clientIdLists: ["sts.amazonaws.com"] },
+    };
+    const reasons = (resources: FakeResource[]) =>
+        [...identifyAgentRoles(modelOf(resources), defaultConfig).roles.values()].find(
+            (r) => r.node.name === "deployer",
+        );
+
+    it("is not an agent role when it names only an IAM user of a stack without any agent identity", () => {
+        expect(reasons([user("ci"), identities({}, ["ci"])])).toBeUndefined();
+        // A role of the same stack, or a subject unknown in a known document, likewise.
+        expect(reasons([role("ci"), identities({}, ["ci"])])).toBeUndefined();
+        const unknownSubject = irsaTrust({ StringEquals: { [SUB_KEY]: UNKNOWN } });
+        expect(
+            reasons([user("ci"), identities({ assumeRolePolicy: unknownSubject }, ["ci"])]),
+        ).toBeUndefined();
+    });
+
+    it("fails closed when the unknown trust is computed from no resource of the stack", () => {
+        const found = reasons([role("deployer", { assumeRolePolicy: UNKNOWN })]);
+        expect(found?.certainty).toBe("possible");
+        expect(found?.reasons.join()).toMatch(
+            /unknown during preview and computed from no resource of this stack/,
+        );
+    });
+
+    it("takes it as possibly an agent's when computed from an agent namespace, an OIDC provider or an agent-tagged role", () => {
+        const fromNamespace = reasons([namespace("agent-x"), identities({}, ["agent-x"])]);
+        expect(fromNamespace?.certainty).toBe("possible");
+        expect(fromNamespace?.reasons.join()).toMatch(
+            /computed from Namespace agent-x, agent namespace "agent-x"/,
+        );
+        const fromOidc = reasons([oidc, identities({}, ["cluster-oidc"])]);
+        expect(fromOidc?.certainty).toBe("possible");
+        expect(fromOidc?.reasons.join()).toMatch(/computed from OpenIdConnectProvider cluster-oidc/);
+        const fromAgentRole = reasons([
+            role("agent-r", { tags: { "agentguard.io/agent": "x" }, arn: UNKNOWN }),
+            identities({}, ["agent-r"]),
+        ]);
+        expect(fromAgentRole?.certainty).toBe("agent");
+        const fromAgentUser = reasons([
+            user("bot", { tags: { "agentguard.io/agent": "x" } }),
+            identities({}, ["bot"]),
+        ]);
+        expect(fromAgentUser?.certainty).toBe("agent");
+    });
+
+    it("fails closed, saying why, when the stack has agent identities even if none is among the sources", () => {
+        const found = reasons([namespace("agent-x"), user("ci"), identities({}, ["ci"])]);
+        expect(found?.certainty).toBe("possible");
+        expect(found?.reasons.join()).toMatch(
+            /its trust policy \(assumeRolePolicy\) is unknown during preview; an agent identity could be behind it, as this stack has agent namespace "agent-x"/,
+        );
+        // A pod in an agent namespace the stack does not declare: its service account is an agent identity.
+        const agentPod: FakeResource = {
+            type: "kubernetes:core/v1:Pod",
+            name: "runner",
+            props: { metadata: { name: "runner", namespace: "agent-y" }, spec: {} },
+        };
+        expect(reasons([agentPod, user("ci"), identities({}, ["ci"])])?.reasons.join()).toMatch(
+            /as this stack has Pod runner in agent namespace "agent-y"/,
+        );
+        const agentSa: FakeResource = {
+            type: "kubernetes:core/v1:ServiceAccount",
+            name: "runner",
+            props: { metadata: { name: "runner", namespace: "agent-y" } },
+        };
+        expect(reasons([agentSa, identities({}, ["runner"])])?.reasons.join()).toMatch(
+            /computed from ServiceAccount runner, a service account of agent namespace "agent-y"/,
+        );
+        const withOidc = reasons([oidc, user("ci"), identities({}, ["ci"])]);
+        expect(withOidc?.reasons.join()).toMatch(/as this stack has OpenIdConnectProvider cluster-oidc/);
+    });
+
+    it("sees an agent source through a component parent and through an unknown computed from another unknown", () => {
+        const component: FakeResource = { type: "platform:index:Cluster", name: "platform", props: {} };
+        const child = { ...oidc, parent: "platform" };
+        const throughComponent = reasons([component, child, identities({}, ["platform"])]);
+        expect(throughComponent?.certainty).toBe("possible");
+        expect(throughComponent?.reasons.join()).toMatch(/computed from OpenIdConnectProvider cluster-oidc/);
+        const parameter: FakeResource = {
+            type: "aws:ssm/parameter:Parameter",
+            name: "issuer",
+            props: { value: UNKNOWN },
+            propertyDependencies: { value: ["cluster-oidc"] },
+        };
+        const throughUnknown = reasons([oidc, parameter, identities({}, ["issuer"])]);
+        expect(throughUnknown?.reasons.join()).toMatch(/computed from OpenIdConnectProvider cluster-oidc/);
+        // An agent role reached only through another resource's output, not as a direct dependency.
+        const tagged = role("agent-r", { tags: { "agentguard.io/agent": "x" }, arn: UNKNOWN });
+        const relay = { ...parameter, propertyDependencies: { value: ["agent-r"] } };
+        const throughRelay = reasons([tagged, relay, identities({}, ["issuer"])]);
+        expect(throughRelay?.certainty).toBe("possible");
+        expect(throughRelay?.reasons.join()).toMatch(/computed from agent identity Role agent-r/);
+    });
+
+    it("chains from a role it settles as possibly an agent's to the roles that trust it", () => {
+        const resources = [
+            namespace("agent-x"),
+            identities({}, ["agent-x"]),
+            role(
+                "next",
+                { assumeRolePolicy: UNKNOWN },
+                { propertyDependencies: { assumeRolePolicy: ["deployer"] } },
+            ),
+        ];
+        const index = identifyAgentRoles(modelOf(resources), defaultConfig);
+        const next = [...index.roles.values()].find((r) => r.node.name === "next");
+        expect(next?.certainty).toBe("possible");
+    });
+});
+
 describe("agent roles derived once per stack model", () => {
     const trust = irsaTrust({ StringEquals: { [SUB_KEY]: "system:serviceaccount:team-x:runner" } });
     const model = modelOf([role("r", { assumeRolePolicy: trust })]);

@@ -148,6 +148,31 @@ describe("aws-restrict-agent-iam-grants", () => {
         expect(await violations([harmless])).toEqual([]);
     });
 
+    it("does not report a role whose trust is unknown only because it names an IAM user of a stack without agents", async () => {
+        const deployer = role(
+            "deployer",
+            {
+                assumeRolePolicy: UNKNOWN,
+                inlinePolicies: [{ name: "p", policy: policyDoc(allow("iam:CreateUser")) }],
+            },
+            { propertyDependencies: { assumeRolePolicy: ["ci"] } },
+        );
+        const ci = { type: "aws:iam/user:User", name: "ci", props: { name: "ci", arn: UNKNOWN } };
+        expect(await violations([ci, deployer])).toEqual([]);
+        // The same role where the stack declares an agent namespace: mandatory, saying why.
+        const agents = {
+            type: "kubernetes:core/v1:Namespace",
+            name: "agent-x",
+            props: { metadata: { name: "agent-x" } },
+        };
+        const v = await violations([agents, ci, deployer]);
+        expect(v).toHaveLength(1);
+        expect(v[0].enforcementLevel).toBe("mandatory");
+        expect(v[0].message).toMatch(
+            /deployer may be an agent role .*an agent identity could be behind it, as this stack has agent namespace "agent-x"/,
+        );
+    });
+
     it("finds an escalation combination split across two documents of one role", async () => {
         const v = await violations([
             agentRole([allow("iam:PassRole")]),

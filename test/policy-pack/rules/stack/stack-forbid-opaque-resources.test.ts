@@ -131,6 +131,14 @@ describe("stack-forbid-opaque-resources: Kubernetes", () => {
 });
 
 describe("stack-forbid-opaque-resources: AWS and dynamic providers", () => {
+    // These matter where an agent could be behind them: each case runs beside an agent role.
+    const agentRole: FakeResource = {
+        type: "aws:iam/role:Role",
+        name: "ops-agent",
+        props: { name: "ops-agent", tags: { "agentguard.io/agent": "ops" }, assumeRolePolicy: "{}" },
+    };
+    const run = (resources: FakeResource[], config?: Record<string, unknown>) =>
+        runStackPolicy(stackForbidOpaqueResources, [agentRole, ...resources], { config });
     const cfn = (props: Record<string, unknown>): FakeResource => ({
         type: "aws:cloudformation/stack:Stack",
         name: "vendor",
@@ -190,6 +198,83 @@ describe("stack-forbid-opaque-resources: AWS and dynamic providers", () => {
         expect((await run([dynamic]))[0].message).toMatch(
             /Dynamic resource attach runs its provider's own code/,
         );
+    });
+
+    it("says which agent identity makes it matter", async () => {
+        const [v] = await run([cfn({ templateBody: UNKNOWN })]);
+        expect(v.message).toMatch(
+            /templateBody is unknown during preview, so what it creates cannot be read\. This stack has agent identities \(agent role ops-agent \(it is tagged agentguard\.io\/agent\)\), so IAM and network changes/,
+        );
+    });
+
+    const opaque = (): FakeResource[] => [
+        cfn({ templateBody: UNKNOWN }),
+        { type: "aws:cloudcontrol/resource:Resource", name: "cc", props: { typeName: UNKNOWN } },
+        { type: "pulumi-nodejs:dynamic:Resource", name: "attach", props: {} },
+    ];
+    const alone = (resources: FakeResource[]) => runStackPolicy(stackForbidOpaqueResources, resources);
+
+    it("passes them in a stack without agent identities (awsx.classic's CloudFormation stack with an unknown template)", async () => {
+        const plain: FakeResource[] = [
+            { type: "aws:iam/user:User", name: "ci", props: { name: "ci" } },
+            {
+                type: "aws:iam/role:Role",
+                name: "svc",
+                props: { name: "svc", assumeRolePolicy: JSON.stringify({ Statement: [] }) },
+            },
+            {
+                type: "kubernetes:core/v1:Pod",
+                name: "web",
+                props: { metadata: { name: "web", namespace: "default" } },
+            },
+            namespace("tools"),
+        ];
+        expect(await alone([...plain, ...opaque()])).toEqual([]);
+    });
+
+    it.each<[string, FakeResource[], RegExp]>([
+        ["an agent namespace", [namespace("agent-a")], /agent namespace "agent-a"/],
+        [
+            "a pod in an agent namespace the stack does not declare",
+            [
+                {
+                    type: "kubernetes:core/v1:Pod",
+                    name: "p",
+                    props: { metadata: { name: "p", namespace: "agent-b" } },
+                },
+            ],
+            /Pod p in agent namespace "agent-b"/,
+        ],
+        [
+            "an agent-tagged bucket",
+            [{ type: "aws:s3/bucket:Bucket", name: "b", props: { tags: { "agentguard.io/agent": "x" } } }],
+            /Bucket b, as it is tagged agentguard\.io\/agent/,
+        ],
+        [
+            "a role whose trust policy is unknown and computed from nothing in the stack",
+            [{ type: "aws:iam/role:Role", name: "r", props: { name: "r", assumeRolePolicy: UNKNOWN } }],
+            /possible agent role r \(its trust policy \(assumeRolePolicy\) is unknown during preview/,
+        ],
+        [
+            "a workload whose namespace cannot be told",
+            [
+                {
+                    type: "kubernetes:apps/v1:Deployment",
+                    name: "d",
+                    props: { metadata: { name: "d", namespace: UNKNOWN } },
+                },
+            ],
+            /Deployment d, whose namespace cannot be told/,
+        ],
+        [
+            "resources with unknown tags",
+            [{ type: "aws:s3/bucket:Bucket", name: "b", props: { tags: UNKNOWN } }],
+            /Bucket b, as/,
+        ],
+    ])("reports them where the stack has %s (or cannot tell)", async (_what, identities, why) => {
+        const v = await alone([...identities, ...opaque()]);
+        expect(v.map((x) => x.message)).toHaveLength(3);
+        for (const x of v) expect(x.message).toMatch(why);
     });
 
     it("lets a reviewed resource be exempted by name, with a reason", async () => {
