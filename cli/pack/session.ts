@@ -2,7 +2,7 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { CheckError } from "../errors";
 import type { ProgramProject } from "../project";
 import type { PolicyDescriptor } from "../report/types";
-import { AnalyzerConnection, AnalyzerRpcError } from "./client";
+import { AnalyzerConnection, AnalyzerRpcError, type CallLimits } from "./client";
 import {
     reconcilePolicyConfig,
     type EnforcementLevel,
@@ -146,13 +146,17 @@ export async function openPackSession(
     manifest: PackManifest,
     project: ProgramProject,
     userConfig: UserPolicyConfig | undefined,
-    options: { signal?: AbortSignal; startTimeoutMs?: number } = {},
+    options: { signal?: AbortSignal; startTimeoutMs?: number; callLimits?: CallLimits } = {},
 ): Promise<PackSession> {
     const pack = await startPack(manifest, packEnvironment(project, process.env), {
         timeoutMs: options.startTimeoutMs,
         signal: options.signal,
     });
-    const connection = new AnalyzerConnection(pack.address);
+    // Every call has a deadline, and is cancelled when the run stops.
+    const connection = new AnalyzerConnection(pack.address, {
+        ...options.callLimits,
+        signal: options.signal,
+    });
     const close = async () => {
         connection.close();
         await pack.stop();
