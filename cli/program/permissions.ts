@@ -98,6 +98,7 @@ export function confineProgram(options: ConfinementOptions = {}): ProgramConfine
     const env = { TMPDIR: scratchDir, TMP: scratchDir, TEMP: scratchDir };
     try {
         const { flag, extra } = permissionSupport(nodePath);
+        const quiet = extra.some((option) => option.startsWith("--disable-warning="));
         if (!flag) {
             return {
                 execArgv: [],
@@ -114,7 +115,9 @@ export function confineProgram(options: ConfinementOptions = {}): ProgramConfine
         const writes = options.allowWrites ? "*" : checkedScratchPath(scratchDir);
         // The module-hooks thread is a worker: it runs with the process's permissions, but a Worker the
         // program started itself with its own execArgv would not, so the guard refuses the program any.
-        const hooks = options.needsModuleHooks ? ["--allow-worker", "-r", workerGuard()] : [];
+        const hooks = options.needsModuleHooks
+            ? ["--allow-worker", ...(quiet ? ["--disable-warning=SecurityWarning"] : []), "-r", workerGuard()]
+            : [];
         const limits = options.allowWrites
             ? "it may read and write files anywhere (--allow-program-writes)"
             : `it may read files and write only under ${scratchDir} (its TMPDIR)`;
