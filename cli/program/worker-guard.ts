@@ -16,6 +16,8 @@ function Worker(): never {
     ) as Error & { code: string; permission: string };
     err.code = "ERR_ACCESS_DENIED";
     err.permission = "WorkerThreads";
+    // The stack starts at the program's call, as Node's own refusals do: the fault is the program's.
+    Error.captureStackTrace(err, Worker);
     throw err;
 }
 
