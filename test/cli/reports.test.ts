@@ -136,6 +136,7 @@ describe("text report", () => {
     });
 });
 
+/* eslint-disable no-control-regex -- these tests look for control characters */
 describe("control sequences in values taken from the program", () => {
     const ESC = "\u001b";
     const hostile: Record<string, string> = {
@@ -160,7 +161,6 @@ describe("control sequences in values taken from the program", () => {
             const cleaned = stripControls(`before${sequence}after`);
             expect(cleaned.startsWith("before")).toBe(true);
             expect(cleaned.endsWith("after")).toBe(true);
-            // eslint-disable-next-line no-control-regex
             expect(cleaned).not.toMatch(
                 /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/,
             );
@@ -195,7 +195,6 @@ describe("control sequences in values taken from the program", () => {
         for (const color of [false, true]) {
             const text = formatText(hostileResult, { color });
             const withoutOurColours = text.replace(/\u001b\[[0-9;]*m/g, "");
-            // eslint-disable-next-line no-control-regex
             expect(withoutOurColours).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
             expect(text).toContain("no mandatory violations"); // the message's text, inert
             expect(text).toContain("of app/dev checked against");
@@ -206,6 +205,8 @@ describe("control sequences in values taken from the program", () => {
         expect(colored).toContain(`${ESC}[1mbucket-private${ESC}[0m`);
     });
 });
+
+/* eslint-enable no-control-regex */
 
 describe("SARIF report", () => {
     const sarif = JSON.parse(formatSarif(result, { baseDir: "/repo", toolVersion: "0.1.0" }));
