@@ -305,7 +305,7 @@ describe("failures", () => {
         cli.kill("SIGINT");
         const run = await done;
         expect(run.code).toBe(2);
-        expect(run.stderr).toContain("interrupted");
+        expect(run.stderr).toContain("stopped by SIGINT");
         await waitFor(
             "the pack and the program to stop",
             () => (pids.some(isRunning) ? undefined : true),

@@ -3,6 +3,7 @@
  * under Node's permission model (writes only to its scratch directory, no processes, no workers), every run
  * has a deadline, a stopped pack ends the run, and stopping a run kills every process group it started.
  */
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -202,6 +203,31 @@ describe("deadlines", () => {
 });
 
 describe("the checker's own surface", () => {
+    it.concurrent("prints the program's error without its control sequences", async () => {
+        const run = await runCli(check("confined"), { FIXTURE_ACTION: "throw-escapes" });
+        expect(run.code).toBe(2);
+        const line = run.stderr.split("\n").find((l) => l.startsWith("agentguard: error:")) ?? "";
+        expect(line).toContain("no mandatory violationsOK");
+        // eslint-disable-next-line no-control-regex
+        expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+        expect(line).not.toContain("evil.example");
+    });
+
+    it("keeps the pack's inspector closed on SIGUSR1 (the pack's preload)", async () => {
+        const preload = path.join(__dirname, "..", "..", "cli", "pack", "exit-with-parent.js");
+        const pack = spawn(process.execPath, ["-r", preload, "-e", "setInterval(() => {}, 1000)"], {
+            stdio: ["pipe", "ignore", "pipe"],
+        });
+        let stderr = "";
+        pack.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+        await new Promise((r) => setTimeout(r, 1000));
+        pack.kill("SIGUSR1");
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(pack.exitCode).toBe(null);
+        pack.kill("SIGKILL");
+        expect(stderr).not.toContain("Debugger listening");
+    });
+
     it("keeps its inspector closed when a program sends it SIGUSR1", async () => {
         const cli = startCli(check("hangs"));
         let stderr = "";
