@@ -81,10 +81,12 @@ async function runCheck(args: CheckArgs, signal: AbortSignal): Promise<{ text: s
     return { text: renderReport(result, args), exitCode: result.exitCode };
 }
 
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 type RunCommand = Exclude<ParsedArgs, { command: "help" | "version" }>;
 
 /**
- * Runs a verb that runs programs, the same way for check, report and review: SIGINT/SIGTERM stop it (the
+ * Runs a verb that runs programs, the same way for check, report and review: SIGINT/SIGTERM/SIGHUP stop it (the
  * program's and the pack's process groups killed, temporary trees removed) and it exits 2; a second signal
  * exits at once. The report goes to stdout, or whole to `--output`, only after every child has stopped.
  */
@@ -99,8 +101,8 @@ async function runCommand(parsed: RunCommand): Promise<number> {
         process.stderr.write(`\nagentguard: ${signal} received, stopping the program and the policy pack\n`);
         controller.abort();
     };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    // SIGHUP too: the children lead their own process groups, so a closed terminal reaches only us.
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     allowProgramWritesByDefault(parsed.args.allowProgramWrites);
     if (parsed.args.outputFile) removeStaleOutput(parsed.args.outputFile);
     try {
@@ -122,8 +124,7 @@ async function runCommand(parsed: RunCommand): Promise<number> {
             ? interruptedBy(received)
             : err;
     } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
+        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
 }
 
