@@ -34,7 +34,7 @@ export interface ConfinementOptions {
     readonly nodePath?: string;
 }
 
-/** Node.js >= 22 names the model `--permission`; 20.x `--experimental-permission`. */
+/** Node.js >= 22.13 names the model `--permission`; earlier ones `--experimental-permission`. */
 const PERMISSION_FLAGS = ["--permission", "--experimental-permission"] as const;
 
 /** Whether this Node.js starts with these options: refused options make it exit at once. */
