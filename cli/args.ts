@@ -1,4 +1,4 @@
-import { parseFlags, usageError } from "./flags";
+import { parseFlags, parseTimeout, RUN_SWITCH_FLAGS, RUN_USAGE, RUN_VALUE_FLAGS, usageError } from "./flags";
 import { parseReportArgs, parseReviewArgs, VERB_USAGE, type ReportArgs, type ReviewArgs } from "./verb-args";
 
 export const REPORT_FORMATS = ["text", "json", "sarif"] as const;
@@ -13,6 +13,9 @@ export interface CheckArgs {
     readonly format: ReportFormat;
     readonly outputFile?: string;
     readonly timings: boolean;
+    /** `--timeout`: the whole run's deadline. */
+    readonly timeoutSeconds: number;
+    readonly allowProgramWrites: boolean;
 }
 
 export type ParsedArgs =
@@ -34,8 +37,10 @@ Options:
   --offline-answers FILE
                        answers for lookups that read cloud state (JSON or YAML: function token -> answer)
   --format FORMAT      text | json | sarif (default: text)
-  --output FILE        write the report to FILE instead of stdout
-  --timings            print phase timings to stderr
+  --output FILE        write the report to FILE instead of stdout: written whole (temporary file, then
+                       renamed) once a verdict is reached, removed when the run starts; read the file,
+                       not the terminal, which the program shares
+${RUN_USAGE}  --timings            print phase timings to stderr
   -h, --help           show this help
   -v, --version        print agentguard's version
 
@@ -49,6 +54,7 @@ const VALUE_FLAGS = [
     "--offline-answers",
     "--format",
     "--output",
+    ...RUN_VALUE_FLAGS,
 ] as const;
 
 /** Parses `argv` (without node and script); throws a usage CheckError naming the bad flag or value. */
@@ -68,7 +74,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (command !== "check") {
         throw usageError(`unknown command '${command}': the commands are 'check', 'report' and 'review'`);
     }
-    const { values, switches, dir } = parseFlags("check", rest, VALUE_FLAGS, ["--timings"]);
+    const { values, switches, dir } = parseFlags("check", rest, VALUE_FLAGS, [
+        "--timings",
+        ...RUN_SWITCH_FLAGS,
+    ]);
     const format = values.get("--format") ?? "text";
     if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
         throw usageError(
@@ -86,6 +95,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
             format: format as ReportFormat,
             outputFile: values.get("--output"),
             timings: switches.has("--timings"),
+            timeoutSeconds: parseTimeout(values.get("--timeout")),
+            allowProgramWrites: switches.has("--allow-program-writes"),
         },
     };
 }

@@ -1,5 +1,6 @@
 import * as path from "path";
 import { CheckError } from "./errors";
+import { DEFAULT_TIMEOUT_SECONDS } from "./flags";
 import {
     coverageViolation,
     OFFLINE_COVERAGE_POLICY,
@@ -40,9 +41,17 @@ export interface CheckOptions {
     readonly packStartTimeoutMs?: number;
     readonly onProgress?: (progress: { phase: "analyze"; done: number; total: number }) => void;
     readonly signal?: AbortSignal;
+    /**
+     * The whole run's deadline (`--timeout`): whatever has not finished by then is stopped, and the check
+     * fails with a "timeout" CheckError naming it. @default 600000
+     */
+    readonly timeoutMs?: number;
+    /** `--allow-program-writes`: the program may write anywhere (default: only in its scratch directory). */
+    readonly allowProgramWrites?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
+export { DEFAULT_TIMEOUT_SECONDS };
 
 /** The pack's config, and the checker's own `offline-coverage` entry taken out of it. */
 function userConfigOf(config: CheckOptions["config"]): {
@@ -124,22 +133,45 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
     };
     let programMs = 0;
     let packStartMs = 0;
-    const programPromise = runProgram(project, {
-        onResources: (resources) => pipeline.add(resources),
-        onOutputs: (urn, outputs) => pipeline.setOutputs(urn, outputs),
-        passThroughOutput: options.passThroughProgramOutput,
-        offlineAnswers,
-        signal: abort.signal,
-    }).then((run) => {
-        programMs = Date.now() - started;
-        return run;
-    });
+    let analyzed = 0;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_SECONDS * 1000;
+    let timedOut: CheckError | undefined;
+    const deadline = setTimeout(() => {
+        timedOut = new CheckError(
+            "timeout",
+            `${unfinished(manifest.dir, project.dir, {
+                programDone: programMs > 0,
+                packReady: packStartMs > 0,
+                analyzed,
+                total: pipeline.count,
+            })} within ${Math.round(timeoutMs / 1000)} s (--timeout)`,
+        );
+        onFailure(timedOut);
+    }, timeoutMs);
+    // Started in a turn of its own, so that even a synchronous throw settles through the paths below.
+    const programPromise = Promise.resolve()
+        .then(() =>
+            runProgram(project, {
+                onResources: (resources) => pipeline.add(resources),
+                onOutputs: (urn, outputs) => pipeline.setOutputs(urn, outputs),
+                passThroughOutput: options.passThroughProgramOutput,
+                offlineAnswers,
+                allowWrites: options.allowProgramWrites,
+                signal: abort.signal,
+            }),
+        )
+        .then((run) => {
+            programMs = Math.max(1, Date.now() - started);
+            return run;
+        });
     // Resources are analyzed as they arrive once the pack is ready, while the program still runs.
     const sessionPromise = openPackSession(manifest, project, userConfig, {
         signal: abort.signal,
         startTimeoutMs: options.packStartTimeoutMs,
+        // AnalyzeStack may take as long as the run; every other call has its own limit (client.ts).
+        callLimits: { stackTimeoutMs: timeoutMs },
     }).then((session) => {
-        packStartMs = Date.now() - started;
+        packStartMs = Math.max(1, Date.now() - started);
         session.pack.crashed.catch(onFailure);
         pipeline.start({
             connection: session.connection,
@@ -147,9 +179,10 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
             remediate: session.remediates,
             concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
             rootStackUrn: stackUrn,
-            onProgress: options.onProgress
-                ? (done, total) => options.onProgress!({ phase: "analyze", done, total })
-                : undefined,
+            onProgress: (done, total) => {
+                analyzed = done;
+                options.onProgress?.({ phase: "analyze", done, total });
+            },
         });
         return session;
     });
@@ -159,6 +192,18 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
     const session: PackSession | undefined =
         sessionResult.status === "fulfilled" ? sessionResult.value : undefined;
     try {
+        return await verdict();
+    } catch (err) {
+        // Once the deadline has passed, what did not finish is the error, not how it was stopped.
+        throw timedOut !== undefined && (firstFailure === undefined || firstFailure === timedOut)
+            ? timedOut
+            : err;
+    } finally {
+        clearTimeout(deadline);
+        await session?.close();
+    }
+
+    async function verdict(): Promise<CheckResult> {
         if (firstFailure !== undefined || programResult.status === "rejected" || !session) {
             pipeline.abort(new CheckError("interrupted", "the check was stopped"));
             throw firstFailure;
@@ -198,7 +243,24 @@ export async function checkProgram(programDir: string, options: CheckOptions = {
             },
             programOutput: run.output,
         };
-    } finally {
-        await session?.close();
     }
+}
+
+/** What was still running when the deadline passed, for the timeout message. */
+function unfinished(
+    packDir: string,
+    programDir: string,
+    state: { programDone: boolean; packReady: boolean; analyzed: number; total: number },
+): string {
+    const program = `the Pulumi program in ${programDir} did not finish`;
+    if (!state.programDone && !state.packReady) {
+        return `${program}, and the policy pack ${packDir} did not start,`;
+    }
+    if (!state.programDone) return program;
+    if (!state.packReady) return `the policy pack ${packDir} did not start`;
+    return (
+        `the policy pack ${packDir} did not finish judging the stack ` +
+        `(${state.analyzed} of ${state.total} resources analyzed` +
+        `${state.analyzed === state.total ? ", AnalyzeStack had not answered" : ""})`
+    );
 }

@@ -7,7 +7,9 @@ export type CheckErrorKind =
     | "checker"
     | "pack"
     | "config"
-    | "interrupted";
+    | "interrupted"
+    /** A part of the run did not finish within the run's deadline (`--timeout`). */
+    | "timeout";
 
 /** An error that stops a check: the CLI prints its message and exits 2. */
 export class CheckError extends Error {

@@ -56,3 +56,32 @@ export function parseFlags(
     }
     return { values, switches, dir: positionals[0] };
 }
+
+/** The default of `--timeout`, in seconds: the whole run's deadline. */
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+/** One week: longer is a mistake, and timers overflow past ~24 days. */
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+/** `--timeout SECONDS`: a whole number of seconds from 1 to a week. */
+export function parseTimeout(value: string | undefined): number {
+    if (value === undefined) return DEFAULT_TIMEOUT_SECONDS;
+    const seconds = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
+        throw usageError(
+            `flag '--timeout' has invalid value '${value}': allowed is a whole number of seconds ` +
+                `from 1 to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS})`,
+        );
+    }
+    return seconds;
+}
+
+/** Flags every verb that runs a program takes. */
+export const RUN_VALUE_FLAGS = ["--timeout"] as const;
+export const RUN_SWITCH_FLAGS = ["--allow-program-writes"] as const;
+
+export const RUN_USAGE = `  --timeout SECONDS    deadline for the whole run; whatever has not finished then is stopped (exit 2)
+                       (default: ${DEFAULT_TIMEOUT_SECONDS})
+  --allow-program-writes
+                       let the program write files anywhere; by default it may write only in a scratch
+                       directory made for the run, and never start processes (docs/checker.md)
+`;

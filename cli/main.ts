@@ -1,12 +1,14 @@
-import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, USAGE, type CheckArgs } from "./args";
+import { parseArgs, USAGE, type CheckArgs, type ParsedArgs } from "./args";
 import { checkProgram } from "./check";
-import { isCheckError } from "./errors";
+import { stopAllProcesses } from "./child-processes";
+import { CheckError, isCheckError } from "./errors";
+import { removeStaleOutput, writeOutputFile } from "./output-file";
 import { packageVersion } from "./package-root";
+import { allowProgramWritesByDefault } from "./program/permissions";
 import { formatJson } from "./report/json";
 import { formatSarif } from "./report/sarif";
-import { formatText } from "./report/text";
+import { formatText, stripControls } from "./report/text";
 import type { CheckResult } from "./report/types";
 
 /** report/review import the pack's lib in this process: from source it needs its own compiler hook. */
@@ -53,17 +55,8 @@ function exit(code: number): void {
     process.stdout.write("", () => process.exit(code));
 }
 
-async function run(args: CheckArgs): Promise<number> {
-    const controller = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-        if (controller.signal.aborted) {
-            process.exit(2);
-        }
-        process.stderr.write(`\nagentguard: ${signal} received, stopping the program and the policy pack\n`);
-        controller.abort();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+/** The check verb: the verdict and its report, once the program and the pack have finished. */
+async function runCheck(args: CheckArgs, signal: AbortSignal): Promise<{ text: string; exitCode: number }> {
     if (process.stderr.isTTY) {
         process.stderr.write("running the program and starting the policy pack…\r");
     }
@@ -74,14 +67,10 @@ async function run(args: CheckArgs): Promise<number> {
         offlineAnswers: args.offlineAnswersFile,
         passThroughProgramOutput: true,
         onProgress: progressReporter(),
-        signal: controller.signal,
+        signal,
+        timeoutMs: args.timeoutSeconds * 1000,
+        allowProgramWrites: args.allowProgramWrites,
     });
-    const report = renderReport(result, args);
-    if (args.outputFile) {
-        fs.writeFileSync(args.outputFile, report);
-    } else {
-        process.stdout.write(report);
-    }
     if (args.timings) {
         const t = result.timings;
         process.stderr.write(
@@ -89,11 +78,74 @@ async function run(args: CheckArgs): Promise<number> {
                 `analyzeStack ${t.analyzeStackMs}ms, total ${t.totalMs}ms\n`,
         );
     }
-    return result.exitCode;
+    return { text: renderReport(result, args), exitCode: result.exitCode };
+}
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+type RunCommand = Exclude<ParsedArgs, { command: "help" | "version" }>;
+
+/**
+ * Runs a verb that runs programs, the same way for check, report and review: SIGINT/SIGTERM/SIGHUP stop it (the
+ * program's and the pack's process groups killed, temporary trees removed) and it exits 2; a second signal
+ * exits at once. The report goes to stdout, or whole to `--output`, only after every child has stopped.
+ */
+async function runCommand(parsed: RunCommand): Promise<number> {
+    const controller = new AbortController();
+    let received: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+        if (received !== undefined) {
+            process.exit(2);
+        }
+        received = signal;
+        process.stderr.write(`\nagentguard: ${signal} received, stopping the program and the policy pack\n`);
+        controller.abort();
+    };
+    // SIGHUP too: the children lead their own process groups, so a closed terminal reaches only us.
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    allowProgramWritesByDefault(parsed.args.allowProgramWrites);
+    if (parsed.args.outputFile) removeStaleOutput(parsed.args.outputFile);
+    try {
+        const output =
+            parsed.command === "check"
+                ? await runCheck(parsed.args, controller.signal)
+                : parsed.command === "report"
+                  ? await (await loadVerbs()).runReport(parsed.args, controller.signal)
+                  : await (await loadVerbs()).runReview(parsed.args, controller.signal);
+        // Nothing the program started may still run, or print, when the verdict is written.
+        await stopAllProcesses();
+        if (received !== undefined) throw interruptedBy(received);
+        if (parsed.args.outputFile) writeOutputFile(parsed.args.outputFile, output.text);
+        else process.stdout.write(output.text);
+        return output.exitCode;
+    } catch (err) {
+        await stopAllProcesses();
+        throw received !== undefined && !(isCheckError(err) && err.kind === "timeout")
+            ? interruptedBy(received)
+            : err;
+    } finally {
+        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    }
+}
+
+function interruptedBy(signal: NodeJS.Signals): CheckError {
+    return new CheckError(
+        "interrupted",
+        `stopped by ${signal}: the program and the policy pack were stopped, no verdict`,
+    );
+}
+
+/**
+ * Node.js opens its inspector (a local port that runs any code sent to it) on SIGUSR1 unless a listener is
+ * installed; a program being checked may signal the checker, so the checker keeps it closed.
+ */
+function keepInspectorClosed(): void {
+    process.on("SIGUSR1", () => undefined);
 }
 
 /** `agentguard` entry point: exit 0 no mandatory violation, 1 mandatory violations, 2 error. */
 export async function main(argv: readonly string[]): Promise<void> {
+    keepInspectorClosed();
     try {
         const parsed = parseArgs(argv);
         if (parsed.command === "help") {
@@ -106,12 +158,11 @@ export async function main(argv: readonly string[]): Promise<void> {
             exit(0);
             return;
         }
-        if (parsed.command === "report") exit(await (await loadVerbs()).runReport(parsed.args));
-        else if (parsed.command === "review") exit(await (await loadVerbs()).runReview(parsed.args));
-        else exit(await run(parsed.args));
+        exit(await runCommand(parsed));
     } catch (err) {
         const message = isCheckError(err) ? err.message : ((err as Error).stack ?? String(err));
-        process.stderr.write(`agentguard: error: ${message}\n`);
+        // Messages quote the program (its errors, its output): nothing in them may drive the terminal.
+        process.stderr.write(`agentguard: error: ${stripControls(message)}\n`);
         exit(2);
     }
 }

@@ -1,4 +1,3 @@
-import * as fs from "fs";
 import { agentConfigFrom } from "./blast-radius/agent-config";
 import { buildStackModel, collectProgram } from "./blast-radius/collect";
 import { computeBlastRadius } from "./blast-radius/model";
@@ -6,6 +5,7 @@ import { formatReportHtml } from "./blast-radius/render-html";
 import { formatReportJson, reportDocument } from "./blast-radius/render-json";
 import { formatReportMarkdown } from "./blast-radius/render-markdown";
 import { readPolicyConfigFile } from "./pack/policy-config";
+import { CheckError } from "./errors";
 import { packageVersion } from "./package-root";
 import { readReviewRecordFile } from "./review/approvals";
 import { formatReviewJson, formatReviewMarkdown, formatReviewSarif } from "./review/render";
@@ -13,15 +13,53 @@ import { reviewPrograms } from "./review/review";
 import { readTierConfigFile } from "./review/tier-config";
 import type { ReportArgs, ReviewArgs } from "./verb-args";
 
-function write(text: string, outputFile: string | undefined): void {
-    if (outputFile) fs.writeFileSync(outputFile, text);
-    else process.stdout.write(text);
+/** What a verb produced: the caller writes it (stdout or --output) once every child has been stopped. */
+export interface VerbOutput {
+    readonly text: string;
+    readonly exitCode: number;
+}
+
+/**
+ * Runs `work` under the whole command's deadline (`--timeout`): at the deadline the work is stopped through
+ * its signal, allowed to clean up (children killed, temporary trees removed), and the command fails naming
+ * `what` did not finish.
+ */
+export async function withDeadline<T>(
+    seconds: number,
+    what: string,
+    signal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+    }, seconds * 1000);
+    try {
+        return await work(controller.signal);
+    } catch (err) {
+        if (timedOut)
+            throw new CheckError("timeout", `${what} did not finish within ${seconds} s (--timeout)`);
+        throw err;
+    } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+    }
 }
 
 /** `agentguard report`: 0, or throws (exit 2). */
-export async function runReport(args: ReportArgs): Promise<number> {
+export async function runReport(args: ReportArgs, signal?: AbortSignal): Promise<VerbOutput> {
     const config = agentConfigFrom(args.configFile ? readPolicyConfigFile(args.configFile) : undefined);
-    const stack = await collectProgram(args.programDir, { stack: args.stack });
+    const stack = await withDeadline(
+        args.timeoutSeconds,
+        `the Pulumi program in ${args.programDir}`,
+        signal,
+        (stop) => collectProgram(args.programDir, { stack: args.stack, signal: stop }),
+    );
     const report = computeBlastRadius(buildStackModel(stack.resources), config);
     const doc = reportDocument(report, stack.project);
     const text =
@@ -30,28 +68,33 @@ export async function runReport(args: ReportArgs): Promise<number> {
             : args.format === "html"
               ? formatReportHtml(doc)
               : formatReportMarkdown(doc);
-    write(text, args.outputFile);
-    return 0;
+    return { text, exitCode: 0 };
 }
 
 /** `agentguard review`: 0 Tier 1/2 or Tier 3 with dual control, 1 Tier 3 without it; throws on error (2). */
-export async function runReview(args: ReviewArgs): Promise<number> {
+export async function runReview(args: ReviewArgs, signal?: AbortSignal): Promise<VerbOutput> {
     // Inputs are read first, so a bad file fails before the programs run.
     const tiers = args.tiersFile ? readTierConfigFile(args.tiersFile) : undefined;
     const record = args.approvalsFile ? readReviewRecordFile(args.approvalsFile) : undefined;
     const config = agentConfigFrom(args.configFile ? readPolicyConfigFile(args.configFile) : undefined);
-    const result = await reviewPrograms(args.base, args.programDir, {
-        stack: args.stack,
-        tiers,
-        record,
-        config,
-    });
+    const result = await withDeadline(
+        args.timeoutSeconds,
+        `the review's Pulumi programs (base '${args.base}' and head ${args.programDir})`,
+        signal,
+        (stop) =>
+            reviewPrograms(args.base, args.programDir, {
+                stack: args.stack,
+                tiers,
+                record,
+                config,
+                signal: stop,
+            }),
+    );
     const text =
         args.format === "json"
             ? formatReviewJson(result)
             : args.format === "sarif"
               ? formatReviewSarif(result, packageVersion())
               : formatReviewMarkdown(result);
-    write(text, args.outputFile);
-    return result.exitCode;
+    return { text, exitCode: result.exitCode };
 }

@@ -10,3 +10,6 @@ if (typeof process.stdin.unref === "function") {
 }
 // A stop request ends the process normally, so its exit handlers run.
 process.on("SIGTERM", () => process.exit(0));
+// Node.js opens its inspector (a local port that runs any code sent to it) on SIGUSR1 unless a listener is
+// installed: the program being checked may signal the pack, so the pack keeps it closed.
+process.on("SIGUSR1", () => undefined);

@@ -3,7 +3,7 @@ import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { CheckError } from "../errors";
 import type { ProgramProject } from "../project";
 import type { PolicyDescriptor } from "../report/types";
-import { AnalyzerConnection, AnalyzerRpcError } from "./client";
+import { AnalyzerConnection, AnalyzerRpcError, type CallLimits } from "./client";
 import {
     reconcilePolicyConfig,
     type EnforcementLevel,
@@ -175,13 +175,16 @@ export async function openPackSession(
     manifest: PackManifest,
     project: ProgramProject,
     userConfig: UserPolicyConfig | undefined,
-    options: { signal?: AbortSignal; startTimeoutMs?: number } = {},
+    options: { signal?: AbortSignal; startTimeoutMs?: number; callLimits?: CallLimits } = {},
 ): Promise<PackSession> {
     const pack = await startPack(manifest, packEnvironment(project, process.env), {
         timeoutMs: options.startTimeoutMs,
         signal: options.signal,
     });
-    return configurePackSession(pack, manifest, project, userConfig);
+    return configurePackSession(pack, manifest, project, userConfig, {
+        ...options.callLimits,
+        signal: options.signal,
+    });
 }
 
 /** Brings a started pack to that state; stops it when that fails. */
@@ -190,8 +193,10 @@ export async function configurePackSession(
     manifest: PackManifest,
     project: ProgramProject,
     userConfig: UserPolicyConfig | undefined,
+    connectionOptions: CallLimits = {},
 ): Promise<PackSession> {
-    const connection = new AnalyzerConnection(pack.address);
+    // Every call has a deadline, and is cancelled when the run stops.
+    const connection = new AnalyzerConnection(pack.address, connectionOptions);
     const close = async () => {
         connection.close();
         await pack.stop();

@@ -192,7 +192,8 @@ export function startPack(
                     ".",
                     ...runtimeArgs(manifest.runtimeOptions),
                 ],
-                { cwd: manifest.dir, env, stdio: ["pipe", "pipe", "pipe"] },
+                // detached: its own process group, killed as a whole (child-processes.ts).
+                { cwd: manifest.dir, env, stdio: ["pipe", "pipe", "pipe"], detached: true },
             ),
         );
         let stderr = "";

@@ -8,6 +8,7 @@ import type { ProgramProject } from "../project";
 import { formatLocation } from "./error-location";
 import { readFrames } from "./frames";
 import type { OfflineAnswers } from "./offline-answers";
+import { confineProgram, programWritesAllowedByDefault } from "./permissions";
 import type { ChildMessage, RecordedResource, UncheckedComponent } from "./protocol";
 
 export interface ProgramRun {
@@ -28,6 +29,8 @@ export interface RunProgramOptions {
     readonly passThroughOutput?: boolean;
     /** The user's answers for lookups, validated. */
     readonly offlineAnswers?: OfflineAnswers;
+    /** `--allow-program-writes`: no write limit for the program (default: the CLI's setting). */
+    readonly allowWrites?: boolean;
     readonly signal?: AbortSignal;
 }
 
@@ -102,6 +105,10 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         config: project.config,
         offlineAnswers: options.offlineAnswers,
     });
+    const confinement = confineProgram({
+        allowWrites: options.allowWrites ?? programWritesAllowedByDefault(),
+        needsModuleHooks: project.typescript && project.esm,
+    });
     return new Promise<ProgramRun>((resolve, reject) => {
         let output = "";
         let settled = false;
@@ -109,15 +116,26 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         const child: ChildProcess = track(
             spawn(
                 process.execPath,
-                [...profilingArgs(), ...heapFlagsForPrograms(), ...execArgv, file, request],
+                [
+                    ...profilingArgs(),
+                    ...heapFlagsForPrograms(),
+                    ...execArgv,
+                    ...confinement.execArgv,
+                    file,
+                    request,
+                ],
                 {
                     cwd: project.dir,
-                    env: programEnvironment(project, process.env),
+                    env: { ...programEnvironment(project, process.env), ...confinement.env },
                     // stdin: closes when we exit; fd 3: the child's messages (see frames.ts).
                     stdio: ["pipe", "pipe", "pipe", "pipe"],
+                    // Its own process group, killed as a whole (child-processes.ts).
+                    detached: true,
                 },
             ),
         );
+        child.once("close", () => confinement.cleanup());
+        child.once("error", () => confinement.cleanup());
         const collect = (chunk: Buffer) => {
             if (options.passThroughOutput) {
                 process.stderr.write(chunk);
@@ -158,7 +176,7 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
             } else if (message.kind === "done") {
                 settle(undefined, {
                     resourceCount,
-                    warnings: message.warnings,
+                    warnings: [...confinement.warnings, ...message.warnings],
                     unchecked: message.unchecked,
                     output,
                 });
@@ -171,7 +189,8 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
                 settle(
                     new CheckError(
                         "program",
-                        `the Pulumi program in ${project.dir} failed: ${message.message}${where}${printed()}`,
+                        `the Pulumi program in ${project.dir} failed: ${message.message}${where}` +
+                            `${confinement.explain(message.message)}${printed()}`,
                     ),
                 );
             }

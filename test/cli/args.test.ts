@@ -37,6 +37,8 @@ describe("parseArgs", () => {
                 format: "sarif",
                 outputFile: "out.sarif",
                 timings: false,
+                timeoutSeconds: 600,
+                allowProgramWrites: false,
             },
         });
     });
@@ -44,6 +46,41 @@ describe("parseArgs", () => {
     it("takes an offline answers file", () => {
         const parsed = parseArgs(["check", "dir", "--offline-answers", "answers.yaml"]);
         expect(parsed).toMatchObject({ args: { offlineAnswersFile: "answers.yaml" } });
+    });
+
+    it("takes --timeout in whole seconds (default 600) and the --allow-program-writes switch", () => {
+        expect(parseArgs(["check", "dir"])).toMatchObject({
+            args: { timeoutSeconds: 600, allowProgramWrites: false },
+        });
+        expect(parseArgs(["check", "dir", "--timeout", "45", "--allow-program-writes"])).toMatchObject({
+            args: { timeoutSeconds: 45, allowProgramWrites: true },
+        });
+        expect(parseArgs(["check", "dir", "--timeout=604800"])).toMatchObject({
+            args: { timeoutSeconds: 604800 },
+        });
+    });
+
+    it("rejects a --timeout that is not a whole number of seconds from 1 to a week, naming the value", () => {
+        for (const bad of [
+            "0",
+            "-5",
+            "1.5",
+            "1e3",
+            "0x10",
+            "+5",
+            "ten",
+            " 5",
+            "604801",
+            "99999999999999999999",
+        ]) {
+            const err = usageError(["check", "dir", `--timeout=${bad}`]);
+            expect(err.message).toContain(`flag '--timeout' has invalid value '${bad}'`);
+            expect(err.message).toContain("allowed is a whole number of seconds from 1 to 604800");
+        }
+        expect(usageError(["check", "dir", "--timeout"]).message).toContain("flag '--timeout' needs a value");
+        expect(usageError(["check", "dir", "--allow-program-writes=yes"]).message).toContain(
+            "unknown flag '--allow-program-writes'",
+        );
     });
 
     it("defaults to the text format", () => {

@@ -295,27 +295,34 @@ describe("failures", () => {
         expect(help.stdout).toContain("Usage: agentguard check <program-dir>");
     });
 
-    it("stops the program and the pack on Ctrl-C and exits 2", async () => {
+    it("stops the program, the pack and what the pack started on Ctrl-C and exits 2", async () => {
         const packPid = path.join(tmp, "pack.pid");
-        const programPid = path.join(tmp, "program.pid");
+        const grandchildPid = path.join(tmp, "grandchild.pid");
         const cli = startCli(["check", program("hangs"), "--policy-pack", fixturePack], {
             FIXTURE_PACK_PID_FILE: packPid,
-            FIXTURE_PROGRAM_PID_FILE: programPid,
+            FIXTURE_PACK_GRANDCHILD_PID_FILE: grandchildPid,
         });
+        let stderr = "";
+        cli.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
         const done = finished(cli);
         const readPid = (file: string) =>
             fs.existsSync(file) && fs.readFileSync(file, "utf8")
                 ? Number(fs.readFileSync(file, "utf8"))
                 : undefined;
+        const printedPid = () => {
+            const match = /fixture program pid (\d+)/.exec(stderr);
+            return match ? Number(match[1]) : undefined;
+        };
         const pids = [
             await waitFor("the pack to start", () => readPid(packPid)),
-            await waitFor("the program to start", () => readPid(programPid)),
+            await waitFor("the pack's own child to start", () => readPid(grandchildPid)),
+            await waitFor("the program to start", printedPid),
         ];
         expect(pids.every(isRunning)).toBe(true);
         cli.kill("SIGINT");
         const run = await done;
         expect(run.code).toBe(2);
-        expect(run.stderr).toContain("interrupted");
+        expect(run.stderr).toContain("stopped by SIGINT");
         await waitFor(
             "the pack and the program to stop",
             () => (pids.some(isRunning) ? undefined : true),

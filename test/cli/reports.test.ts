@@ -2,7 +2,7 @@ import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { formatJson } from "../../cli/report/json";
 import { formatSarif } from "../../cli/report/sarif";
-import { formatText } from "../../cli/report/text";
+import { formatText, stripControls } from "../../cli/report/text";
 import type { CheckResult, Violation } from "../../cli/report/types";
 
 const dir = "/repo/stacks/app";
@@ -135,6 +135,78 @@ describe("text report", () => {
         expect(formatText(result, { color: true })).toContain("\u001b[31;1mmandatory");
     });
 });
+
+/* eslint-disable no-control-regex -- these tests look for control characters */
+describe("control sequences in values taken from the program", () => {
+    const ESC = "\u001b";
+    const hostile: Record<string, string> = {
+        "erase display": `${ESC}[2J${ESC}[H`,
+        "OSC 8 link": `${ESC}]8;;https://evil.example/${ESC}\\click${ESC}]8;;${ESC}\\`,
+        "OSC window title ended by BEL": `${ESC}]0;owned\u0007`,
+        "carriage return overwrite": "\rno mandatory violations",
+        bell: "\u0007",
+        "C1 CSI (0x9b) erase": "\u009b2J",
+        "C1 OSC (0x9d) ended by ST (0x9c)": "\u009d8;;https://evil.example/\u009c",
+        "DCS string": `${ESC}P1$r${ESC}\\`,
+        "cursor up, private mode": `${ESC}[3A${ESC}[?1049h`,
+        "single-character escape (full reset)": `${ESC}c`,
+        "backspace and delete": "\b\b\u007f",
+        "vertical tab and form feed": "\u000b\u000c",
+        "bidirectional override": "\u202etxt.exe\u202c\u2066",
+        NUL: "\u0000",
+    };
+
+    for (const [name, sequence] of Object.entries(hostile)) {
+        it(`removes ${name}`, () => {
+            const cleaned = stripControls(`before${sequence}after`);
+            expect(cleaned.startsWith("before")).toBe(true);
+            expect(cleaned.endsWith("after")).toBe(true);
+            expect(cleaned).not.toMatch(
+                /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/,
+            );
+        });
+    }
+
+    it("keeps newlines, tabs and ordinary text, including non-ASCII", () => {
+        expect(stripControls("a\tb\nc — é ✓ [2J")).toBe("a\tb\nc — é ✓ [2J");
+    });
+
+    it("leaves an unterminated OSC inert: the escape goes, its text stays visible", () => {
+        expect(stripControls(`x${ESC}]8;;https://evil.example/`)).toBe("x8;;https://evil.example/");
+    });
+
+    it("strips every program value in the text report, and keeps our own colouring", () => {
+        const evil = violation({
+            urn: `urn:pulumi:dev::app::aws:s3/bucket:Bucket::${ESC}[2Jlogs`,
+            resourceType: `aws:s3/bucket:Bucket${ESC}]8;;https://evil.example/${ESC}\\`,
+            resourceName: "logs\rOK",
+            policy: "bucket\u0007-private",
+            message: `Buckets are private.\n${ESC}[1A${ESC}[2K\u009b2Jno mandatory violations`,
+        });
+        const hostileResult: CheckResult = {
+            ...result,
+            violations: [evil],
+            remediations: [
+                { ...result.remediations[0], urn: `${ESC}[8m${bucketUrn}`, changedProperties: ["a\rb"] },
+            ],
+            warnings: [`lookup ${ESC}]0;title\u0007failed`],
+            project: { ...result.project, name: `app${ESC}[2J`, stack: "dev\u009b1A" },
+        };
+        for (const color of [false, true]) {
+            const text = formatText(hostileResult, { color });
+            const withoutOurColours = text.replace(/\u001b\[[0-9;]*m/g, "");
+            expect(withoutOurColours).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+            expect(text).toContain("no mandatory violations"); // the message's text, inert
+            expect(text).toContain("of app/dev checked against");
+            expect(text).not.toContain("evil.example");
+        }
+        const colored = formatText(hostileResult, { color: true });
+        expect(colored).toContain(`${ESC}[31;1mmandatory${ESC}[0m`);
+        expect(colored).toContain(`${ESC}[1mbucket-private${ESC}[0m`);
+    });
+});
+
+/* eslint-enable no-control-regex */
 
 describe("SARIF report", () => {
     const sarif = JSON.parse(formatSarif(result, { baseDir: "/repo", toolVersion: "0.1.0" }));

@@ -12,6 +12,8 @@ describe("report and review arguments", () => {
                 configFile: undefined,
                 format: "md",
                 outputFile: undefined,
+                timeoutSeconds: 600,
+                allowProgramWrites: false,
             },
         });
         expect(parseArgs(["report", ".", "--format=html", "--output", "r.html"])).toMatchObject({
@@ -33,6 +35,18 @@ describe("report and review arguments", () => {
             },
         });
         expect(() => parseArgs(["review", "."])).toThrow(/'review' needs --base <dir\|git-ref>/);
+    });
+
+    it("takes --timeout and --allow-program-writes on report and review, as check does", () => {
+        expect(parseArgs(["report", ".", "--timeout", "30", "--allow-program-writes"])).toMatchObject({
+            args: { timeoutSeconds: 30, allowProgramWrites: true },
+        });
+        expect(parseArgs(["review", "--base", "main", ".", "--timeout=5"])).toMatchObject({
+            args: { timeoutSeconds: 5, allowProgramWrites: false },
+        });
+        expect(() => parseArgs(["review", "--base", "main", ".", "--timeout", "0"])).toThrow(
+            /flag '--timeout' has invalid value '0': allowed is a whole number of seconds from 1 to 604800/,
+        );
     });
 
     it("names the bad flag or value and what is allowed", () => {
