@@ -169,7 +169,9 @@ describe("the published package's files", () => {
         ]) {
             expect(files, expected).toContain(expected);
         }
-        expect([...files].filter((f) => f.startsWith("policy-pack/rules/")).length).toBeGreaterThan(10);
+        // The pack ships compiled: its rules are loaded from dist/, never as TypeScript.
+        expect([...files].filter((f) => f.startsWith("dist/policy-pack/rules/")).length).toBeGreaterThan(10);
+        expect([...files].filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
         expect([...files].some((f) => f.startsWith("core/") || f.startsWith("dist/core/"))).toBe(true);
         for (const file of files) {
             expect(file in SOURCE_ONLY, file).toBe(false);
