@@ -109,7 +109,9 @@ function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress, context?
             continue;
         }
         if (field === "toCIDR") {
-            out.ipBlocks.push(...readCidrList(value, `${at}.toCIDR`, out.unknown));
+            out.ipBlocks.push(
+                ...readCidrList(value, `${at}.toCIDR`, out.unknown, { bareAddressIsHost: true }),
+            );
         } else if (field === "toCIDRSet") {
             value.forEach((set, j) => {
                 const setAt = `${at}.toCIDRSet[${j}]`;

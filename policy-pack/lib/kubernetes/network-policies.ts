@@ -405,7 +405,12 @@ export function readIpBlockChecked(
 }
 
 /** A list of CIDR strings (Cilium `toCIDR`, Calico `nets`, ANP `networks`), each checked, the good ones kept. */
-export function readCidrList(value: unknown, at: string, unknown: string[]): IpBlock[] {
+export function readCidrList(
+    value: unknown,
+    at: string,
+    unknown: string[],
+    options: { readonly bareAddressIsHost?: boolean } = {},
+): IpBlock[] {
     if (value === undefined || value === null) return [];
     if (isUnknown(value)) {
         unknown.push(at);
@@ -420,7 +425,7 @@ export function readCidrList(value: unknown, at: string, unknown: string[]): IpB
         if (isUnknown(cidr)) return void unknown.push(`${at}[${i}]`);
         if (typeof cidr !== "string")
             return void unknown.push(rejectedShape(`${at}[${i}]`, cidr, "a CIDR string"));
-        const host = hostCidrOf(cidr);
+        const host = options.bareAddressIsHost ? hostCidrOf(cidr) : cidr;
         const problem = cidrProblemOf(host, `${at}[${i}]`);
         if (problem !== undefined) unknown.push(problem);
         else blocks.push({ cidr: host });
