@@ -18,6 +18,7 @@ const INVENTORY: Record<string, string> = {
     "kubernetes-disable-token-automount": "advisory",
     // AWS
     "aws-restrict-agent-iam-grants": "mandatory",
+    "aws-forbid-agent-escalation-paths": "mandatory",
     "aws-restrict-agent-role-trust": "mandatory",
     "aws-require-agent-permissions-boundary": "advisory",
     "aws-restrict-agent-security-group-egress": "mandatory",

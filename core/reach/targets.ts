@@ -1,0 +1,227 @@
+import { iamGlobsIntersect } from "../glob";
+import { hasWildcard } from "../iam/wildcard";
+import type { AuditKind, ComputeKind, DecodedNode, SecretKind } from "./decode";
+import type { Field } from "./resource";
+
+/** Kinds of stack resources an IAM statement's Resource can name. */
+export type TargetKind =
+    | Exclude<ComputeKind, "kubernetes-workload">
+    | Exclude<SecretKind, "kubernetes-secret">
+    | AuditKind
+    | "role"
+    | "image-repository";
+
+interface TargetSpec {
+    /** The ARN up to the resource's name, partition, region and account left open. */
+    readonly prefix: string;
+    /** Patterns of a resource with this cloud name (qualifiers and generated suffixes left open). */
+    readonly patterns: (name: string) => string[];
+    /** The name an exact ARN names (after the prefix), to find candidates without a scan. */
+    readonly nameOf: (rest: string) => string;
+    /** The kind is named by an id the stack cannot know before deploy (instances, keys, detectors). */
+    readonly byId?: boolean;
+    readonly lowerCase?: boolean;
+}
+
+const untilColon = (rest: string): string => rest.split(":")[0];
+const untilSlash = (rest: string): string => rest.split("/")[0];
+const lastSegment = (rest: string): string => rest.slice(rest.lastIndexOf("/") + 1);
+
+export const TARGET_SPECS: Readonly<Record<TargetKind, TargetSpec>> = {
+    "lambda-function": {
+        prefix: "arn:*:lambda:*:*:function:",
+        patterns: (n) => [n, `${n}:*`],
+        nameOf: untilColon,
+    },
+    "ec2-instance": { prefix: "arn:*:ec2:*:*:instance/", patterns: (n) => [n], nameOf: (r) => r, byId: true },
+    "launch-template": {
+        prefix: "arn:*:ec2:*:*:launch-template/",
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+        byId: true,
+    },
+    "ecs-task-definition": {
+        prefix: "arn:*:ecs:*:*:task-definition/",
+        patterns: (n) => [n, `${n}:*`],
+        nameOf: untilColon,
+    },
+    "batch-job-definition": {
+        prefix: "arn:*:batch:*:*:job-definition/",
+        patterns: (n) => [n, `${n}:*`],
+        nameOf: untilColon,
+    },
+    "codebuild-project": { prefix: "arn:*:codebuild:*:*:project/", patterns: (n) => [n], nameOf: (r) => r },
+    "glue-job": { prefix: "arn:*:glue:*:*:job/", patterns: (n) => [n], nameOf: (r) => r },
+    "sagemaker-notebook": {
+        prefix: "arn:*:sagemaker:*:*:notebook-instance/",
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+        lowerCase: true,
+    },
+    "sagemaker-lifecycle-config": {
+        prefix: "arn:*:sagemaker:*:*:notebook-instance-lifecycle-config/",
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+        lowerCase: true,
+    },
+    "apprunner-service": {
+        prefix: "arn:*:apprunner:*:*:service/",
+        patterns: (n) => [`${n}/*`],
+        nameOf: untilSlash,
+    },
+    "agentcore-runtime": {
+        prefix: "arn:*:bedrock-agentcore:*:*:runtime/",
+        patterns: (n) => [`${n}-*`],
+        nameOf: (r) => r.replace(/-[A-Za-z0-9]+$/, ""),
+    },
+    role: { prefix: "arn:*:iam::*:role/", patterns: (n) => [n, `*/${n}`], nameOf: lastSegment },
+    "image-repository": { prefix: "arn:*:ecr:*:*:repository/", patterns: (n) => [n], nameOf: (r) => r },
+    "secretsmanager-secret": {
+        prefix: "arn:*:secretsmanager:*:*:secret:",
+        patterns: (n) => [`${n}-??????`],
+        nameOf: (r) => r.replace(/-[A-Za-z0-9]{6}$/, ""),
+    },
+    "ssm-parameter": {
+        prefix: "arn:*:ssm:*:*:parameter",
+        patterns: (n) => [n.startsWith("/") ? n : `/${n}`],
+        nameOf: (r) => r,
+    },
+    "kms-key": { prefix: "arn:*:kms:*:*:key/", patterns: (n) => [n], nameOf: (r) => r, byId: true },
+    "cloudtrail-trail": { prefix: "arn:*:cloudtrail:*:*:trail/", patterns: (n) => [n], nameOf: (r) => r },
+    "log-group": {
+        prefix: "arn:*:logs:*:*:log-group:",
+        patterns: (n) => [n, `${n}:*`],
+        nameOf: untilColon,
+    },
+    "event-rule": {
+        prefix: "arn:*:events:*:*:rule/",
+        patterns: (n) => [n, `*/${n}`],
+        nameOf: lastSegment,
+    },
+    "guardduty-detector": {
+        prefix: "arn:*:guardduty:*:*:detector/",
+        patterns: (n) => [n, `${n}/*`],
+        nameOf: untilSlash,
+        byId: true,
+    },
+};
+
+/** One stack resource as a statement can name it. */
+export interface TargetEntry {
+    readonly node: DecodedNode;
+    readonly patterns: readonly string[];
+    /** The ARN is known exactly (no wildcard): a match is certain, not a guess. */
+    readonly exact: boolean;
+}
+
+/** Which stack resources a statement's resources cover, and what else they may cover. */
+export interface TargetMatch {
+    readonly targets: readonly { readonly entry: TargetEntry; readonly certain: boolean }[];
+    /** Resource patterns that may name resources outside this stack (wildcards, undeclared ARNs). */
+    readonly outside: readonly string[];
+}
+
+interface KindIndex {
+    readonly byKey: Map<string, TargetEntry[]>;
+    /** Entries whose ARN is a pattern (unknown or generated name): tried against every exact ARN. */
+    readonly loose: TargetEntry[];
+    readonly all: TargetEntry[];
+}
+
+/** The stack's targetable resources by kind, indexed by ARN and name so that matching stays linear. */
+export class TargetIndex {
+    private readonly kinds = new Map<TargetKind, KindIndex>();
+    private readonly regexps = new Map<TargetKind, RegExp>();
+
+    add(kind: TargetKind, node: DecodedNode): void {
+        const spec = TARGET_SPECS[kind];
+        let index = this.kinds.get(kind);
+        if (!index) this.kinds.set(kind, (index = { byKey: new Map(), loose: [], all: [] }));
+        const entry = entryOf(spec, node);
+        index.all.push(entry);
+        if (!entry.exact) {
+            index.loose.push(entry);
+            return;
+        }
+        const keys = new Set([...entry.patterns.filter((p) => !hasWildcard(p)), nameKey(spec, node)]);
+        for (const key of keys) {
+            if (key === undefined) continue;
+            const list = index.byKey.get(key);
+            if (list) list.push(entry);
+            else index.byKey.set(key, [entry]);
+        }
+    }
+
+    /** Stack resources of a kind that any of the statement's resources (`undefined`: every resource) covers. */
+    match(kind: TargetKind, resources: readonly string[] | undefined): TargetMatch {
+        const spec = TARGET_SPECS[kind];
+        const index = this.kinds.get(kind);
+        const found = new Map<TargetEntry, boolean>();
+        const note = (entry: TargetEntry, certain: boolean) => found.set(entry, found.get(entry) || certain);
+        const outside: string[] = [];
+        for (const resource of resources ?? ["*"]) {
+            if (!iamGlobsIntersect(resource, `${spec.prefix}*`)) continue;
+            if (hasWildcard(resource)) {
+                for (const entry of index?.all ?? []) {
+                    if (entry.patterns.some((p) => iamGlobsIntersect(resource, p))) note(entry, false);
+                }
+                outside.push(resource);
+                continue;
+            }
+            let certain = false;
+            const rest = this.rest(kind, resource);
+            const candidates = [
+                ...(index?.byKey.get(resource) ?? []),
+                ...(rest === undefined ? [] : (index?.byKey.get(spec.nameOf(rest)) ?? [])),
+                ...(index?.loose ?? []),
+            ];
+            for (const entry of candidates) {
+                if (!entry.patterns.some((p) => iamGlobsIntersect(resource, p))) continue;
+                note(entry, entry.exact);
+                certain ||= entry.exact;
+            }
+            if (!certain) outside.push(resource);
+        }
+        return {
+            targets: [...found].map(([entry, certain]) => ({ entry, certain })),
+            outside,
+        };
+    }
+
+    private rest(kind: TargetKind, arn: string): string | undefined {
+        let re = this.regexps.get(kind);
+        if (!re) {
+            const body = TARGET_SPECS[kind].prefix
+                .split("*")
+                .map((part) => part.replace(/[.+^${}()|[\]\\/?-]/g, "\\$&"))
+                .join("[^:]*");
+            this.regexps.set(kind, (re = new RegExp(`^${body}(.*)$`)));
+        }
+        return re.exec(arn)?.[1];
+    }
+}
+
+function cloudName(spec: TargetSpec, name: Field<string>, logical: string): { text: string; exact: boolean } {
+    const lower = (s: string) => (spec.lowerCase ? s.toLowerCase() : s);
+    if (spec.byId) return { text: "*", exact: false };
+    if (name.state === "known") return { text: lower(name.value), exact: true };
+    // No name: Pulumi names the resource `<logical name>-<random suffix>`.
+    if (name.state === "absent") return { text: `${lower(logical)}-*`, exact: false };
+    return { text: "*", exact: false };
+}
+
+function entryOf(spec: TargetSpec, node: DecodedNode): TargetEntry {
+    if (node.arn.state === "known") {
+        const arn = node.arn.value;
+        return { node, patterns: [arn, `${arn}:*`, `${arn}/*`], exact: true };
+    }
+    const name = cloudName(spec, node.cloudName, node.resource.name);
+    const patterns = spec.patterns(name.text).map((p) => spec.prefix + p);
+    return { node, patterns, exact: name.exact };
+}
+
+function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
+    if (node.cloudName.state !== "known") return undefined;
+    const name = spec.lowerCase ? node.cloudName.value.toLowerCase() : node.cloudName.value;
+    return spec.prefix.endsWith("parameter") ? (name.startsWith("/") ? name : `/${name}`) : name;
+}
