@@ -17,7 +17,7 @@ export function describeAgent(finding: Pick<ReachFinding, "agent" | "start">): s
 }
 
 function step(edge: ReachEdge, to: GraphNode): string {
-    const may = edge.certain ? "" : "may be ";
+    const may = edge.certain || to.outside !== undefined ? "" : "may be ";
     switch (edge.kind) {
         case "runs-as":
             return `runs as ${to.label}`;

@@ -562,8 +562,8 @@ class Graph implements ReachGraph {
                     id,
                     label: wild ? `any ${action.target.replace(/-/g, " ")} matching ${pattern}` : pattern,
                     outside: wild
-                        ? `"${pattern}" also covers ${action.target.replace(/-/g, " ")}s outside this stack, which cannot be judged`
-                        : `${pattern} is not declared in this stack, so what it runs as or guards cannot be judged`,
+                        ? `it also covers ${action.target.replace(/-/g, " ")}s outside this stack, which cannot be judged`
+                        : "not declared in this stack, so what it runs as or guards cannot be judged",
                 });
             }
             add({
