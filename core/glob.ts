@@ -1,6 +1,14 @@
 /**
- * Whether two IAM-style patterns (`*` = any run, `?` = one character, everything else literal) can match
- * a common string. Walks the product of the two pattern automata: O(|a|·|b|) states, no backtracking.
+ * A run of characters without `:`, for patterns that stand for ARNs whose partition, region, account or
+ * generated name is not known: unlike `*`, it cannot swallow the ARN's separators, so `function:report-*`
+ * cannot meet `function:auto-<segment>` through them. Never produced from policy text.
+ */
+export const SEGMENT_WILDCARD = "\u0002";
+
+/**
+ * Whether two IAM-style patterns (`*` = any run, `?` = one character, SEGMENT_WILDCARD = any run without
+ * `:`, everything else literal) can match a common string. Walks the product of the two pattern automata:
+ * O(|a|·|b|) states, no backtracking.
  */
 export function iamGlobsIntersect(a: string, b: string): boolean {
     const seen = new Set<number>();
@@ -13,17 +21,24 @@ export function iamGlobsIntersect(a: string, b: string): boolean {
         seen.add(key);
         if (i === a.length && j === b.length) return true;
         // A star may match the empty string.
-        if (a[i] === "*") stack.push([i + 1, j]);
-        if (b[j] === "*") stack.push([i, j + 1]);
+        if (isRun(a[i])) stack.push([i + 1, j]);
+        if (isRun(b[j])) stack.push([i, j + 1]);
         if (i === a.length || j === b.length) continue;
         if (!canShareCharacter(a[i], b[j])) continue;
         // Both consume one character; a star stays put to consume more.
-        stack.push([a[i] === "*" ? i : i + 1, b[j] === "*" ? j : j + 1]);
+        stack.push([isRun(a[i]) ? i : i + 1, isRun(b[j]) ? j : j + 1]);
     }
     return false;
 }
 
+function isRun(c: string | undefined): boolean {
+    return c === "*" || c === SEGMENT_WILDCARD;
+}
+
 function canShareCharacter(x: string, y: string): boolean {
+    // A segment run shares any character but the separator.
+    if (x === SEGMENT_WILDCARD) return y !== ":";
+    if (y === SEGMENT_WILDCARD) return x !== ":";
     const wildX = x === "*" || x === "?";
     const wildY = y === "*" || y === "?";
     return wildX || wildY || x === y;

@@ -663,7 +663,9 @@ function ecrRepositoryName(uri: string): string | undefined {
 }
 
 function trustStatements(role: DecodedNode): Record<string, unknown>[] | undefined {
-    return role.trust?.state === "known" ? allowStatementsOf(role.trust.value) : undefined;
+    // Unknown: it may admit anyone (fail closed). Absent: IAM requires one, so nothing is admitted.
+    if (role.trust?.state === "unknown") return undefined;
+    return role.trust?.state === "known" ? allowStatementsOf(role.trust.value) : [];
 }
 
 function allowStatementsOf(doc: unknown): Record<string, unknown>[] {

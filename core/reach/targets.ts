@@ -1,4 +1,4 @@
-import { iamGlobsIntersect } from "../glob";
+import { iamGlobsIntersect, SEGMENT_WILDCARD } from "../glob";
 import { hasWildcard } from "../iam/wildcard";
 import type { AuditKind, ComputeKind, DecodedNode, SecretKind } from "./decode";
 import type { Field } from "./resource";
@@ -23,84 +23,104 @@ interface TargetSpec {
     readonly lowerCase?: boolean;
 }
 
+/** Partition, region, account and unknown names: a run that cannot cross the ARN's `:` separators. */
+const S = SEGMENT_WILDCARD;
+
 const untilColon = (rest: string): string => rest.split(":")[0];
 const untilSlash = (rest: string): string => rest.split("/")[0];
 const lastSegment = (rest: string): string => rest.slice(rest.lastIndexOf("/") + 1);
 
 export const TARGET_SPECS: Readonly<Record<TargetKind, TargetSpec>> = {
     "lambda-function": {
-        prefix: "arn:*:lambda:*:*:function:",
-        patterns: (n) => [n, `${n}:*`],
+        prefix: `arn:${S}:lambda:${S}:${S}:function:`,
+        patterns: (n) => [n, `${n}:${S}`],
         nameOf: untilColon,
     },
-    "ec2-instance": { prefix: "arn:*:ec2:*:*:instance/", patterns: (n) => [n], nameOf: (r) => r, byId: true },
+    "ec2-instance": {
+        prefix: `arn:${S}:ec2:${S}:${S}:instance/`,
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+        byId: true,
+    },
     "launch-template": {
-        prefix: "arn:*:ec2:*:*:launch-template/",
+        prefix: `arn:${S}:ec2:${S}:${S}:launch-template/`,
         patterns: (n) => [n],
         nameOf: (r) => r,
         byId: true,
     },
     "ecs-task-definition": {
-        prefix: "arn:*:ecs:*:*:task-definition/",
-        patterns: (n) => [n, `${n}:*`],
+        prefix: `arn:${S}:ecs:${S}:${S}:task-definition/`,
+        patterns: (n) => [n, `${n}:${S}`],
         nameOf: untilColon,
     },
     "batch-job-definition": {
-        prefix: "arn:*:batch:*:*:job-definition/",
-        patterns: (n) => [n, `${n}:*`],
+        prefix: `arn:${S}:batch:${S}:${S}:job-definition/`,
+        patterns: (n) => [n, `${n}:${S}`],
         nameOf: untilColon,
     },
-    "codebuild-project": { prefix: "arn:*:codebuild:*:*:project/", patterns: (n) => [n], nameOf: (r) => r },
-    "glue-job": { prefix: "arn:*:glue:*:*:job/", patterns: (n) => [n], nameOf: (r) => r },
+    "codebuild-project": {
+        prefix: `arn:${S}:codebuild:${S}:${S}:project/`,
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+    },
+    "glue-job": { prefix: `arn:${S}:glue:${S}:${S}:job/`, patterns: (n) => [n], nameOf: (r) => r },
     "sagemaker-notebook": {
-        prefix: "arn:*:sagemaker:*:*:notebook-instance/",
+        prefix: `arn:${S}:sagemaker:${S}:${S}:notebook-instance/`,
         patterns: (n) => [n],
         nameOf: (r) => r,
         lowerCase: true,
     },
     "sagemaker-lifecycle-config": {
-        prefix: "arn:*:sagemaker:*:*:notebook-instance-lifecycle-config/",
+        prefix: `arn:${S}:sagemaker:${S}:${S}:notebook-instance-lifecycle-config/`,
         patterns: (n) => [n],
         nameOf: (r) => r,
         lowerCase: true,
     },
     "apprunner-service": {
-        prefix: "arn:*:apprunner:*:*:service/",
-        patterns: (n) => [`${n}/*`],
+        prefix: `arn:${S}:apprunner:${S}:${S}:service/`,
+        patterns: (n) => [`${n}/${S}`],
         nameOf: untilSlash,
     },
     "agentcore-runtime": {
-        prefix: "arn:*:bedrock-agentcore:*:*:runtime/",
-        patterns: (n) => [`${n}-*`],
+        prefix: `arn:${S}:bedrock-agentcore:${S}:${S}:runtime/`,
+        patterns: (n) => [`${n}-${S}`],
         nameOf: (r) => r.replace(/-[A-Za-z0-9]+$/, ""),
     },
-    role: { prefix: "arn:*:iam::*:role/", patterns: (n) => [n, `*/${n}`], nameOf: lastSegment },
-    "image-repository": { prefix: "arn:*:ecr:*:*:repository/", patterns: (n) => [n], nameOf: (r) => r },
+    role: { prefix: `arn:${S}:iam::${S}:role/`, patterns: (n) => [n, `${S}/${n}`], nameOf: lastSegment },
+    "image-repository": {
+        prefix: `arn:${S}:ecr:${S}:${S}:repository/`,
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+    },
     "secretsmanager-secret": {
-        prefix: "arn:*:secretsmanager:*:*:secret:",
+        prefix: `arn:${S}:secretsmanager:${S}:${S}:secret:`,
         patterns: (n) => [`${n}-??????`],
         nameOf: (r) => r.replace(/-[A-Za-z0-9]{6}$/, ""),
     },
     "ssm-parameter": {
-        prefix: "arn:*:ssm:*:*:parameter",
+        prefix: `arn:${S}:ssm:${S}:${S}:parameter`,
         patterns: (n) => [n.startsWith("/") ? n : `/${n}`],
         nameOf: (r) => r,
     },
-    "kms-key": { prefix: "arn:*:kms:*:*:key/", patterns: (n) => [n], nameOf: (r) => r, byId: true },
-    "cloudtrail-trail": { prefix: "arn:*:cloudtrail:*:*:trail/", patterns: (n) => [n], nameOf: (r) => r },
+    "kms-key": { prefix: `arn:${S}:kms:${S}:${S}:key/`, patterns: (n) => [n], nameOf: (r) => r, byId: true },
+    "cloudtrail-trail": {
+        prefix: `arn:${S}:cloudtrail:${S}:${S}:trail/`,
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+    },
     "log-group": {
-        prefix: "arn:*:logs:*:*:log-group:",
-        patterns: (n) => [n, `${n}:*`],
+        prefix: `arn:${S}:logs:${S}:${S}:log-group:`,
+        patterns: (n) => [n, `${n}:${S}`],
         nameOf: untilColon,
     },
     "event-rule": {
-        prefix: "arn:*:events:*:*:rule/",
-        patterns: (n) => [n, `*/${n}`],
+        prefix: `arn:${S}:events:${S}:${S}:rule/`,
+        patterns: (n) => [n, `${S}/${n}`],
         nameOf: lastSegment,
     },
     "guardduty-detector": {
-        prefix: "arn:*:guardduty:*:*:detector/",
-        patterns: (n) => [n, `${n}/*`],
+        prefix: `arn:${S}:guardduty:${S}:${S}:detector/`,
+        patterns: (n) => [n, `${n}/${S}`],
         nameOf: untilSlash,
         byId: true,
     },
@@ -143,7 +163,7 @@ export class TargetIndex {
             index.loose.push(entry);
             return;
         }
-        const keys = new Set([...entry.patterns.filter((p) => !hasWildcard(p)), nameKey(spec, node)]);
+        const keys = new Set([...entry.patterns.filter((p) => !hasRun(p)), nameKey(spec, node)]);
         for (const key of keys) {
             if (key === undefined) continue;
             const list = index.byKey.get(key);
@@ -192,8 +212,8 @@ export class TargetIndex {
         let re = this.regexps.get(kind);
         if (!re) {
             const body = TARGET_SPECS[kind].prefix
-                .split("*")
-                .map((part) => part.replace(/[.+^${}()|[\]\\/?-]/g, "\\$&"))
+                .split(S)
+                .map((part) => part.replace(/[.+^${}()|[\]\\/?*-]/g, "\\$&"))
                 .join("[^:]*");
             this.regexps.set(kind, (re = new RegExp(`^${body}(.*)$`)));
         }
@@ -203,17 +223,17 @@ export class TargetIndex {
 
 function cloudName(spec: TargetSpec, name: Field<string>, logical: string): { text: string; exact: boolean } {
     const lower = (s: string) => (spec.lowerCase ? s.toLowerCase() : s);
-    if (spec.byId) return { text: "*", exact: false };
+    if (spec.byId) return { text: S, exact: false };
     if (name.state === "known") return { text: lower(name.value), exact: true };
     // No name: Pulumi names the resource `<logical name>-<random suffix>`.
-    if (name.state === "absent") return { text: `${lower(logical)}-*`, exact: false };
-    return { text: "*", exact: false };
+    if (name.state === "absent") return { text: `${lower(logical)}-${S}`, exact: false };
+    return { text: S, exact: false };
 }
 
 function entryOf(spec: TargetSpec, node: DecodedNode): TargetEntry {
     if (node.arn.state === "known") {
         const arn = node.arn.value;
-        return { node, patterns: [arn, `${arn}:*`, `${arn}/*`], exact: true };
+        return { node, patterns: [arn, `${arn}:${S}`, `${arn}/${S}`], exact: true };
     }
     const name = cloudName(spec, node.cloudName, node.resource.name);
     const patterns = spec.patterns(name.text).map((p) => spec.prefix + p);
@@ -224,4 +244,8 @@ function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
     if (node.cloudName.state !== "known") return undefined;
     const name = spec.lowerCase ? node.cloudName.value.toLowerCase() : node.cloudName.value;
     return spec.prefix.endsWith("parameter") ? (name.startsWith("/") ? name : `/${name}`) : name;
+}
+
+function hasRun(pattern: string): boolean {
+    return hasWildcard(pattern) || pattern.includes(SEGMENT_WILDCARD);
 }
