@@ -1,5 +1,6 @@
 import type { Policies } from "@pulumi/policy";
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from "../core/guardrail-kinds";
+import { renderReachGraphSection } from "./docs-reach";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -33,6 +34,7 @@ export function renderRulesMarkdown(rules: Policies): string {
             `**Remediation.** ${rule.remediationSteps ?? "None given."}`,
         );
     }
+    lines.push(...renderReachGraphSection());
     lines.push(...renderGuardrailKinds());
     return `${lines.join("\n")}\n`;
 }
