@@ -63,7 +63,7 @@ export function renderReachGraphSection(): string[] {
         "| run-as | principal → compute | one of the actions below on the compute (no `iam:PassRole` needed) |",
         "| run-as | principal → role | `iam:PassRole` on the role together with a launch action below whose service the role trusts |",
         "| runs-as | compute → principal | the compute's role property (`role`, `taskRoleArn`, `serviceRole`, instance profile...) |",
-        "| push-image / pulled-by | principal → repository → compute | `ecr:PutImage` on the repository; the compute's image URI names it or depends on it |",
+        "| push-image / pulled-by | principal → repository → compute | `ecr:PutImage` on the repository, granted to the principal or by the repository's policy; the compute's image URI names it or depends on it |",
         "| configures | lifecycle configuration → notebook | the notebook's `lifecycleConfigName` |",
         "| read-secret | principal → secret | the actions below |",
         "| tamper | principal → audit or containment resource | the actions below |",
@@ -121,7 +121,12 @@ export function renderReachGraphSection(): string[] {
         "- Kubernetes RBAC (creating pods in a namespace whose service accounts map to IAM roles) is judged by",
         "  `kubernetes-forbid-agent-rbac-escalation`, not yet on the graph; network destinations and routes are",
         "  judged by the egress rules, not yet on the graph.",
-        "- Deny statements and conditions (including `iam:PassedToService`) do not remove edges: the graph keeps",
-        "  more edges rather than fewer.",
+        "- Conditions (including `iam:PassedToService`) are not evaluated, so they never remove an edge. An",
+        "  unconditional Deny removes an edge only when its Resource certainly covers what the Allow granted (the",
+        "  same exact ARN, or a pattern open in partition, region and account): the graph keeps more edges rather",
+        "  than fewer.",
+        "- Resource policies: ECR repository policies are read (a principal named there by ARN, or `*`, may push",
+        "  without a grant of its own; an account root only delegates to IAM policies). Other resource policies",
+        "  (keys, secrets, buckets) are judged by `aws-restrict-agent-resource-policies`, not yet on the graph.",
     ];
 }

@@ -371,3 +371,25 @@ function containmentOf(resource: ReachResource): Field<boolean> {
     if (top("source").some((s) => CONTAINMENT_SOURCE.test(s))) return known(true);
     return known(top("detail-type").some((d) => CONTAINMENT_DETAIL.test(d)));
 }
+
+export const REPOSITORY_POLICY_TYPE = "aws:ecr/repositoryPolicy:RepositoryPolicy";
+
+/** A resource policy that grants principals access to one resource of the stack. */
+export interface DecodedResourcePolicy {
+    readonly resource: ReachResource;
+    /** The property naming the resource the policy is attached to (for the recorded dependency). */
+    readonly targetProperty: string;
+    readonly target: Field<string>;
+    readonly policy: Field<unknown>;
+}
+
+/** ECR repository policies: a same-account principal named there may push without any grant of its own. */
+export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePolicy | undefined {
+    if (resource.type !== REPOSITORY_POLICY_TYPE) return undefined;
+    return {
+        resource,
+        targetProperty: "repository",
+        target: stringAt(resource, "repository"),
+        policy: jsonAt(resource, "policy"),
+    };
+}

@@ -15,14 +15,16 @@ import {
 import {
     type ComputeKind,
     type DecodedNode,
+    type DecodedResourcePolicy,
     decodeResource,
+    decodeResourcePolicy,
     INSTANCE_PROFILE_TYPE,
     REPOSITORY_TYPE,
     ROLE_TYPE,
     USER_TYPE,
 } from "./decode";
 import { type ReachResource, stringAt } from "./resource";
-import { TargetIndex, type TargetKind } from "./targets";
+import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
 import { judgePrincipal, type PrincipalPermissions, type PrincipalVerdict } from "./verdict";
 
 export type { PrincipalPermissions } from "./verdict";
@@ -168,6 +170,8 @@ class Graph implements ReachGraph {
     private readonly roleByName = new Map<string, DecodedNode>();
     private readonly roleByArn = new Map<string, DecodedNode>();
     private readonly principalByRef = new Map<string, DecodedNode>();
+    /** Edges resource policies grant, by principal URN; `*` for every principal. */
+    private readonly resourceGrants = new Map<string, ReachEdge[]>();
 
     constructor(
         resources: readonly ReachResource[],
@@ -175,8 +179,11 @@ class Graph implements ReachGraph {
     ) {
         this.agentIds = new Set(options.agents.map((a) => a.resource.urn));
         const profiles: ReachResource[] = [];
+        const resourcePolicies: DecodedResourcePolicy[] = [];
         for (const resource of resources) {
             if (resource.type === INSTANCE_PROFILE_TYPE) profiles.push(resource);
+            const resourcePolicy = decodeResourcePolicy(resource);
+            if (resourcePolicy) resourcePolicies.push(resourcePolicy);
             const decoded = decodeResource(resource);
             if (!decoded) continue;
             this.byUrn.set(resource.urn, decoded);
@@ -202,6 +209,7 @@ class Graph implements ReachGraph {
             if (decoded.what.kind === "principal" && decoded.what.principal === "role")
                 this.linkTrust(decoded);
         }
+        for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
     }
 
     node(id: string): GraphNode | undefined {
@@ -499,14 +507,30 @@ class Graph implements ReachGraph {
         const from = principal.resource.urn;
         const passRoles: { statement: NormalizedStatement; source: string }[] = [];
         const launches = new Map<string, string>();
-        for (const { source, statements } of parseAll(permissions.documents)) {
+        const parsed = parseAll(permissions.documents);
+        // Unconditional Denies on Resource lists remove the edges they certainly cover (conditional ones may not apply).
+        const denies = parsed.flatMap((doc) =>
+            doc.statements.filter(
+                (st) => st.effect === "Deny" && st.condition === undefined && st.resources !== undefined,
+            ),
+        );
+        // Denied when every Allow pattern that reached the entry is certainly covered by some Deny.
+        const denied = (action: string, entry: TargetEntry, via: readonly string[]): boolean =>
+            via.every((allowed) =>
+                denies.some(
+                    (st) =>
+                        statementCovers(st, action) &&
+                        (st.resources ?? []).some((pattern) => certainlyCovers(pattern, entry, allowed)),
+                ),
+            );
+        for (const { source, statements } of parsed) {
             for (const statement of statements) {
                 if (statement.effect !== "Allow") continue;
                 const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
                 const covers = (action: string) => statementCovers(statement, action);
                 for (const action of TARGET_ACTIONS) {
                     if (!covers(action.action)) continue;
-                    this.targetEdges(from, action, statement, grantedBy, add);
+                    this.targetEdges(from, action, statement, grantedBy, add, denied);
                 }
                 if (covers(PASS_ROLE)) passRoles.push({ statement, source: grantedBy });
                 for (const launch of launchActionsWithPassRole()) {
@@ -521,7 +545,69 @@ class Graph implements ReachGraph {
             for (const { statement, source } of passRoles)
                 this.passRoleEdges(from, statement, source, launches, add);
         }
+        for (const edge of [
+            ...(this.resourceGrants.get("*") ?? []),
+            ...(this.resourceGrants.get(from) ?? []),
+        ]) {
+            add({ ...edge, from });
+        }
         return [...edges.values()];
+    }
+
+    /**
+     * A repository policy that allows ecr:PutImage to a stack principal (by ARN) or to everyone (`*`) is a
+     * push edge without any grant of the principal's own. An account root only delegates to IAM policies; an
+     * unknown principal may be anyone (fail closed); an unknown policy may allow anyone.
+     */
+    private linkRepositoryPolicy(
+        policy: DecodedResourcePolicy,
+        repositories: Map<string, DecodedNode>,
+    ): void {
+        const repos = new Set<DecodedNode>();
+        for (const dep of policy.resource.propertyDependencies[policy.targetProperty] ?? []) {
+            const repo = repositories.get(dep.urn);
+            if (repo) repos.add(repo);
+        }
+        if (policy.target.state === "known") {
+            const repo = repositories.get(`name:${policy.target.value}`);
+            if (repo) repos.add(repo);
+        }
+        const grant = (principal: string, grantedBy: string, certain: boolean) => {
+            for (const repo of repos) {
+                const edge: ReachEdge = {
+                    from: principal,
+                    to: repo.resource.urn,
+                    kind: "push-image",
+                    permission: "ecr:PutImage",
+                    grantedBy,
+                    certain,
+                };
+                const list = this.resourceGrants.get(principal);
+                if (list) list.push(edge);
+                else this.resourceGrants.set(principal, [edge]);
+            }
+        };
+        const where = `repository policy ${policy.resource.name}`;
+        if (policy.policy.state !== "known") {
+            if (policy.policy.state === "unknown") grant("*", `${where} (unknown during preview)`, false);
+            return;
+        }
+        allowStatementsOf(policy.policy.value).forEach((statement, index) => {
+            const actions = statement.Action;
+            const list = (Array.isArray(actions) ? actions : [actions]).filter(
+                (a): a is string => typeof a === "string",
+            );
+            if (!list.some((a) => patternCovers(a, "ecr:PutImage"))) return;
+            const by = `${where} statement ${typeof statement.Sid === "string" ? statement.Sid : index}`;
+            for (const value of principalValues(statement, "AWS")) {
+                if (value === "*") grant("*", by, true);
+                else if (typeof value !== "string") grant("*", by, false);
+                else {
+                    const principal = this.principalByReference(value);
+                    if (principal) grant(principal.resource.urn, by, true);
+                }
+            }
+        });
     }
 
     private targetEdges(
@@ -530,6 +616,7 @@ class Graph implements ReachGraph {
         statement: NormalizedStatement,
         grantedBy: string,
         add: (edge: ReachEdge) => void,
+        denied: (action: string, entry: TargetEntry, via: readonly string[]) => boolean,
     ): void {
         const match = this.targets.match(
             action.target,
@@ -539,7 +626,8 @@ class Graph implements ReachGraph {
         const judgedDirectly =
             classifyAction(action.action).length > 0 &&
             !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
-        for (const { entry, certain } of match.targets) {
+        for (const { entry, certain, via } of match.targets) {
+            if (denied(action.action, entry, via)) continue;
             if (action.action.startsWith("events:") && entry.node.containment?.state === "known") {
                 if (!entry.node.containment.value) continue;
             }

@@ -1,4 +1,4 @@
-import { iamGlobsIntersect, SEGMENT_WILDCARD } from "../glob";
+import { iamGlobMatches, iamGlobsIntersect, SEGMENT_WILDCARD } from "../glob";
 import { hasWildcard } from "../iam/wildcard";
 import type { AuditKind, ComputeKind, DecodedNode, SecretKind } from "./decode";
 import type { Field } from "./resource";
@@ -132,11 +132,36 @@ export interface TargetEntry {
     readonly patterns: readonly string[];
     /** The ARN is known exactly (no wildcard): a match is certain, not a guess. */
     readonly exact: boolean;
+    /** Known ARN, or the part after the account (`function:name`) when only the name is known. */
+    readonly literal?: { readonly arn: string } | { readonly service: string; readonly rest: string };
+}
+
+/**
+ * Whether a Deny's resource pattern certainly covers what an Allow's resource pattern (`via`) granted on the
+ * entry: an exact Allow ARN must match the Deny; a wildcard Allow needs the Deny to cover the entry whatever
+ * its partition, region and account. Anything less keeps the edge (fail closed).
+ */
+export function certainlyCovers(pattern: string, entry: TargetEntry, via: string): boolean {
+    if (pattern === "*") return true;
+    if (!hasWildcard(via)) return iamGlobMatches(pattern, via);
+    const literal = entry.literal;
+    if (!entry.exact || literal === undefined) return false;
+    if ("arn" in literal) return iamGlobMatches(pattern, literal.arn);
+    const parts = pattern.split(":");
+    if (parts.length < 6 || parts[0] !== "arn" || parts[2].toLowerCase() !== literal.service) return false;
+    const open = (field: string) => field === "*" || (literal.service === "iam" && field === "");
+    if (!open(parts[1]) || !open(parts[3]) || !parts[4].split("").every((c) => c === "*")) return false;
+    return iamGlobMatches(parts.slice(5).join(":"), literal.rest);
 }
 
 /** Which stack resources a statement's resources cover, and what else they may cover. */
 export interface TargetMatch {
-    readonly targets: readonly { readonly entry: TargetEntry; readonly certain: boolean }[];
+    readonly targets: readonly {
+        readonly entry: TargetEntry;
+        readonly certain: boolean;
+        /** The statement's resource patterns that matched it. */
+        readonly via: readonly string[];
+    }[];
     /** Resource patterns that may name resources outside this stack (wildcards, undeclared ARNs). */
     readonly outside: readonly string[];
 }
@@ -176,10 +201,18 @@ export class TargetIndex {
     match(kind: TargetKind, resources: readonly string[] | undefined): TargetMatch {
         const spec = TARGET_SPECS[kind];
         const index = this.kinds.get(kind);
-        const found = new Map<TargetEntry, boolean>();
-        const note = (entry: TargetEntry, certain: boolean) => found.set(entry, found.get(entry) || certain);
+        const found = new Map<TargetEntry, { certain: boolean; via: string[] }>();
+        let resource = "";
+        const note = (entry: TargetEntry, certain: boolean) => {
+            const seen = found.get(entry);
+            if (!seen) found.set(entry, { certain, via: [resource] });
+            else {
+                seen.certain ||= certain;
+                seen.via.push(resource);
+            }
+        };
         const outside: string[] = [];
-        for (const resource of resources ?? ["*"]) {
+        for (resource of resources ?? ["*"]) {
             if (!iamGlobsIntersect(resource, `${spec.prefix}*`)) continue;
             if (hasWildcard(resource)) {
                 for (const entry of index?.all ?? []) {
@@ -203,7 +236,7 @@ export class TargetIndex {
             if (!certain) outside.push(resource);
         }
         return {
-            targets: [...found].map(([entry, certain]) => ({ entry, certain })),
+            targets: [...found].map(([entry, { certain, via }]) => ({ entry, certain, via })),
             outside,
         };
     }
@@ -233,11 +266,14 @@ function cloudName(spec: TargetSpec, name: Field<string>, logical: string): { te
 function entryOf(spec: TargetSpec, node: DecodedNode): TargetEntry {
     if (node.arn.state === "known") {
         const arn = node.arn.value;
-        return { node, patterns: [arn, `${arn}:${S}`, `${arn}/${S}`], exact: true };
+        return { node, patterns: [arn, `${arn}:${S}`, `${arn}/${S}`], exact: true, literal: { arn } };
     }
     const name = cloudName(spec, node.cloudName, node.resource.name);
     const patterns = spec.patterns(name.text).map((p) => spec.prefix + p);
-    return { node, patterns, exact: name.exact };
+    if (!name.exact) return { node, patterns, exact: false };
+    const fields = spec.prefix.split(":");
+    const literal = { service: fields[2], rest: fields.slice(5).join(":") + spec.patterns(name.text)[0] };
+    return { node, patterns, exact: true, literal };
 }
 
 function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {

@@ -595,6 +595,106 @@ describe("aws-forbid-agent-escalation-paths: unknowns fail closed", () => {
     });
 });
 
+describe("aws-forbid-agent-escalation-paths: resource policies and denies", () => {
+    const repository: FakeResource = {
+        type: "aws:ecr/repository:Repository",
+        name: "reports",
+        props: { name: "reports" },
+    };
+    const puller = [
+        adminRole("reporting"),
+        lambda("report-image", "reporting", {
+            imageUri: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/reports:latest",
+        }),
+    ];
+    const repositoryPolicy = (principal: unknown): FakeResource => ({
+        type: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        name: "reports-policy",
+        props: {
+            repository: "reports",
+            policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "push",
+                        Effect: "Allow",
+                        Principal: { AWS: principal },
+                        Action: ["ecr:PutImage", "ecr:InitiateLayerUpload"],
+                    },
+                ],
+            }),
+        },
+        propertyDependencies: { repository: ["reports"] },
+    });
+
+    it("rejects a repository policy that lets the agent role (by literal ARN) push an image a privileged function runs", async () => {
+        const v = await paths([
+            repository,
+            ...puller,
+            repositoryPolicy(arn.role("agent-analyst")),
+            agentRole([allow("s3:GetObject", "arn:aws:s3:::drafts/*")]),
+        ]);
+        expect(lines(v)[0]).toMatch(
+            /agent analyst \(role agent-analyst\) → ecr:PutImage on ECR repository reports → pulled and run by Lambda function report-image → runs as role reporting → AdministratorAccess/,
+        );
+    });
+
+    it("rejects a repository policy that lets everyone push", async () => {
+        const v = await paths([repository, ...puller, repositoryPolicy("*"), agentRole([])]);
+        expect(lines(v)[0]).toMatch(/ecr:PutImage on ECR repository reports/);
+    });
+
+    it("accepts a repository policy that lets only another (non-agent) role push", async () => {
+        expect(
+            await paths([
+                repository,
+                ...puller,
+                narrowRole("ci-pusher", "codebuild.amazonaws.com"),
+                repositoryPolicy(arn.role("ci-pusher")),
+                agentRole([allow("s3:GetObject", "arn:aws:s3:::drafts/*")]),
+            ]),
+        ).toEqual([]);
+    });
+
+    it("accepts an allow on two functions when an unconditional Deny removes the privileged one", async () => {
+        const stack = [
+            adminRole("reporting"),
+            lambda("report-builder", "reporting"),
+            narrowRole("agent-analyst-tool"),
+            lambda("analyst-tool", "agent-analyst-tool"),
+            agentRole([
+                allow("lambda:UpdateFunctionCode", [arn.fn("analyst-tool"), arn.fn("report-builder")]),
+                {
+                    Effect: "Deny",
+                    Action: "lambda:Update*",
+                    Resource: "arn:aws:lambda:*:*:function:report-*",
+                },
+            ]),
+        ];
+        expect(await paths(stack)).toEqual([]);
+        expect(await grants(stack)).toEqual([]);
+    });
+
+    it("keeps the edge when the Deny is conditional or names another function", async () => {
+        for (const deny of [
+            {
+                Effect: "Deny",
+                Action: "lambda:UpdateFunctionCode",
+                Resource: arn.fn("report-builder"),
+                Condition: { Bool: { "aws:MultiFactorAuthPresent": "false" } },
+            },
+            { Effect: "Deny", Action: "lambda:UpdateFunctionCode", Resource: arn.fn("report-builder-old") },
+        ]) {
+            const v = await paths([
+                adminRole("reporting"),
+                lambda("report-builder", "reporting"),
+                agentRole([allow("lambda:UpdateFunctionCode", arn.fn("report-builder")), deny]),
+            ]);
+            expect(lines(v)[0]).toMatch(/report-builder → runs as role reporting/);
+        }
+    });
+});
+
 describe("aws-forbid-agent-escalation-paths: hardened look-alikes", () => {
     it("accepts reading a secret (read-secret edges are shown, not judged)", async () => {
         expect(
