@@ -11,6 +11,7 @@ export function describeAgent(finding: Pick<ReachFinding, "agent" | "start">): s
     const id =
         tags !== null && typeof tags === "object" ? (tags as Record<string, unknown>)[AGENT_KEY] : undefined;
     const who = finding.agent.certainty === "agent" ? "agent" : "possible agent";
+    if (finding.agent.label !== undefined) return `${who} ${finding.agent.label}`;
     return typeof id === "string" && /^[\w.-]+$/.test(id)
         ? `${who} ${id} (${finding.start.label})`
         : `${who} ${finding.start.label}`;
@@ -26,10 +27,16 @@ function step(edge: ReachEdge, to: GraphNode): string {
         case "configures":
             return `runs its scripts in ${to.label}`;
         case "assume":
+            // A service account's pods hold the role's credentials (IRSA trust or Pod Identity).
+            if (edge.permission === undefined) return `which is ${to.label} (IRSA or Pod Identity)`;
             return edge.permission === "sts:AssumeRole"
                 ? `sts:AssumeRole on ${may}${to.label}`
                 : `assumes ${to.label} (its trust policy admits it)`;
         default:
+            // Pods created in a namespace choose their service account.
+            if (edge.kind === "run-as" && to.id.startsWith("serviceaccount:")) {
+                return `${edge.permission ?? edge.kind} → run as ${to.label}`;
+            }
             return `${edge.permission ?? edge.kind} on ${may}${to.label}`;
     }
 }

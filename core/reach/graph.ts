@@ -35,6 +35,20 @@ export interface AgentSeed {
     /** `possible`: something that decides it is unknown during preview; its findings say "may". */
     readonly certainty: "agent" | "possible";
     readonly reasons: readonly string[];
+    /** How messages name the start when it is not a role or user (a Kubernetes binding of agent accounts). */
+    readonly label?: string;
+}
+
+/**
+ * Kubernetes identities that may create pods (or controllers, or custom resources that become pods) in a
+ * namespace: their pods may run as any service account there, hence as the IAM roles those accounts map to.
+ */
+export interface PodCreator {
+    readonly seed: AgentSeed;
+    /** `undefined`: every namespace (a ClusterRoleBinding). */
+    readonly namespace: string | undefined;
+    /** What grants it, for the path (e.g. `create pods (ClusterRole edit)`). */
+    readonly permission: string;
 }
 
 export interface ReachOptions {
@@ -43,6 +57,10 @@ export interface ReachOptions {
     readonly permissionsOf: (principal: ReachResource) => PrincipalPermissions;
     /** IAM roles the pods of a Kubernetes service account run as (IRSA trust, Pod Identity). */
     readonly serviceAccountRoles?: (namespace: string, serviceAccount: string) => readonly ReachResource[];
+    /** IAM roles any service account of a namespace (`undefined`: of any namespace) runs as. */
+    readonly namespaceRoles?: (namespace: string | undefined) => readonly ReachResource[];
+    /** Kubernetes agent identities that may create pods somewhere: extra seeds with their run-as edges. */
+    readonly podCreators?: readonly PodCreator[];
 }
 
 /** A node of the graph: a stack resource, a Kubernetes service account, or something outside the stack. */
@@ -177,7 +195,9 @@ class Graph implements ReachGraph {
         resources: readonly ReachResource[],
         private readonly options: ReachOptions,
     ) {
-        this.agentIds = new Set(options.agents.map((a) => a.resource.urn));
+        this.agentIds = new Set(
+            [...options.agents, ...(options.podCreators ?? []).map((c) => c.seed)].map((a) => a.resource.urn),
+        );
         const profiles: ReachResource[] = [];
         const resourcePolicies: DecodedResourcePolicy[] = [];
         for (const resource of resources) {
@@ -210,6 +230,32 @@ class Graph implements ReachGraph {
                 this.linkTrust(decoded);
         }
         for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
+        for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
+    }
+
+    /** Seeds: the agent roles and users, then the Kubernetes agent bindings that may create pods. */
+    private seeds(): readonly AgentSeed[] {
+        return [...this.options.agents, ...(this.options.podCreators ?? []).map((c) => c.seed)];
+    }
+
+    private linkPodCreator(creator: PodCreator): void {
+        const namespace = creator.namespace;
+        const id = `serviceaccount:${namespace ?? "*"}/*`;
+        if (!this.nodes.has(id)) {
+            const label =
+                namespace === undefined
+                    ? "any service account of any namespace"
+                    : `any service account of namespace ${namespace}`;
+            this.nodes.set(id, { id, label });
+            for (const role of this.options.namespaceRoles?.(namespace) ?? []) {
+                this.addEdge({ from: id, to: role.urn, kind: "assume", certain: true });
+            }
+        }
+        const start = creator.seed.resource.urn;
+        if (!this.nodes.has(start)) {
+            this.nodes.set(start, { id: start, label: creator.seed.label ?? creator.seed.resource.name });
+        }
+        this.addEdge({ from: start, to: id, kind: "run-as", permission: creator.permission, certain: true });
     }
 
     node(id: string): GraphNode | undefined {
@@ -226,14 +272,16 @@ class Graph implements ReachGraph {
     }
 
     closures(): readonly Closure[] {
-        return this.options.agents.map((agent) => this.closureOf(agent));
+        return this.seeds().map((agent) => this.closureOf(agent));
     }
 
     closureOf(agent: AgentSeed): Closure {
         const startId = agent.resource.urn;
         const start = this.nodes.get(startId) ?? {
             id: startId,
-            label: `${agent.resource.type === USER_TYPE ? "user" : "role"} ${agent.resource.name}`,
+            label:
+                agent.label ??
+                `${agent.resource.type === USER_TYPE ? "user" : "role"} ${agent.resource.name}`,
         };
         const reached = new Map<string, readonly ReachEdge[]>([[startId, []]]);
         const findings: ReachFinding[] = [];

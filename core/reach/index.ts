@@ -6,6 +6,7 @@ export {
     buildReachGraph,
     type Closure,
     type GraphNode,
+    type PodCreator,
     type ReachEdge,
     type ReachFinding,
     type ReachGraph,

@@ -1,5 +1,10 @@
-import { buildReachGraph, type AgentSeed, type ReachGraph } from "../../../core/reach";
-import { iamGlobMatches } from "../../../core/glob";
+import { buildReachGraph, type AgentSeed, type PodCreator, type ReachGraph } from "../../../core/reach";
+import { iamGlobMatches, iamGlobsIntersect } from "../../../core/glob";
+import { AgentNamespaces } from "../agent-namespaces";
+import { agentSubjects } from "../kubernetes/rbac-subjects";
+import { RoleIndex } from "../kubernetes/rbac-roles";
+import { placementOf } from "../kubernetes/placement";
+import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../kubernetes/types";
 import type { AgentguardConfig } from "../config";
 import type { ResourceNode, StackModel } from "../stack-model";
 import { isUnknown } from "../unknowns";
@@ -40,8 +45,47 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
                 return node.type === USER_TYPE ? users.of(node) : roles.of(node);
             },
             serviceAccountRoles: (namespace, account) => serviceAccounts.of(namespace, account),
+            namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
+            podCreators: podCreators(model, config),
         });
     });
+}
+
+/**
+ * RoleBindings (outside agent namespaces) and ClusterRoleBindings that let agent service accounts create
+ * pods, pod controllers or pod-creating custom resources: their pods may run as any service account where
+ * the binding applies. Bindings in agent namespaces only reach agent identities, judged on their own.
+ */
+function podCreators(model: StackModel, config: AgentguardConfig): PodCreator[] {
+    const namespaces = AgentNamespaces.of(model, config.agentNamespacePatterns);
+    const roles = new RoleIndex(model, namespaces);
+    const out: PodCreator[] = [];
+    const add = (binding: ResourceNode, namespace: string | undefined, kind: string) => {
+        const creation = roles.podCreation(binding, namespace ?? "");
+        if (creation === undefined) return;
+        const subjects = agentSubjects(binding, namespace, namespaces);
+        if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
+        const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
+        out.push({
+            seed: {
+                resource: binding,
+                certainty: subjects.agents.length > 0 ? "agent" : "possible",
+                reasons: who,
+                label: `${who.join(", ")} (through ${kind} ${binding.name})`,
+            },
+            namespace,
+            permission: `create pods (${creation.role}: ${creation.grants.join(", ")})`,
+        });
+    };
+    for (const binding of model.ofType(...ROLE_BINDING_TYPES)) {
+        const placement = placementOf(binding, namespaces);
+        // Unknown placement is the escalation rule's to report; agent namespaces run agent identities.
+        if (!placement.known || placement.agent) continue;
+        add(binding, placement.namespace, "RoleBinding");
+    }
+    for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
+        add(binding, undefined, "ClusterRoleBinding");
+    return out;
 }
 
 /**
@@ -102,6 +146,25 @@ class ServiceAccountRoles {
         const list = this.exact.get(subject);
         if (list) list.push(role);
         else this.exact.set(subject, [role]);
+    }
+
+    /** Roles any service account of the namespace (`undefined`: of any namespace) may run as. */
+    inNamespace(namespace: string | undefined): ResourceNode[] {
+        const prefix = `system:serviceaccount:${namespace ?? ""}`;
+        const out = new Set<ResourceNode>(this.any);
+        for (const [subject, roles] of this.exact) {
+            if (namespace === undefined || subject.startsWith(`${prefix}:`))
+                for (const r of roles) out.add(r);
+        }
+        for (const { pattern, role } of this.patterns) {
+            if (namespace === undefined || iamGlobsIntersect(pattern, `${prefix}:*`)) out.add(role);
+        }
+        for (const a of this.associations) {
+            if (namespace === undefined || a.namespace === "*" || a.namespace === namespace) {
+                for (const role of a.roles) out.add(role);
+            }
+        }
+        return [...out];
     }
 
     of(namespace: string, account: string): ResourceNode[] {

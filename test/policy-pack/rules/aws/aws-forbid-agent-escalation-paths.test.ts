@@ -423,7 +423,7 @@ describe("aws-forbid-agent-escalation-paths: push-image-run-by", () => {
             agentRole([allow("ecr:PutImage", arn.repository("reports"))]),
         ]);
         expect(lines(v)[0]).toMatch(
-            /ecr:PutImage on ECR repository reports → pulled and run by Deployment runner → runs as service account batch\/runner → assumes role batch-admin .*AdministratorAccess/,
+            /ecr:PutImage on ECR repository reports → pulled and run by Deployment runner → runs as service account batch\/runner → which is role batch-admin \(IRSA or Pod Identity\) → AdministratorAccess/,
         );
     });
 
@@ -446,6 +446,104 @@ describe("aws-forbid-agent-escalation-paths: push-image-run-by", () => {
                 adminRole("reporting"),
                 imageFn("reporting", "111122223333.dkr.ecr.eu-west-1.amazonaws.com/reports:latest"),
                 agentRole([allow("ecr:PutImage", arn.repository("scratch"))]),
+            ]),
+        ).toEqual([]);
+    });
+});
+
+describe("aws-forbid-agent-escalation-paths: Kubernetes pod creation", () => {
+    const irsaRole = (
+        name: string,
+        subject: string,
+        managed: string[],
+        inline?: Record<string, unknown>[],
+    ) => ({
+        type: "aws:iam/role:Role",
+        name,
+        props: {
+            name,
+            assumeRolePolicy: irsaTrust({ StringLike: { [SUB_KEY]: subject } }),
+            managedPolicyArns: managed,
+            ...(inline && {
+                inlinePolicies: [
+                    { name: "w", policy: JSON.stringify({ Version: "2012-10-17", Statement: inline }) },
+                ],
+            }),
+        },
+    });
+    const binding = (kind: "RoleBinding" | "ClusterRoleBinding", role: string): FakeResource => ({
+        type: `kubernetes:rbac.authorization.k8s.io/v1:${kind}`,
+        name: "agent-runs-batch",
+        props: {
+            metadata: { name: "agent-runs-batch", ...(kind === "RoleBinding" && { namespace: "batch" }) },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role },
+            subjects: [{ kind: "ServiceAccount", name: "runner", namespace: "agent-a" }],
+        },
+    });
+
+    it("rejects an agent service account that may create pods in a namespace whose service account is an administrator role", async () => {
+        const v = await paths([
+            binding("RoleBinding", "edit"),
+            irsaRole("batch-admin", "system:serviceaccount:batch:*", [
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+            ]),
+        ]);
+        expect(lines(v)).toEqual([
+            "IAM privilege escalation path: agent service account agent-a/runner (through RoleBinding agent-runs-batch) → " +
+                "create pods (ClusterRole edit: the built-in edit ClusterRole) → run as any service account of namespace batch → " +
+                "which is role batch-admin (IRSA or Pod Identity) → AdministratorAccess grants * (every action, IAM write " +
+                "included). The agent can act with that principal's permissions without holding them.",
+        ]);
+        expect(v[0].urn).toContain("agent-runs-batch");
+    });
+
+    it("rejects the same through a ClusterRole that only creates Argo Workflows, bound cluster-wide", async () => {
+        const v = await paths([
+            {
+                type: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+                name: "workflow-author",
+                props: {
+                    metadata: { name: "workflow-author" },
+                    rules: [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] }],
+                },
+            },
+            binding("ClusterRoleBinding", "workflow-author"),
+            irsaRole(
+                "batch-admin",
+                "system:serviceaccount:batch:runner",
+                [],
+                [allow("iam:CreateAccessKey", "*")],
+            ),
+        ]);
+        expect(lines(v)[0]).toMatch(
+            /create pods \(ClusterRole workflow-author: create on workflows.*\) → run as any service account of any namespace → which is role batch-admin .*iam:CreateAccessKey \(credential creation\)/,
+        );
+    });
+
+    it("accepts pod creation in a namespace whose service accounts map only to narrow roles", async () => {
+        expect(
+            await paths([
+                binding("RoleBinding", "edit"),
+                irsaRole(
+                    "batch-reader",
+                    "system:serviceaccount:batch:*",
+                    [],
+                    [allow("s3:GetObject", "arn:aws:s3:::b/*")],
+                ),
+                irsaRole("other-admin", "system:serviceaccount:other:*", [
+                    "arn:aws:iam::aws:policy/AdministratorAccess",
+                ]),
+            ]),
+        ).toEqual([]);
+    });
+
+    it("accepts a binding that grants only reading pods", async () => {
+        expect(
+            await paths([
+                binding("RoleBinding", "view"),
+                irsaRole("batch-admin", "system:serviceaccount:batch:*", [
+                    "arn:aws:iam::aws:policy/AdministratorAccess",
+                ]),
             ]),
         ).toEqual([]);
     });
