@@ -44,6 +44,15 @@ export interface RoleReference {
     readonly viaInstanceProfile: boolean;
 }
 
+/**
+ * An S3 object whose content a compute resource loads and runs (a Glue script, a CodeBuild source or
+ * buildspec, an AgentCore code bundle), as `arn:aws:s3:::bucket/key`.
+ */
+export interface CodeObject {
+    readonly property: string;
+    readonly arn: Field<string>;
+}
+
 /** A container image a compute resource pulls. */
 export interface ImageReference {
     readonly property: string;
@@ -60,6 +69,8 @@ export interface DecodedNode {
     readonly runsAs: readonly RoleReference[];
     /** Compute: the images it pulls. */
     readonly images: readonly ImageReference[];
+    /** Compute: S3 objects whose content it runs. */
+    readonly code: readonly CodeObject[];
     /** Kubernetes workloads: the namespace and service accounts its pods run as. */
     readonly kubernetes?: {
         readonly namespace: Field<string>;
@@ -218,6 +229,7 @@ export function decodeResource(resource: ReachResource): DecodedNode | undefined
         arn: stringAt(resource, "arn"),
         runsAs: [] as RoleReference[],
         images: [] as ImageReference[],
+        code: [] as CodeObject[],
     };
     if (resource.type === ROLE_TYPE || resource.type === USER_TYPE) {
         return {
@@ -242,6 +254,7 @@ export function decodeResource(resource: ReachResource): DecodedNode | undefined
                 viaInstanceProfile: r.viaInstanceProfile === true,
             })),
             images: compute.images.flatMap((i) => imagesAt(resource, i.path, i.jsonKey)),
+            code: codeObjectsOf(resource, compute.compute),
             ...(compute.compute === "sagemaker-notebook" && {
                 lifecycleConfig: stringAt(resource, "lifecycleConfigName"),
             }),
@@ -392,4 +405,56 @@ export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePo
         target: stringAt(resource, "repository"),
         policy: jsonAt(resource, "policy"),
     };
+}
+
+/** `s3://bucket/key` or `bucket/key` → `arn:aws:s3:::bucket/key`; an S3 ARN stays as it is. */
+function s3ObjectArn(value: string): string | undefined {
+    if (value.startsWith("arn:aws:s3:::") || /^arn:aws[a-z-]*:s3:::/.test(value)) return value;
+    const match = /^(?:s3:\/\/)?([a-z0-9][a-z0-9.-]{1,62})\/(.+)$/.exec(value);
+    return match ? `arn:aws:s3:::${match[1]}/${match[2]}` : undefined;
+}
+
+function codeAt(resource: ReachResource, path: string, split = false): CodeObject[] {
+    const property = path.split(".")[0];
+    const field = stringAt(resource, path);
+    if (field.state === "absent") return [];
+    if (field.state === "unknown") return [{ property, arn: field }];
+    const values = split ? field.value.split(",").map((v) => v.trim()) : [field.value];
+    return values.flatMap((v) => {
+        const arn = s3ObjectArn(v);
+        return arn === undefined ? [] : [{ property, arn: known(arn) }];
+    });
+}
+
+function codeObjectsOf(resource: ReachResource, compute: ComputeKind): CodeObject[] {
+    switch (compute) {
+        case "glue-job":
+            return [
+                ...codeAt(resource, "command.scriptLocation"),
+                ...codeAt(resource, "defaultArguments.--extra-py-files", true),
+                ...codeAt(resource, "defaultArguments.--extra-jars", true),
+            ];
+        case "codebuild-project": {
+            const buildspec = codeAt(resource, "source.buildspec").filter(
+                (c) => c.arn.state !== "known" || c.arn.value.startsWith("arn:"),
+            );
+            const type = stringAt(resource, "source.type");
+            const source =
+                type.state === "known" && type.value !== "S3" ? [] : codeAt(resource, "source.location");
+            return [...buildspec, ...source];
+        }
+        case "agentcore-runtime": {
+            const base = "agentRuntimeArtifact.codeConfiguration.code.s3";
+            const bucket = stringAt(resource, `${base}.bucket`);
+            const key = stringAt(resource, `${base}.prefix`);
+            if (bucket.state === "absent") return [];
+            if (bucket.state === "unknown") return [{ property: "agentRuntimeArtifact", arn: bucket }];
+            const object = key.state === "known" ? key.value : "*";
+            return [
+                { property: "agentRuntimeArtifact", arn: known(`arn:aws:s3:::${bucket.value}/${object}`) },
+            ];
+        }
+        default:
+            return [];
+    }
 }

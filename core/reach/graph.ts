@@ -1,4 +1,4 @@
-import { iamGlobsIntersect } from "../glob";
+import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { classifyAction } from "../iam/families";
 import { IamDocumentError, normalizePolicyDocument, type NormalizedStatement } from "../iam";
 import type { SourcedDocument } from "../iam/types";
@@ -188,6 +188,11 @@ class Graph implements ReachGraph {
     private readonly roleByName = new Map<string, DecodedNode>();
     private readonly roleByArn = new Map<string, DecodedNode>();
     private readonly principalByRef = new Map<string, DecodedNode>();
+    /** S3 objects compute runs, by bucket (`*` when only a pattern is known): what s3:PutObject rewrites. */
+    private readonly codeByBucket = new Map<
+        string,
+        { pattern: string; compute: DecodedNode; certain: boolean }[]
+    >();
     /** Edges resource policies grant, by principal URN; `*` for every principal. */
     private readonly resourceGrants = new Map<string, ReachEdge[]>();
 
@@ -462,6 +467,7 @@ class Graph implements ReachGraph {
             this.unknownRoles.set(id, `the role it runs as cannot be judged: ${unresolved.join("; ")}`);
         }
         this.linkServiceAccounts(decoded);
+        this.indexCode(decoded);
         for (const image of decoded.images) {
             const repos = new Set<DecodedNode>();
             for (const dep of decoded.resource.propertyDependencies[image.property] ?? []) {
@@ -484,6 +490,32 @@ class Graph implements ReachGraph {
         for (const dep of decoded.resource.propertyDependencies.lifecycleConfigName ?? []) {
             if (this.byUrn.get(dep.urn)?.what.kind === "compute") {
                 this.addEdge({ from: dep.urn, to: id, kind: "configures", certain: true });
+            }
+        }
+    }
+
+    /**
+     * Code a compute resource loads from S3: a known location is indexed by bucket; an unknown one through the
+     * bucket its property was computed from (any key of it). An unknown location with no bucket of the stack
+     * behind it is not followed (see docs: still accepted).
+     */
+    private indexCode(decoded: DecodedNode): void {
+        const add = (bucket: string, pattern: string, certain: boolean) => {
+            const list = this.codeByBucket.get(bucket);
+            const entry = { pattern, compute: decoded, certain };
+            if (list) list.push(entry);
+            else this.codeByBucket.set(bucket, [entry]);
+        };
+        for (const code of decoded.code) {
+            if (code.arn.state === "known") {
+                const bucket = code.arn.value.replace(/^arn:[^:]*:s3:::/, "").split("/")[0];
+                add(hasWildcard(bucket) ? "*" : bucket, code.arn.value, !hasWildcard(code.arn.value));
+                continue;
+            }
+            for (const dep of decoded.resource.propertyDependencies[code.property] ?? []) {
+                if (!BUCKET_TYPES.includes(dep.type)) continue;
+                const name = stringAt(dep, "bucket");
+                if (name.state === "known") add(name.value, `arn:aws:s3:::${name.value}/*`, false);
             }
         }
     }
@@ -587,6 +619,9 @@ class Graph implements ReachGraph {
                     }
                 }
                 if (covers("sts:AssumeRole")) this.assumeEdges(from, statement, grantedBy, add);
+                if (covers("s3:PutObject") && this.codeByBucket.size > 0) {
+                    this.codeEdges(from, statement, grantedBy, add);
+                }
             }
         }
         if (launches.size > 0) {
@@ -714,6 +749,33 @@ class Graph implements ReachGraph {
         }
     }
 
+    /** s3:PutObject on an object a compute resource runs: the next run executes the writer's code as its role. */
+    private codeEdges(
+        from: string,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        add: (edge: ReachEdge) => void,
+    ): void {
+        const patterns = statement.notResources || !statement.resources ? ["*"] : statement.resources;
+        for (const pattern of patterns) {
+            const bucket = pattern === "*" ? "*" : pattern.replace(/^arn:[^:]*:s3:::/, "").split("/")[0];
+            const candidates = hasWildcard(bucket)
+                ? [...this.codeByBucket.values()].flat()
+                : [...(this.codeByBucket.get(bucket) ?? []), ...(this.codeByBucket.get("*") ?? [])];
+            for (const code of candidates) {
+                if (!iamGlobsIntersect(pattern, code.pattern)) continue;
+                add({
+                    from,
+                    to: code.compute.resource.urn,
+                    kind: "run-as",
+                    permission: `s3:PutObject (on its code ${code.pattern})`,
+                    grantedBy,
+                    certain: code.certain && iamGlobMatches(pattern, code.pattern),
+                });
+            }
+        }
+    }
+
     private passRoleEdges(
         from: string,
         statement: NormalizedStatement,
@@ -768,6 +830,8 @@ class Graph implements ReachGraph {
         }
     }
 }
+
+const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 
 function rank(edge: ReachEdge): number {
     return (edge.certain ? 2 : 0) + (edge.judgedDirectly ? 0 : 1);

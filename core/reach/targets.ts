@@ -216,7 +216,9 @@ export class TargetIndex {
             if (!iamGlobsIntersect(resource, `${spec.prefix}*`)) continue;
             if (hasWildcard(resource)) {
                 for (const entry of index?.all ?? []) {
-                    if (entry.patterns.some((p) => iamGlobsIntersect(resource, p))) note(entry, false);
+                    if (entry.patterns.some((p) => iamGlobsIntersect(resource, p))) {
+                        note(entry, entry.exact && namesEntry(resource, entry));
+                    }
                 }
                 outside.push(resource);
                 continue;
@@ -280,6 +282,20 @@ function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
     if (node.cloudName.state !== "known") return undefined;
     const name = spec.lowerCase ? node.cloudName.value.toLowerCase() : node.cloudName.value;
     return spec.prefix.endsWith("parameter") ? (name.startsWith("/") ? name : `/${name}`) : name;
+}
+
+/**
+ * Whether a wildcard surely names the entry, taking its partition, region and account to be the stack's
+ * own (only the wording depends on it: "may be" or not).
+ */
+function namesEntry(pattern: string, entry: TargetEntry): boolean {
+    const literal = entry.literal;
+    if (pattern === "*") return true;
+    if (literal === undefined) return false;
+    if ("arn" in literal) return iamGlobMatches(pattern, literal.arn);
+    const parts = pattern.split(":");
+    if (parts.length < 6 || !iamGlobMatches(parts[2], literal.service)) return false;
+    return iamGlobMatches(parts.slice(5).join(":"), literal.rest);
 }
 
 function hasRun(pattern: string): boolean {

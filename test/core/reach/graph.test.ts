@@ -453,12 +453,12 @@ describe("TargetIndex", () => {
         });
     });
 
-    it("a wildcard may match stack functions and functions outside the stack", () => {
+    it("a wildcard matches stack functions (surely when it names them) and may match functions outside the stack", () => {
         expect(names(["arn:aws:lambda:*:*:function:report-*"])).toEqual({
-            targets: ["a?", "b?"],
+            targets: ["a", "b"],
             outside: ["arn:aws:lambda:*:*:function:report-*"],
         });
-        expect(names(undefined).targets).toEqual(["a?", "auto?", "b?"]);
+        expect(names(undefined).targets).toEqual(["a", "auto?", "b"]);
     });
 
     it("an autonamed function matches an exact ARN with its logical name as prefix (a guess), and the ARN stays open", () => {
