@@ -77,3 +77,50 @@ export function formatReachPath(
     parts.push(describeOutcome(finding));
     return parts.join(" → ");
 }
+
+/** A finding as plain data (JSON-safe), for reports and review diffs. */
+export interface ReachFindingData {
+    readonly agent: {
+        readonly urn: string;
+        readonly name: string;
+        readonly certainty: "agent" | "possible";
+        readonly reasons: readonly string[];
+        readonly label: string;
+    };
+    readonly steps: readonly {
+        readonly kind: ReachEdge["kind"];
+        readonly permission?: string;
+        readonly grantedBy?: string;
+        readonly to: { readonly id: string; readonly label: string };
+        readonly certain: boolean;
+    }[];
+    readonly outcome: { readonly kind: ReachFinding["outcome"]["kind"]; readonly text: string };
+    readonly certain: boolean;
+    /** The one-line path, as formatReachPath prints it. */
+    readonly text: string;
+}
+
+export function reachFindingData(
+    finding: ReachFinding,
+    nodeOf: (id: string) => GraphNode | undefined,
+): ReachFindingData {
+    return {
+        agent: {
+            urn: finding.agent.resource.urn,
+            name: finding.agent.resource.name,
+            certainty: finding.agent.certainty,
+            reasons: finding.agent.reasons,
+            label: describeAgent(finding),
+        },
+        steps: finding.path.map((edge) => ({
+            kind: edge.kind,
+            ...(edge.permission !== undefined && { permission: edge.permission }),
+            ...(edge.grantedBy !== undefined && { grantedBy: edge.grantedBy }),
+            to: { id: edge.to, label: nodeOf(edge.to)?.label ?? edge.to },
+            certain: edge.certain,
+        })),
+        outcome: { kind: finding.outcome.kind, text: describeOutcome(finding) },
+        certain: finding.certain,
+        text: formatReachPath(finding, nodeOf),
+    };
+}

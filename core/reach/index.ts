@@ -20,4 +20,10 @@ export {
     type PrincipalPermissions,
     type PrincipalVerdict,
 } from "./verdict";
-export { describeAgent, describeOutcome, formatReachPath } from "./format";
+export {
+    describeAgent,
+    describeOutcome,
+    formatReachPath,
+    type ReachFindingData,
+    reachFindingData,
+} from "./format";

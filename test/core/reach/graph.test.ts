@@ -3,6 +3,7 @@ import {
     buildReachGraph,
     decodeResource,
     formatReachPath,
+    reachFindingData,
     type AgentSeed,
     type PrincipalPermissions,
     type ReachResource,
@@ -125,6 +126,15 @@ describe("buildReachGraph / closureOf", () => {
             "agent analyst (role agent-analyst) → lambda:UpdateFunctionCode on Lambda function report-builder → " +
                 "runs as role reporting → AdministratorAccess grants * (every action, IAM write included)",
         );
+        expect(JSON.parse(JSON.stringify(reachFindingData(finding, (id) => graph.node(id))))).toMatchObject({
+            agent: { name: "agent-analyst", certainty: "agent", label: "agent analyst (role agent-analyst)" },
+            steps: [
+                { kind: "run-as", permission: "lambda:UpdateFunctionCode", certain: true },
+                { kind: "runs-as", to: { label: "role reporting" }, certain: true },
+            ],
+            outcome: { kind: "privileged-principal", text: expect.stringContaining("AdministratorAccess") },
+            certain: true,
+        });
         // Everything reached is in the closure, with its path (report and review read this).
         const reportingUrn = P7[0].urn;
         expect(closure.reached.get(reportingUrn)?.length).toBe(2);
