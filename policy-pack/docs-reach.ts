@@ -1,5 +1,6 @@
 import { launchActionsWithPassRole, TARGET_ACTIONS } from "../core/reach/actions";
 import { POD_RUNNING_KINDS } from "../core/reach/decode";
+import { REACHED_SERVICE_ROLE_POLICIES } from "../core/reach/verdict";
 
 /**
  * The reach graph's section of docs/rules.md: the prose says what the graph is and what it judges; the
@@ -96,6 +97,8 @@ export function renderReachGraphSection(): string[] {
         "   the grant.",
         "2. It reaches a principal whose permissions cannot be judged (unknown or invalid documents, unlisted",
         "   AWS managed policies), or compute whose role cannot be resolved: fail closed, naming what was unknown.",
+        "   Common service-role policies a reached role may hold are known to carry no forbidden family",
+        `   (${Object.keys(REACHED_SERVICE_ROLE_POLICIES).join(", ")}).`,
         "3. A run-as, push-image or tamper grant names a resource outside the stack (an exact ARN that is not",
         "   declared, or a wildcard for an action no direct rule already forbids): what it runs as cannot be known.",
         "4. It may tamper with an audit or containment resource (for example `events:DisableRule` on a rule that",

@@ -31,6 +31,68 @@ export interface PrincipalVerdict {
     readonly unknown: readonly string[];
 }
 
+const LOGS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"];
+
+/**
+ * AWS managed service-role policies that compute commonly runs with, and the actions they are documented to
+ * grant (logs, traces, image pulls, network interfaces, queue reads): none in a forbidden family (the test
+ * checks each against core/iam), so a reached role holding only these gains an agent nothing forbidden.
+ * Only for roles the walk reaches: an agent's own role is still judged by core/iam's list.
+ */
+export const REACHED_SERVICE_ROLE_POLICIES: Readonly<Record<string, readonly string[]>> = {
+    "service-role/AWSLambdaBasicExecutionRole": LOGS,
+    "service-role/AWSLambdaVPCAccessExecutionRole": [
+        ...LOGS,
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ],
+    "service-role/AWSLambdaSQSQueueExecutionRole": [
+        ...LOGS,
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    ],
+    "service-role/AmazonECSTaskExecutionRolePolicy": [
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ],
+    AmazonEC2ContainerRegistryReadOnly: [
+        "ecr:GetAuthorizationToken",
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:GetRepositoryPolicy",
+        "ecr:DescribeRepositories",
+        "ecr:ListImages",
+        "ecr:DescribeImages",
+        "ecr:BatchGetImage",
+    ],
+    AWSXRayDaemonWriteAccess: [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+    ],
+    CloudWatchLambdaInsightsExecutionRolePolicy: LOGS,
+};
+
+const SERVICE_ROLE_NAMES = new Map(
+    Object.keys(REACHED_SERVICE_ROLE_POLICIES).map((name) => [name.toLowerCase(), name]),
+);
+
+function isReachedServiceRolePolicy(arn: string): boolean {
+    const name = /^arn:aws(?:-[a-z-]+)?:iam::aws:policy\/(.+)$/.exec(arn)?.[1];
+    return name !== undefined && SERVICE_ROLE_NAMES.has(name.toLowerCase());
+}
+
 /** The words a path ends with, per family: the category has to be clear from the message. */
 export const CATEGORY_LABEL: Readonly<Record<IamRiskCategory, string>> = {
     "all-actions": "every action, IAM write included",
@@ -52,6 +114,7 @@ export function judgePrincipal(permissions: PrincipalPermissions): PrincipalVerd
     const unknown = [...permissions.unresolved];
     const grants: ForbiddenGrant[] = [];
     for (const ref of permissions.managed) {
+        if (isReachedServiceRolePolicy(ref.arn)) continue;
         const verdict = judgeManagedPolicyArn(ref.arn);
         if (verdict.kind === "dangerous") {
             for (const f of verdict.findings)

@@ -637,9 +637,7 @@ describe("aws-forbid-agent-escalation-paths: tamper", () => {
             rule("quarantine", { source: ["aws.securityhub"] }),
             agentRole([allow("events:RemoveTargets", "*")]),
         ]);
-        expect(lines(v).some((l) => /events:RemoveTargets on event rule quarantine/.test(l))).toBe(
-            true,
-        );
+        expect(lines(v).some((l) => /events:RemoveTargets on event rule quarantine/.test(l))).toBe(true);
     });
 
     it("accepts events:PutRule on the agent's own schedule rule", async () => {
@@ -867,6 +865,25 @@ describe("aws-forbid-agent-escalation-paths: hardened look-alikes", () => {
                         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:api-key-AbCdEf",
                     ),
                 ]),
+            ]),
+        ).toEqual([]);
+    });
+
+    it("accepts updating a function whose untagged role holds only the basic execution policy and a narrow read", async () => {
+        const tool = narrowRole("analyst-tool-role");
+        expect(
+            await paths([
+                {
+                    ...tool,
+                    props: {
+                        ...tool.props,
+                        managedPolicyArns: [
+                            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+                        ],
+                    },
+                },
+                lambda("analyst-tool", "analyst-tool-role"),
+                agentRole([allow("lambda:UpdateFunctionCode", arn.fn("analyst-tool"))]),
             ]),
         ).toEqual([]);
     });
