@@ -63,6 +63,13 @@ export const TARGET_ACTIONS: readonly TargetAction[] = [
     ...t("run-as", "sagemaker-lifecycle-config", ["sagemaker:UpdateNotebookInstanceLifecycleConfig"]),
     ...t("run-as", "apprunner-service", ["apprunner:UpdateService"]),
     ...t("run-as", "agentcore-runtime", ["bedrock-agentcore:UpdateAgentRuntime"]),
+    // An update without a RoleARN keeps the stack's service role: no iam:PassRole is checked.
+    ...t("run-as", "cloudformation-stack", [
+        "cloudformation:UpdateStack",
+        "cloudformation:CreateChangeSet",
+        "cloudformation:ExecuteChangeSet",
+    ]),
+    ...t("run-as", "state-machine", ["states:UpdateStateMachine"]),
     // The manifest write is what makes a tag point at new content; layer uploads alone run nothing.
     ...t("push-image", "image-repository", ["ecr:PutImage"]),
     ...t("read-secret", "secretsmanager-secret", ["secretsmanager:GetSecretValue"]),

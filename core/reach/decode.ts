@@ -20,6 +20,8 @@ export type ComputeKind =
     | "sagemaker-lifecycle-config"
     | "apprunner-service"
     | "agentcore-runtime"
+    | "cloudformation-stack"
+    | "state-machine"
     | "kubernetes-workload";
 
 export type SecretKind = "secretsmanager-secret" | "ssm-parameter" | "kms-key" | "kubernetes-secret";
@@ -164,6 +166,20 @@ const COMPUTE: Readonly<Record<string, ComputeSpec>> = {
         nameProperty: "agentRuntimeName",
         roles: [{ path: "roleArn" }],
         images: [{ path: "agentRuntimeArtifact.containerConfiguration.containerUri" }],
+    },
+    // A stack's service role deploys whatever template an update brings, without iam:PassRole.
+    "aws:cloudformation/stack:Stack": {
+        compute: "cloudformation-stack",
+        nameProperty: "name",
+        roles: [{ path: "iamRoleArn" }],
+        images: [],
+    },
+    // A state machine calls any AWS API its definition names, as its role.
+    "aws:sfn/stateMachine:StateMachine": {
+        compute: "state-machine",
+        nameProperty: "name",
+        roles: [{ path: "roleArn" }],
+        images: [],
     },
 };
 

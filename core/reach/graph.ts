@@ -135,6 +135,8 @@ const COMPUTE_LABEL: Readonly<Record<ComputeKind, string>> = {
     "sagemaker-lifecycle-config": "SageMaker lifecycle configuration",
     "apprunner-service": "App Runner service",
     "agentcore-runtime": "AgentCore runtime",
+    "cloudformation-stack": "CloudFormation stack",
+    "state-machine": "Step Functions state machine",
     "kubernetes-workload": "Kubernetes workload",
 };
 

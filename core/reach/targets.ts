@@ -86,6 +86,16 @@ export const TARGET_SPECS: Readonly<Record<TargetKind, TargetSpec>> = {
         patterns: (n) => [`${n}-${S}`],
         nameOf: (r) => r.replace(/-[A-Za-z0-9]+$/, ""),
     },
+    "cloudformation-stack": {
+        prefix: `arn:${S}:cloudformation:${S}:${S}:stack/`,
+        patterns: (n) => [`${n}/${S}`],
+        nameOf: untilSlash,
+    },
+    "state-machine": {
+        prefix: `arn:${S}:states:${S}:${S}:stateMachine:`,
+        patterns: (n) => [n, `${n}:${S}`],
+        nameOf: untilColon,
+    },
     role: { prefix: `arn:${S}:iam::${S}:role/`, patterns: (n) => [n, `${S}/${n}`], nameOf: lastSegment },
     "image-repository": {
         prefix: `arn:${S}:ecr:${S}:${S}:repository/`,

@@ -252,6 +252,34 @@ const RUN_AS_CASES: RunAsCase[] = [
         resource: arn.runtime("helper"),
         label: /AgentCore runtime helper → runs as role/,
     },
+    {
+        kind: "cloudformation:UpdateStack on a stack with a service role",
+        service: "cloudformation.amazonaws.com",
+        compute: (r) => [
+            {
+                type: "aws:cloudformation/stack:Stack",
+                name: "network",
+                props: { name: "network", iamRoleArn: arn.role(r), templateBody: "{}" },
+            },
+        ],
+        action: "cloudformation:UpdateStack",
+        resource: `arn:aws:cloudformation:eu-west-1:111122223333:stack/network/0f1e2d3c-aaaa-bbbb-cccc-123456789012`,
+        label: /CloudFormation stack network → runs as role/,
+    },
+    {
+        kind: "states:UpdateStateMachine",
+        service: "states.amazonaws.com",
+        compute: (r) => [
+            {
+                type: "aws:sfn/stateMachine:StateMachine",
+                name: "pipeline",
+                props: { name: "pipeline", roleArn: arn.role(r), definition: "{}" },
+            },
+        ],
+        action: "states:UpdateStateMachine",
+        resource: "arn:aws:states:eu-west-1:111122223333:stateMachine:pipeline",
+        label: /Step Functions state machine pipeline → runs as role/,
+    },
 ];
 
 describe("aws-forbid-agent-escalation-paths: run-as edges", () => {
