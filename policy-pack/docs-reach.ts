@@ -49,7 +49,7 @@ export function renderReachGraphSection(): string[] {
         "that runs code as a principal: Lambda functions, EC2 instances and launch templates (through their",
         "instance profile), ECS task definitions, Batch job definitions, CodeBuild projects, Glue jobs,",
         "SageMaker notebooks and their lifecycle configurations, App Runner services, Bedrock AgentCore",
-        `runtimes, and Kubernetes workloads of these kinds, in any API group: ${[...POD_RUNNING_KINDS].join(", ")}`,
+        `runtimes, CloudFormation stacks (their service role), Step Functions state machines, and Kubernetes workloads of these kinds, in any API group: ${[...POD_RUNNING_KINDS].join(", ")}`,
         "(their service accounts and images are read wherever the kind nests its pod templates). ECR",
         "repositories. Secrets and keys: Secrets Manager secrets, SSM parameters, KMS keys. Audit and",
         "containment: CloudTrail trails, log groups, EventBridge rules (containment when their pattern matches",
