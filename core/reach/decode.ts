@@ -128,8 +128,14 @@ const COMPUTE: Readonly<Record<string, ComputeSpec>> = {
     "aws:batch/jobDefinition:JobDefinition": {
         compute: "batch-job-definition",
         nameProperty: "name",
-        roles: [{ path: "containerProperties", jsonKey: "jobRoleArn" }],
-        images: [{ path: "containerProperties", jsonKey: "image" }],
+        roles: [
+            { path: "containerProperties", jsonKey: "jobRoleArn" },
+            { path: "ecsProperties", jsonKey: "taskRoleArn" },
+        ],
+        images: [
+            { path: "containerProperties", jsonKey: "image" },
+            { path: "ecsProperties", jsonKey: "image" },
+        ],
     },
     "aws:codebuild/project:Project": {
         compute: "codebuild-project",

@@ -168,6 +168,28 @@ const RUN_AS_CASES: RunAsCase[] = [
         label: /Batch job definition nightly → runs as role/,
     },
     {
+        kind: "batch:SubmitJob on an ECS-properties job definition",
+        service: "ecs-tasks.amazonaws.com",
+        compute: (r) => [
+            {
+                type: "aws:batch/jobDefinition:JobDefinition",
+                name: "multi",
+                props: {
+                    name: "multi",
+                    type: "container",
+                    ecsProperties: JSON.stringify({
+                        taskProperties: [
+                            { taskRoleArn: arn.role(r), containers: [{ name: "a", image: "busybox" }] },
+                        ],
+                    }),
+                },
+            },
+        ],
+        action: "batch:SubmitJob",
+        resource: arn.jobDefinition("multi"),
+        label: /Batch job definition multi → runs as role/,
+    },
+    {
         kind: "codebuild:StartBuild",
         service: "codebuild.amazonaws.com",
         compute: (r) => [
