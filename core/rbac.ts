@@ -88,6 +88,23 @@ const POD_CREATING_RESOURCES: readonly string[] = [
     "jobs",
     "cronjobs",
     "replicationcontrollers",
+    // Custom resources that common controllers turn into pods, with a service account of the author's choice.
+    "workflows",
+    "cronworkflows",
+    "rayclusters",
+    "rayjobs",
+    "rayservices",
+    "pytorchjobs",
+    "tfjobs",
+    "mpijobs",
+    "xgboostjobs",
+    "paddlejobs",
+    "jaxjobs",
+    "trainjobs",
+    "sparkapplications",
+    "scheduledsparkapplications",
+    "jobsets",
+    "notebooks",
 ];
 const POD_WRITE_VERBS = new Set(["create", "update", "patch"]);
 /** kube-system/aws-auth maps IAM roles to Kubernetes groups, system:masters included. */

@@ -42,12 +42,21 @@ const WHY: Record<IamRiskCategory, string> = {
         "permissions in a service the IAM catalogue does not know, so they cannot be judged; use a known service prefix",
 };
 
+export interface AnalyzeOptions {
+    /**
+     * Lower-case names of actions that run code as an existing resource's role (lambda:UpdateFunctionCode...)
+     * whose grants on exact resources are judged on what those resources run as (core/reach), not here: such
+     * a grant is privilege escalation only when the target's role is wider. Wildcard grants stay findings.
+     */
+    readonly runAsJudgedOnTargets?: ReadonlySet<string>;
+}
+
 /**
  * Findings for the effective grant of every document attached to ONE principal: Allows minus certain
  * Denies (see DenyIndex), classified per family, with PassRole + compute combinations judged across all
  * documents together. Throws IamDocumentError (naming the source) for a document IAM would reject.
  */
-export function analyzeGrants(docs: readonly SourcedDocument[]): IamFinding[] {
+export function analyzeGrants(docs: readonly SourcedDocument[], options: AnalyzeOptions = {}): IamFinding[] {
     const parsed = docs.map((doc) => ({ source: doc.source, statements: parseNamed(doc) }));
     const denies = new DenyIndex();
     for (const doc of parsed) for (const statement of doc.statements) denies.add(statement);
@@ -84,7 +93,7 @@ export function analyzeGrants(docs: readonly SourcedDocument[]): IamFinding[] {
             }
         }
     }
-    for (const grant of grants) findings.push(...familyFindings(grant));
+    for (const grant of grants) findings.push(...familyFindings(grant, options));
     findings.push(...escalationCombinations(grants));
     return findings;
 }
@@ -116,7 +125,8 @@ function grantsAnyBucket(statement: NormalizedStatement): boolean {
     return statement.resources.some((resource) => hasWildcard(resource.split("/")[0] ?? resource));
 }
 
-function familyFindings(grant: Grant): IamFinding[] {
+function familyFindings(grant: Grant, options: AnalyzeOptions): IamFinding[] {
+    const onTargets = grant.anyResource ? undefined : options.runAsJudgedOnTargets;
     const byFamily = new Map<ActionFamily, string[]>();
     const add = (family: ActionFamily, action: string): void => {
         const list = byFamily.get(family);
@@ -124,7 +134,10 @@ function familyFindings(grant: Grant): IamFinding[] {
         else byFamily.set(family, [action]);
     };
     for (const action of grant.actions) {
-        for (const family of classifyAction(action)) add(family, action);
+        for (const family of classifyAction(action)) {
+            if (family === "privilege-escalation" && onTargets?.has(action.toLowerCase())) continue;
+            add(family, action);
+        }
         if (grant.anyResource && ROLE_ASSUMPTION_ACTIONS.includes(action)) add("role-assumption", action);
         // PassRole on every role: any service that accepts a role can be handed the most privileged one.
         if (grant.anyResource && action === PASS_ROLE) add("privilege-escalation", action);

@@ -33,7 +33,7 @@ export {
     dangerousCatalogActions,
     namesAdminRole,
 } from "./families";
-export { analyzeGrants } from "./analyze";
+export { type AnalyzeOptions, analyzeGrants } from "./analyze";
 export {
     AWS_MANAGED_POLICY_FINDINGS,
     AWS_MANAGED_SAFE_READ_ONLY,

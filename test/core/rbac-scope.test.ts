@@ -98,6 +98,29 @@ describe("findForbiddenRbacGrants: pod-creating writes outside agent namespaces"
         },
     );
 
+    it.each([
+        "workflows",
+        "cronworkflows",
+        "rayjobs",
+        "pytorchjobs",
+        "sparkapplications",
+        "jobsets",
+        "notebooks",
+    ])(
+        "rejects creating the pod-creating custom resource %s outside agent namespaces, not inside",
+        (resource) => {
+            const findings = findForbiddenRbacGrants(
+                [{ resources: [resource], verbs: ["create"] }],
+                KUBE_SYSTEM,
+            );
+            expect(findings).toHaveLength(1);
+            expect(findings[0].reason).toMatch(/runs pods as any service account there/);
+            expect(findForbiddenRbacGrants([{ resources: [resource], verbs: ["create"] }], AGENT)).toEqual(
+                [],
+            );
+        },
+    );
+
     it("allows reading, deleting and scaling workloads in kube-system", () => {
         expect(
             pairs(

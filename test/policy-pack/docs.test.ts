@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import { describe, expect, it } from "vitest";
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES } from "../../core/guardrail-kinds";
+import { TARGET_ACTIONS } from "../../core/reach";
 import { renderRulesMarkdown } from "../../policy-pack/docs";
 import { allRules } from "../../policy-pack/rules";
 import { expectedRulesDoc, RULES_DOC_PATH } from "../../scripts/generate-rule-docs";
@@ -34,6 +35,20 @@ describe("docs/rules.md", () => {
             expect(row).toContain(reason === undefined ? "| denied |" : "(note ");
             if (reason !== undefined) expect(markdown).toContain(reason.slice(1));
         }
+    });
+
+    it("explains the reach graph and lists every action that creates one of its edges", () => {
+        const markdown = renderRulesMarkdown(allRules);
+        expect(markdown).toContain("## The reach graph\n");
+        for (const heading of [
+            "**Nodes.**",
+            "**Edges.**",
+            "**What is judged on the closure.**",
+            "**Still accepted, and why.**",
+        ]) {
+            expect(markdown).toContain(heading);
+        }
+        for (const { action } of TARGET_ACTIONS) expect(markdown).toContain(`\`${action}\``);
     });
 
     it("renders a changed rule differently, so a stale file is caught", () => {

@@ -19,6 +19,7 @@ const INVENTORY: Record<string, string> = {
     "kubernetes-mark-agent-workloads": "advisory",
     // AWS
     "aws-restrict-agent-iam-grants": "mandatory",
+    "aws-forbid-agent-escalation-paths": "mandatory",
     "aws-restrict-agent-role-trust": "mandatory",
     "aws-require-agent-permissions-boundary": "advisory",
     "aws-restrict-agent-security-group-egress": "mandatory",

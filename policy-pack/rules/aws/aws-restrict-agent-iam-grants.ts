@@ -7,6 +7,7 @@ import {
     judgeManagedPolicyArn,
     normalizePolicyDocument,
 } from "../../../core/iam";
+import { RUN_AS_ON_TARGET } from "../../../core/reach";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../lib/stack-model";
 
@@ -113,7 +114,8 @@ function judge(permissions: RolePermissions): { grants: string[]; unjudged: stri
             unjudged.push(`${ref.source} attaches AWS managed policy ${verdict.name}: ${verdict.reason}`);
         }
     }
-    grants.push(...analyzeGrants(readable).map((f) => f.message));
+    // Run-as grants on exact resources are judged on what those resources run as: aws-forbid-agent-escalation-paths.
+    grants.push(...analyzeGrants(readable, { runAsJudgedOnTargets: RUN_AS_ON_TARGET }).map((f) => f.message));
     return { grants, unjudged };
 }
 

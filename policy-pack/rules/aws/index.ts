@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { awsForbidAgentEscalationPaths } from "./aws-forbid-agent-escalation-paths";
 import { awsRestrictAgentComputeEgress } from "./aws-restrict-agent-compute-egress";
 import { awsRestrictAgentResourcePolicies } from "./aws-restrict-agent-resource-policies";
 import { awsRequireAgentPermissionsBoundary } from "./aws-require-agent-permissions-boundary";
@@ -8,6 +9,7 @@ import { awsRestrictAgentSecurityGroupEgress } from "./aws-restrict-agent-securi
 
 export const awsRules: Policies = [
     awsRestrictAgentIamGrants,
+    awsForbidAgentEscalationPaths,
     awsRestrictAgentRoleTrust,
     awsRequireAgentPermissionsBoundary,
     awsRestrictAgentSecurityGroupEgress,

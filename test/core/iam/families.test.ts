@@ -67,6 +67,16 @@ describe("risk families", () => {
     });
 
     it.each([
+        "guardduty:ArchiveFindings",
+        "securityhub:CreateAutomationRule",
+        "securityhub:BatchUpdateAutomationRules",
+        "inspector2:CreateFilter",
+        "macie2:CreateFindingsFilter",
+    ])("%s archives or suppresses findings: audit tampering", (action) => {
+        expect(classifyAction(action)).toContain("audit-tampering");
+    });
+
+    it.each([
         ["sts:AssumeRoot", "role-assumption"],
         ["sso:PutInlinePolicyToPermissionSet", "permissions-management"],
         ["sso:AttachManagedPolicyToPermissionSet", "permissions-management"],

@@ -1,0 +1,940 @@
+import { iamGlobMatches, iamGlobsIntersect } from "../glob";
+import { classifyAction } from "../iam/families";
+import { IamDocumentError, normalizePolicyDocument, type NormalizedStatement } from "../iam";
+import type { SourcedDocument } from "../iam/types";
+import { hasWildcard } from "../iam/wildcard";
+import {
+    type EdgeKind,
+    launchActionsWithPassRole,
+    PASS_ROLE,
+    patternCovers,
+    RUN_AS_ON_TARGET,
+    TARGET_ACTIONS,
+    type TargetAction,
+} from "./actions";
+import {
+    type ComputeKind,
+    type DecodedNode,
+    type DecodedResourcePolicy,
+    decodeResource,
+    decodeResourcePolicy,
+    INSTANCE_PROFILE_TYPE,
+    REPOSITORY_TYPE,
+    ROLE_TYPE,
+    USER_TYPE,
+} from "./decode";
+import { type ReachResource, stringAt } from "./resource";
+import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
+import { judgePrincipal, type PrincipalPermissions, type PrincipalVerdict } from "./verdict";
+
+export type { PrincipalPermissions } from "./verdict";
+
+/** An agent identity the walk starts from (the pack's agent roles and users). */
+export interface AgentSeed {
+    readonly resource: ReachResource;
+    /** `possible`: something that decides it is unknown during preview; its findings say "may". */
+    readonly certainty: "agent" | "possible";
+    readonly reasons: readonly string[];
+    /** How messages name the start when it is not a role or user (a Kubernetes binding of agent accounts). */
+    readonly label?: string;
+}
+
+/**
+ * Kubernetes identities that may create pods (or controllers, or custom resources that become pods) in a
+ * namespace: their pods may run as any service account there, hence as the IAM roles those accounts map to.
+ */
+export interface PodCreator {
+    readonly seed: AgentSeed;
+    /** `undefined`: every namespace (a ClusterRoleBinding). */
+    readonly namespace: string | undefined;
+    /** What grants it, for the path (e.g. `create pods (ClusterRole edit)`). */
+    readonly permission: string;
+}
+
+export interface ReachOptions {
+    readonly agents: readonly AgentSeed[];
+    /** Every permissions document that reaches a role or user (the pack's RolePermissionIndex). */
+    readonly permissionsOf: (principal: ReachResource) => PrincipalPermissions;
+    /** IAM roles the pods of a Kubernetes service account run as (IRSA trust, Pod Identity). */
+    readonly serviceAccountRoles?: (namespace: string, serviceAccount: string) => readonly ReachResource[];
+    /** IAM roles any service account of a namespace (`undefined`: of any namespace) runs as. */
+    readonly namespaceRoles?: (namespace: string | undefined) => readonly ReachResource[];
+    /** Kubernetes agent identities that may create pods somewhere: extra seeds with their run-as edges. */
+    readonly podCreators?: readonly PodCreator[];
+}
+
+/** A node of the graph: a stack resource, a Kubernetes service account, or something outside the stack. */
+export interface GraphNode {
+    readonly id: string;
+    readonly label: string;
+    readonly decoded?: DecodedNode;
+    /** Set on nodes that stand for resources outside the stack: why they cannot be judged. */
+    readonly outside?: string;
+}
+
+export interface ReachEdge {
+    readonly from: string;
+    readonly to: string;
+    readonly kind: EdgeKind;
+    /** The permission that creates the edge (absent on structural edges such as runs-as). */
+    readonly permission?: string;
+    /** Where the permission is granted (policy and statement), for messages. */
+    readonly grantedBy?: string;
+    /** False when the edge is a guess (an unknown name or ARN that may be this resource). */
+    readonly certain: boolean;
+    /** The permission is already forbidden on its own (a direct rule judges it): the walk does not report it. */
+    readonly judgedDirectly?: boolean;
+}
+
+/** What the path ends in, and why that is a finding. */
+export type ReachOutcome =
+    | { readonly kind: "privileged-principal"; readonly verdict: PrincipalVerdict }
+    | { readonly kind: "unjudged-principal"; readonly verdict: PrincipalVerdict }
+    | { readonly kind: "unknown-role"; readonly why: string }
+    | { readonly kind: "outside-stack"; readonly why: string }
+    | { readonly kind: "tamper"; readonly why: string };
+
+export interface ReachFinding {
+    readonly agent: AgentSeed;
+    readonly start: GraphNode;
+    /** Edges from the agent to the node the outcome is about, in order. */
+    readonly path: readonly ReachEdge[];
+    readonly end: GraphNode;
+    readonly outcome: ReachOutcome;
+    /** Every edge is certain and the agent is certainly an agent. */
+    readonly certain: boolean;
+}
+
+export interface Closure {
+    readonly agent: AgentSeed;
+    readonly start: GraphNode;
+    /** Every node reached, with the path that reached it first (shortest). */
+    readonly reached: ReadonlyMap<string, readonly ReachEdge[]>;
+    readonly findings: readonly ReachFinding[];
+}
+
+export interface ReachGraph {
+    readonly nodes: ReadonlyMap<string, GraphNode>;
+    node(id: string): GraphNode | undefined;
+    /** Edges out of a node (permission edges of principals are computed on first use). */
+    edgesFrom(id: string): readonly ReachEdge[];
+    closureOf(agent: AgentSeed): Closure;
+    /** The agents the graph was built for, each with its closure. */
+    closures(): readonly Closure[];
+}
+
+const COMPUTE_LABEL: Readonly<Record<ComputeKind, string>> = {
+    "lambda-function": "Lambda function",
+    "ec2-instance": "EC2 instance",
+    "launch-template": "launch template",
+    "ecs-task-definition": "ECS task definition",
+    "batch-job-definition": "Batch job definition",
+    "codebuild-project": "CodeBuild project",
+    "glue-job": "Glue job",
+    "sagemaker-notebook": "SageMaker notebook",
+    "sagemaker-lifecycle-config": "SageMaker lifecycle configuration",
+    "apprunner-service": "App Runner service",
+    "agentcore-runtime": "AgentCore runtime",
+    "cloudformation-stack": "CloudFormation stack",
+    "state-machine": "Step Functions state machine",
+    "kubernetes-workload": "Kubernetes workload",
+};
+
+function labelOf(decoded: DecodedNode): string {
+    const name = decoded.cloudName.state === "known" ? decoded.cloudName.value : decoded.resource.name;
+    const what = decoded.what;
+    switch (what.kind) {
+        case "principal":
+            return `${what.principal} ${name}`;
+        case "compute":
+            if (what.compute === "kubernetes-workload") {
+                return `${decoded.resource.type.slice(decoded.resource.type.lastIndexOf(":") + 1)} ${name}`;
+            }
+            return `${COMPUTE_LABEL[what.compute]} ${name}`;
+        case "image-repository":
+            return `ECR repository ${name}`;
+        case "secret":
+            return `${what.secret.replace(/-/g, " ")} ${name}`;
+        case "audit":
+            return `${what.audit.replace(/-/g, " ")} ${name}`;
+        case "service-account":
+            return `service account ${name}`;
+    }
+}
+
+function targetKindOf(decoded: DecodedNode): TargetKind | undefined {
+    const what = decoded.what;
+    if (what.kind === "principal") return what.principal === "role" ? "role" : undefined;
+    if (what.kind === "compute") return what.compute === "kubernetes-workload" ? undefined : what.compute;
+    if (what.kind === "secret") return what.secret === "kubernetes-secret" ? undefined : what.secret;
+    if (what.kind === "audit") return what.audit;
+    if (what.kind === "image-repository") return "image-repository";
+    return undefined;
+}
+
+/** Builds the reach graph of one stack: decode once, index once, structural edges in one pass. */
+export function buildReachGraph(resources: readonly ReachResource[], options: ReachOptions): ReachGraph {
+    return new Graph(resources, options);
+}
+
+class Graph implements ReachGraph {
+    readonly nodes = new Map<string, GraphNode>();
+    private readonly structural = new Map<string, ReachEdge[]>();
+    private readonly granted = new Map<string, readonly ReachEdge[]>();
+    private readonly verdicts = new Map<string, PrincipalVerdict>();
+    /** Compute whose role cannot be resolved: id → why. */
+    private readonly unknownRoles = new Map<string, string>();
+    private readonly targets = new TargetIndex();
+    private readonly agentIds: ReadonlySet<string>;
+    private readonly byUrn = new Map<string, DecodedNode>();
+    private readonly roleByName = new Map<string, DecodedNode>();
+    private readonly roleByArn = new Map<string, DecodedNode>();
+    private readonly principalByRef = new Map<string, DecodedNode>();
+    /** S3 objects compute runs, by bucket (`*` when only a pattern is known): what s3:PutObject rewrites. */
+    private readonly codeByBucket = new Map<
+        string,
+        { pattern: string; compute: DecodedNode; certain: boolean }[]
+    >();
+    /** Edges resource policies grant, by principal URN; `*` for every principal. */
+    private readonly resourceGrants = new Map<string, ReachEdge[]>();
+
+    constructor(
+        resources: readonly ReachResource[],
+        private readonly options: ReachOptions,
+    ) {
+        this.agentIds = new Set(
+            [...options.agents, ...(options.podCreators ?? []).map((c) => c.seed)].map((a) => a.resource.urn),
+        );
+        const profiles: ReachResource[] = [];
+        const resourcePolicies: DecodedResourcePolicy[] = [];
+        for (const resource of resources) {
+            if (resource.type === INSTANCE_PROFILE_TYPE) profiles.push(resource);
+            const resourcePolicy = decodeResourcePolicy(resource);
+            if (resourcePolicy) resourcePolicies.push(resourcePolicy);
+            const decoded = decodeResource(resource);
+            if (!decoded) continue;
+            this.byUrn.set(resource.urn, decoded);
+            this.nodes.set(resource.urn, { id: resource.urn, label: labelOf(decoded), decoded });
+            const kind = targetKindOf(decoded);
+            if (kind) this.targets.add(kind, decoded);
+            if (decoded.what.kind === "principal") this.indexPrincipal(decoded);
+        }
+        const profileRoles = this.indexProfiles(profiles);
+        const repositories = this.indexRepositories();
+        const lifecycleConfigs = new Map<string, string>();
+        for (const decoded of this.byUrn.values()) {
+            if (decoded.what.kind === "compute" && decoded.what.compute === "sagemaker-lifecycle-config") {
+                if (decoded.cloudName.state === "known") {
+                    lifecycleConfigs.set(decoded.cloudName.value, decoded.resource.urn);
+                }
+            }
+        }
+        for (const decoded of this.byUrn.values()) {
+            if (decoded.what.kind === "compute") {
+                this.linkCompute(decoded, profileRoles, repositories, lifecycleConfigs);
+            }
+            if (decoded.what.kind === "principal" && decoded.what.principal === "role")
+                this.linkTrust(decoded);
+        }
+        for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
+        for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
+    }
+
+    /** Seeds: the agent roles and users, then the Kubernetes agent bindings that may create pods. */
+    private seeds(): readonly AgentSeed[] {
+        return [...this.options.agents, ...(this.options.podCreators ?? []).map((c) => c.seed)];
+    }
+
+    private linkPodCreator(creator: PodCreator): void {
+        const namespace = creator.namespace;
+        const id = `serviceaccount:${namespace ?? "*"}/*`;
+        if (!this.nodes.has(id)) {
+            const label =
+                namespace === undefined
+                    ? "any service account of any namespace"
+                    : `any service account of namespace ${namespace}`;
+            this.nodes.set(id, { id, label });
+            for (const role of this.options.namespaceRoles?.(namespace) ?? []) {
+                this.addEdge({ from: id, to: role.urn, kind: "assume", certain: true });
+            }
+        }
+        const start = creator.seed.resource.urn;
+        if (!this.nodes.has(start)) {
+            this.nodes.set(start, { id: start, label: creator.seed.label ?? creator.seed.resource.name });
+        }
+        this.addEdge({ from: start, to: id, kind: "run-as", permission: creator.permission, certain: true });
+    }
+
+    node(id: string): GraphNode | undefined {
+        return this.nodes.get(id);
+    }
+
+    edgesFrom(id: string): readonly ReachEdge[] {
+        const structural = this.structural.get(id) ?? [];
+        const decoded = this.byUrn.get(id);
+        if (decoded?.what.kind !== "principal") return structural;
+        let granted = this.granted.get(id);
+        if (!granted) this.granted.set(id, (granted = this.grantEdges(decoded)));
+        return [...structural, ...granted];
+    }
+
+    closures(): readonly Closure[] {
+        return this.seeds().map((agent) => this.closureOf(agent));
+    }
+
+    closureOf(agent: AgentSeed): Closure {
+        const startId = agent.resource.urn;
+        const start = this.nodes.get(startId) ?? {
+            id: startId,
+            label:
+                agent.label ??
+                `${agent.resource.type === USER_TYPE ? "user" : "role"} ${agent.resource.name}`,
+        };
+        const reached = new Map<string, readonly ReachEdge[]>([[startId, []]]);
+        const findings: ReachFinding[] = [];
+        const finding = (path: readonly ReachEdge[], end: GraphNode, outcome: ReachOutcome) =>
+            findings.push({
+                agent,
+                start,
+                path,
+                end,
+                outcome,
+                certain: agent.certainty === "agent" && path.every((e) => e.certain),
+            });
+        const queue: string[] = [startId];
+        for (let i = 0; i < queue.length; i++) {
+            const id = queue[i];
+            const path = reached.get(id) ?? [];
+            for (const edge of this.edgesFrom(id)) {
+                if (reached.has(edge.to)) continue;
+                const next = [...path, edge];
+                reached.set(edge.to, next);
+                const target = this.nodes.get(edge.to);
+                if (!target) continue;
+                if (target.outside !== undefined) {
+                    if (!edge.judgedDirectly)
+                        finding(next, target, { kind: "outside-stack", why: target.outside });
+                    continue;
+                }
+                if (edge.kind === "tamper") {
+                    if (!edge.judgedDirectly)
+                        finding(next, target, { kind: "tamper", why: tamperWhy(target) });
+                    continue;
+                }
+                if (edge.kind === "read-secret") continue;
+                const unknownRole = this.unknownRoles.get(edge.to);
+                if (unknownRole !== undefined && (edge.kind === "run-as" || edge.kind === "pulled-by")) {
+                    finding(next, target, { kind: "unknown-role", why: unknownRole });
+                }
+                const decoded = target.decoded;
+                if (decoded?.what.kind === "principal") {
+                    // Another agent identity is judged by the direct rules and walked from itself.
+                    if (this.agentIds.has(edge.to)) continue;
+                    const verdict = this.verdictOf(decoded);
+                    if (verdict.grants.length > 0) {
+                        finding(next, target, { kind: "privileged-principal", verdict });
+                        continue;
+                    }
+                    if (verdict.unknown.length > 0) {
+                        finding(next, target, { kind: "unjudged-principal", verdict });
+                        continue;
+                    }
+                }
+                queue.push(edge.to);
+            }
+        }
+        return { agent, start, reached, findings };
+    }
+
+    private verdictOf(decoded: DecodedNode): PrincipalVerdict {
+        let verdict = this.verdicts.get(decoded.resource.urn);
+        if (!verdict) {
+            verdict = judgePrincipal(this.options.permissionsOf(decoded.resource));
+            this.verdicts.set(decoded.resource.urn, verdict);
+        }
+        return verdict;
+    }
+
+    private addEdge(edge: ReachEdge): void {
+        const list = this.structural.get(edge.from);
+        if (list) list.push(edge);
+        else this.structural.set(edge.from, [edge]);
+    }
+
+    private indexPrincipal(decoded: DecodedNode): void {
+        const { cloudName, arn } = decoded;
+        if (arn.state === "known") this.principalByRef.set(arn.value, decoded);
+        if (decoded.what.kind === "principal" && decoded.what.principal === "role") {
+            if (cloudName.state === "known") this.roleByName.set(cloudName.value, decoded);
+            if (arn.state === "known") this.roleByArn.set(arn.value, decoded);
+        }
+        if (cloudName.state === "known") {
+            const kind = decoded.resource.type === ROLE_TYPE ? "role" : "user";
+            this.principalByRef.set(`${kind}/${cloudName.value}`, decoded);
+        }
+    }
+
+    /** A stack role or user named by an ARN (any path) or, for roles, by name. */
+    private principalByReference(reference: string): DecodedNode | undefined {
+        const direct = this.principalByRef.get(reference);
+        if (direct) return direct;
+        const match = /^arn:[^:]+:iam::[^:]*:(role|user)\/(?:.*\/)?([^/]+)$/.exec(reference);
+        return match ? this.principalByRef.get(`${match[1]}/${match[2]}`) : undefined;
+    }
+
+    private roleByReference(reference: string): DecodedNode | undefined {
+        const hit = this.roleByArn.get(reference) ?? this.roleByName.get(reference);
+        if (hit) return hit;
+        const found = this.principalByReference(reference);
+        return found?.resource.type === ROLE_TYPE ? found : undefined;
+    }
+
+    /** Instance profile URN, name or ARN → the roles it holds. */
+    private indexProfiles(profiles: readonly ReachResource[]): Map<string, DecodedNode[]> {
+        const out = new Map<string, DecodedNode[]>();
+        for (const profile of profiles) {
+            const roles = new Set<DecodedNode>();
+            for (const linked of profile.propertyDependencies.role ?? []) {
+                const decoded = this.byUrn.get(linked.urn);
+                if (decoded && linked.type === ROLE_TYPE) roles.add(decoded);
+            }
+            const value = stringAt(profile, "role");
+            if (value.state === "known") {
+                const role = this.roleByReference(value.value);
+                if (role) roles.add(role);
+            }
+            const list = [...roles];
+            out.set(profile.urn, list);
+            const name = stringAt(profile, "name");
+            if (name.state === "known") out.set(`name:${name.value}`, list);
+            const arn = stringAt(profile, "arn");
+            if (arn.state === "known") out.set(`arn:${arn.value}`, list);
+        }
+        return out;
+    }
+
+    /** ECR repositories by URN and name (image URIs name the repository after the registry host). */
+    private indexRepositories(): Map<string, DecodedNode> {
+        const out = new Map<string, DecodedNode>();
+        for (const decoded of this.byUrn.values()) {
+            if (decoded.what.kind !== "image-repository") continue;
+            out.set(decoded.resource.urn, decoded);
+            if (decoded.cloudName.state === "known") out.set(`name:${decoded.cloudName.value}`, decoded);
+        }
+        return out;
+    }
+
+    private linkCompute(
+        decoded: DecodedNode,
+        profileRoles: Map<string, DecodedNode[]>,
+        repositories: Map<string, DecodedNode>,
+        lifecycleConfigs: Map<string, string>,
+    ): void {
+        const id = decoded.resource.urn;
+        const roles = new Set<DecodedNode>();
+        const unresolved: string[] = [];
+        for (const reference of decoded.runsAs) {
+            const linked = decoded.resource.propertyDependencies[reference.property] ?? [];
+            let found = 0;
+            for (const dep of linked) {
+                if (reference.viaInstanceProfile && dep.type === INSTANCE_PROFILE_TYPE) {
+                    for (const role of profileRoles.get(dep.urn) ?? []) roles.add(role);
+                    found++;
+                } else if (!reference.viaInstanceProfile && dep.type === ROLE_TYPE) {
+                    const role = this.byUrn.get(dep.urn);
+                    if (role) roles.add(role);
+                    found++;
+                }
+            }
+            if (reference.value.state === "known") {
+                for (const value of reference.value.value) {
+                    const hit = reference.viaInstanceProfile
+                        ? (profileRoles.get(`arn:${value}`) ??
+                          profileRoles.get(`name:${value}`) ??
+                          profileRoles.get(`name:${value.slice(value.lastIndexOf("/") + 1)}`))
+                        : this.roleByReference(value);
+                    if (hit === undefined && found === 0) {
+                        unresolved.push(`${reference.property} "${value}" is not declared in this stack`);
+                    }
+                    for (const role of Array.isArray(hit) ? hit : hit ? [hit] : []) roles.add(role);
+                }
+            } else if (reference.value.state === "unknown" && found === 0) {
+                unresolved.push(`${reference.value.why} and not linked to a role in this stack`);
+            }
+        }
+        for (const role of roles) {
+            this.addEdge({ from: id, to: role.resource.urn, kind: "runs-as", certain: true });
+        }
+        if (unresolved.length > 0) {
+            this.unknownRoles.set(id, `the role it runs as cannot be judged: ${unresolved.join("; ")}`);
+        }
+        this.linkServiceAccounts(decoded);
+        this.indexCode(decoded);
+        for (const image of decoded.images) {
+            const repos = new Set<DecodedNode>();
+            for (const dep of decoded.resource.propertyDependencies[image.property] ?? []) {
+                const repo = dep.type === REPOSITORY_TYPE ? repositories.get(dep.urn) : undefined;
+                if (repo) repos.add(repo);
+            }
+            if (image.uri.state === "known") {
+                const name = ecrRepositoryName(image.uri.value);
+                const repo = name === undefined ? undefined : repositories.get(`name:${name}`);
+                if (repo) repos.add(repo);
+            }
+            for (const repo of repos) {
+                this.addEdge({ from: repo.resource.urn, to: id, kind: "pulled-by", certain: true });
+            }
+        }
+        if (decoded.lifecycleConfig?.state === "known") {
+            const config = lifecycleConfigs.get(decoded.lifecycleConfig.value);
+            if (config) this.addEdge({ from: config, to: id, kind: "configures", certain: true });
+        }
+        for (const dep of decoded.resource.propertyDependencies.lifecycleConfigName ?? []) {
+            if (this.byUrn.get(dep.urn)?.what.kind === "compute") {
+                this.addEdge({ from: dep.urn, to: id, kind: "configures", certain: true });
+            }
+        }
+    }
+
+    /**
+     * Code a compute resource loads from S3: a known location is indexed by bucket; an unknown one through the
+     * bucket its property was computed from (any key of it). An unknown location with no bucket of the stack
+     * behind it is not followed (see docs: still accepted).
+     */
+    private indexCode(decoded: DecodedNode): void {
+        const add = (bucket: string, pattern: string, certain: boolean) => {
+            const list = this.codeByBucket.get(bucket);
+            const entry = { pattern, compute: decoded, certain };
+            if (list) list.push(entry);
+            else this.codeByBucket.set(bucket, [entry]);
+        };
+        for (const code of decoded.code) {
+            if (code.arn.state === "known") {
+                const bucket = code.arn.value.replace(/^arn:[^:]*:s3:::/, "").split("/")[0];
+                add(hasWildcard(bucket) ? "*" : bucket, code.arn.value, !hasWildcard(code.arn.value));
+                continue;
+            }
+            for (const dep of decoded.resource.propertyDependencies[code.property] ?? []) {
+                if (!BUCKET_TYPES.includes(dep.type)) continue;
+                const name = stringAt(dep, "bucket");
+                if (name.state === "known") add(name.value, `arn:aws:s3:::${name.value}/*`, false);
+            }
+        }
+    }
+
+    /** Kubernetes workloads run as service accounts; a service account may be an IAM role (IRSA, Pod Identity). */
+    private linkServiceAccounts(decoded: DecodedNode): void {
+        const k8s = decoded.kubernetes;
+        if (!k8s) return;
+        const id = decoded.resource.urn;
+        const namespace = k8s.namespace.state === "known" ? k8s.namespace.value : "default";
+        if (k8s.namespace.state === "unknown" || k8s.serviceAccounts.state !== "known") {
+            const why = k8s.namespace.state === "unknown" ? k8s.namespace.why : k8s.serviceAccounts;
+            this.unknownRoles.set(
+                id,
+                `the service account it runs as cannot be judged: ${typeof why === "string" ? why : "unknown during preview"}`,
+            );
+            return;
+        }
+        for (const account of k8s.serviceAccounts.value) {
+            const saId = `serviceaccount:${namespace}/${account}`;
+            if (!this.nodes.has(saId)) {
+                this.nodes.set(saId, { id: saId, label: `service account ${namespace}/${account}` });
+                for (const role of this.options.serviceAccountRoles?.(namespace, account) ?? []) {
+                    this.addEdge({ from: saId, to: role.urn, kind: "assume", certain: true });
+                }
+            }
+            this.addEdge({ from: id, to: saId, kind: "runs-as", certain: true });
+        }
+    }
+
+    /**
+     * Trust policies that name a stack role or user (by ARN, or by the dependency the engine records when the
+     * ARN is unknown) let that principal assume the role without any grant of its own in the same account.
+     */
+    private linkTrust(role: DecodedNode): void {
+        const trusted = new Set<DecodedNode>();
+        for (const dep of role.resource.propertyDependencies.assumeRolePolicy ?? []) {
+            const principal = this.byUrn.get(dep.urn);
+            if (principal?.what.kind === "principal") trusted.add(principal);
+        }
+        if (role.trust?.state === "known") {
+            for (const reference of awsPrincipals(role.trust.value)) {
+                const principal = this.principalByReference(reference);
+                if (principal) trusted.add(principal);
+            }
+        }
+        for (const principal of trusted) {
+            if (principal === role) continue;
+            this.addEdge({
+                from: principal.resource.urn,
+                to: role.resource.urn,
+                kind: "assume",
+                permission: `trust policy of ${role.resource.name}`,
+                certain: true,
+            });
+        }
+    }
+
+    /** Edges a principal's own grants create: run-as, push-image, read-secret, tamper, PassRole, AssumeRole. */
+    private grantEdges(principal: DecodedNode): ReachEdge[] {
+        const permissions = this.options.permissionsOf(principal.resource);
+        const edges = new Map<string, ReachEdge>();
+        const add = (edge: ReachEdge) => {
+            const key = `${edge.to}|${edge.kind}`;
+            const existing = edges.get(key);
+            // Keep one edge per target and kind: a certain, undirectly judged one wins.
+            if (!existing || rank(edge) > rank(existing)) edges.set(key, edge);
+        };
+        const from = principal.resource.urn;
+        const passRoles: { statement: NormalizedStatement; source: string }[] = [];
+        const launches = new Map<string, string>();
+        const parsed = parseAll(permissions.documents);
+        // Unconditional Denies on Resource lists remove the edges they certainly cover (conditional ones may not apply).
+        const denies = parsed.flatMap((doc) =>
+            doc.statements.filter(
+                (st) => st.effect === "Deny" && st.condition === undefined && st.resources !== undefined,
+            ),
+        );
+        // Denied when every Allow pattern that reached the entry is certainly covered by some Deny.
+        const denied = (action: string, entry: TargetEntry, via: readonly string[]): boolean =>
+            via.every((allowed) =>
+                denies.some(
+                    (st) =>
+                        statementCovers(st, action) &&
+                        (st.resources ?? []).some((pattern) => certainlyCovers(pattern, entry, allowed)),
+                ),
+            );
+        for (const { source, statements } of parsed) {
+            for (const statement of statements) {
+                if (statement.effect !== "Allow") continue;
+                const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
+                const covers = (action: string) => statementCovers(statement, action);
+                for (const action of TARGET_ACTIONS) {
+                    if (!covers(action.action)) continue;
+                    this.targetEdges(from, action, statement, grantedBy, add, denied);
+                }
+                if (covers(PASS_ROLE)) passRoles.push({ statement, source: grantedBy });
+                for (const launch of launchActionsWithPassRole()) {
+                    if (covers(launch.action) && !launches.has(launch.action)) {
+                        launches.set(launch.action, launch.service ?? "");
+                    }
+                }
+                if (covers("sts:AssumeRole")) this.assumeEdges(from, statement, grantedBy, add);
+                if (covers("s3:PutObject") && this.codeByBucket.size > 0) {
+                    this.codeEdges(from, statement, grantedBy, add);
+                }
+            }
+        }
+        if (launches.size > 0) {
+            for (const { statement, source } of passRoles)
+                this.passRoleEdges(from, statement, source, launches, add);
+        }
+        for (const edge of [
+            ...(this.resourceGrants.get("*") ?? []),
+            ...(this.resourceGrants.get(from) ?? []),
+        ]) {
+            add({ ...edge, from });
+        }
+        return [...edges.values()];
+    }
+
+    /**
+     * A repository policy that allows ecr:PutImage to a stack principal (by ARN) or to everyone (`*`) is a
+     * push edge without any grant of the principal's own. An account root only delegates to IAM policies; an
+     * unknown principal may be anyone (fail closed); an unknown policy may allow anyone.
+     */
+    private linkRepositoryPolicy(
+        policy: DecodedResourcePolicy,
+        repositories: Map<string, DecodedNode>,
+    ): void {
+        const repos = new Set<DecodedNode>();
+        for (const dep of policy.resource.propertyDependencies[policy.targetProperty] ?? []) {
+            const repo = repositories.get(dep.urn);
+            if (repo) repos.add(repo);
+        }
+        if (policy.target.state === "known") {
+            const repo = repositories.get(`name:${policy.target.value}`);
+            if (repo) repos.add(repo);
+        }
+        const grant = (principal: string, grantedBy: string, certain: boolean) => {
+            for (const repo of repos) {
+                const edge: ReachEdge = {
+                    from: principal,
+                    to: repo.resource.urn,
+                    kind: "push-image",
+                    permission: "ecr:PutImage",
+                    grantedBy,
+                    certain,
+                };
+                const list = this.resourceGrants.get(principal);
+                if (list) list.push(edge);
+                else this.resourceGrants.set(principal, [edge]);
+            }
+        };
+        const where = `repository policy ${policy.resource.name}`;
+        if (policy.policy.state !== "known") {
+            if (policy.policy.state === "unknown") grant("*", `${where} (unknown during preview)`, false);
+            return;
+        }
+        allowStatementsOf(policy.policy.value).forEach((statement, index) => {
+            const actions = statement.Action;
+            const list = (Array.isArray(actions) ? actions : [actions]).filter(
+                (a): a is string => typeof a === "string",
+            );
+            if (!list.some((a) => patternCovers(a, "ecr:PutImage"))) return;
+            const by = `${where} statement ${typeof statement.Sid === "string" ? statement.Sid : index}`;
+            for (const value of principalValues(statement, "AWS")) {
+                if (value === "*") grant("*", by, true);
+                else if (typeof value !== "string") grant("*", by, false);
+                else {
+                    const principal = this.principalByReference(value);
+                    if (principal) grant(principal.resource.urn, by, true);
+                }
+            }
+        });
+    }
+
+    private targetEdges(
+        from: string,
+        action: TargetAction,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        add: (edge: ReachEdge) => void,
+        denied: (action: string, entry: TargetEntry, via: readonly string[]) => boolean,
+    ): void {
+        const match = this.targets.match(
+            action.target,
+            statement.notResources ? undefined : statement.resources,
+        );
+        const scoped = statement.resources !== undefined && !statement.resources.some(hasWildcard);
+        const judgedDirectly =
+            classifyAction(action.action).length > 0 &&
+            !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
+        for (const { entry, certain, via } of match.targets) {
+            if (denied(action.action, entry, via)) continue;
+            if (action.action.startsWith("events:") && entry.node.containment?.state === "known") {
+                if (!entry.node.containment.value) continue;
+            }
+            add({
+                from,
+                to: entry.node.resource.urn,
+                kind: action.edge,
+                permission: action.action,
+                grantedBy,
+                certain,
+                judgedDirectly,
+            });
+        }
+        if (action.edge === "read-secret") return;
+        for (const pattern of match.outside) {
+            const id = `outside:${action.target}:${pattern}`;
+            if (!this.nodes.has(id)) {
+                const wild = hasWildcard(pattern);
+                this.nodes.set(id, {
+                    id,
+                    label: wild ? `any ${action.target.replace(/-/g, " ")} matching ${pattern}` : pattern,
+                    outside: wild
+                        ? `it also covers ${action.target.replace(/-/g, " ")}s outside this stack, which cannot be judged`
+                        : "not declared in this stack, so what it runs as or guards cannot be judged",
+                });
+            }
+            add({
+                from,
+                to: id,
+                kind: action.edge,
+                permission: action.action,
+                grantedBy,
+                certain: false,
+                judgedDirectly,
+            });
+        }
+    }
+
+    /** s3:PutObject on an object a compute resource runs: the next run executes the writer's code as its role. */
+    private codeEdges(
+        from: string,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        add: (edge: ReachEdge) => void,
+    ): void {
+        const patterns = statement.notResources || !statement.resources ? ["*"] : statement.resources;
+        for (const pattern of patterns) {
+            const bucket = pattern === "*" ? "*" : pattern.replace(/^arn:[^:]*:s3:::/, "").split("/")[0];
+            const candidates = hasWildcard(bucket)
+                ? [...this.codeByBucket.values()].flat()
+                : [...(this.codeByBucket.get(bucket) ?? []), ...(this.codeByBucket.get("*") ?? [])];
+            for (const code of candidates) {
+                if (!iamGlobsIntersect(pattern, code.pattern)) continue;
+                add({
+                    from,
+                    to: code.compute.resource.urn,
+                    kind: "run-as",
+                    permission: `s3:PutObject (on its code ${code.pattern})`,
+                    grantedBy,
+                    certain: code.certain && iamGlobMatches(pattern, code.pattern),
+                });
+            }
+        }
+    }
+
+    private passRoleEdges(
+        from: string,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        launches: ReadonlyMap<string, string>,
+        add: (edge: ReachEdge) => void,
+    ): void {
+        const match = this.targets.match("role", statement.notResources ? undefined : statement.resources);
+        for (const { entry, certain } of match.targets) {
+            const launch = [...launches].find(
+                ([, service]) => service === "" || trustsService(entry.node, service),
+            );
+            if (!launch) continue;
+            add({
+                from,
+                to: entry.node.resource.urn,
+                kind: "run-as",
+                permission: `${PASS_ROLE} + ${launch[0]}`,
+                grantedBy,
+                certain,
+                // iam:PassRole is IAM write on its own: the direct rule reports the agent's own grant.
+                judgedDirectly: true,
+            });
+        }
+    }
+
+    private assumeEdges(
+        from: string,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        add: (edge: ReachEdge) => void,
+    ): void {
+        const match = this.targets.match("role", statement.notResources ? undefined : statement.resources);
+        const self = this.byUrn.get(from);
+        for (const { entry, certain } of match.targets) {
+            const admits = trustAdmits(
+                entry.node,
+                (value) =>
+                    self !== undefined &&
+                    (this.principalByReference(value) === self ||
+                        (self.arn.state === "known" && iamGlobsIntersect(value, self.arn.value))),
+            );
+            if (admits === "no") continue;
+            add({
+                from,
+                to: entry.node.resource.urn,
+                kind: "assume",
+                permission: "sts:AssumeRole",
+                grantedBy,
+                certain: certain && admits === "yes",
+            });
+        }
+    }
+}
+
+const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+
+function rank(edge: ReachEdge): number {
+    return (edge.certain ? 2 : 0) + (edge.judgedDirectly ? 0 : 1);
+}
+
+function parseAll(
+    documents: readonly SourcedDocument[],
+): { source: string; statements: NormalizedStatement[] }[] {
+    return documents.flatMap((doc) => {
+        try {
+            return [{ source: doc.source, statements: normalizePolicyDocument(doc.document) }];
+        } catch (err) {
+            // An invalid document is reported by the grants rule and leaves the principal unjudged (verdict.ts).
+            if (err instanceof IamDocumentError) return [];
+            throw err;
+        }
+    });
+}
+
+function statementCovers(statement: NormalizedStatement, action: string): boolean {
+    if (statement.notActions) return !statement.notActions.some((p) => patternCovers(p, action));
+    return (statement.actions ?? []).some((p) => patternCovers(p, action));
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]` → repository name. */
+function ecrRepositoryName(uri: string): string | undefined {
+    const match = /^[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(uri);
+    return match?.[1];
+}
+
+function trustStatements(role: DecodedNode): Record<string, unknown>[] | undefined {
+    // Unknown: it may admit anyone (fail closed). Absent: IAM requires one, so nothing is admitted.
+    if (role.trust?.state === "unknown") return undefined;
+    return role.trust?.state === "known" ? allowStatementsOf(role.trust.value) : [];
+}
+
+function allowStatementsOf(doc: unknown): Record<string, unknown>[] {
+    if (doc === null || typeof doc !== "object") return [];
+    const raw = (doc as Record<string, unknown>).Statement;
+    const list = Array.isArray(raw) ? raw : [raw];
+    return list.filter(
+        (s): s is Record<string, unknown> =>
+            s !== null && typeof s === "object" && (s as Record<string, unknown>).Effect === "Allow",
+    );
+}
+
+function principalValues(statement: Record<string, unknown>, key: string): unknown[] {
+    const principal = statement.Principal;
+    if (principal === "*") return ["*"];
+    if (principal === null || typeof principal !== "object") return [];
+    const value = (principal as Record<string, unknown>)[key];
+    return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+/** AWS principal strings (ARNs, account ids, names) of a trust policy's Allow statements. */
+function awsPrincipals(trust: unknown): string[] {
+    return allowStatementsOf(trust).flatMap((s) =>
+        principalValues(s, "AWS").filter((v): v is string => typeof v === "string"),
+    );
+}
+
+/** Whether the role's trust admits a service principal; an unknown trust may (fail closed). */
+function trustsService(role: DecodedNode, service: string): boolean {
+    const statements = trustStatements(role);
+    if (statements === undefined) return true;
+    return statements.some((s) =>
+        principalValues(s, "Service").some((v) => v === "*" || v === service || typeof v !== "string"),
+    );
+}
+
+/**
+ * Whether a role's trust admits a principal that holds sts:AssumeRole on it: named (by ARN), its whole
+ * account (`:root`, an account id), or everyone. Conditions are not evaluated (fail closed).
+ */
+function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes" | "maybe" | "no" {
+    const statements = trustStatements(role);
+    if (statements === undefined) return "maybe";
+    let maybe = false;
+    for (const statement of statements) {
+        if (statement.NotPrincipal !== undefined) return "yes";
+        for (const value of principalValues(statement, "AWS")) {
+            if (
+                value === "*" ||
+                (typeof value === "string" && /^(\d{12}|arn:[^:]+:iam::\d{12}:root)$/.test(value))
+            ) {
+                return "yes";
+            }
+            if (typeof value !== "string") maybe = true;
+            else if (names(value)) return "yes";
+        }
+    }
+    return maybe ? "maybe" : "no";
+}
+
+function tamperWhy(target: GraphNode): string {
+    const decoded = target.decoded;
+    if (decoded?.containment?.state === "unknown") {
+        return `it may feed automated containment (${decoded.containment.why})`;
+    }
+    if (decoded?.containment?.state === "known" && decoded.containment.value) {
+        return "it feeds automated containment (its pattern matches security findings or API activity)";
+    }
+    return "it holds the audit record";
+}

@@ -1,0 +1,141 @@
+import { launchActionsWithPassRole, TARGET_ACTIONS } from "../core/reach/actions";
+import { POD_RUNNING_KINDS } from "../core/reach/decode";
+import { REACHED_SERVICE_ROLE_POLICIES } from "../core/reach/verdict";
+
+/**
+ * The reach graph's section of docs/rules.md: the prose says what the graph is and what it judges; the
+ * tables of edge actions come from core/reach's own lists, so the page cannot drift from the code.
+ */
+export function renderReachGraphSection(): string[] {
+    const byEdge = new Map<string, Map<string, string[]>>();
+    for (const { action, edge, target } of TARGET_ACTIONS) {
+        let targets = byEdge.get(edge);
+        if (!targets) byEdge.set(edge, (targets = new Map()));
+        const list = targets.get(target);
+        if (list) list.push(action);
+        else targets.set(target, [action]);
+    }
+    const actionRows = [...byEdge].flatMap(([edge, targets]) =>
+        [...targets].map(
+            ([target, actions]) => `| ${edge} | ${target} | ${actions.map((a) => `\`${a}\``).join(", ")} |`,
+        ),
+    );
+    const services = new Map<string, string[]>();
+    for (const { action, service } of launchActionsWithPassRole()) {
+        const key = service ?? "any service (not checked)";
+        const list = services.get(key);
+        if (list) list.push(action);
+        else services.set(key, [action]);
+    }
+    const launchRows = [...services].map(
+        ([service, actions]) => `| ${service} | ${actions.map((a) => `\`${a}\``).join(", ")} |`,
+    );
+    return [
+        "",
+        "## The reach graph",
+        "",
+        "`aws-forbid-agent-escalation-paths` judges what an agent can make happen, not which actions it holds.",
+        "The pack builds one typed graph per stack (`core/reach`, from the same resources every rule sees) and",
+        "walks it breadth-first from every agent role and user (identified as for every AWS rule: tag, IRSA or",
+        "Pod Identity trust of an agent namespace, agent-tagged compute that runs as it, role chaining). Each",
+        "finding prints its path, for example:",
+        "",
+        "```",
+        "agent analyst (role agent-analyst) → lambda:UpdateFunctionCode on Lambda function report-builder →",
+        "runs as role reporting → AdministratorAccess grants * (every action, IAM write included)",
+        "```",
+        "",
+        "**Nodes.** Principals: IAM roles and users, and Kubernetes service accounts (`namespace/name`). Compute",
+        "that runs code as a principal: Lambda functions, EC2 instances and launch templates (through their",
+        "instance profile), ECS task definitions, Batch job definitions, CodeBuild projects, Glue jobs,",
+        "SageMaker notebooks and their lifecycle configurations, App Runner services, Bedrock AgentCore",
+        `runtimes, CloudFormation stacks (their service role), Step Functions state machines, and Kubernetes workloads of these kinds, in any API group: ${[...POD_RUNNING_KINDS].join(", ")}`,
+        "(their service accounts and images are read wherever the kind nests its pod templates). ECR",
+        "repositories. Secrets and keys: Secrets Manager secrets, SSM parameters, KMS keys. Audit and",
+        "containment: CloudTrail trails, log groups, EventBridge rules (containment when their pattern matches",
+        "GuardDuty, Security Hub, CloudTrail API calls, Config, Access Analyzer and similar sources; unknown",
+        "patterns may be), GuardDuty detectors.",
+        "",
+        "**Edges.**",
+        "",
+        "| Edge | From → to | Created by |",
+        "| --- | --- | --- |",
+        "| assume | principal → role | the role's trust policy names the principal (ARN, or the dependency recorded when the ARN is unknown); or `sts:AssumeRole` on a role that trusts the account, everyone, or an unknown principal; IRSA trust subjects and Pod Identity associations (service account → role) |",
+        "| run-as | principal → compute | one of the actions below on the compute (no `iam:PassRole` needed) |",
+        "| run-as | principal → role | `iam:PassRole` on the role together with a launch action below whose service the role trusts |",
+        "| run-as | agent service accounts → any service account of a namespace | a RoleBinding outside agent namespaces, or a ClusterRoleBinding (every namespace), whose role may create pods, pod controllers or the custom resources above (the start of such a path is the binding; `kubernetes-forbid-agent-rbac-escalation` also rejects it on its own, the path adds the IAM role it reaches) |",
+        "| runs-as | compute → principal | the compute's role property (`role`, `taskRoleArn`, `serviceRole`, instance profile...) |",
+        "| run-as | principal → compute | `s3:PutObject` on an object the compute loads and runs: a Glue job's script and `--extra-py-files`/`--extra-jars`, a CodeBuild project's S3 source or S3 buildspec, an AgentCore runtime's code bundle (an unknown location counts as any key of the stack bucket it was computed from) |",
+        "| push-image / pulled-by | principal → repository → compute | `ecr:PutImage` on the repository, granted to the principal or by the repository's policy; the compute's image URI names it or depends on it |",
+        "| configures | lifecycle configuration → notebook | the notebook's `lifecycleConfigName` |",
+        "| read-secret | principal → secret | the actions below |",
+        "| tamper | principal → audit or containment resource | the actions below |",
+        "",
+        "| Edge | On | Actions |",
+        "| --- | --- | --- |",
+        ...actionRows,
+        "",
+        "Launch actions that run code as a passed role (`iam:PassRole` on that role), and the service principal",
+        "the role must trust for the launch to work:",
+        "",
+        "| Service the role trusts | Actions |",
+        "| --- | --- |",
+        ...launchRows,
+        "",
+        "**Which resources a grant covers.** A statement's Resource ARNs are matched against the stack's own",
+        "resources: by ARN when known, else by name (partition, region and account left open), with an",
+        "autonamed resource matching `<logical name>-*` and an unknown name matching anything of its kind (a",
+        "guess: the path says `may be`). NotResource, or no Resource, covers everything. An exact ARN that no",
+        "stack resource matches, or a wildcard that also covers resources outside the stack, is an edge to",
+        "something the graph cannot judge.",
+        "",
+        "**What is judged on the closure.** Each of these is a mandatory finding on the agent's role or user:",
+        "",
+        "1. The agent reaches, in one step or more, a principal that is not itself an agent identity and whose own",
+        "   grants hold a forbidden family (core/iam): IAM write, credential creation, role assumption on any",
+        "   role, privilege escalation, network or audit tampering, all actions or NotAction. The path ends with",
+        "   the grant.",
+        "2. It reaches a principal whose permissions cannot be judged (unknown or invalid documents, unlisted",
+        "   AWS managed policies), or compute whose role cannot be resolved: fail closed, naming what was unknown.",
+        "   Common service-role policies a reached role may hold are known to carry no forbidden family",
+        `   (${Object.keys(REACHED_SERVICE_ROLE_POLICIES).join(", ")}).`,
+        "3. A run-as, push-image or tamper grant names a resource outside the stack (an exact ARN that is not",
+        "   declared, or a wildcard for an action no direct rule already forbids): what it runs as cannot be known.",
+        "4. It may tamper with an audit or containment resource (for example `events:DisableRule` on a rule that",
+        "   routes GuardDuty findings to containment).",
+        "",
+        "Another agent identity on the path ends that path: the direct rules judge its grants, and its own closure",
+        "is walked from it. Reaching a principal without forbidden grants (the agent's own tool role, a role that",
+        "only reads data) is no finding, so changing compute that runs as it is allowed.",
+        "",
+        "**Division of labour with `aws-restrict-agent-iam-grants`.** The direct rule judges the agent's own",
+        "grants. A run-as action from the table above granted on exact resources only (no wildcard, no",
+        "NotResource) is left to the graph, which judges it on the role the resource runs as; on wildcards it",
+        "stays a direct finding, and the graph adds paths only when they name a privileged principal.",
+        "`iam:PassRole` stays IAM write for the direct rule; the graph adds which role it hands over. Audit",
+        "tampering actions that core/iam already classifies (CloudTrail, log deletion, GuardDuty) are reported",
+        "once, by the direct rule.",
+        "",
+        "**Still accepted, and why.**",
+        "",
+        "- Read-secret edges are in the graph (for `report`) but not judged: reading the secrets it was granted",
+        "  is the agent's job; reading other principals' credentials is judged through their families.",
+        "- Reaching a role that reads more data than the agent (but holds no forbidden family) is not judged",
+        "  here: the graph asks about escalation, not data reach.",
+        "- Layer uploads without `ecr:PutImage`: no tag can point at the new content, so nothing runs it.",
+        "- `ecs:RunTask` and `ecs:UpdateService` on an existing task definition: AWS checks `iam:PassRole` for the",
+        "  task role, so they are launch actions (above), not run-as edges on their own.",
+        "- Network destinations and routes are judged by the egress rules, not yet on the graph; nor are",
+        "  Kubernetes Secrets read through RBAC, or `ecs:ExecuteCommand` into running tasks (the direct rule",
+        "  forbids it on its own).",
+        "- A code location unknown during preview and not computed from a bucket of the stack is not followed;",
+        "  nor are objects a function or instance reads at run time (configuration, parameters) rather than runs.",
+        "- Conditions (including `iam:PassedToService`) are not evaluated, so they never remove an edge. An",
+        "  unconditional Deny removes an edge only when its Resource certainly covers what the Allow granted (the",
+        "  same exact ARN, or a pattern open in partition, region and account): the graph keeps more edges rather",
+        "  than fewer.",
+        "- Resource policies: ECR repository policies are read (a principal named there by ARN, or `*`, may push",
+        "  without a grant of its own; an account root only delegates to IAM policies). Other resource policies",
+        "  (keys, secrets, buckets) are judged by `aws-restrict-agent-resource-policies`, not yet on the graph.",
+    ];
+}
