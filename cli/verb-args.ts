@@ -1,4 +1,5 @@
 import { parseFlags, usageError } from "./flags";
+import { COMMIT_SHA } from "./review/approvals";
 
 export const BLAST_REPORT_FORMATS = ["md", "json", "html"] as const;
 export const REVIEW_FORMATS = ["md", "json", "sarif"] as const;
@@ -21,6 +22,12 @@ export interface ReviewArgs {
     readonly outputFile?: string;
     readonly tiersFile?: string;
     readonly approvalsFile?: string;
+    readonly offlineAnswersFile?: string;
+    readonly workflowFile?: string;
+    readonly packageJsonFile?: string;
+    readonly lockFile?: string;
+    /** The commit under review (full SHA); defaults to `git rev-parse HEAD` of the program's repository. */
+    readonly headSha?: string;
 }
 
 function format<T extends string>(value: string | undefined, allowed: readonly T[]): T {
@@ -41,6 +48,14 @@ export function parseReportArgs(rest: readonly string[]): ReportArgs {
     };
 }
 
+function headSha(value: string | undefined): string | undefined {
+    if (value !== undefined && !COMMIT_SHA.test(value))
+        throw usageError(
+            `flag '--head-sha' has invalid value '${value}': a full commit id (40 or 64 hex digits) is required`,
+        );
+    return value;
+}
+
 export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
     const { values, dir } = parseFlags("review", rest, [
         "--base",
@@ -50,6 +65,11 @@ export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
         "--output",
         "--tiers",
         "--approvals",
+        "--offline-answers",
+        "--workflow",
+        "--package-json",
+        "--lockfile",
+        "--head-sha",
     ]);
     const base = values.get("--base");
     if (base === undefined)
@@ -63,6 +83,11 @@ export function parseReviewArgs(rest: readonly string[]): ReviewArgs {
         outputFile: values.get("--output"),
         tiersFile: values.get("--tiers"),
         approvalsFile: values.get("--approvals"),
+        offlineAnswersFile: values.get("--offline-answers"),
+        workflowFile: values.get("--workflow"),
+        packageJsonFile: values.get("--package-json"),
+        lockFile: values.get("--lockfile"),
+        headSha: headSha(values.get("--head-sha")),
     };
 }
 
@@ -71,7 +96,11 @@ export const VERB_USAGE = `
          Each agent's blast radius as the stack declares it (docs/report.md). Exit 0, or 2 on error.
 
        agentguard review --base <dir|git-ref> <program-dir> [--stack NAME] [--format md|json|sarif]
-                         [--config FILE] [--tiers FILE] [--approvals FILE] [--output FILE]
+                         [--config FILE] [--tiers FILE] [--offline-answers FILE] [--workflow FILE]
+                         [--package-json FILE] [--lockfile FILE] [--approvals FILE] [--head-sha SHA]
+                         [--output FILE]
          Diffs base and head offline, classifies each change into Tier 1-3 and checks dual control for
-         Tier 3 (docs/review.md). Exit 0 Tier 1/2 or Tier 3 with dual control, 1 Tier 3 without it, 2 error.
+         Tier 3 (docs/review.md). The policy config, tier map and answers are read from the base; a change
+         to them, the workflow or the checker's version is Tier 3. Exit 0 Tier 1/2 or Tier 3 with dual
+         control, 1 Tier 3 without it, 2 error.
 `;

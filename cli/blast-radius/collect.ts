@@ -1,6 +1,7 @@
 import { StackModel } from "../../policy-pack/lib/stack-model";
 import { structToObject } from "../pack/requests";
 import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";
+import type { OfflineAnswers } from "../program/offline-answers";
 import { runProgram } from "../program/run-program";
 import { loadProject, type ProgramProject } from "../project";
 import { revealSecrets } from "./secrets";
@@ -50,7 +51,11 @@ export function decodeRecorded(resource: RecordedResource): CollectedResource {
  */
 export async function collectProgram(
     programDir: string,
-    options: { readonly stack?: string; readonly signal?: AbortSignal } = {},
+    options: {
+        readonly stack?: string;
+        readonly signal?: AbortSignal;
+        readonly offlineAnswers?: OfflineAnswers;
+    } = {},
 ): Promise<CollectedStack> {
     const project = loadProject(programDir, options.stack);
     const recorded: RecordedResource[] = [];
@@ -58,6 +63,7 @@ export async function collectProgram(
         onResources: (batch) => recorded.push(...batch),
         onOutputs: () => undefined,
         signal: options.signal,
+        ...(options.offlineAnswers && { offlineAnswers: options.offlineAnswers }),
     });
     return {
         project: { name: project.name, stack: project.stack, dir: project.dir },

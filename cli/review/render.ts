@@ -15,10 +15,17 @@ export function formatReviewMarkdown(r: ReviewResult): string {
     const icon = r.exitCode === 0 ? "✅" : "⛔";
     lines.push(`## ${icon} agentguard review: Tier ${r.tier}`, "");
     lines.push(`**Gate:** ${cell(r.gate)}`, "");
+    lines.push(`Commit under review: ${r.headSha !== undefined ? `\`${cell(r.headSha)}\`` : "unknown"}`, "");
     lines.push(
         `${r.counts.create} to create, ${r.counts.update} to update, ${r.counts.replace} to replace, ${r.counts.delete} to delete (${cell(r.project)}/${cell(r.stack)}).`,
         "",
     );
+    if (r.gateInputs.length > 0) {
+        lines.push("### Changes to the gate's own inputs (Tier 3)", "");
+        for (const g of r.gateInputs)
+            lines.push(`- **${cell(g.path)}** (${cell(g.kind)}, ${g.change}): ${cell(g.reasons.join("; "))}`);
+        lines.push("");
+    }
     if (r.reach.length > 0) {
         lines.push("### Blast radius changes", "");
         for (const a of r.reach) lines.push(`- **agent ${cell(a.agent)}**: ${cell(a.changes.join("; "))}`);
@@ -57,6 +64,12 @@ export function formatReviewJson(r: ReviewResult): string {
 export function formatReviewSarif(r: ReviewResult, toolVersion: string): string {
     const level = r.exitCode === 1 ? "error" : "note";
     const results = [
+        ...r.gateInputs.map((g) => ({
+            ruleId: "tier3-gate-input",
+            level,
+            message: { text: `${g.path} (${g.kind}) ${g.change}: ${g.reasons.join("; ")}. ${r.gate}` },
+            locations: [{ physicalLocation: { artifactLocation: { uri: g.path } } }],
+        })),
         ...r.reach.map((a) => ({
             ruleId: "tier3-blast-radius",
             level,
@@ -88,6 +101,12 @@ export function formatReviewSarif(r: ReviewResult, toolVersion: string): string 
                                 id: "tier3-change",
                                 shortDescription: {
                                     text: "A Tier 3 infrastructure change needs dual control.",
+                                },
+                            },
+                            {
+                                id: "tier3-gate-input",
+                                shortDescription: {
+                                    text: "A change to the gate's own inputs (policy config, tier map, offline answers, workflow, checker version) needs dual control.",
                                 },
                             },
                             {

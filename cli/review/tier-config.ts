@@ -139,7 +139,7 @@ export const DEFAULT_TIER_CONFIG: TierConfig = {
         "aws:cloudwatch/dashboard:*",
         "aws:ecr/repository:Repository",
     ],
-    approvals: { required: 2, agentIdentities: ["*[bot]", "*-bot", "*-agent"], approvers: [] },
+    approvals: { required: 2, agentIdentities: ["*[bot]", "app/*", "*-bot", "*-agent"], approvers: [] },
 };
 
 type Obj = Record<string, unknown>;
