@@ -113,6 +113,20 @@ function card(a: AgentBlastRadius): string {
             Object.entries(a.quota).map(([k, v]) => [`<code>${e(k)}</code>`, e(v)]),
         ),
     );
+    parts.push(`<h3>Secrets its pods read</h3>`);
+    parts.push(
+        table(
+            ["secret", "via"],
+            a.secrets.map((x) => [`<code>${e(x.target)}</code>`, e(x.via)]),
+        ),
+    );
+    parts.push(`<h3>Kubernetes identities of its IAM principals</h3>`);
+    parts.push(
+        table(
+            ["identity", "via"],
+            a.kubernetesIdentities.map((x) => [e(x.target), e(x.via)]),
+        ),
+    );
     parts.push(`<h3>Kubernetes RBAC</h3>`);
     parts.push(
         table(

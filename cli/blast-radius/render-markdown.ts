@@ -1,13 +1,9 @@
+import { mdText } from "./markdown-escape";
 import type { ReportDocument } from "./render-json";
 import { destinationText, identityLine, killSwitchText, revocationText, warnings } from "./summary";
 
-/** Markdown table cell: pipes and newlines would break the table; HTML is neutralised for PR comments. */
-export function cell(value: string): string {
-    return value
-        .replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c]!)
-        .replace(/\|/g, "\\|")
-        .replace(/\r?\n/g, " ");
-}
+/** Every value from the program goes through the one escaping function (links, images, HTML, mentions, tables). */
+export const cell = mdText;
 
 export function formatReportMarkdown(doc: ReportDocument): string {
     const lines: string[] = [];
@@ -42,10 +38,11 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             for (const u of a.egress.unknown) lines.push(`  - unknown: ${cell(u)}`);
         }
         for (const h of a.hostAccess) lines.push(`- Host access: ${cell(h)}`);
-        const quota = Object.entries(a.quota).filter(([k]) =>
-            /cpu|memory|gpu|pods|neuron|tpu|gaudi/i.test(k),
-        );
+        const quota = Object.entries(a.quota);
         if (quota.length > 0) lines.push(`- Quota: ${cell(quota.map(([k, v]) => `${k}=${v}`).join(", "))}`);
+        for (const x of a.secrets) lines.push(`- Reads ${cell(x.target)} (${cell(x.via)})`);
+        for (const x of a.kubernetesIdentities)
+            lines.push(`- Kubernetes identity: ${cell(x.target)} (${cell(x.via)})`);
         for (const g of a.rbac)
             lines.push(
                 `- RBAC: ${cell(`${g.bindingKind} ${g.binding} → ${g.role} (${g.scope}): ${g.verdict}, ${g.detail}`)}`,
@@ -75,7 +72,9 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             "|---|---|---|---|",
         );
         for (const t of doc.auditTrails)
-            lines.push(`| ${cell(t.name)} | ${t.logging} | ${t.multiRegion} | ${t.logValidation} |`);
+            lines.push(
+                `| ${cell(t.name)} | ${cell(t.logging)} | ${cell(t.multiRegion)} | ${cell(t.logValidation)} |`,
+            );
     }
     return `${lines.join("\n")}\n`;
 }

@@ -35,6 +35,8 @@ export function reachFacts(agent: AgentBlastRadius): Reach {
         for (const t of id.revokedBefore) facts.add(`sessions revoked before ${t}`);
     }
     for (const g of agent.rbac) facts.add(`RBAC ${g.role} (${g.scope}) ${g.verdict}`);
+    for (const e of agent.secrets) facts.add(`reads ${e.target} via ${e.via}`);
+    for (const e of agent.kubernetesIdentities) facts.add(`Kubernetes identity ${e.target} via ${e.via}`);
     for (const [k, v] of Object.entries(agent.quota)) settings.set(`quota ${k}`, v);
     settings.set("kill switch", agent.suspended ? "suspended" : "active");
     settings.set("owner", agent.owner);

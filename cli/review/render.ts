@@ -1,4 +1,4 @@
-import { cell } from "../blast-radius/render-markdown";
+import { mdCode, mdText as cell } from "../blast-radius/markdown-escape";
 import type { ReviewResult } from "./review";
 
 const SARIF_SCHEMA =
@@ -15,7 +15,7 @@ export function formatReviewMarkdown(r: ReviewResult): string {
     const icon = r.exitCode === 0 ? "✅" : "⛔";
     lines.push(`## ${icon} agentguard review: Tier ${r.tier}`, "");
     lines.push(`**Gate:** ${cell(r.gate)}`, "");
-    lines.push(`Commit under review: ${r.headSha !== undefined ? `\`${cell(r.headSha)}\`` : "unknown"}`, "");
+    lines.push(`Commit under review: ${r.headSha !== undefined ? `${mdCode(r.headSha)}` : "unknown"}`, "");
     lines.push(
         `${r.counts.create} to create, ${r.counts.update} to update, ${r.counts.replace} to replace, ${r.counts.delete} to delete (${cell(r.project)}/${cell(r.stack)}).`,
         "",
@@ -38,13 +38,13 @@ export function formatReviewMarkdown(r: ReviewResult): string {
             const why = [...c.reasons, ...(c.replaceReason ? [`replaced: ${c.replaceReason}`] : [])].join(
                 "; ",
             );
-            lines.push(`| ${c.tier} | ${c.kind} | \`${cell(c.type)}\` ${cell(c.name)} | ${cell(why)} |`);
+            lines.push(`| ${c.tier} | ${c.kind} | ${mdCode(c.type)} ${cell(c.name)} | ${cell(why)} |`);
         }
         lines.push("", "<details><summary>Changed properties</summary>", "");
         for (const c of sorted.filter((x) => x.kind === "update" || x.kind === "replace")) {
-            lines.push(`- ${cell(c.name)} (\`${cell(c.type)}\`)`);
+            lines.push(`- ${cell(c.name)} (${mdCode(c.type)})`);
             for (const p of c.properties.slice(0, 30))
-                lines.push(`  - \`${cell(p.path)}\`: ${cell(value(p.before))} → ${cell(value(p.after))}`);
+                lines.push(`  - ${mdCode(p.path)}: ${cell(value(p.before))} → ${cell(value(p.after))}`);
             if (c.properties.length > 30) lines.push(`  - and ${c.properties.length - 30} more`);
         }
         lines.push("", "</details>");

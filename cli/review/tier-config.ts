@@ -119,6 +119,10 @@ export const DEFAULT_TIER_CONFIG: TierConfig = {
         "*kmsKey*",
         "*encryption*",
         "*tags*agent*",
+        // aws-auth: IAM principals mapped to Kubernetes groups (system:masters...), whoever they belong to.
+        "*mapRoles*",
+        "*mapUsers*",
+        "*mapAccounts*",
     ],
     tier2Types: [
         "kubernetes:apps/*",
