@@ -21,10 +21,10 @@ function oneLine(value: string): string {
  */
 export function mdText(value: string): string {
     return oneLine(value)
-        .replace(/[\\`*_{}[\]()#+\-.!|<>~&:"'=$^]/g, (c) => `\\${c}`)
+        .replace(/[\\`*_{}[\]()#!|<>~&$]/g, (c) => `\\${c}`)
         .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
-        .replace(/\\:\/\//g, `\\:${ZWSP}//`)
-        .replace(/\b(www)\\\./gi, `$1${ZWSP}\\.`);
+        .replace(/:\/\//g, `:${ZWSP}//`)
+        .replace(/\b(www)\./gi, `$1${ZWSP}.`);
 }
 
 /**

@@ -1,6 +1,13 @@
 import type { AgentBlastRadius } from "./model";
 import type { ReportDocument } from "./render-json";
-import { destinationText, identityLine, killSwitchText, revocationText, warnings } from "./summary";
+import {
+    destinationText,
+    egressCounts,
+    identityLine,
+    killSwitchText,
+    revocationText,
+    warnings,
+} from "./summary";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {
@@ -84,12 +91,23 @@ function card(a: AgentBlastRadius): string {
         );
         for (const o of a.egress.open) parts.push(`<div class="warn">${e(o)}</div>`);
         for (const u of a.egress.unknown) parts.push(`<div class="warn">unknown: ${e(u)}</div>`);
+        for (const m of a.egress.metadataEndpoints)
+            parts.push(`<div class="warn">metadata endpoint: ${e(m)}</div>`);
+        parts.push(
+            `<p class="muted">${e(egressCounts(a))}; default deny ${a.egress.defaultDeny ? "yes" : "no"}; budget ${a.egress.publicBudget}${a.egress.overBudget ? " (over budget)" : ""}</p>`,
+        );
     }
     for (const h of a.hostAccess) parts.push(`<div class="warn">host access: ${e(h)}</div>`);
     parts.push(`<h3>AWS permissions (effective)</h3>`);
     if (a.aws.length === 0) parts.push(`<p class="muted">no IAM identity</p>`);
     for (const id of a.aws) {
-        parts.push(`<p><b>${e(identityLine(id))}</b></p>`);
+        parts.push(
+            `<p><b>${e(identityLine(id))}</b><br><span class="muted">why: ${e(id.reasons.join("; "))}</span></p>`,
+        );
+        if (id.permissions.removedActions > 0)
+            parts.push(
+                `<p class="muted">${id.permissions.removedActions} allowed action(s) removed by Denies or the boundary</p>`,
+            );
         parts.push(
             table(
                 ["service", "access level", "actions", "resources"],
@@ -135,7 +153,8 @@ function card(a: AgentBlastRadius): string {
                 e(`${g.bindingKind} ${g.binding}`),
                 e(g.role),
                 e(g.scope),
-                e(`${g.verdict}: ${g.detail}`),
+                e(`${g.verdict}: ${g.detail}`) +
+                    `<br><span class="muted">subjects: ${e(g.subjects.join(", "))}</span>`,
             ]),
         ),
     );

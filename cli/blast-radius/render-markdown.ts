@@ -1,6 +1,13 @@
 import { mdText } from "./markdown-escape";
 import type { ReportDocument } from "./render-json";
-import { destinationText, identityLine, killSwitchText, revocationText, warnings } from "./summary";
+import {
+    destinationText,
+    egressCounts,
+    identityLine,
+    killSwitchText,
+    revocationText,
+    warnings,
+} from "./summary";
 
 /** Every value from the program goes through the one escaping function (links, images, HTML, mentions, tables). */
 export const cell = mdText;
@@ -13,12 +20,12 @@ export function formatReportMarkdown(doc: ReportDocument): string {
         "",
     );
     lines.push(
-        "| agent | owner | tier | kill switch | public egress addresses | AWS identities | warnings |",
+        "| agent | owner | tier | kill switch | egress | AWS identities | warnings |",
         "|---|---|---|---|---|---|---|",
     );
     for (const a of doc.agents) {
         lines.push(
-            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${cell(a.egress?.publicAddresses ?? "n/a")} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
+            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${cell(egressCounts(a))} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
         );
     }
     for (const a of doc.agents) {
@@ -30,12 +37,13 @@ export function formatReportMarkdown(doc: ReportDocument): string {
         lines.push(`- Kill switch: ${cell(killSwitchText(a))}; revocation: ${cell(revocationText(a))}`);
         if (a.egress) {
             lines.push(
-                `- Egress: default deny ${a.egress.defaultDeny ? "yes" : "**no**"}; ${a.egress.publicAddresses} public address(es)`,
+                `- Egress: default deny ${a.egress.defaultDeny ? "yes" : "**no**"}; ${cell(egressCounts(a))} (budget ${a.egress.publicBudget}${a.egress.overBudget ? ", **over budget**" : ""})`,
             );
             for (const d of a.egress.destinations)
                 lines.push(`  - ${cell(destinationText(d))} (${cell(d.via)})`);
             for (const o of a.egress.open) lines.push(`  - **open**: ${cell(o)}`);
             for (const u of a.egress.unknown) lines.push(`  - unknown: ${cell(u)}`);
+            for (const m of a.egress.metadataEndpoints) lines.push(`  - **metadata endpoint**: ${cell(m)}`);
         }
         for (const h of a.hostAccess) lines.push(`- Host access: ${cell(h)}`);
         const quota = Object.entries(a.quota);
@@ -45,11 +53,14 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             lines.push(`- Kubernetes identity: ${cell(x.target)} (${cell(x.via)})`);
         for (const g of a.rbac)
             lines.push(
-                `- RBAC: ${cell(`${g.bindingKind} ${g.binding} → ${g.role} (${g.scope}): ${g.verdict}, ${g.detail}`)}`,
+                `- RBAC: ${cell(`${g.bindingKind} ${g.binding} → ${g.role} (${g.scope}): ${g.verdict}, ${g.detail}; subjects: ${g.subjects.join(", ")}`)}`,
             );
         for (const id of a.aws) {
             lines.push(`- ${cell(identityLine(id))}`);
+            lines.push(`  - why: ${cell(id.reasons.join("; "))}`);
             const p = id.permissions;
+            if (p.removedActions > 0)
+                lines.push(`  - ${p.removedActions} allowed action(s) removed by Denies or the boundary`);
             if (p.services.length > 0) {
                 lines.push("", "  | service | access level | actions | resources |", "  |---|---|---|---|");
                 for (const s of p.services)

@@ -53,8 +53,24 @@ export function warnings(agent: AgentBlastRadius): string[] {
     if (agent.namespaces.length > 0 && !agent.gpuCapped) out.push("GPU not capped by a quota");
     for (const a of agent.aws) {
         if (a.permissions.unbounded.length > 0) out.push(`${a.name}: unbounded IAM grant`);
+        const iamWrites = a.permissions.services
+            .filter((s) => s.service === "iam" && /Permissions management/.test(s.accessLevel))
+            .flatMap((s) => s.actions);
+        if (iamWrites.length > 0)
+            out.push(
+                `${a.name}: can change IAM permissions (${iamWrites.slice(0, 4).join(", ")}${iamWrites.length > 4 ? `, and ${iamWrites.length - 4} more` : ""}), so it can grant itself anything`,
+            );
         if (a.permissions.boundary === "none") out.push(`${a.name}: no permissions boundary`);
     }
     if (agent.rbac.some((g) => g.verdict === "forbidden")) out.push("escalating RBAC grant");
+    if (agent.kubernetesIdentities.length > 0)
+        out.push("Kubernetes identity given to its IAM principal outside RBAC (aws-auth or an access entry)");
     return out;
+}
+
+/** Egress in one phrase: public addresses of the CIDRs, and host names (which no address count covers). */
+export function egressCounts(agent: AgentBlastRadius): string {
+    if (!agent.egress) return "n/a";
+    const hosts = agent.egress.destinations.filter((d) => d.fqdn !== undefined).length;
+    return `${agent.egress.publicAddresses} public address(es), ${hosts} host name(s)`;
 }

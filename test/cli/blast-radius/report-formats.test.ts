@@ -1,0 +1,211 @@
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { buildStackModel, type CollectedResource } from "../../../cli/blast-radius/collect";
+import { computeBlastRadius } from "../../../cli/blast-radius/model";
+import { formatReportHtml } from "../../../cli/blast-radius/render-html";
+import { formatReportJson, reportDocument, type ReportDocument } from "../../../cli/blast-radius/render-json";
+import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
+import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { agentStack, CLUSTER_ROLE_BINDING, DEPLOYMENT, NETPOL, res, ROLE } from "./resources";
+
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
+const CILIUM = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
+
+/** A stack that makes every optional field of the report appear at least once. */
+function richStack(): CollectedResource[] {
+    return [
+        ...agentStack(),
+        res(NETPOL, "coder-wide", {
+            metadata: { name: "wide", namespace: "agent-coder" },
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }] }],
+            },
+        }),
+        res(CILIUM, "coder-hosts", {
+            metadata: { name: "hosts", namespace: "agent-coder" },
+            spec: {
+                endpointSelector: {},
+                egress: [
+                    {
+                        toFQDNs: [{ matchName: "api.github.com" }],
+                        toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }],
+                    },
+                ],
+            },
+        }),
+        res(DEPLOYMENT, "worker", {
+            metadata: { name: "worker", namespace: "agent-coder" },
+            spec: {
+                template: {
+                    spec: {
+                        hostNetwork: true,
+                        containers: [
+                            { name: "w", image: "w", envFrom: [{ secretRef: { name: "deploy-key" } }] },
+                        ],
+                    },
+                },
+            },
+        }),
+        res(CLUSTER_ROLE_BINDING, "coder-admin", {
+            metadata: { name: "coder-admin" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+            subjects: [{ kind: "ServiceAccount", name: "agent", namespace: "agent-coder" }],
+        }),
+        res(CONFIG_MAP, "aws-auth", {
+            metadata: { name: "aws-auth", namespace: "kube-system" },
+            data: {
+                mapRoles:
+                    "- rolearn: arn:aws:iam::111122223333:role/coder\n  username: c\n  groups: [system:masters]\n",
+            },
+        }),
+        res(ROLE, "ops", {
+            name: "ops",
+            tags: { "agentguard.io/agent": "ops" },
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "ec2.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                    },
+                ],
+            }),
+            managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+            inlinePolicies: [
+                {
+                    name: "x",
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Effect: "Allow", Action: "*", Resource: "*" },
+                            {
+                                Effect: "Deny",
+                                Action: "*",
+                                Resource: "*",
+                                Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-01-01T00:00:00Z" } },
+                            },
+                        ],
+                    }),
+                },
+            ],
+        }),
+        res("aws:cloudtrail/trail:Trail", "trail", {
+            isMultiRegionTrail: true,
+            enableLogFileValidation: true,
+        }),
+    ];
+}
+
+const doc = (): ReportDocument =>
+    reportDocument(computeBlastRadius(buildStackModel(richStack()), readAgentguardConfig({})), {
+        name: "proj",
+        stack: "dev",
+    });
+
+/** Every key path the JSON holds (`agents.aws.permissions.services.actions`); `quota` is a free map. */
+function emittedPaths(value: unknown, at = "", out = new Set<string>()): Set<string> {
+    if (Array.isArray(value)) value.forEach((v) => emittedPaths(v, at, out));
+    else if (value !== null && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) {
+            const p = at === "" ? k : `${at}.${k}`;
+            out.add(p);
+            if (k !== "quota") emittedPaths(v, p, out);
+        }
+    }
+    return out;
+}
+
+/** Every key path the TypeScript schema in docs/report.md declares. */
+function documentedPaths(): Set<string> {
+    const text = fs.readFileSync(path.join(__dirname, "../../../docs/report.md"), "utf8");
+    const block = /interface ReportDocument \{([\s\S]*?)\n\}\n```/.exec(text)![1].replace(/\/\/.*$/gm, "");
+    const out = new Set<string>();
+    const stack: string[] = [];
+    let last = "";
+    for (const token of block.matchAll(/(\w+)\??:|[{}]/g)) {
+        if (token[0] === "{") stack.push(last);
+        else if (token[0] === "}") stack.pop();
+        else {
+            const parent = stack[stack.length - 1] ?? "";
+            last = parent === "" ? token[1] : `${parent}.${token[1]}`;
+            out.add(last);
+        }
+    }
+    return out;
+}
+
+/** The visible text of each format, so a fact can be looked for whatever the escaping. */
+const visibleMd = (md: string) => md.replace(/\\(.)/g, "$1").replace(/\u200b/g, "");
+const visibleHtml = (html: string) =>
+    html
+        .replace(/<[^>]*>/g, " ")
+        .replace(/&lt;/g, "<")
+        .replace(/&gt;/g, ">")
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, "&");
+
+/** Free-text facts (not enumerations shown as words, not URNs): every format must print each. */
+function facts(d: ReportDocument): string[] {
+    const skip = new Set([
+        "urn",
+        "certainty",
+        "boundary",
+        "kind",
+        "version",
+        "verdict",
+        "logging",
+        "multiRegion",
+        "logValidation",
+    ]);
+    const out: string[] = [];
+    const walk = (v: unknown, key: string) => {
+        if (typeof v === "string") {
+            if (!skip.has(key)) out.push(v);
+        } else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+        else if (v !== null && typeof v === "object")
+            for (const [k, x] of Object.entries(v)) {
+                if (key === "quota") out.push(k);
+                walk(x, k);
+            }
+    };
+    walk(d, "");
+    return [...new Set(out)];
+}
+
+describe("report formats", () => {
+    it("the JSON schema in docs/report.md lists every field the report emits, and nothing it does not", () => {
+        const emitted = emittedPaths(JSON.parse(formatReportJson(doc())));
+        const documented = documentedPaths();
+        expect([...emitted].filter((p) => !documented.has(p)).sort(), "emitted, not documented").toEqual([]);
+        expect([...documented].filter((p) => !emitted.has(p)).sort(), "documented, never emitted").toEqual(
+            [],
+        );
+    });
+
+    it("Markdown and HTML show every fact the JSON holds (quota entries, reasons, subjects, hosts...)", () => {
+        const d = doc();
+        const md = visibleMd(formatReportMarkdown(d));
+        const html = visibleHtml(formatReportHtml(d));
+        const list = facts(d);
+        expect(list.length).toBeGreaterThan(40);
+        expect(
+            list.filter((f) => !md.includes(f)),
+            "missing from Markdown",
+        ).toEqual([]);
+        expect(
+            list.filter((f) => !html.includes(f)),
+            "missing from HTML",
+        ).toEqual([]);
+    });
+
+    it("host names count beside CIDRs: an agent reaching only api.github.com is not 0 destinations", () => {
+        const coder = doc().agents.find((a) => a.id === "coder")!;
+        expect(coder.egress?.destinations.some((x) => x.fqdn === "api.github.com")).toBe(true);
+        expect(visibleMd(formatReportMarkdown(doc()))).toMatch(/1 host name\(s\)/);
+    });
+});
