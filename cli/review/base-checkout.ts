@@ -33,7 +33,26 @@ export function resolveBase(base: string, programDir: string): BaseProgram {
         // A base directory stands for the program directory: its root lies as far above it.
         const headRoot = repositoryRoot(programDir) ?? path.resolve(programDir);
         const root = path.resolve(base, path.relative(path.resolve(programDir), headRoot));
-        return { dir: base, root, headRoot, cleanup: () => undefined };
+        if (hasNodeModules(base)) return { dir: base, root, headRoot, cleanup: () => undefined };
+        // Without packages of its own, the base resolves the head's, as a git ref's tree does: a copy
+        // beside a link (the base directory itself is never written to).
+        const modules = nearestNodeModules(programDir);
+        if (modules === undefined) return { dir: base, root, headRoot, cleanup: () => undefined };
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-base-"));
+        const cleanup = () => fs.rmSync(tmp, { recursive: true, force: true });
+        try {
+            // Only the base directory is copied: what lies above it may be unrelated (and large).
+            const dir = path.join(tmp, "program");
+            fs.cpSync(base, dir, {
+                recursive: true,
+                filter: (src) => !["node_modules", ".git"].includes(path.basename(src)),
+            });
+            fs.symlinkSync(modules, path.join(tmp, "node_modules"), "dir");
+            return { dir, root, headRoot, cleanup };
+        } catch (err) {
+            cleanup();
+            throw new CheckError("usage", `can't prepare --base '${base}': ${(err as Error).message}`);
+        }
     }
     const root = git(["rev-parse", "--show-toplevel"], programDir);
     const sha = (() => {
@@ -83,4 +102,20 @@ export function headCommit(dir: string): string | undefined {
         encoding: "utf8",
     });
     return result.status === 0 && !result.error ? result.stdout.trim() : undefined;
+}
+
+function hasNodeModules(dir: string): boolean {
+    return nearestNodeModules(dir) !== undefined;
+}
+
+/** The node_modules Node's resolution would find from `dir` (itself or an ancestor's). */
+function nearestNodeModules(dir: string): string | undefined {
+    let at = path.resolve(dir);
+    for (;;) {
+        const candidate = path.join(at, "node_modules");
+        if (fs.existsSync(candidate)) return candidate;
+        const parent = path.dirname(at);
+        if (parent === at) return undefined;
+        at = parent;
+    }
 }
