@@ -6,6 +6,7 @@ import { computeBlastRadius } from "../../../cli/blast-radius/model";
 import { formatReportHtml } from "../../../cli/blast-radius/render-html";
 import { formatReportJson, reportDocument, type ReportDocument } from "../../../cli/blast-radius/render-json";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
+import { expandActionPattern } from "../../../core/iam";
 import { readAgentguardConfig } from "../../../policy-pack/lib/config";
 import { agentStack, CLUSTER_ROLE_BINDING, DEPLOYMENT, NETPOL, res, ROLE } from "./resources";
 
@@ -207,5 +208,66 @@ describe("report formats", () => {
         const coder = doc().agents.find((a) => a.id === "coder")!;
         expect(coder.egress?.destinations.some((x) => x.fqdn === "api.github.com")).toBe(true);
         expect(visibleMd(formatReportMarkdown(doc()))).toMatch(/1 host name\(s\)/);
+    });
+});
+
+describe("HTML for a reviewer", () => {
+    const wide = (actions: string[]) =>
+        reportDocument(
+            computeBlastRadius(
+                buildStackModel([
+                    res(ROLE, "wide", {
+                        name: "wide",
+                        tags: { "agentguard.io/agent": "wide" },
+                        assumeRolePolicy: JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Principal: { Service: "ec2.amazonaws.com" },
+                                    Action: "sts:AssumeRole",
+                                },
+                            ],
+                        }),
+                        inlinePolicies: [
+                            {
+                                name: "x",
+                                policy: JSON.stringify({
+                                    Version: "2012-10-17",
+                                    Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
+                                }),
+                            },
+                        ],
+                    }),
+                ]),
+                readAgentguardConfig({}),
+            ),
+            { name: "p", stack: "dev" },
+        );
+
+    it("a wildcard grant is one row with its size; forbidden families are highlighted", () => {
+        const html = formatReportHtml(wide(["s3:*", "iam:PutRolePolicy"]));
+        const size = expandActionPattern("s3:*").length;
+        expect(html).toContain(`<code>s3:*</code> — ${size} actions`);
+        expect(html.match(/<td>s3<\/td>/g)).toHaveLength(1);
+        expect(html).toMatch(
+            /<code class="bad" title="[^"]*permissions-management[^"]*">iam:PutRolePolicy<\/code>/,
+        );
+    });
+
+    it("a partial grant keeps one row per access level", () => {
+        const html = formatReportHtml(wide(["s3:GetObject", "s3:PutObject"]));
+        expect(html).not.toContain("s3:*");
+        expect(html.match(/<td>s3<\/td>/g)).toHaveLength(2);
+    });
+
+    it("a long quota table is folded behind its count", () => {
+        const html = formatReportHtml(doc());
+        expect(html).toMatch(/<details><summary>\d+ quota entries<\/summary>|<th>hard limit<\/th>/);
+        const many = doc();
+        const coder = many.agents.find((a) => a.id === "coder")!;
+        const quota = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`count/thing${i}`, "1"]));
+        const folded = formatReportHtml({ ...many, agents: [{ ...coder, quota }] });
+        expect(folded).toContain("<details><summary>12 quota entries</summary>");
     });
 });
