@@ -193,7 +193,7 @@ function proxyReach(
     proxy: Proxy,
 ): { hosts: string[]; via: string; problems: string[] } {
     const ref = proxy.ref;
-    if (typeof ref !== "string" || ref.trim() === "")
+    if (isUnknown(ref) || typeof ref !== "string" || ref.trim() === "")
         return {
             hosts: [],
             via: `egress proxy ${proxy.owner}`,
@@ -203,10 +203,7 @@ function proxyReach(
         };
     const [name, key] = ref.trim().split("/", 2);
     const via = `egress proxy ${proxy.owner}, allowlist ${proxy.namespace}/${name}`;
-    const maps = model.ofType(...CONFIG_MAP_TYPES).filter((c) => {
-        const p = placementOf(c, agents);
-        return p.known && p.namespace === proxy.namespace && metadataOf(c)?.name === name;
-    });
+    const maps = allowlistMaps(model, agents, proxy);
     if (maps.length === 0)
         return { hosts: [], via, problems: ["its allowlist ConfigMap is not declared in this stack"] };
     const hosts: string[] = [];
@@ -232,6 +229,65 @@ function proxyReach(
         problems.push(...squidAllowlistProblems(config));
     }
     return { hosts: [...new Set(hosts)].sort(), via, problems };
+}
+
+/**
+ * The ConfigMaps a proxy's annotation names, in its namespace. With `maybe`, also those whose name or
+ * namespace is unknown during preview and could be it (fail closed where a change must be judged).
+ */
+function allowlistMaps(
+    model: StackModel,
+    agents: AgentNamespaces,
+    proxy: Proxy,
+    maybe = false,
+): ResourceNode[] {
+    const ref = proxy.ref;
+    const name = typeof ref === "string" && !isUnknown(ref) ? ref.trim().split("/", 2)[0] : undefined;
+    return model.ofType(...CONFIG_MAP_TYPES).filter((c) => {
+        const p = placementOf(c, agents);
+        const cmName = metadataOf(c)?.name;
+        const nameOk = name === undefined || isUnknown(cmName) ? maybe : cmName === name;
+        const nsOk = !p.known ? maybe : p.namespace === proxy.namespace;
+        return nameOk && nsOk;
+    });
+}
+
+/** Agent NetworkPolicies with their egress peers. */
+function agentPeers(model: StackModel, agents: AgentNamespaces): { namespace: string; peers: unknown[] }[] {
+    const out: { namespace: string; peers: unknown[] }[] = [];
+    for (const policy of model.ofType(...NETWORK_POLICY_TYPES)) {
+        const placement = placementOf(policy, agents);
+        if (!placement.known || !placement.agent) continue;
+        const spec = policy.props.spec;
+        const rules = isObject(spec) && Array.isArray(spec.egress) ? spec.egress : [];
+        const peers = rules.flatMap((r) =>
+            isObject(r) && Array.isArray(r.to) ? r.to : isUnknown(r) ? [r] : [],
+        );
+        out.push({ namespace: placement.namespace, peers });
+    }
+    return out;
+}
+
+/**
+ * Every allowlist ConfigMap of a declared egress proxy, and whether an agent NetworkPolicy of this stack is
+ * seen to reach that proxy. An allowlist no agent policy is seen to reach may still be reached (by address,
+ * through a Service IP, a Cilium or Calico policy): its changes cannot be judged by reach.
+ */
+export function proxyAllowlists(
+    model: StackModel,
+    agents: AgentNamespaces,
+): { urn: string; proxy: string; reached: boolean }[] {
+    const policies = agentPeers(model, agents);
+    return declaredProxies(model, agents).flatMap((proxy) => {
+        const reached = policies.some((p) =>
+            p.peers.some((peer) => peerReaches(peer, proxy, p.namespace, agents)),
+        );
+        return allowlistMaps(model, agents, proxy, true).map((m) => ({
+            urn: m.urn,
+            proxy: proxy.owner,
+            reached,
+        }));
+    });
 }
 
 /** Per agent namespace, the proxies its NetworkPolicies let it reach, with what each forwards. */

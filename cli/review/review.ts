@@ -1,6 +1,8 @@
 import { agentConfigFrom } from "../blast-radius/agent-config";
 import { buildStackModel, collectProgram, type CollectedResource } from "../blast-radius/collect";
 import { computeBlastRadius } from "../blast-radius/model";
+import { proxyAllowlists } from "../blast-radius/reach-extras";
+import { AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
 import { reservedLookups } from "../check";
 import { CheckError } from "../errors";
 import { readPolicyConfigFile } from "../pack/policy-config";
@@ -44,6 +46,33 @@ export interface ReviewResult extends Classification {
     readonly gate: string;
 }
 
+/**
+ * An egress proxy's allowlist that no agent NetworkPolicy is seen to reach may still carry agent traffic
+ * (by address, a Service IP, another CNI's policy): the reach diff cannot judge its change, so it is Tier 3.
+ */
+function unreachedAllowlists(
+    classification: Classification,
+    allowlists: readonly { urn: string; proxy: string; reached: boolean }[],
+): Classification {
+    const unreached = new Map(allowlists.filter((a) => !a.reached).map((a) => [a.urn, a.proxy]));
+    const reached = new Set(allowlists.filter((a) => a.reached).map((a) => a.urn));
+    let changed = false;
+    const changes = classification.changes.map((c) => {
+        const proxy = unreached.get(c.urn);
+        if (proxy === undefined || reached.has(c.urn) || c.tier === 3) return c;
+        changed = true;
+        return {
+            ...c,
+            tier: 3 as const,
+            reasons: [
+                ...c.reasons,
+                `the allowlist of egress proxy ${proxy}, which no agent NetworkPolicy of this stack is seen to reach: agents may reach it otherwise (by address, a Service IP, another CNI's policy), so what it forwards needs sign-off`,
+            ],
+        };
+    });
+    return changed ? { ...classification, changes, tier: 3 } : classification;
+}
+
 /** Pure: judges a base and a head resource list (what the CLI and tests share). */
 export function reviewResources(
     base: readonly CollectedResource[],
@@ -63,12 +92,16 @@ export function reviewResources(
     const config = options.config ?? readAgentguardConfig({});
     const definite = diffResources(base, head);
     const changes = [...definite, ...possibleChanges(head, definite)];
-    const reach = diffReach(
-        computeBlastRadius(buildStackModel(base), config),
-        computeBlastRadius(buildStackModel(head), config),
-    );
+    const baseModel = buildStackModel(base);
+    const headModel = buildStackModel(head);
+    const reach = diffReach(computeBlastRadius(baseModel, config), computeBlastRadius(headModel, config));
     const gateInputs = options.gateInputs ?? [];
-    const resources = classify(changes, reach, tiers);
+    const resources = unreachedAllowlists(
+        classify(changes, reach, tiers),
+        [baseModel, headModel].flatMap((m) =>
+            proxyAllowlists(m, new AgentNamespaces(m, config.agentNamespacePatterns)),
+        ),
+    );
     const classification = gateInputs.length > 0 ? { ...resources, tier: 3 as const } : resources;
     const approvals = options.record
         ? judgeApprovals(options.record, tiers.approvals, options.headSha)

@@ -123,6 +123,38 @@ describe("reach through an egress proxy", () => {
         expect(r.reach[0].changes.join("\n")).toContain("egress unknown: egress proxy");
     });
 
+    it("evasion: an allowlist whose proxy agents reach by address (no policy links them) is Tier 3 on any change", () => {
+        const byAddress = (hosts: string[]) => proxyStack(hosts).filter((r) => r.name !== "coder-to-proxy");
+        const r = review(byAddress(["api.github.com"]), byAddress(["api.github.com", "paste.example.net"]));
+        expect(r.tier).toBe(3);
+        const change = r.changes.find((c) => c.type === CONFIG_MAP)!;
+        expect(change.tier).toBe(3);
+        expect(change.reasons.join()).toContain(
+            "which no agent NetworkPolicy of this stack is seen to reach",
+        );
+    });
+
+    it("a proxy annotation unknown during preview names no allowlist to read: reach says so", () => {
+        const stack = proxyStack(["api.github.com"]).map((r) =>
+            r.name === "squid"
+                ? res(DEPLOYMENT, "squid", {
+                      ...r.inputs,
+                      metadata: {
+                          name: "squid",
+                          namespace: "egress-proxy",
+                          annotations: {
+                              "agentguard.io/egress-proxy": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+                          },
+                      },
+                  })
+                : r,
+        );
+        const coder = computeBlastRadius(buildStackModel(stack), readAgentguardConfig({})).agents.find(
+            (a) => a.id === "coder",
+        )!;
+        expect(coder.egress?.unknown.join()).toContain("annotation is unknown during preview");
+    });
+
     it("look-alike: a comment in the allowlist, or an app ConfigMap gaining a line, stays Tier 2", () => {
         const commented = { "squid.conf": `# reviewed\n${squid(["api.github.com"])}` };
         const r = review(proxyStack(["api.github.com"]), proxyStack([], commented));
