@@ -104,3 +104,34 @@ export const VERB_USAGE = `
          to them, the workflow or the checker's version is Tier 3. Exit 0 Tier 1/2 or Tier 3 with dual
          control, 1 Tier 3 without it, 2 error.
 `;
+
+/** `agentguard report --help`: this verb's usage, not check's. */
+export const REPORT_HELP = `Usage: agentguard report <program-dir> [--stack NAME] [--config FILE] [--format md|json|html]
+                        [--output FILE]
+
+Each agent's blast radius as the stack declares it (docs/report.md). <program-dir> is a Pulumi project,
+or the directory an enclosing project's \`main\` names. Exit 0, or 2 on error.
+`;
+
+/** `agentguard review --help`: this verb's usage, with the gate's own inputs and their defaults. */
+export const REVIEW_HELP = `Usage: agentguard review --base <dir|git-ref> <program-dir> [options]
+
+Diffs base and head offline, classifies each change into Tier 1-3 and checks dual control for Tier 3
+(docs/review.md). Exit 0 Tier 1/2 or Tier 3 with dual control, 1 Tier 3 without it, 2 error.
+
+Options:
+  --base DIR|REF          the program before the change (required)
+  --stack NAME            stack whose Pulumi.<NAME>.yaml config to use
+  --format md|json|sarif  output format (default md)
+  --output FILE           write the result to FILE instead of stdout
+  --approvals FILE        review record: gh pr view --json author,reviews,commits,headRefOid
+  --head-sha SHA          the commit under review (default: git rev-parse HEAD of <program-dir>)
+The gate's own inputs: read from the base, and any change to them is Tier 3 (paths relative to the
+repository root by default):
+  --config FILE           policy config (default .agentguard/policy-config.json)
+  --tiers FILE            tier map (default .agentguard/tiers.json)
+  --offline-answers FILE  answers for lookups (default .agentguard/offline-answers.json)
+  --workflow FILE         the workflow running this gate (default .github/workflows/agentguard-review.yml)
+  --package-json FILE     the checker's and the pack's version (default package.json)
+  --lockfile FILE         where they are installed from (default package-lock.json)
+`;

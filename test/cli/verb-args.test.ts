@@ -35,6 +35,17 @@ describe("report and review arguments", () => {
         expect(() => parseArgs(["review", "."])).toThrow(/'review' needs --base <dir\|git-ref>/);
     });
 
+    it("report --help and review --help print their own usage, not check's", () => {
+        expect(parseArgs(["review", "--help"])).toMatchObject({
+            command: "help",
+            usage: expect.stringMatching(/^Usage: agentguard review --base/),
+        });
+        expect(parseArgs(["report", ".", "-h"])).toMatchObject({
+            usage: expect.stringMatching(/^Usage: agentguard report/),
+        });
+        expect(parseArgs(["check", "--help"])).toEqual({ command: "help" });
+    });
+
     it("parses the gate's own inputs and --head-sha, which must be a full commit id", () => {
         const sha = "a".repeat(40);
         expect(
