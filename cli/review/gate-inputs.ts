@@ -137,6 +137,15 @@ const WHY: Readonly<Record<GateInputKind, string>> = {
     lockfile: "the installed version of the checker or the policy pack that judges this change",
 };
 
+const AFTER: Readonly<Record<GateInputKind, string>> = {
+    "policy config": "the base's version judged this change",
+    "tier map": "the base's version judged this change",
+    "offline answers": "the base's answers ran both programs",
+    workflow: "an edit of it may change whether and how this gate runs",
+    "package manifest": "the documented workflow runs the checker the base installs",
+    lockfile: "the documented workflow runs the checker the base installs",
+};
+
 /**
  * The changes to the gate's own inputs between base and head. Each is Tier 3 with what changed; the head's
  * version is never used to judge (the caller reads the rules from the base).
@@ -160,7 +169,7 @@ export function diffGateInputs(files: readonly GateInputFile[]): GateInputChange
             change,
             tier: 3,
             reasons: [
-                `${file.path} ${change}: it is ${WHY[file.kind]}, one of the gate's own inputs; the base's version judged this change`,
+                `${file.path} ${change}: it is ${WHY[file.kind]}, one of the gate's own inputs; ${AFTER[file.kind]}`,
                 ...details.slice(0, 8),
                 ...(details.length > 8 ? [`and ${details.length - 8} more`] : []),
             ],
