@@ -90,5 +90,20 @@ describe("agentguard report on the reference platform stack", () => {
             expect(html).toContain(`<h2>${id} `);
         }
         expect(html).toContain('class="badge off">suspended');
+        // The coder reaches api.github.com by name: counted beside the (zero) public addresses.
+        const visible = md.replace(/\\([()])/g, "$1");
+        expect(visible).toMatch(
+            /\| coder \| dev-productivity \| 2 \| active \| 0 public address\(es\), 1 host name\(s\) \|/,
+        );
+        expect(visible).toMatch(
+            /\| researcher \| ml-research \| 2 \| active \| 0 public address\(es\), 0 host name\(s\) \|/,
+        );
+    });
+
+    it("no agent pod reads a Secret and no agent principal is given a Kubernetes identity outside RBAC", () => {
+        for (const id of ["coder", "nightly", "researcher"]) {
+            expect(agent(id).secrets).toEqual([]);
+            expect(agent(id).kubernetesIdentities).toEqual([]);
+        }
     });
 });
