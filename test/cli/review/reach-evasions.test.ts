@@ -179,6 +179,26 @@ describe("Secrets available to an agent's pods", () => {
             pod({}, [{ name: "v", projected: { sources: [{ secret: { name: "deploy-key" } }] } }]),
         ],
     ];
+    cases.push([
+        "an init container's env",
+        res(DEPLOYMENT, "worker", {
+            metadata: { name: "worker", namespace: "agent-coder" },
+            spec: {
+                template: {
+                    spec: {
+                        initContainers: [
+                            {
+                                name: "i",
+                                image: "i",
+                                env: [{ name: "K", valueFrom: { secretKeyRef: { name: "deploy-key" } } }],
+                            },
+                        ],
+                        containers: [{ name: "w", image: "w:1" }],
+                    },
+                },
+            },
+        }),
+    ]);
     for (const [how, head] of cases) {
         it(`evasion: a Secret injected through ${how} into a Deployment (a Tier 2 type) is Tier 3`, () => {
             const r = review(base(), [...agentStack(), head]);
@@ -186,6 +206,21 @@ describe("Secrets available to an agent's pods", () => {
             expect(r.reach[0].changes.join("\n")).toContain("+reads Secret agent-coder/deploy-key");
         });
     }
+
+    it("evasion: a CSI secret-store volume (cloud secrets mounted as files) is Tier 3", () => {
+        const head = pod({}, [
+            {
+                name: "v",
+                csi: {
+                    driver: "secrets-store.csi.k8s.io",
+                    volumeAttributes: { secretProviderClass: "prod-db" },
+                },
+            },
+        ]);
+        const r = review(base(), [...agentStack(), head]);
+        expect(r.tier).toBe(3);
+        expect(r.reach[0].changes.join("\n")).toContain("+reads SecretProviderClass agent-coder/prod-db");
+    });
 
     it("look-alike: a ConfigMap value injected the same way stays Tier 2", () => {
         const head = pod({
