@@ -39,19 +39,21 @@ export class AgentguardArgumentError extends Error implements ArgumentProblem {
     }
 }
 
-/** Invalid arguments of AgentRole or AgentAuditTrail. */
+/** Invalid arguments of AgentRole, AgentAuditTrail or AgentContainment. */
 export class AgentAwsArgumentError extends AgentguardArgumentError {}
 /** Invalid arguments of AgentRuntime. */
 export class AgentRuntimeArgumentError extends AgentguardArgumentError {}
 /** Invalid arguments of AgentGuardrailsBaseline or bindBaselineToNamespace. */
 export class BaselineArgumentError extends AgentguardArgumentError {}
 
-export type ComponentType = "AgentRuntime" | "AgentRole" | "AgentAuditTrail" | "AgentGuardrailsBaseline";
+export type ComponentType =
+    "AgentRuntime" | "AgentRole" | "AgentAuditTrail" | "AgentContainment" | "AgentGuardrailsBaseline";
 
 const ERROR_CLASSES: Readonly<Record<string, typeof AgentguardArgumentError>> = {
     AgentRuntime: AgentRuntimeArgumentError,
     AgentRole: AgentAwsArgumentError,
     AgentAuditTrail: AgentAwsArgumentError,
+    AgentContainment: AgentAwsArgumentError,
     AgentGuardrailsBaseline: BaselineArgumentError,
     bindBaselineToNamespace: BaselineArgumentError,
 };

@@ -1,3 +1,4 @@
+import { containmentResourceArnPatterns } from "../containment";
 import { compressActions } from "./compress-actions";
 import {
     ActionFamily,
@@ -104,7 +105,29 @@ export function buildAgentGuardrailPolicies(): object[] {
         chunk.push(action);
     }
     flush();
-    return documents;
+    return withContainmentProtection(documents);
+}
+
+/**
+ * Every AgentContainment resource, by the name prefix they all carry, so agents can neither disable nor
+ * rewrite the tripwires, the function, its role, its alerts or its logs, whether or not a containment is
+ * deployed yet. Added to the last guardrail policy when it fits.
+ */
+function withContainmentProtection(documents: object[]): object[] {
+    const statement = {
+        Sid: "DenyContainmentTampering",
+        Effect: "Deny",
+        Action: "*",
+        Resource: containmentResourceArnPatterns(),
+    };
+    const last = documents[documents.length - 1] as { Statement: object[] } | undefined;
+    if (last) {
+        const extended = { ...last, Statement: [...last.Statement, statement] };
+        if (policySize(extended) <= MANAGED_POLICY_MAX_CHARS) {
+            return [...documents.slice(0, -1), extended];
+        }
+    }
+    return [...documents, { Version: "2012-10-17", Statement: [statement] }];
 }
 
 /** Size as IAM counts it: JSON without whitespace. */

@@ -50,6 +50,7 @@ describe("fail", () => {
         ['AgentRuntime "a"', AgentRuntimeArgumentError],
         ['AgentRole "a"', AgentAwsArgumentError],
         ['AgentAuditTrail "a"', AgentAwsArgumentError],
+        ['AgentContainment "a"', AgentAwsArgumentError],
         ['AgentGuardrailsBaseline "a"', BaselineArgumentError],
         ["bindBaselineToNamespace", BaselineArgumentError],
     ] as const)("throws the subclass of %s, which is also the base class", (component, subclass) => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { AgentAuditTrail, AgentRole } from "../../../components/aws";
+import { AgentAuditTrail, AgentContainment, AgentRole } from "../../../components/aws";
+import { allRules } from "../../../policy-pack/rules";
 import { awsRules } from "../../../policy-pack/rules/aws";
 import { type FakeResource, runPolicies } from "../../helpers/policy-harness";
 import { installPulumiMocks, type RecordedResource } from "../../helpers/pulumi-mocks";
@@ -38,6 +39,30 @@ describe("AWS components under the policy pack's AWS rules", () => {
         await mocks.settle();
         const violations = await runPolicies(awsRules, mocks.resources.filter((r) => r.custom).map(asFake));
         expect(violations).toEqual([]);
+    });
+
+    it("an AgentContainment of that role, mapped into the cluster, passes every rule of the pack", async () => {
+        const role = new AgentRole("a", { ...agentArgs, statements: [] });
+        new AgentContainment("guard", {
+            agentId: "all-agents",
+            owner: "security",
+            agents: [{ agentId: "a", role, runtime: { namespaceName: "agent-a" } }],
+            guardDuty: true,
+            kubernetes: {
+                clusterName: "prod",
+                endpoint: "https://k8s.example",
+                certificateAuthority: "Q0E=",
+            },
+        });
+        await mocks.settle();
+        // The function's code is an asset the mocks keep as an object with promises: the pack reads no code.
+        const fakes = mocks.resources
+            .filter((r) => r.custom)
+            .map(asFake)
+            .map((f) => ({ ...f, props: JSON.parse(JSON.stringify(f.props)) as Record<string, unknown> }));
+        expect(fakes.filter((f) => f.type.startsWith("kubernetes:"))).toHaveLength(2);
+        const violations = await runPolicies(allRules, fakes);
+        expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     });
 
     it("the same rules catch a role the component would have refused, when written by hand", async () => {

@@ -23,6 +23,17 @@ export function awsOutputs(args: pulumi.runtime.MockResourceArgs): Record<string
             return { ...inputs, name: id, arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${id}` };
         case "aws:cloudtrail/trail:Trail":
             return { ...inputs, arn: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${String(inputs.name)}` };
+        case "aws:lambda/function:Function":
+            return {
+                ...inputs,
+                arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${String(inputs.name ?? args.name)}`,
+            };
+        case "aws:sns/topic:Topic":
+            return { ...inputs, arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${String(inputs.name ?? args.name)}` };
+        case "aws:cloudwatch/eventRule:EventRule":
+            return { ...inputs, arn: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${String(inputs.name)}` };
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return { ...inputs, arn: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${String(inputs.name)}` };
         default:
             return inputs;
     }
