@@ -20,6 +20,12 @@ import { kindOf, podSpecOf } from "../../policy-pack/lib/kubernetes/workloads";
 import type { RbacGrantScope } from "../../core/rbac";
 import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
 import { isUnknown } from "../../policy-pack/lib/unknowns";
+import {
+    containmentNamespaces,
+    coverageOf,
+    tripwiresByIdentity,
+    type ContainmentCoverage,
+} from "./containment";
 import { egressByNamespace, type EgressSummary } from "./egress";
 import { effectivePermissions, type EffectivePermissions } from "./permissions";
 import {
@@ -82,6 +88,8 @@ export interface AgentBlastRadius {
     /** True when the namespace is annotated suspended, or its quota allows 0 pods, or every AWS identity is. */
     readonly suspended: boolean;
     readonly suspendedBy: readonly string[];
+    /** Automated containment: the tripwires that watch its AWS identities, and where its pods can be held. */
+    readonly containment: ContainmentCoverage;
 }
 
 export interface AuditTrailSummary {
@@ -252,6 +260,11 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
         multiRegion: flag(trail.props.isMultiRegionTrail, false),
         logValidation: flag(trail.props.enableLogFileValidation, false),
     }));
+    const tripwires = tripwiresByIdentity(
+        model,
+        [...builders.values()].flatMap((b) => b.aws),
+    );
+    const held = containmentNamespaces(model);
     const result: AgentBlastRadius[] = [...builders.values()]
         .map((b) => {
             const namespaces = [...b.namespaces].sort();
@@ -279,6 +292,7 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
                 kubernetesIdentities: b.kubernetesIdentities,
                 suspended: b.suspendedBy.length > 0 || awsSuspended,
                 suspendedBy,
+                containment: coverageOf(b.aws, tripwires, namespaces, held),
             };
         })
         .sort((a, b) => a.id.localeCompare(b.id));

@@ -5,6 +5,7 @@ import {
     destinationText,
     egressCounts,
     identityLine,
+    containmentText,
     killSwitchText,
     revocationText,
     warnings,
@@ -138,7 +139,7 @@ function card(a: AgentBlastRadius): string {
         `<p>Namespaces ${codes(a.namespaces) || "<span class=muted>none</span>"} · service accounts ${codes(a.serviceAccounts) || "<span class=muted>none</span>"}</p>`,
     );
     parts.push(
-        `<p>Kill switch: <b>${e(killSwitchText(a))}</b><br>Session revocation: ${e(revocationText(a))}</p>`,
+        `<p>Kill switch: <b>${e(killSwitchText(a))}</b><br>Session revocation: ${e(revocationText(a))}<br>Automated containment: ${e(containmentText(a))}</p>`,
     );
     parts.push(`<h3>Egress</h3>`);
     if (!a.egress) parts.push(`<p class="muted">no NetworkPolicy in this stack</p>`);

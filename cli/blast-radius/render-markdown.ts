@@ -1,6 +1,7 @@
 import { mdText } from "./markdown-escape";
 import type { ReportDocument } from "./render-json";
 import {
+    containmentText,
     destinationText,
     egressCounts,
     identityLine,
@@ -20,12 +21,12 @@ export function formatReportMarkdown(doc: ReportDocument): string {
         "",
     );
     lines.push(
-        "| agent | owner | tier | kill switch | egress | AWS identities | warnings |",
-        "|---|---|---|---|---|---|---|",
+        "| agent | owner | tier | kill switch | containment | egress | AWS identities | warnings |",
+        "|---|---|---|---|---|---|---|---|",
     );
     for (const a of doc.agents) {
         lines.push(
-            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${cell(egressCounts(a))} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
+            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${a.containment.status} | ${cell(egressCounts(a))} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
         );
     }
     for (const a of doc.agents) {
@@ -35,6 +36,7 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             `- Namespaces: ${cell(a.namespaces.join(", ") || "none")}; service accounts: ${cell(a.serviceAccounts.join(", ") || "none")}`,
         );
         lines.push(`- Kill switch: ${cell(killSwitchText(a))}; revocation: ${cell(revocationText(a))}`);
+        lines.push(`- Automated containment: ${cell(containmentText(a))}`);
         if (a.egress) {
             lines.push(
                 `- Egress: default deny ${a.egress.defaultDeny ? "yes" : "**no**"}; ${cell(egressCounts(a))} (budget ${a.egress.publicBudget}${a.egress.overBudget ? ", **over budget**" : ""})`,

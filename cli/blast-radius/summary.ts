@@ -17,6 +17,19 @@ export function killSwitchText(agent: AgentBlastRadius): string {
     return agent.suspended ? `SUSPENDED (${agent.suspendedBy.join("; ")})` : "active";
 }
 
+/** Automated containment in one phrase: status, then each tripwire and where pods can be held. */
+export function containmentText(agent: AgentBlastRadius): string {
+    const c = agent.containment;
+    const parts: string[] = [c.status];
+    for (const t of c.tripwires)
+        parts.push(`rule ${t.rule} → function ${t.function} watches ${t.role} (${t.pattern}; ${t.state})`);
+    if (c.uncovered.length > 0) parts.push(`no tripwire watches ${c.uncovered.join(", ")}`);
+    if (c.kubernetesNamespaces.length > 0)
+        parts.push(`pods can be held at zero in ${c.kubernetesNamespaces.join(", ")}`);
+    if (agent.aws.length === 0) parts.push("no AWS identity for a tripwire to watch");
+    return parts.join("; ");
+}
+
 export function revocationText(agent: AgentBlastRadius): string {
     const cutoffs = agent.aws.flatMap((a) =>
         a.revokedBefore.map((t) => `${a.name}: sessions issued before ${t}`),

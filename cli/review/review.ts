@@ -1,8 +1,10 @@
 import { agentConfigFrom } from "../blast-radius/agent-config";
 import { buildStackModel, collectProgram, type CollectedResource } from "../blast-radius/collect";
-import { computeBlastRadius } from "../blast-radius/model";
+import { containmentResources } from "../blast-radius/containment";
+import { computeBlastRadius, type BlastRadiusReport } from "../blast-radius/model";
 import { proxyAllowlists } from "../blast-radius/reach-extras";
 import { AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
+import type { StackModel } from "../../policy-pack/lib/stack-model";
 import { reservedLookups } from "../check";
 import { CheckError } from "../errors";
 import { readPolicyConfigFile } from "../pack/policy-config";
@@ -73,6 +75,37 @@ function unreachedAllowlists(
     return changed ? { ...classification, changes, tier: 3 } : classification;
 }
 
+/**
+ * Automated containment is a guardrail: a change to any of its resources (a rule disabled, a target removed,
+ * a retention shortened, the function's role or policy, the cluster binding) is Tier 3 whatever the tier
+ * map says, since a relaxed map would otherwise let it through as a pre-approved shape.
+ */
+function containmentChanges(
+    classification: Classification,
+    containment: ReadonlyMap<string, string>,
+): Classification {
+    let changed = false;
+    const changes = classification.changes.map((c) => {
+        const why = containment.get(c.urn);
+        if (why === undefined) return c;
+        changed = true;
+        return {
+            ...c,
+            tier: 3 as const,
+            reasons: [
+                ...c.reasons,
+                `a resource of automated containment (${why}): any change to it is Tier 3`,
+            ],
+        };
+    });
+    return changed ? { ...classification, changes, tier: 3 } : classification;
+}
+
+/** Containment resources of a run, with why (agent roles as the report finds them, for tripwires). */
+function containmentOf(model: StackModel, report: BlastRadiusReport): Map<string, string> {
+    return containmentResources(model, new Set(report.agents.flatMap((a) => a.aws.map((i) => i.urn))));
+}
+
 /** Pure: judges a base and a head resource list (what the CLI and tests share). */
 export function reviewResources(
     base: readonly CollectedResource[],
@@ -94,13 +127,18 @@ export function reviewResources(
     const changes = [...definite, ...possibleChanges(head, definite)];
     const baseModel = buildStackModel(base);
     const headModel = buildStackModel(head);
-    const reach = diffReach(computeBlastRadius(baseModel, config), computeBlastRadius(headModel, config));
+    const baseReport = computeBlastRadius(baseModel, config);
+    const headReport = computeBlastRadius(headModel, config);
+    const reach = diffReach(baseReport, headReport);
     const gateInputs = options.gateInputs ?? [];
-    const resources = unreachedAllowlists(
-        classify(changes, reach, tiers),
-        [baseModel, headModel].flatMap((m) =>
-            proxyAllowlists(m, new AgentNamespaces(m, config.agentNamespacePatterns)),
+    const resources = containmentChanges(
+        unreachedAllowlists(
+            classify(changes, reach, tiers),
+            [baseModel, headModel].flatMap((m) =>
+                proxyAllowlists(m, new AgentNamespaces(m, config.agentNamespacePatterns)),
+            ),
         ),
+        new Map([...containmentOf(baseModel, baseReport), ...containmentOf(headModel, headReport)]),
     );
     const classification = gateInputs.length > 0 ? { ...resources, tier: 3 as const } : resources;
     const approvals = options.record

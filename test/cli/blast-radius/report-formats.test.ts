@@ -94,6 +94,34 @@ function richStack(): CollectedResource[] {
                 },
             ],
         }),
+        // A tripwire on the coder's role sessions invoking a function, and the containment group's binding.
+        res("aws:cloudwatch/eventRule:EventRule", "coder-iam-writes", {
+            name: "agentguard-containment-coder-iam-writes",
+            eventPattern: JSON.stringify({
+                "detail-type": ["AWS API Call via CloudTrail"],
+                detail: {
+                    eventSource: ["iam.amazonaws.com"],
+                    userIdentity: {
+                        sessionContext: { sessionIssuer: { arn: ["arn:aws:iam::111122223333:role/coder"] } },
+                    },
+                },
+            }),
+        }),
+        res("aws:cloudwatch/eventTarget:EventTarget", "coder-iam-writes", {
+            rule: "agentguard-containment-coder-iam-writes",
+            arn: "arn:aws:lambda:eu-west-1:111122223333:function:agentguard-containment-x",
+        }),
+        res("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "containment", {
+            metadata: { name: "agentguard-containment-x", namespace: "agent-coder" },
+            roleRef: {
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "ClusterRole",
+                name: "agentguard-containment-x",
+            },
+            subjects: [
+                { kind: "Group", name: "agentguard:containment", apiGroup: "rbac.authorization.k8s.io" },
+            ],
+        }),
         res("aws:cloudtrail/trail:Trail", "trail", {
             isMultiRegionTrail: true,
             enableLogFileValidation: true,
