@@ -169,6 +169,8 @@ function card(a: AgentBlastRadius): string {
             parts.push(
                 `<p class="muted">${id.permissions.removedActions} allowed action(s) removed by Denies or the boundary</p>`,
             );
+        for (const u of id.permissions.unknownUntilDeploy)
+            parts.push(`<p class="muted">unknown until deploy: ${e(u)}</p>`);
         parts.push(table(["service", "access level", "actions", "resources"], permissionRows(id)));
         for (const u of id.permissions.unbounded) parts.push(`<div class="warn">unbounded: ${e(u)}</div>`);
         for (const m of id.permissions.managedPolicies)

@@ -61,6 +61,7 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             lines.push(`- ${cell(identityLine(id))}`);
             lines.push(`  - why: ${cell(id.reasons.join("; "))}`);
             const p = id.permissions;
+            for (const u of p.unknownUntilDeploy) lines.push(`  - unknown until deploy: ${cell(u)}`);
             if (p.removedActions > 0)
                 lines.push(`  - ${p.removedActions} allowed action(s) removed by Denies or the boundary`);
             if (p.services.length > 0) {

@@ -43,7 +43,9 @@ export function identityLine(identity: AwsIdentity): string {
         identity.permissions.boundary === "none"
             ? "no permissions boundary"
             : identity.permissions.boundary === "applied"
-              ? "boundary applied"
+              ? identity.permissions.unknownUntilDeploy.some((u) => u.includes("permissions boundary"))
+                  ? "boundary applied (resources unknown until deploy)"
+                  : "boundary applied"
               : "boundary unreadable";
     return `IAM ${identity.kind} ${identity.name}${certainty}, ${boundary}`;
 }
