@@ -4,7 +4,8 @@ import { DenyIndex } from "../../../../core/iam/deny-index";
 import { identifyAgentRoles } from "../../../../policy-pack/lib/aws/agent-roles";
 import { readJsonDocument } from "../../../../policy-pack/lib/aws/json-document";
 import { UNKNOWN_RESOURCE } from "../../../../policy-pack/lib/aws/unknown-leaves";
-import { UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
+import { awsRestrictAgentIamGrants } from "../../../../policy-pack/rules/aws/aws-restrict-agent-iam-grants";
+import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
 import { defaultConfig, modelOf, OIDC_PROVIDER, role, SUB_KEY } from "./fixtures";
 
 const doc = (...Statement: Record<string, unknown>[]) => ({ Version: "2012-10-17", Statement });
@@ -120,5 +121,38 @@ describe("agent identification from a trust declared as an object", () => {
             }),
         });
         expect(certaintyOf([r], "irsa")).toBeDefined();
+    });
+});
+
+describe("the pack on an agent policy declared as an object with an unknown resource", () => {
+    const agent = (resource: unknown) =>
+        role("agent-builder", {
+            tags: { "agentguard.io/agent": "builder" },
+            inlinePolicies: [
+                {
+                    name: "launch",
+                    policy: doc({
+                        Effect: "Allow",
+                        Action: ["iam:PassRole", "ec2:RunInstances"],
+                        Resource: resource,
+                    }),
+                },
+            ],
+        });
+
+    it("judges the grant as on every resource: PassRole + RunInstances is still escalation", async () => {
+        const v = await runStackPolicy(awsRestrictAgentIamGrants, [agent([UNKNOWN])]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/privilege escalation/);
+    });
+
+    it("accepts a read-only grant whose bucket ARN is unknown (the test can pass)", async () => {
+        const readOnly = role("agent-reader", {
+            tags: { "agentguard.io/agent": "reader" },
+            inlinePolicies: [
+                { name: "read", policy: doc({ Effect: "Allow", Action: "s3:GetObject", Resource: UNKNOWN }) },
+            ],
+        });
+        expect(await runStackPolicy(awsRestrictAgentIamGrants, [readOnly])).toEqual([]);
     });
 });
