@@ -1,5 +1,13 @@
 import { parseFlags, parseTimeout, RUN_SWITCH_FLAGS, RUN_USAGE, RUN_VALUE_FLAGS, usageError } from "./flags";
-import { parseReportArgs, parseReviewArgs, VERB_USAGE, type ReportArgs, type ReviewArgs } from "./verb-args";
+import {
+    parseReportArgs,
+    parseReviewArgs,
+    REPORT_HELP,
+    REVIEW_HELP,
+    VERB_USAGE,
+    type ReportArgs,
+    type ReviewArgs,
+} from "./verb-args";
 
 export const REPORT_FORMATS = ["text", "json", "sarif"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -19,7 +27,7 @@ export interface CheckArgs {
 }
 
 export type ParsedArgs =
-    | { readonly command: "help" }
+    | { readonly command: "help"; readonly usage?: string }
     | { readonly command: "version" }
     | { readonly command: "check"; readonly args: CheckArgs }
     | { readonly command: "report"; readonly args: ReportArgs }
@@ -63,6 +71,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw usageError("missing command: expected 'check <program-dir>'");
     }
     if (argv.includes("--help") || argv.includes("-h")) {
+        // A verb's help is its own usage, not check's.
+        if (argv[0] === "report") return { command: "help", usage: REPORT_HELP };
+        if (argv[0] === "review") return { command: "help", usage: REVIEW_HELP };
         return { command: "help" };
     }
     if (argv.includes("--version") || argv.includes("-v")) {

@@ -149,7 +149,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     try {
         const parsed = parseArgs(argv);
         if (parsed.command === "help") {
-            process.stdout.write(USAGE);
+            process.stdout.write(parsed.usage ?? USAGE);
             exit(0);
             return;
         }

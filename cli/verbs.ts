@@ -10,7 +10,6 @@ import { packageVersion } from "./package-root";
 import { readReviewRecordFile } from "./review/approvals";
 import { formatReviewJson, formatReviewMarkdown, formatReviewSarif } from "./review/render";
 import { reviewPrograms } from "./review/review";
-import { readTierConfigFile } from "./review/tier-config";
 import type { ReportArgs, ReviewArgs } from "./verb-args";
 
 /** What a verb produced: the caller writes it (stdout or --output) once every child has been stopped. */
@@ -73,10 +72,9 @@ export async function runReport(args: ReportArgs, signal?: AbortSignal): Promise
 
 /** `agentguard review`: 0 Tier 1/2 or Tier 3 with dual control, 1 Tier 3 without it; throws on error (2). */
 export async function runReview(args: ReviewArgs, signal?: AbortSignal): Promise<VerbOutput> {
-    // Inputs are read first, so a bad file fails before the programs run.
-    const tiers = args.tiersFile ? readTierConfigFile(args.tiersFile) : undefined;
+    // The review record is read first, so a bad file fails before the programs run; the policy config,
+    // tier map and offline answers are read from the base inside reviewPrograms.
     const record = args.approvalsFile ? readReviewRecordFile(args.approvalsFile) : undefined;
-    const config = agentConfigFrom(args.configFile ? readPolicyConfigFile(args.configFile) : undefined);
     const result = await withDeadline(
         args.timeoutSeconds,
         `the review's Pulumi programs (base '${args.base}' and head ${args.programDir})`,
@@ -84,9 +82,16 @@ export async function runReview(args: ReviewArgs, signal?: AbortSignal): Promise
         (stop) =>
             reviewPrograms(args.base, args.programDir, {
                 stack: args.stack,
-                tiers,
+                inputs: {
+                    config: args.configFile,
+                    tiers: args.tiersFile,
+                    offlineAnswers: args.offlineAnswersFile,
+                    workflow: args.workflowFile,
+                    packageJson: args.packageJsonFile,
+                    lockfile: args.lockFile,
+                },
                 record,
-                config,
+                headSha: args.headSha,
                 signal: stop,
             }),
     );

@@ -1,6 +1,11 @@
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as path from "path";
 import { StackModel } from "../../policy-pack/lib/stack-model";
+import { CheckError } from "../errors";
 import { structToObject } from "../pack/requests";
 import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";
+import type { OfflineAnswers } from "../program/offline-answers";
 import { runProgram } from "../program/run-program";
 import { loadProject, type ProgramProject } from "../project";
 import { revealSecrets } from "./secrets";
@@ -50,20 +55,58 @@ export function decodeRecorded(resource: RecordedResource): CollectedResource {
  */
 export async function collectProgram(
     programDir: string,
-    options: { readonly stack?: string; readonly signal?: AbortSignal } = {},
+    options: {
+        readonly stack?: string;
+        readonly signal?: AbortSignal;
+        readonly offlineAnswers?: OfflineAnswers;
+    } = {},
 ): Promise<CollectedStack> {
-    const project = loadProject(programDir, options.stack);
+    const project = loadProject(projectDirOf(programDir), options.stack);
     const recorded: RecordedResource[] = [];
     const run = await runProgram(project, {
         onResources: (batch) => recorded.push(...batch),
         onOutputs: () => undefined,
         signal: options.signal,
+        ...(options.offlineAnswers && { offlineAnswers: options.offlineAnswers }),
     });
     return {
         project: { name: project.name, stack: project.stack, dir: project.dir },
         resources: recorded.filter((r) => r.kind !== "read").map(decodeRecorded),
         warnings: [...project.warnings, ...run.warnings],
     };
+}
+
+const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.yml"];
+
+/**
+ * The Pulumi project that runs `programDir`: itself, or the nearest enclosing project whose `main` is that
+ * directory (a repository whose Pulumi.yaml sits at the root with `main: stacks/platform/`). Another
+ * enclosing project is named in the error, so the user knows what to run.
+ */
+export function projectDirOf(programDir: string): string {
+    const dir = path.resolve(programDir);
+    if (PROJECT_FILES.some((f) => fs.existsSync(path.join(dir, f)))) return programDir;
+    for (let at = path.dirname(dir); ; at = path.dirname(at)) {
+        const file = PROJECT_FILES.map((f) => path.join(at, f)).find((f) => fs.existsSync(f));
+        if (file !== undefined) {
+            let main: unknown;
+            try {
+                const parsed = yaml.load(fs.readFileSync(file, "utf8"));
+                main =
+                    parsed !== null && typeof parsed === "object"
+                        ? (parsed as { main?: unknown }).main
+                        : undefined;
+            } catch {
+                main = undefined;
+            }
+            if (typeof main === "string" && path.resolve(at, main) === dir) return at;
+            throw new CheckError(
+                "usage",
+                `no Pulumi.yaml in ${programDir}; the enclosing project ${file} runs ${typeof main === "string" ? main : "its own directory"}, not ${programDir}: pass the directory of the Pulumi project to run (${at})`,
+            );
+        }
+        if (path.dirname(at) === at) return programDir;
+    }
 }
 
 /** The pack's stack model over collected resources (links by URN), so the pack's analysis runs in-process. */

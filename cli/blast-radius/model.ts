@@ -20,8 +20,21 @@ import { kindOf, podSpecOf } from "../../policy-pack/lib/kubernetes/workloads";
 import type { RbacGrantScope } from "../../core/rbac";
 import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
 import { isUnknown } from "../../policy-pack/lib/unknowns";
+import {
+    containmentNamespaces,
+    coverageOf,
+    tripwiresByIdentity,
+    type ContainmentCoverage,
+} from "./containment";
 import { egressByNamespace, type EgressSummary } from "./egress";
 import { effectivePermissions, type EffectivePermissions } from "./permissions";
+import {
+    kubernetesIdentities,
+    principalName,
+    proxyEgressByNamespace,
+    secretsByNamespace,
+    type ReachEdge,
+} from "./reach-extras";
 
 export { OWNER_KEY, RISK_TIER_KEY };
 export const SUSPENDED_ANNOTATION = "agentguard.io/suspended";
@@ -68,9 +81,15 @@ export interface AgentBlastRadius {
     readonly quota: Readonly<Record<string, string>>;
     readonly gpuCapped: boolean;
     readonly rbac: readonly RbacGrant[];
+    /** Secrets the agent's pods read (env valueFrom, envFrom, secret/projected volumes, CSI stores). */
+    readonly secrets: readonly ReachEdge[];
+    /** Kubernetes identities its IAM principals are given (aws-auth, EKS access entries and policies). */
+    readonly kubernetesIdentities: readonly ReachEdge[];
     /** True when the namespace is annotated suspended, or its quota allows 0 pods, or every AWS identity is. */
     readonly suspended: boolean;
     readonly suspendedBy: readonly string[];
+    /** Automated containment: the tripwires that watch its AWS identities, and where its pods can be held. */
+    readonly containment: ContainmentCoverage;
 }
 
 export interface AuditTrailSummary {
@@ -109,6 +128,8 @@ interface Builder {
     hostAccess: string[];
     quota: Record<string, string>;
     rbac: RbacGrant[];
+    secrets: ReachEdge[];
+    kubernetesIdentities: ReachEdge[];
     suspendedBy: string[];
 }
 
@@ -134,6 +155,8 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
                     hostAccess: [],
                     quota: {},
                     rbac: [],
+                    secrets: [],
+                    kubernetesIdentities: [],
                     suspendedBy: [],
                 }),
             );
@@ -199,10 +222,37 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
         }
     }
     const egress = egressByNamespace(model, agents, config.maxPublicEgressAddresses);
+    for (const [ns, e] of proxyEgressByNamespace(model, agents)) {
+        const summary = egress.get(ns);
+        if (!summary) continue;
+        egress.set(ns, {
+            ...summary,
+            destinations: [
+                ...summary.destinations,
+                ...e.hosts.map((h) => ({ fqdn: h.target, ports: ["through the proxy"], via: h.via })),
+            ],
+            unknown: [...summary.unknown, ...e.problems],
+        });
+    }
     for (const ns of egress.keys()) forNamespace(ns);
+    for (const [ns, edges] of secretsByNamespace(model, agents))
+        if (edges.length > 0) forNamespace(ns).secrets.push(...edges);
 
     addRbac(model, agents, forNamespace, [...agentOfNamespace.keys()]);
-    addAws(model, config, builder, note);
+    const identities = addAws(model, config, builder, note, (ns) =>
+        agents.isAgent(ns) ? forNamespace(ns) : undefined,
+    );
+    for (const edge of kubernetesIdentities(model, config, agents)) {
+        const name = principalName(edge.principal);
+        const owner =
+            (name !== undefined ? identities.byName.get(name) : undefined) ??
+            edge.principalUrns.map((u) => identities.byUrn.get(u)).find((b) => b !== undefined) ??
+            builder(`IAM principal ${edge.principal}`);
+        owner.kubernetesIdentities.push({
+            target: `${edge.principal} → ${edge.target}${edge.certainty === "possible" ? " (possibly an agent principal)" : ""}`,
+            via: edge.via,
+        });
+    }
 
     const auditTrails = model.ofType(CLOUDTRAIL_TYPE).map((trail) => ({
         name: trail.name,
@@ -210,6 +260,11 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
         multiRegion: flag(trail.props.isMultiRegionTrail, false),
         logValidation: flag(trail.props.enableLogFileValidation, false),
     }));
+    const tripwires = tripwiresByIdentity(
+        model,
+        [...builders.values()].flatMap((b) => b.aws),
+    );
+    const held = containmentNamespaces(model);
     const result: AgentBlastRadius[] = [...builders.values()]
         .map((b) => {
             const namespaces = [...b.namespaces].sort();
@@ -233,8 +288,11 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
                 quota: b.quota,
                 gpuCapped: Object.keys(b.quota).some((k) => /^requests\..*gpu/i.test(k)),
                 rbac: b.rbac,
+                secrets: b.secrets,
+                kubernetesIdentities: b.kubernetesIdentities,
                 suspended: b.suspendedBy.length > 0 || awsSuspended,
                 suspendedBy,
+                containment: coverageOf(b.aws, tripwires, namespaces, held),
             };
         })
         .sort((a, b) => a.id.localeCompare(b.id));
@@ -347,7 +405,10 @@ function addAws(
     config: AgentguardConfig,
     builder: (id: string) => Builder,
     note: (b: Builder, node: ResourceNode) => void,
-): void {
+    agentOfNamespace: (ns: string) => Builder | undefined,
+): { byUrn: Map<string, Builder>; byName: Map<string, Builder> } {
+    const byUrn = new Map<string, Builder>();
+    const byName = new Map<string, Builder>();
     const policies = new PolicyLookup(model.ofType(POLICY_TYPE));
     const roleGrants = new RolePermissionIndex(model, policies);
     const userGrants = new UserPermissionIndex(model, policies);
@@ -364,8 +425,20 @@ function addAws(
         reasons: readonly string[],
         grants: ReturnType<RolePermissionIndex["of"]>,
     ) => {
-        const b = builder(labelOrTag(node, AGENT_LABEL) ?? `${kind} ${node.name}`);
+        const tagged = labelOrTag(node, AGENT_LABEL);
+        // Untagged, a role belongs to the agent whose namespace's service accounts assume it (IRSA, Pod Identity).
+        const viaNamespace =
+            tagged === undefined
+                ? reasons
+                      .map((r) => /system:serviceaccount:([^:"*?]+):|agent namespace "([^"]+)"/.exec(r))
+                      .map((m) => (m ? agentOfNamespace(m[1] ?? m[2]) : undefined))
+                      .find((x) => x !== undefined)
+                : undefined;
+        const b = viaNamespace ?? builder(tagged ?? `${kind} ${node.name}`);
         note(b, node);
+        byUrn.set(node.urn, b);
+        const iamName = node.props.name;
+        if (typeof iamName === "string" && !isUnknown(iamName)) byName.set(iamName.toLowerCase(), b);
         const controls = sessionControls(grants.documents);
         b.aws.push({
             kind,
@@ -382,4 +455,5 @@ function addAws(
         add("role", role.node, role.certainty, role.reasons, roleGrants.of(role.node));
     for (const user of identifyAgentUsers(model))
         add("user", user.node, user.certainty, user.reasons, userGrants.of(user.node));
+    return { byUrn, byName };
 }

@@ -32,6 +32,11 @@ export interface EffectivePermissions {
     readonly boundary: "none" | "applied" | "unknown";
     /** Actions allowed by the identity policies that the boundary or an explicit Deny removes. */
     readonly removedActions: number;
+    /**
+     * Parts of readable documents (identity policies and boundary) unknown until deploy, `source: path`:
+     * an Allow's unknown resource is read as `*`, a Deny's as denying nothing for certain.
+     */
+    readonly unknownUntilDeploy: readonly string[];
 }
 
 interface Parsed {
@@ -173,5 +178,9 @@ export function effectivePermissions(
         unresolved,
         boundary: boundaryState,
         removedActions: removed,
+        unknownUntilDeploy: [
+            ...identity.documents,
+            ...(boundary === "none" ? [] : boundary.documents),
+        ].flatMap((d) => (d.unknownLeaves ?? []).map((leaf) => `${d.source}: ${leaf}`)),
     };
 }

@@ -1,6 +1,15 @@
-import type { AgentBlastRadius } from "./model";
+import { classifyAction, expandActionPattern } from "../../core/iam";
+import type { AgentBlastRadius, AwsIdentity } from "./model";
 import type { ReportDocument } from "./render-json";
-import { destinationText, identityLine, killSwitchText, revocationText, warnings } from "./summary";
+import {
+    destinationText,
+    egressCounts,
+    identityLine,
+    containmentText,
+    killSwitchText,
+    revocationText,
+    warnings,
+} from "./summary";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: string): string {
@@ -28,6 +37,7 @@ h3{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5b6478;ma
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e4e7ec;vertical-align:top}
 th{color:#5b6478;font-weight:600}code{font:12px ui-monospace,Menlo,monospace;background:#f4f5f7;padding:1px 4px;border-radius:3px;word-break:break-all}
 .muted{color:#8a94a6}footer{padding:0 28px 24px;color:#5b6478}
+code.bad{background:#f8d5d2;color:#8c1f17;font-weight:600}summary{cursor:pointer;color:#5b6478}
 `;
 
 function tierClass(tier: string): string {
@@ -42,6 +52,64 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 }
 
 const codes = (items: readonly string[]) => items.map((i) => `<code>${e(i)}</code>`).join(" ");
+
+/** Actions, those in a forbidden family (the pack's IAM families) highlighted with the family named. */
+function actionCodes(actions: readonly string[]): string {
+    return actions
+        .map((a) => {
+            const families = classifyAction(a);
+            return families.length > 0
+                ? `<code class="bad" title="${e(families.join(", "))}">${e(a)}</code>`
+                : `<code>${e(a)}</code>`;
+        })
+        .join(" ");
+}
+
+/** A long list folded behind its count, so a wide grant or quota does not drown the card. */
+function folded(summary: string, body: string, size: number, threshold = 8): string {
+    return size > threshold ? `<details><summary>${e(summary)}</summary>${body}</details>` : body;
+}
+
+/**
+ * One row per service and access level; a service granted whole (every catalogue action, on the same
+ * resources) is one row, `s3:*` with its size, the list folded.
+ */
+function permissionRows(id: AwsIdentity): string[][] {
+    const byService = new Map<string, AwsIdentity["permissions"]["services"][number][]>();
+    for (const s of id.permissions.services)
+        byService.set(s.service, [...(byService.get(s.service) ?? []), s]);
+    const rows: string[][] = [];
+    for (const [service, groups] of byService) {
+        const granted = new Set(groups.flatMap((g) => g.actions));
+        const all = expandActionPattern(`${service}:*`);
+        const resources = JSON.stringify(groups[0].resources);
+        const whole =
+            all.length > 1 &&
+            all.every((a) => granted.has(a)) &&
+            groups.every((g) => JSON.stringify(g.resources) === resources);
+        if (whole) {
+            const actions = [...granted].sort();
+            const bad = actions.filter((a) => classifyAction(a).length > 0).length;
+            rows.push([
+                e(service),
+                e(groups.map((g) => g.accessLevel).join(", ")),
+                `<code>${e(`${service}:*`)}</code> — ${actions.length} actions${bad > 0 ? `, <b>${bad} in forbidden families</b>` : ""}` +
+                    `<details><summary>list</summary>${actionCodes(actions)}</details>`,
+                codes(groups[0].resources) +
+                    (groups.some((g) => g.conditional) ? " <span class=muted>(conditional)</span>" : ""),
+            ]);
+            continue;
+        }
+        for (const s of groups)
+            rows.push([
+                e(s.service),
+                e(s.accessLevel),
+                folded(`${s.actions.length} actions`, actionCodes(s.actions), s.actions.length, 24),
+                codes(s.resources) + (s.conditional ? " <span class=muted>(conditional)</span>" : ""),
+            ]);
+    }
+    return rows;
+}
 
 function card(a: AgentBlastRadius): string {
     const t = tierClass(a.riskTier);
@@ -71,7 +139,7 @@ function card(a: AgentBlastRadius): string {
         `<p>Namespaces ${codes(a.namespaces) || "<span class=muted>none</span>"} · service accounts ${codes(a.serviceAccounts) || "<span class=muted>none</span>"}</p>`,
     );
     parts.push(
-        `<p>Kill switch: <b>${e(killSwitchText(a))}</b><br>Session revocation: ${e(revocationText(a))}</p>`,
+        `<p>Kill switch: <b>${e(killSwitchText(a))}</b><br>Session revocation: ${e(revocationText(a))}<br>Automated containment: ${e(containmentText(a))}</p>`,
     );
     parts.push(`<h3>Egress</h3>`);
     if (!a.egress) parts.push(`<p class="muted">no NetworkPolicy in this stack</p>`);
@@ -84,33 +152,55 @@ function card(a: AgentBlastRadius): string {
         );
         for (const o of a.egress.open) parts.push(`<div class="warn">${e(o)}</div>`);
         for (const u of a.egress.unknown) parts.push(`<div class="warn">unknown: ${e(u)}</div>`);
+        for (const m of a.egress.metadataEndpoints)
+            parts.push(`<div class="warn">metadata endpoint: ${e(m)}</div>`);
+        parts.push(
+            `<p class="muted">${e(egressCounts(a))}; default deny ${a.egress.defaultDeny ? "yes" : "no"}; budget ${a.egress.publicBudget}${a.egress.overBudget ? " (over budget)" : ""}</p>`,
+        );
     }
     for (const h of a.hostAccess) parts.push(`<div class="warn">host access: ${e(h)}</div>`);
     parts.push(`<h3>AWS permissions (effective)</h3>`);
     if (a.aws.length === 0) parts.push(`<p class="muted">no IAM identity</p>`);
     for (const id of a.aws) {
-        parts.push(`<p><b>${e(identityLine(id))}</b></p>`);
         parts.push(
-            table(
-                ["service", "access level", "actions", "resources"],
-                id.permissions.services.map((s) => [
-                    e(s.service),
-                    e(s.accessLevel),
-                    codes(s.actions),
-                    codes(s.resources) + (s.conditional ? " <span class=muted>(conditional)</span>" : ""),
-                ]),
-            ),
+            `<p><b>${e(identityLine(id))}</b><br><span class="muted">why: ${e(id.reasons.join("; "))}</span></p>`,
         );
+        if (id.permissions.removedActions > 0)
+            parts.push(
+                `<p class="muted">${id.permissions.removedActions} allowed action(s) removed by Denies or the boundary</p>`,
+            );
+        for (const u of id.permissions.unknownUntilDeploy)
+            parts.push(`<p class="muted">unknown until deploy: ${e(u)}</p>`);
+        parts.push(table(["service", "access level", "actions", "resources"], permissionRows(id)));
         for (const u of id.permissions.unbounded) parts.push(`<div class="warn">unbounded: ${e(u)}</div>`);
         for (const m of id.permissions.managedPolicies)
             parts.push(`<p>AWS managed policy <code>${e(m)}</code></p>`);
         for (const u of id.permissions.unresolved) parts.push(`<p class="muted">unresolved: ${e(u)}</p>`);
     }
     parts.push(`<h3>Compute quota</h3>`);
+    const quota = Object.entries(a.quota);
+    parts.push(
+        folded(
+            `${quota.length} quota entries`,
+            table(
+                ["resource", "hard limit"],
+                quota.map(([k, v]) => [`<code>${e(k)}</code>`, e(v)]),
+            ),
+            quota.length,
+        ),
+    );
+    parts.push(`<h3>Secrets its pods read</h3>`);
     parts.push(
         table(
-            ["resource", "hard limit"],
-            Object.entries(a.quota).map(([k, v]) => [`<code>${e(k)}</code>`, e(v)]),
+            ["secret", "via"],
+            a.secrets.map((x) => [`<code>${e(x.target)}</code>`, e(x.via)]),
+        ),
+    );
+    parts.push(`<h3>Kubernetes identities of its IAM principals</h3>`);
+    parts.push(
+        table(
+            ["identity", "via"],
+            a.kubernetesIdentities.map((x) => [e(x.target), e(x.via)]),
         ),
     );
     parts.push(`<h3>Kubernetes RBAC</h3>`);
@@ -121,7 +211,8 @@ function card(a: AgentBlastRadius): string {
                 e(`${g.bindingKind} ${g.binding}`),
                 e(g.role),
                 e(g.scope),
-                e(`${g.verdict}: ${g.detail}`),
+                e(`${g.verdict}: ${g.detail}`) +
+                    `<br><span class="muted">subjects: ${e(g.subjects.join(", "))}</span>`,
             ]),
         ),
     );

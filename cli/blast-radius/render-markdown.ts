@@ -1,13 +1,17 @@
+import { mdText } from "./markdown-escape";
 import type { ReportDocument } from "./render-json";
-import { destinationText, identityLine, killSwitchText, revocationText, warnings } from "./summary";
+import {
+    containmentText,
+    destinationText,
+    egressCounts,
+    identityLine,
+    killSwitchText,
+    revocationText,
+    warnings,
+} from "./summary";
 
-/** Markdown table cell: pipes and newlines would break the table; HTML is neutralised for PR comments. */
-export function cell(value: string): string {
-    return value
-        .replace(/[<>&]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c]!)
-        .replace(/\|/g, "\\|")
-        .replace(/\r?\n/g, " ");
-}
+/** Every value from the program goes through the one escaping function (links, images, HTML, mentions, tables). */
+export const cell = mdText;
 
 export function formatReportMarkdown(doc: ReportDocument): string {
     const lines: string[] = [];
@@ -17,12 +21,12 @@ export function formatReportMarkdown(doc: ReportDocument): string {
         "",
     );
     lines.push(
-        "| agent | owner | tier | kill switch | public egress addresses | AWS identities | warnings |",
-        "|---|---|---|---|---|---|---|",
+        "| agent | owner | tier | kill switch | containment | egress | AWS identities | warnings |",
+        "|---|---|---|---|---|---|---|---|",
     );
     for (const a of doc.agents) {
         lines.push(
-            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${cell(a.egress?.publicAddresses ?? "n/a")} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
+            `| ${cell(a.id)} | ${cell(a.owner)} | ${cell(a.riskTier)} | ${a.suspended ? "suspended" : "active"} | ${a.containment.status} | ${cell(egressCounts(a))} | ${a.aws.length} | ${cell(warnings(a).join("; ") || "none")} |`,
         );
     }
     for (const a of doc.agents) {
@@ -32,27 +36,34 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             `- Namespaces: ${cell(a.namespaces.join(", ") || "none")}; service accounts: ${cell(a.serviceAccounts.join(", ") || "none")}`,
         );
         lines.push(`- Kill switch: ${cell(killSwitchText(a))}; revocation: ${cell(revocationText(a))}`);
+        lines.push(`- Automated containment: ${cell(containmentText(a))}`);
         if (a.egress) {
             lines.push(
-                `- Egress: default deny ${a.egress.defaultDeny ? "yes" : "**no**"}; ${a.egress.publicAddresses} public address(es)`,
+                `- Egress: default deny ${a.egress.defaultDeny ? "yes" : "**no**"}; ${cell(egressCounts(a))} (budget ${a.egress.publicBudget}${a.egress.overBudget ? ", **over budget**" : ""})`,
             );
             for (const d of a.egress.destinations)
                 lines.push(`  - ${cell(destinationText(d))} (${cell(d.via)})`);
             for (const o of a.egress.open) lines.push(`  - **open**: ${cell(o)}`);
             for (const u of a.egress.unknown) lines.push(`  - unknown: ${cell(u)}`);
+            for (const m of a.egress.metadataEndpoints) lines.push(`  - **metadata endpoint**: ${cell(m)}`);
         }
         for (const h of a.hostAccess) lines.push(`- Host access: ${cell(h)}`);
-        const quota = Object.entries(a.quota).filter(([k]) =>
-            /cpu|memory|gpu|pods|neuron|tpu|gaudi/i.test(k),
-        );
+        const quota = Object.entries(a.quota);
         if (quota.length > 0) lines.push(`- Quota: ${cell(quota.map(([k, v]) => `${k}=${v}`).join(", "))}`);
+        for (const x of a.secrets) lines.push(`- Reads ${cell(x.target)} (${cell(x.via)})`);
+        for (const x of a.kubernetesIdentities)
+            lines.push(`- Kubernetes identity: ${cell(x.target)} (${cell(x.via)})`);
         for (const g of a.rbac)
             lines.push(
-                `- RBAC: ${cell(`${g.bindingKind} ${g.binding} → ${g.role} (${g.scope}): ${g.verdict}, ${g.detail}`)}`,
+                `- RBAC: ${cell(`${g.bindingKind} ${g.binding} → ${g.role} (${g.scope}): ${g.verdict}, ${g.detail}; subjects: ${g.subjects.join(", ")}`)}`,
             );
         for (const id of a.aws) {
             lines.push(`- ${cell(identityLine(id))}`);
+            lines.push(`  - why: ${cell(id.reasons.join("; "))}`);
             const p = id.permissions;
+            for (const u of p.unknownUntilDeploy) lines.push(`  - unknown until deploy: ${cell(u)}`);
+            if (p.removedActions > 0)
+                lines.push(`  - ${p.removedActions} allowed action(s) removed by Denies or the boundary`);
             if (p.services.length > 0) {
                 lines.push("", "  | service | access level | actions | resources |", "  |---|---|---|---|");
                 for (const s of p.services)
@@ -75,7 +86,9 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             "|---|---|---|---|",
         );
         for (const t of doc.auditTrails)
-            lines.push(`| ${cell(t.name)} | ${t.logging} | ${t.multiRegion} | ${t.logValidation} |`);
+            lines.push(
+                `| ${cell(t.name)} | ${cell(t.logging)} | ${cell(t.multiRegion)} | ${cell(t.logValidation)} |`,
+            );
     }
     return `${lines.join("\n")}\n`;
 }

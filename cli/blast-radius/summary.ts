@@ -17,6 +17,19 @@ export function killSwitchText(agent: AgentBlastRadius): string {
     return agent.suspended ? `SUSPENDED (${agent.suspendedBy.join("; ")})` : "active";
 }
 
+/** Automated containment in one phrase: status, then each tripwire and where pods can be held. */
+export function containmentText(agent: AgentBlastRadius): string {
+    const c = agent.containment;
+    const parts: string[] = [c.status];
+    for (const t of c.tripwires)
+        parts.push(`rule ${t.rule} → function ${t.function} watches ${t.role} (${t.pattern}; ${t.state})`);
+    if (c.uncovered.length > 0) parts.push(`no tripwire watches ${c.uncovered.join(", ")}`);
+    if (c.kubernetesNamespaces.length > 0)
+        parts.push(`pods can be held at zero in ${c.kubernetesNamespaces.join(", ")}`);
+    if (agent.aws.length === 0) parts.push("no AWS identity for a tripwire to watch");
+    return parts.join("; ");
+}
+
 export function revocationText(agent: AgentBlastRadius): string {
     const cutoffs = agent.aws.flatMap((a) =>
         a.revokedBefore.map((t) => `${a.name}: sessions issued before ${t}`),
@@ -30,7 +43,9 @@ export function identityLine(identity: AwsIdentity): string {
         identity.permissions.boundary === "none"
             ? "no permissions boundary"
             : identity.permissions.boundary === "applied"
-              ? "boundary applied"
+              ? identity.permissions.unknownUntilDeploy.some((u) => u.includes("permissions boundary"))
+                  ? "boundary applied (resources unknown until deploy)"
+                  : "boundary applied"
               : "boundary unreadable";
     return `IAM ${identity.kind} ${identity.name}${certainty}, ${boundary}`;
 }
@@ -53,8 +68,24 @@ export function warnings(agent: AgentBlastRadius): string[] {
     if (agent.namespaces.length > 0 && !agent.gpuCapped) out.push("GPU not capped by a quota");
     for (const a of agent.aws) {
         if (a.permissions.unbounded.length > 0) out.push(`${a.name}: unbounded IAM grant`);
+        const iamWrites = a.permissions.services
+            .filter((s) => s.service === "iam" && /Permissions management/.test(s.accessLevel))
+            .flatMap((s) => s.actions);
+        if (iamWrites.length > 0)
+            out.push(
+                `${a.name}: can change IAM permissions (${iamWrites.slice(0, 4).join(", ")}${iamWrites.length > 4 ? `, and ${iamWrites.length - 4} more` : ""}), so it can grant itself anything`,
+            );
         if (a.permissions.boundary === "none") out.push(`${a.name}: no permissions boundary`);
     }
     if (agent.rbac.some((g) => g.verdict === "forbidden")) out.push("escalating RBAC grant");
+    if (agent.kubernetesIdentities.length > 0)
+        out.push("Kubernetes identity given to its IAM principal outside RBAC (aws-auth or an access entry)");
     return out;
+}
+
+/** Egress in one phrase: public addresses of the CIDRs, and host names (which no address count covers). */
+export function egressCounts(agent: AgentBlastRadius): string {
+    if (!agent.egress) return "n/a";
+    const hosts = agent.egress.destinations.filter((d) => d.fqdn !== undefined).length;
+    return `${agent.egress.publicAddresses} public address(es), ${hosts} host name(s)`;
 }

@@ -12,6 +12,8 @@ export interface ReviewRecord {
         readonly state: string;
         readonly submittedAt: string;
         readonly commitOid: string | undefined;
+        /** GitHub's `is_bot` on the review's author: an app's review never counts. */
+        readonly isBot: boolean;
     }[];
 }
 
@@ -76,11 +78,13 @@ export function readReviewRecord(raw: unknown, source: string): ReviewRecord {
             );
         }
         const commitOid = isObject(r.commit) && typeof r.commit.oid === "string" ? r.commit.oid : undefined;
+        const isBot = isObject(r.author) && r.author.is_bot !== undefined && r.author.is_bot !== false;
         return {
             login: login(r.author, `reviews[${i}].author`, source),
             state: r.state,
             submittedAt: r.submittedAt,
             commitOid,
+            isBot,
         };
     });
     return { author, headOid, reviews };
@@ -98,40 +102,75 @@ export function readReviewRecordFile(file: string): ReviewRecord {
 
 const DECISIVE = new Set(["APPROVED", "CHANGES_REQUESTED", "DISMISSED"]);
 
+/** Full commit ids only (SHA-1 or SHA-256): a prefix could name another commit. */
+export const COMMIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+
 /**
- * Dual control: at least `required` distinct approvers, none the author, none an agent identity, each
- * approving the head commit with no later CHANGES_REQUESTED or dismissal of their own. Logins compare
- * case-insensitively (GitHub logins are).
+ * Each reviewer's last decisive review. Reviews with the same timestamp cannot be ordered, so a
+ * CHANGES_REQUESTED or a dismissal at that instant wins over an approval (fail closed).
  */
-export function judgeApprovals(record: ReviewRecord, policy: ApprovalPolicy): ApprovalVerdict {
+function lastDecisive(record: ReviewRecord): Map<string, ReviewRecord["reviews"][number]> {
     const latest = new Map<string, ReviewRecord["reviews"][number]>();
-    const ordered = [...record.reviews].sort((a, b) => Date.parse(a.submittedAt) - Date.parse(b.submittedAt));
-    for (const r of ordered) if (DECISIVE.has(r.state.toUpperCase())) latest.set(r.login.toLowerCase(), r);
+    for (const r of record.reviews) {
+        if (!DECISIVE.has(r.state.toUpperCase())) continue;
+        const key = r.login.toLowerCase();
+        const seen = latest.get(key);
+        const at = Date.parse(r.submittedAt);
+        const seenAt = seen === undefined ? -Infinity : Date.parse(seen.submittedAt);
+        if (at > seenAt || (at === seenAt && r.state.toUpperCase() !== "APPROVED")) latest.set(key, r);
+    }
+    return latest;
+}
+
+/**
+ * Dual control: at least `required` distinct approvers, none the author, none a bot or an agent identity,
+ * each approving the commit under review with no later (or simultaneous) CHANGES_REQUESTED or dismissal of
+ * their own. The record itself must be for the commit under review (`headSha`: the program's `git rev-parse
+ * HEAD`, or `--head-sha`): a record of another pull request or of an earlier push proves nothing. Logins
+ * compare case-insensitively (GitHub logins are).
+ */
+export function judgeApprovals(
+    record: ReviewRecord,
+    policy: ApprovalPolicy,
+    headSha: string | undefined,
+): ApprovalVerdict {
     const approvers: string[] = [];
     const rejected: string[] = [];
     const author = record.author.toLowerCase();
-    for (const [key, r] of latest) {
+    const head = headSha?.toLowerCase();
+    const recordHead = record.headOid.toLowerCase();
+    if (head === undefined)
+        rejected.push(
+            "the commit under review is unknown (the program is not in a git repository and no --head-sha was given), so no approval can be bound to it",
+        );
+    else if (recordHead !== head)
+        rejected.push(
+            `the review record is for commit ${record.headOid}, not the commit under review ${headSha}: every approval in it is for another commit`,
+        );
+    for (const [key, r] of lastDecisive(record)) {
         const state = r.state.toUpperCase();
+        const agentGlob = policy.agentIdentities.find((g) => globMatches(g, r.login));
         if (state !== "APPROVED") {
             rejected.push(`${r.login}: last review is ${state}`);
         } else if (key === author) {
             rejected.push(`${r.login}: is the author of the change (self-approval)`);
-        } else if (policy.agentIdentities.some((g) => globMatches(g, r.login))) {
-            rejected.push(
-                `${r.login}: is an agent identity (${policy.agentIdentities.find((g) => globMatches(g, r.login))})`,
-            );
+        } else if (r.isBot) {
+            rejected.push(`${r.login}: is a bot (is_bot), whose approval never counts`);
+        } else if (agentGlob !== undefined) {
+            rejected.push(`${r.login}: is an agent identity (${agentGlob})`);
         } else if (policy.approvers.length > 0 && !policy.approvers.some((g) => globMatches(g, r.login))) {
             rejected.push(`${r.login}: is not among the allowed approvers`);
-        } else if (r.commitOid !== record.headOid) {
+        } else if (head === undefined || r.commitOid?.toLowerCase() !== head || recordHead !== head) {
             rejected.push(
-                `${r.login}: approved ${r.commitOid ?? "an unknown commit"}, not the head commit ${record.headOid} (stale)`,
+                `${r.login}: approved ${r.commitOid ?? "an unknown commit"}, not the commit under review ${headSha ?? "(unknown)"} (stale)`,
             );
         } else approvers.push(r.login);
     }
     const satisfied = approvers.length >= policy.required;
+    const target = headSha ?? "the commit under review (unknown)";
     const summary = satisfied
-        ? `dual control satisfied: ${approvers.join(", ")} approved ${record.headOid}`
-        : `Tier 3 needs ${policy.required} distinct human approvers of ${record.headOid} other than the author ${record.author}; ` +
+        ? `dual control satisfied: ${approvers.join(", ")} approved ${target}`
+        : `Tier 3 needs ${policy.required} distinct human approvers of ${target} other than the author ${record.author}; ` +
           `has ${approvers.length}${approvers.length > 0 ? ` (${approvers.join(", ")})` : ""}`;
     return { satisfied, approvers, rejected, summary };
 }

@@ -35,8 +35,15 @@ export function reachFacts(agent: AgentBlastRadius): Reach {
         for (const t of id.revokedBefore) facts.add(`sessions revoked before ${t}`);
     }
     for (const g of agent.rbac) facts.add(`RBAC ${g.role} (${g.scope}) ${g.verdict}`);
+    for (const e of agent.secrets) facts.add(`reads ${e.target} via ${e.via}`);
+    for (const e of agent.kubernetesIdentities) facts.add(`Kubernetes identity ${e.target} via ${e.via}`);
     for (const [k, v] of Object.entries(agent.quota)) settings.set(`quota ${k}`, v);
     settings.set("kill switch", agent.suspended ? "suspended" : "active");
+    // Losing a tripwire (or a namespace's hold) is a change of what stops the agent: Tier 3 like reach.
+    settings.set("automated containment", agent.containment.status);
+    for (const t of agent.containment.tripwires)
+        facts.add(`containment tripwire ${t.rule} → ${t.function} on ${t.role} (${t.state})`);
+    for (const ns of agent.containment.kubernetesNamespaces) facts.add(`containment holds pods in ${ns}`);
     settings.set("owner", agent.owner);
     settings.set("risk tier", agent.riskTier);
     return { facts, settings };

@@ -1,4 +1,4 @@
-import { cell } from "../blast-radius/render-markdown";
+import { mdCode, mdText as cell } from "../blast-radius/markdown-escape";
 import type { ReviewResult } from "./review";
 
 const SARIF_SCHEMA =
@@ -15,10 +15,17 @@ export function formatReviewMarkdown(r: ReviewResult): string {
     const icon = r.exitCode === 0 ? "✅" : "⛔";
     lines.push(`## ${icon} agentguard review: Tier ${r.tier}`, "");
     lines.push(`**Gate:** ${cell(r.gate)}`, "");
+    lines.push(`Commit under review: ${r.headSha !== undefined ? `${mdCode(r.headSha)}` : "unknown"}`, "");
     lines.push(
         `${r.counts.create} to create, ${r.counts.update} to update, ${r.counts.replace} to replace, ${r.counts.delete} to delete (${cell(r.project)}/${cell(r.stack)}).`,
         "",
     );
+    if (r.gateInputs.length > 0) {
+        lines.push("### Changes to the gate's own inputs (Tier 3)", "");
+        for (const g of r.gateInputs)
+            lines.push(`- **${cell(g.path)}** (${cell(g.kind)}, ${g.change}): ${cell(g.reasons.join("; "))}`);
+        lines.push("");
+    }
     if (r.reach.length > 0) {
         lines.push("### Blast radius changes", "");
         for (const a of r.reach) lines.push(`- **agent ${cell(a.agent)}**: ${cell(a.changes.join("; "))}`);
@@ -31,13 +38,13 @@ export function formatReviewMarkdown(r: ReviewResult): string {
             const why = [...c.reasons, ...(c.replaceReason ? [`replaced: ${c.replaceReason}`] : [])].join(
                 "; ",
             );
-            lines.push(`| ${c.tier} | ${c.kind} | \`${cell(c.type)}\` ${cell(c.name)} | ${cell(why)} |`);
+            lines.push(`| ${c.tier} | ${c.kind} | ${mdCode(c.type)} ${cell(c.name)} | ${cell(why)} |`);
         }
         lines.push("", "<details><summary>Changed properties</summary>", "");
         for (const c of sorted.filter((x) => x.kind === "update" || x.kind === "replace")) {
-            lines.push(`- ${cell(c.name)} (\`${cell(c.type)}\`)`);
+            lines.push(`- ${cell(c.name)} (${mdCode(c.type)})`);
             for (const p of c.properties.slice(0, 30))
-                lines.push(`  - \`${cell(p.path)}\`: ${cell(value(p.before))} → ${cell(value(p.after))}`);
+                lines.push(`  - ${mdCode(p.path)}: ${cell(value(p.before))} → ${cell(value(p.after))}`);
             if (c.properties.length > 30) lines.push(`  - and ${c.properties.length - 30} more`);
         }
         lines.push("", "</details>");
@@ -57,6 +64,12 @@ export function formatReviewJson(r: ReviewResult): string {
 export function formatReviewSarif(r: ReviewResult, toolVersion: string): string {
     const level = r.exitCode === 1 ? "error" : "note";
     const results = [
+        ...r.gateInputs.map((g) => ({
+            ruleId: "tier3-gate-input",
+            level,
+            message: { text: `${g.path} (${g.kind}) ${g.change}: ${g.reasons.join("; ")}. ${r.gate}` },
+            locations: [{ physicalLocation: { artifactLocation: { uri: g.path } } }],
+        })),
         ...r.reach.map((a) => ({
             ruleId: "tier3-blast-radius",
             level,
@@ -88,6 +101,12 @@ export function formatReviewSarif(r: ReviewResult, toolVersion: string): string 
                                 id: "tier3-change",
                                 shortDescription: {
                                     text: "A Tier 3 infrastructure change needs dual control.",
+                                },
+                            },
+                            {
+                                id: "tier3-gate-input",
+                                shortDescription: {
+                                    text: "A change to the gate's own inputs (policy config, tier map, offline answers, workflow, checker version) needs dual control.",
                                 },
                             },
                             {

@@ -119,6 +119,10 @@ export const DEFAULT_TIER_CONFIG: TierConfig = {
         "*kmsKey*",
         "*encryption*",
         "*tags*agent*",
+        // aws-auth: IAM principals mapped to Kubernetes groups (system:masters...), whoever they belong to.
+        "*mapRoles*",
+        "*mapUsers*",
+        "*mapAccounts*",
     ],
     tier2Types: [
         "kubernetes:apps/*",
@@ -139,7 +143,7 @@ export const DEFAULT_TIER_CONFIG: TierConfig = {
         "aws:cloudwatch/dashboard:*",
         "aws:ecr/repository:Repository",
     ],
-    approvals: { required: 2, agentIdentities: ["*[bot]", "*-bot", "*-agent"], approvers: [] },
+    approvals: { required: 2, agentIdentities: ["*[bot]", "app/*", "*-bot", "*-agent"], approvers: [] },
 };
 
 type Obj = Record<string, unknown>;

@@ -1,3 +1,5 @@
+import * as pulumi from "@pulumi/pulumi";
+
 /** Where the trail lives, parsed from its KMS key's ARN (no provider call, so offline checks work too). */
 export interface AwsLocation {
     readonly partition: string;
@@ -112,8 +114,8 @@ export function auditBucketPolicy(bucketArn: string, at: AwsLocation, trail: str
     };
 }
 
-/** Only this trail may use the role that writes to CloudWatch Logs. */
-export function cloudTrailLogsTrustPolicy(trail: string): object {
+/** Only this trail may use the role that writes to CloudWatch Logs. The ARN may be an Output (a leaf). */
+export function cloudTrailLogsTrustPolicy(trail: pulumi.Input<string>): object {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -127,7 +129,8 @@ export function cloudTrailLogsTrustPolicy(trail: string): object {
     };
 }
 
-export function cloudTrailLogsPolicy(logGroupArn: string): object {
+/** Delivery into the audit log group's streams; the ARN may be an Output (the leaf is then one too). */
+export function cloudTrailLogsPolicy(logGroupArn: pulumi.Input<string>): object {
     return {
         Version: "2012-10-17",
         Statement: [
@@ -135,7 +138,10 @@ export function cloudTrailLogsPolicy(logGroupArn: string): object {
                 Sid: "DeliverToAuditLogGroup",
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                Resource: `${logGroupArn}:log-stream:*`,
+                Resource:
+                    typeof logGroupArn === "string"
+                        ? `${logGroupArn}:log-stream:*`
+                        : pulumi.interpolate`${logGroupArn}:log-stream:*`,
             },
         ],
     };

@@ -145,7 +145,8 @@ export function createLogDelivery({ name, plan, tags, parent }: AuditScope, key:
         `${name}-cloudtrail-logs`,
         {
             description: `CloudTrail ${plan.trailName} delivery to CloudWatch Logs`,
-            assumeRolePolicy: key.trailArn.apply((trail) => JSON.stringify(cloudTrailLogsTrustPolicy(trail))),
+            // Objects with Output leaves: a preview knows the principal and actions, only the ARNs are unknown.
+            assumeRolePolicy: cloudTrailLogsTrustPolicy(key.trailArn) as aws.iam.PolicyDocument,
             tags,
         },
         { parent },
@@ -154,7 +155,7 @@ export function createLogDelivery({ name, plan, tags, parent }: AuditScope, key:
         `${name}-cloudtrail-logs`,
         {
             role: role.name,
-            policy: logGroup.arn.apply((arn) => JSON.stringify(cloudTrailLogsPolicy(arn))),
+            policy: cloudTrailLogsPolicy(logGroup.arn) as aws.iam.PolicyDocument,
         },
         { parent },
     );

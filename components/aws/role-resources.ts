@@ -7,7 +7,7 @@ import {
     buildAgentPermissionsBoundary,
     policySize,
 } from "../../core/iam";
-import { argumentError } from "../args";
+import { argumentError, isPlain } from "../args";
 import type { AgentRoleArgs } from "./agent-role";
 import type { AgentRolePlan } from "./agent-role-plan";
 import { assumableRoleArns } from "./permissions";
@@ -27,16 +27,68 @@ export interface RoleBoundary {
     readonly policy?: aws.iam.Policy;
 }
 
-/** agentguard's deny-list boundary, exempting the exact roles the statements may assume. */
+/** Stand-ins for the boundary's ARN lists while its shape is built; replaced by Outputs of the real lists. */
+const ASSUMABLE_MARK = "agentguard:assumable-role-arns";
+const PROTECTED_MARK = "agentguard:protected-resource-arns";
+
+/** A value with no Output or Promise anywhere in it (so what it holds is known now). */
+function isPlainDeep(value: unknown): boolean {
+    if (!isPlain(value)) return false;
+    if (Array.isArray(value)) return value.every(isPlainDeep);
+    if (value !== null && typeof value === "object") return Object.values(value).every(isPlainDeep);
+    return true;
+}
+
+/**
+ * Whether each ARN list of the boundary is empty, when that is known at construction (the statements'
+ * effects, actions and role-assumption resources are plain; the audit trail's ARNs are counted by their
+ * bounds or given as a list). The statements that depend on it exist or not: its shape.
+ */
+function boundaryShape(args: AgentRoleArgs): { assumes: boolean; protects: boolean } | undefined {
+    const statements = (args.statements ?? []) as unknown as Record<string, unknown>[];
+    if (!statements.every((st) => isPlainDeep(st.Effect) && isPlainDeep(st.Action))) return undefined;
+    const assumers = statements.filter(
+        (st) => assumableRoleArns([{ ...st, Resource: ROLE_ARN_PROBE }]).length > 0,
+    );
+    if (!assumers.every((st) => isPlainDeep(st.Resource))) return undefined;
+    const trail = args.auditTrail;
+    const arns: unknown = trail?.protectedResourceArns;
+    const protectedCount =
+        trail === undefined
+            ? 0
+            : (trail.protectedResourceArnBounds?.length ?? (Array.isArray(arns) ? arns.length : undefined));
+    if (protectedCount === undefined) return undefined;
+    return { assumes: assumableRoleArns(assumers).length > 0, protects: protectedCount > 0 };
+}
+const ROLE_ARN_PROBE = "arn:aws:iam::000000000000:role/probe";
+
+/** Replaces each marked list of `document` by `lists[mark]`, leaving everything else as it is. */
+function withLists(value: unknown, lists: Record<string, pulumi.Output<string[]>>): unknown {
+    if (Array.isArray(value)) {
+        if (value.length === 1 && typeof value[0] === "string" && value[0] in lists) return lists[value[0]];
+        return value.map((v) => withLists(v, lists));
+    }
+    if (value !== null && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withLists(v, lists)]));
+    return value;
+}
+
+/**
+ * agentguard's deny-list boundary, exempting the exact roles the statements may assume. Declared as an
+ * object whose ARN lists are Outputs, so a preview knows every effect and action and only those ARNs are
+ * unknown; when its shape depends on values not known yet, as one JSON document computed once they are.
+ */
 export function createBoundary(
     { name, args, plan, parent }: RoleScope,
     resolvedStatements: pulumi.Output<Record<string, unknown>[]>,
 ): RoleBoundary {
     if (args.permissionsBoundaryArn !== undefined) return { arn: pulumi.output(args.permissionsBoundaryArn) };
     const protectedArns = pulumi.output(args.auditTrail?.protectedResourceArns ?? []);
-    const document = pulumi.all([resolvedStatements, protectedArns]).apply(([resolved, arns]) => {
+    const shape = boundaryShape(args);
+    const checked = pulumi.all([resolvedStatements, protectedArns]).apply(([resolved, arns]) => {
+        const assumable = assumableRoleArns(resolved);
         const boundary = buildAgentPermissionsBoundary({
-            assumableRoleArns: assumableRoleArns(resolved),
+            assumableRoleArns: assumable,
             protectedResourceArns: arns,
         });
         const size = policySize(boundary);
@@ -51,8 +103,31 @@ export function createBoundary(
                 `${plan.component}: the permissions boundary is ${size} characters, over IAM's ${MANAGED_POLICY_MAX_CHARS}; assume fewer exact roles, or pass permissionsBoundaryArn`,
             );
         }
-        return JSON.stringify(boundary);
+        if (shape && (shape.protects !== arns.length > 0 || shape.assumes !== assumable.length > 0)) {
+            throw argumentError(
+                {
+                    component: plan.component,
+                    argument: "auditTrail.protectedResourceArnBounds",
+                    value: args.auditTrail?.protectedResourceArnBounds,
+                    allowed: `one bound per protected ARN (${arns.length} ARNs)`,
+                },
+                `${plan.component}: the boundary's shape changed once its ARNs were known (${arns.length} protected ARNs, ${assumable.length} assumable roles); give one bound per protected ARN`,
+            );
+        }
+        return { boundary, assumable, arns };
     });
+    const document: pulumi.Input<string | aws.iam.PolicyDocument> = shape
+        ? (withLists(
+              buildAgentPermissionsBoundary({
+                  assumableRoleArns: shape.assumes ? [ASSUMABLE_MARK] : [],
+                  protectedResourceArns: shape.protects ? [PROTECTED_MARK] : [],
+              }),
+              {
+                  [ASSUMABLE_MARK]: checked.apply((c) => c.assumable),
+                  [PROTECTED_MARK]: checked.apply((c) => c.arns),
+              },
+          ) as aws.iam.PolicyDocument)
+        : checked.apply((c) => JSON.stringify(c.boundary));
     const policy = new aws.iam.Policy(
         `${name}-boundary`,
         {

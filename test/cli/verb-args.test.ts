@@ -49,6 +49,50 @@ describe("report and review arguments", () => {
         );
     });
 
+    it("report --help and review --help print their own usage, not check's", () => {
+        expect(parseArgs(["review", "--help"])).toMatchObject({
+            command: "help",
+            usage: expect.stringMatching(/^Usage: agentguard review --base/),
+        });
+        expect(parseArgs(["report", ".", "-h"])).toMatchObject({
+            usage: expect.stringMatching(/^Usage: agentguard report/),
+        });
+        expect(parseArgs(["check", "--help"])).toEqual({ command: "help" });
+    });
+
+    it("parses the gate's own inputs and --head-sha, which must be a full commit id", () => {
+        const sha = "a".repeat(40);
+        expect(
+            parseArgs([
+                "review",
+                "--base",
+                "b",
+                ".",
+                "--offline-answers",
+                "o.yaml",
+                "--workflow",
+                "w.yml",
+                "--package-json",
+                "p.json",
+                "--lockfile",
+                "l.json",
+                "--head-sha",
+                sha,
+            ]),
+        ).toMatchObject({
+            args: {
+                offlineAnswersFile: "o.yaml",
+                workflowFile: "w.yml",
+                packageJsonFile: "p.json",
+                lockFile: "l.json",
+                headSha: sha,
+            },
+        });
+        expect(() => parseArgs(["review", "--base", "b", ".", "--head-sha", "abc1234"])).toThrow(
+            /'--head-sha' has invalid value 'abc1234': a full commit id/,
+        );
+    });
+
     it("names the bad flag or value and what is allowed", () => {
         expect(() => parseArgs(["report", ".", "--format", "pdf"])).toThrow(
             /'--format' has invalid value 'pdf': allowed are md, json, html/,

@@ -1,15 +1,27 @@
 import { describeValue } from "../../../core/shape";
 import { findCaseVariantKeys, parseStrictJson } from "../../../core/strict-json";
 import { containsUnknown } from "../unknowns";
+import { widenUnknownLeaves } from "./unknown-leaves";
 
 /** A JSON policy document as Pulumi hands it over: a JSON string, an object, or unknown in preview. */
 export type JsonDocument =
-    | { readonly kind: "known"; readonly document: Record<string, unknown> }
+    | {
+          readonly kind: "known";
+          readonly document: Record<string, unknown>;
+          /** Leaves unknown during preview, read widened (see unknown-leaves.ts). */
+          readonly unknownLeaves?: readonly string[];
+      }
     | { readonly kind: "unknown" }
     | { readonly kind: "invalid"; readonly error: string };
 
 export function readJsonDocument(value: unknown): JsonDocument {
-    if (containsUnknown(value)) return { kind: "unknown" };
+    if (containsUnknown(value)) {
+        const widened =
+            value !== null && typeof value === "object" && !Array.isArray(value)
+                ? widenUnknownLeaves(value as Record<string, unknown>)
+                : undefined;
+        return widened ? { kind: "known", ...widened } : { kind: "unknown" };
+    }
     let parsed: unknown = value;
     if (typeof value === "string") {
         // Duplicate keys are refused (also ones differing only in case, since `field` ignores case).

@@ -8,6 +8,8 @@ export const POLICY_TYPE = "aws:iam/policy:Policy";
 export interface RoleDocument {
     readonly source: string;
     readonly document: Record<string, unknown>;
+    /** Leaves unknown during preview, read widened (an Allow's as everywhere, a Deny's as nothing). */
+    readonly unknownLeaves?: readonly string[];
 }
 
 /** An AWS managed policy attached to a principal (its content comes from the IAM library's catalogue). */
@@ -45,7 +47,12 @@ export function mergePermissions(into: RolePermissions, from: RolePermissions): 
 
 export function addDocument(into: RolePermissions, source: string, value: unknown): void {
     const parsed = readJsonDocument(value);
-    if (parsed.kind === "known") into.documents.push({ source, document: parsed.document });
+    if (parsed.kind === "known")
+        into.documents.push({
+            source,
+            document: parsed.document,
+            ...(parsed.unknownLeaves && { unknownLeaves: parsed.unknownLeaves }),
+        });
     else if (parsed.kind === "unknown")
         into.unresolved.push(`the document of ${source} is unknown during preview`);
     else into.unresolved.push(`the document of ${source} is ${parsed.error}`);

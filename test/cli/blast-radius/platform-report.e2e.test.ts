@@ -90,5 +90,36 @@ describe("agentguard report on the reference platform stack", () => {
             expect(html).toContain(`<h2>${id} `);
         }
         expect(html).toContain('class="badge off">suspended');
+        // The coder reaches api.github.com by name: counted beside the (zero) public addresses.
+        const visible = md.replace(/\\([()])/g, "$1");
+        expect(visible).toMatch(
+            /\| coder \| dev-productivity \| 2 \| active \| none \| 0 public address\(es\), 1 host name\(s\) \|/,
+        );
+        expect(visible).toMatch(
+            /\| researcher \| ml-research \| 2 \| active \| none \| 0 public address\(es\), 0 host name\(s\) \|/,
+        );
+    });
+
+    it("each boundary is read, only the audit trail's ARNs unknown; the CloudTrail delivery role is no agent", () => {
+        // AgentRole's boundary: Allow *, DenyIamWrites, DenyForbiddenFamilies, DenyRoleAssumption (no role
+        // assumed), DenyAuditTrail on the trail's 6 ARNs: statement 4's resources are unknown in preview.
+        expect(report.agents.map((a) => a.id)).toEqual(["coder", "nightly", "researcher"]);
+        for (const id of ["coder", "nightly", "researcher"]) {
+            const [identity] = agent(id).aws;
+            expect(identity.permissions.boundary).toBe("applied");
+            expect(identity.permissions.unresolved).toEqual([]);
+            expect(identity.permissions.unknownUntilDeploy).toEqual([
+                `Policy ${id}-boundary (via permissions boundary of ${id}): Statement[4].Resource`,
+            ]);
+            // No AgentContainment in the reference stack.
+            expect(agent(id).containment.status).toBe("none");
+        }
+    });
+
+    it("no agent pod reads a Secret and no agent principal is given a Kubernetes identity outside RBAC", () => {
+        for (const id of ["coder", "nightly", "researcher"]) {
+            expect(agent(id).secrets).toEqual([]);
+            expect(agent(id).kubernetesIdentities).toEqual([]);
+        }
     });
 });

@@ -48,3 +48,21 @@ describe("resolveBase", () => {
         );
     });
 });
+
+describe("resolveBase of a directory without node_modules", () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-base-dir-"));
+    afterAll(() => fs.rmSync(outside, { recursive: true, force: true }));
+
+    it("copies it beside a link to the head's node_modules, leaving the directory untouched", () => {
+        fs.writeFileSync(path.join(outside, "index.ts"), "export const v = 0;\n");
+        const base = resolveBase(outside, path.join(repo, "prog"));
+        expect(base.dir).not.toBe(outside);
+        expect(fs.readFileSync(path.join(base.dir, "index.ts"), "utf8")).toBe("export const v = 0;\n");
+        expect(fs.realpathSync(path.join(base.dir, "..", "node_modules"))).toBe(
+            fs.realpathSync(path.join(repo, "node_modules")),
+        );
+        expect(fs.existsSync(path.join(outside, "node_modules"))).toBe(false);
+        base.cleanup();
+        expect(fs.existsSync(base.dir)).toBe(false);
+    });
+});

@@ -1,7 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { AgentAuditTrail, AgentRole, type AgentRoleArgs } from "../../../components/aws";
-import { analyzeGrants, catalogServices, normalizePolicyDocument } from "../../../core/iam";
+import {
+    analyzeGrants,
+    buildAgentPermissionsBoundary,
+    catalogServices,
+    normalizePolicyDocument,
+} from "../../../core/iam";
 import { installPulumiMocks, outputValue, type RecordedResource } from "../../helpers/pulumi-mocks";
 import { ACCOUNT, awsOutputs } from "./aws-mock-outputs";
 
@@ -35,8 +40,11 @@ async function build(name: string, args: Partial<AgentRoleArgs> = {}): Promise<A
     return role;
 }
 
-const json = (r: RecordedResource, key: string): Record<string, unknown> =>
-    JSON.parse(r.inputs[key] as string);
+/** A document as deployed: a JSON string, or an object (its Output leaves resolved by the mocks). */
+const json = (r: RecordedResource, key: string): Record<string, unknown> => {
+    const value = r.inputs[key];
+    return typeof value === "string" ? JSON.parse(value) : (value as Record<string, unknown>);
+};
 const statementsOf = (r: RecordedResource, key = "policy") => normalizePolicyDocument(json(r, key));
 const awsChildren = () => mocks.resources.filter((r) => r.type.startsWith("aws:"));
 
@@ -320,6 +328,36 @@ describe("AgentRole boundary", () => {
             actions: ["*"],
             resources: protectedArns,
         });
+    });
+});
+
+describe("AgentRole boundary document as deployed", () => {
+    const reader = `arn:aws:iam::${ACCOUNT}:role/reader`;
+    const protectedArns = ["arn:aws:s3:::audit", "arn:aws:s3:::audit/*"];
+    const expected = (assumable: string[]) =>
+        buildAgentPermissionsBoundary({ assumableRoleArns: assumable, protectedResourceArns: protectedArns });
+
+    it("is declared as an object whose ARN lists are Outputs, and deploys exactly the core's document", async () => {
+        await build("obj", {
+            statements: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: reader }],
+            auditTrail: {
+                protectedResourceArns: protectedArns.map((a) => pulumi.output(a)),
+                protectedResourceArnBounds: [40, 42],
+            },
+        });
+        const policy = mocks.findResource(POLICY, "obj-boundary");
+        expect(typeof policy.inputs.policy).toBe("object");
+        expect(policy.inputs.policy).toEqual(expected([reader]));
+    });
+
+    it("falls back to one JSON document when its shape is not known at construction, with the same content", async () => {
+        await build("str", {
+            statements: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: pulumi.output(reader) }],
+            auditTrail: { protectedResourceArns: pulumi.output(protectedArns) },
+        });
+        const policy = mocks.findResource(POLICY, "str-boundary");
+        expect(typeof policy.inputs.policy).toBe("string");
+        expect(JSON.parse(policy.inputs.policy as string)).toEqual(expected([reader]));
     });
 });
 
