@@ -1,6 +1,7 @@
 import { OWNER_KEY, RISK_TIER_KEY } from "../../core/metadata-keys";
 import { AGENT_LABEL, AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
 import { identifyAgentRoles } from "../../policy-pack/lib/aws/agent-roles";
+import { stackReachGraph } from "../../policy-pack/lib/aws/reach";
 import { POLICY_TYPE, PolicyLookup } from "../../policy-pack/lib/aws/policy-lookup";
 import { RolePermissionIndex } from "../../policy-pack/lib/aws/role-documents";
 import { identifyAgentUsers, UserPermissionIndex } from "../../policy-pack/lib/aws/user-documents";
@@ -18,6 +19,7 @@ import {
 } from "../../policy-pack/lib/kubernetes/types";
 import { kindOf, podSpecOf } from "../../policy-pack/lib/kubernetes/workloads";
 import type { RbacGrantScope } from "../../core/rbac";
+import { closureData, type ClosureData } from "../../core/reach";
 import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
 import { isUnknown } from "../../policy-pack/lib/unknowns";
 import {
@@ -90,6 +92,11 @@ export interface AgentBlastRadius {
     readonly suspendedBy: readonly string[];
     /** Automated containment: the tripwires that watch its AWS identities, and where its pods can be held. */
     readonly containment: ContainmentCoverage;
+    /**
+     * What each of its identities reaches transitively (the reach graph the pack's rules read): every path,
+     * and the forbidden outcomes on them.
+     */
+    readonly reach: readonly ClosureData[];
 }
 
 export interface AuditTrailSummary {
@@ -131,6 +138,7 @@ interface Builder {
     secrets: ReachEdge[];
     kubernetesIdentities: ReachEdge[];
     suspendedBy: string[];
+    reach: ClosureData[];
 }
 
 /**
@@ -158,6 +166,7 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
                     secrets: [],
                     kubernetesIdentities: [],
                     suspendedBy: [],
+                    reach: [],
                 }),
             );
         }
@@ -238,7 +247,7 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
     for (const [ns, edges] of secretsByNamespace(model, agents))
         if (edges.length > 0) forNamespace(ns).secrets.push(...edges);
 
-    addRbac(model, agents, forNamespace, [...agentOfNamespace.keys()]);
+    const bindings = addRbac(model, agents, forNamespace, [...agentOfNamespace.keys()]);
     const identities = addAws(model, config, builder, note, (ns) =>
         agents.isAgent(ns) ? forNamespace(ns) : undefined,
     );
@@ -252,6 +261,17 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
             target: `${edge.principal} → ${edge.target}${edge.certainty === "possible" ? " (possibly an agent principal)" : ""}`,
             via: edge.via,
         });
+    }
+
+    // One graph per report, the one the pack's aws-forbid-agent-escalation-paths reads.
+    const graph = stackReachGraph(model, config);
+    for (const closure of graph.closures()) {
+        const urn = closure.agent.resource.urn;
+        const owners = identities.byUrn.get(urn) ?? bindings.get(urn);
+        const data = closureData(closure, graph);
+        const list = owners === undefined ? [] : Array.isArray(owners) ? owners : [owners];
+        // A start no agent is grouped under is still shown, under its own name (never hidden).
+        for (const b of list.length > 0 ? list : [builder(data.agent)]) b.reach.push(data);
     }
 
     const auditTrails = model.ofType(CLOUDTRAIL_TYPE).map((trail) => ({
@@ -293,6 +313,7 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
                 suspended: b.suspendedBy.length > 0 || awsSuspended,
                 suspendedBy,
                 containment: coverageOf(b.aws, tripwires, namespaces, held),
+                reach: b.reach,
             };
         })
         .sort((a, b) => a.id.localeCompare(b.id));
@@ -320,7 +341,8 @@ function addRbac(
     agents: AgentNamespaces,
     forNamespace: (ns: string) => Builder,
     namespaces: readonly string[],
-): void {
+): Map<string, Builder[]> {
+    const byBinding = new Map<string, Builder[]>();
     const roles = new RoleIndex(model, agents);
     const judge = (binding: ResourceNode, kind: string, scope: RbacGrantScope) => {
         const namespace = scope.kind === "namespace" ? scope.namespace : undefined;
@@ -360,8 +382,13 @@ function addRbac(
             ? reached
             : namespace && agents.isAgent(namespace)
               ? [namespace]
-              : [])
-            forNamespace(ns).rbac.push(grant);
+              : []) {
+            const b = forNamespace(ns);
+            b.rbac.push(grant);
+            const list = byBinding.get(binding.urn);
+            if (list) list.push(b);
+            else byBinding.set(binding.urn, [b]);
+        }
     };
     for (const binding of model.ofType(...ROLE_BINDING_TYPES)) {
         const p = placementOf(binding, agents);
@@ -375,6 +402,7 @@ function addRbac(
     }
     for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
         judge(binding, "ClusterRoleBinding", { kind: "cluster" });
+    return byBinding;
 }
 
 function sessionControls(docs: readonly { document: Record<string, unknown> }[]): {

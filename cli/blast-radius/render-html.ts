@@ -7,6 +7,8 @@ import {
     identityLine,
     containmentText,
     killSwitchText,
+    reachGrantsText,
+    reachHeading,
     revocationText,
     warnings,
 } from "./summary";
@@ -176,6 +178,23 @@ function card(a: AgentBlastRadius): string {
         for (const m of id.permissions.managedPolicies)
             parts.push(`<p>AWS managed policy <code>${e(m)}</code></p>`);
         for (const u of id.permissions.unresolved) parts.push(`<p class="muted">unresolved: ${e(u)}</p>`);
+    }
+    parts.push(`<h3>Reach (transitive, as the pack judges it)</h3>`);
+    if (a.reach.length === 0)
+        parts.push(`<p class="muted">no AWS identity or pod-creating binding to start from</p>`);
+    for (const c of a.reach) {
+        parts.push(`<p><b>${e(reachHeading(c))}</b></p>`);
+        for (const f of c.findings) parts.push(`<div class="warn">forbidden: ${e(f.text)}</div>`);
+        parts.push(
+            folded(
+                `${c.paths.length} path(s)`,
+                table(
+                    ["path", "granted by"],
+                    c.paths.map((p) => [e(p.text), e(reachGrantsText(p))]),
+                ),
+                c.paths.length,
+            ),
+        );
     }
     parts.push(`<h3>Compute quota</h3>`);
     const quota = Object.entries(a.quota);

@@ -6,6 +6,8 @@ import {
     egressCounts,
     identityLine,
     killSwitchText,
+    reachGrantsText,
+    reachHeading,
     revocationText,
     warnings,
 } from "./summary";
@@ -75,6 +77,14 @@ export function formatReportMarkdown(doc: ReportDocument): string {
             for (const u of p.unbounded) lines.push(`  - **unbounded**: ${cell(u)}`);
             for (const m of p.managedPolicies) lines.push(`  - AWS managed policy ${cell(m)}`);
             for (const u of p.unresolved) lines.push(`  - unresolved: ${cell(u)}`);
+        }
+        for (const c of a.reach) {
+            lines.push(`- Reach ${cell(reachHeading(c))}`);
+            for (const f of c.findings) lines.push(`  - **forbidden**: ${cell(f.text)}`);
+            for (const p of c.paths) {
+                const grants = reachGrantsText(p);
+                lines.push(`  - ${cell(p.text)}${grants === "" ? "" : ` (granted: ${cell(grants)})`}`);
+            }
         }
     }
     if (doc.auditTrails.length > 0) {

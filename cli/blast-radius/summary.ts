@@ -1,4 +1,5 @@
 import type { AgentBlastRadius, AwsIdentity } from "./model";
+import type { ClosureData, ReachPathData } from "../../core/reach";
 
 /** Short phrases shared by the Markdown and HTML reports, so both say the same thing. */
 
@@ -88,4 +89,18 @@ export function egressCounts(agent: AgentBlastRadius): string {
     if (!agent.egress) return "n/a";
     const hosts = agent.egress.destinations.filter((d) => d.fqdn !== undefined).length;
     return `${agent.egress.publicAddresses} public address(es), ${hosts} host name(s)`;
+}
+
+/** What grants each step of a reach path (`lambda:UpdateFunctionCode by policy p statement 0`), or "". */
+export function reachGrantsText(path: ReachPathData): string {
+    return path.steps
+        .filter((s) => s.permission !== undefined || s.grantedBy !== undefined)
+        .map((s) => [s.permission, s.grantedBy].filter((x) => x !== undefined).join(" by "))
+        .join("; ");
+}
+
+/** One line per closure start: how many nodes it reaches and how many forbidden outcomes. */
+export function reachHeading(closure: ClosureData): string {
+    const who = closure.certainty === "agent" ? "" : " (possibly an agent identity)";
+    return `from ${closure.agent}${who}: ${closure.paths.length} node(s) reached, ${closure.findings.length} forbidden outcome(s)`;
 }

@@ -5,12 +5,18 @@ import { destinationText } from "../blast-radius/summary";
 export interface AgentReachChange {
     readonly agent: string;
     readonly changes: readonly string[];
+    /** Paths and forbidden outcomes of its closure that the head adds: each makes the change Tier 3. */
+    readonly addedPaths: readonly string[];
+    /** Paths and forbidden outcomes the head no longer has: reported, the tier left to the other rules. */
+    readonly removedPaths: readonly string[];
 }
 
 /** Flat facts about an agent's reach (sets), and its single-valued settings (label → value). */
 export interface Reach {
     readonly facts: Set<string>;
     readonly settings: Map<string, string>;
+    /** Its closure in the reach graph: `reach: <path>` per node reached, `forbidden: <path>` per finding. */
+    readonly paths: Set<string>;
 }
 
 /** The diff of two agents' reach is the blast-radius diff. */
@@ -46,10 +52,15 @@ export function reachFacts(agent: AgentBlastRadius): Reach {
     for (const ns of agent.containment.kubernetesNamespaces) facts.add(`containment holds pods in ${ns}`);
     settings.set("owner", agent.owner);
     settings.set("risk tier", agent.riskTier);
-    return { facts, settings };
+    const paths = new Set<string>();
+    for (const closure of agent.reach) {
+        for (const p of closure.paths) paths.add(`reach: ${p.text}`);
+        for (const f of closure.findings) paths.add(`forbidden: ${f.text}`);
+    }
+    return { facts, settings, paths };
 }
 
-const EMPTY: Reach = { facts: new Set(), settings: new Map() };
+const EMPTY: Reach = { facts: new Set(), settings: new Map(), paths: new Set() };
 
 export function diffReach(base: BlastRadiusReport, head: BlastRadiusReport): AgentReachChange[] {
     const before = new Map(base.agents.map((a) => [a.id, reachFacts(a)]));
@@ -69,7 +80,10 @@ export function diffReach(base: BlastRadiusReport, head: BlastRadiusReport): Age
             ...[...a.facts].filter((f) => !b.facts.has(f)).map((f) => `+${f}`),
             ...[...b.facts].filter((f) => !a.facts.has(f)).map((f) => `-${f}`),
         ];
-        if (changes.length > 0) out.push({ agent: id, changes });
+        const addedPaths = [...a.paths].filter((p) => !b.paths.has(p)).sort();
+        const removedPaths = [...b.paths].filter((p) => !a.paths.has(p)).sort();
+        if (changes.length + addedPaths.length + removedPaths.length > 0)
+            out.push({ agent: id, changes, addedPaths, removedPaths });
     }
     return out;
 }

@@ -28,7 +28,12 @@ export function formatReviewMarkdown(r: ReviewResult): string {
     }
     if (r.reach.length > 0) {
         lines.push("### Blast radius changes", "");
-        for (const a of r.reach) lines.push(`- **agent ${cell(a.agent)}**: ${cell(a.changes.join("; "))}`);
+        for (const a of r.reach) {
+            const changes = a.changes.length > 0 ? `: ${cell(a.changes.join("; "))}` : "";
+            lines.push(`- **agent ${cell(a.agent)}** (Tier ${a.tier})${changes}`);
+            for (const p of a.addedPaths) lines.push(`  - **new path (Tier 3)**: ${cell(p)}`);
+            for (const p of a.removedPaths) lines.push(`  - path removed: ${cell(p)}`);
+        }
         lines.push("");
     }
     if (r.changes.length > 0) {
@@ -70,12 +75,16 @@ export function formatReviewSarif(r: ReviewResult, toolVersion: string): string 
             message: { text: `${g.path} (${g.kind}) ${g.change}: ${g.reasons.join("; ")}. ${r.gate}` },
             locations: [{ physicalLocation: { artifactLocation: { uri: g.path } } }],
         })),
-        ...r.reach.map((a) => ({
-            ruleId: "tier3-blast-radius",
-            level,
-            message: { text: `agent ${a.agent}: ${a.changes.join("; ")}. ${r.gate}` },
-            locations: [{ logicalLocations: [{ name: a.agent, kind: "module" }] }],
-        })),
+        ...r.reach
+            .filter((a) => a.tier === 3)
+            .map((a) => ({
+                ruleId: "tier3-blast-radius",
+                level,
+                message: {
+                    text: `agent ${a.agent}: ${[...a.changes, ...a.addedPaths.map((p) => `new path ${p}`)].join("; ")}. ${r.gate}`,
+                },
+                locations: [{ logicalLocations: [{ name: a.agent, kind: "module" }] }],
+            })),
         ...r.changes
             .filter((c) => c.tier === 3)
             .map((c) => ({

@@ -66,7 +66,8 @@ function dedupe(values: readonly string[]): string[] {
 
 /**
  * Tier of the whole change set: Tier 1 when nothing changes, otherwise the highest tier of any resource
- * change or of any agent's reach (judged by effect: any reach change is Tier 3, whichever resource made it).
+ * change or of any agent's reach (judged by effect: any reach change is Tier 3, whichever resource made it,
+ * except a path of its closure that the head only removes).
  */
 export function classify(
     changes: readonly ResourceChange[],
@@ -76,7 +77,11 @@ export function classify(
     const classified = changes
         .filter((c) => c.type !== STACK_TYPE)
         .map((c) => ({ ...c, ...classifyChange(c, config) }));
-    const reachTiered = reach.map((r) => ({ ...r, tier: 3 as Tier }));
+    // A removed path alone lowers reach: reported, the tier left to the resource changes that removed it.
+    const reachTiered = reach.map((r) => ({
+        ...r,
+        tier: (r.changes.length > 0 || r.addedPaths.length > 0 ? 3 : 1) as Tier,
+    }));
     const tiers: Tier[] = [1, ...classified.map((c) => c.tier), ...reachTiered.map((r) => r.tier)];
     return { tier: Math.max(...tiers) as Tier, changes: classified, reach: reachTiered };
 }

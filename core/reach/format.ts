@@ -17,7 +17,8 @@ export function describeAgent(finding: Pick<ReachFinding, "agent" | "start">): s
         : `${who} ${finding.start.label}`;
 }
 
-function step(edge: ReachEdge, to: GraphNode): string {
+/** One step of a path as words (`lambda:UpdateFunctionCode on Lambda function f`). */
+export function formatStep(edge: ReachEdge, to: GraphNode): string {
     const may = edge.certain || to.outside !== undefined ? "" : "may be ";
     switch (edge.kind) {
         case "runs-as":
@@ -72,7 +73,7 @@ export function formatReachPath(
     const parts = [describeAgent(finding)];
     for (const edge of finding.path) {
         const to = nodeOf(edge.to) ?? { id: edge.to, label: edge.to };
-        parts.push(step(edge, to));
+        parts.push(formatStep(edge, to));
     }
     parts.push(describeOutcome(finding));
     return parts.join(" → ");

@@ -24,6 +24,14 @@ export {
     describeAgent,
     describeOutcome,
     formatReachPath,
+    formatStep,
     type ReachFindingData,
     reachFindingData,
 } from "./format";
+export {
+    type ClosureData,
+    closureData,
+    type ReachFindingPath,
+    type ReachPathData,
+    type ReachStepData,
+} from "./paths";
