@@ -7,9 +7,9 @@
  *
  *   npx ts-node --transpile-only bench/reach-bench.ts --runtimes 1000,2000,4000
  */
-import { readAgentguardConfig } from "../policy-pack/lib/config";
-import { stackReachGraph } from "../policy-pack/lib/aws/reach";
-import { StackModel, type ResourceNode } from "../policy-pack/lib/stack-model";
+import { readAgentguardConfig } from "../core/stack/config";
+import { stackReachGraph } from "../core/aws/reach";
+import { StackModel, type ResourceNode } from "../core/stack/stack-model";
 
 const ACCOUNT = "111122223333";
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/BENCH";

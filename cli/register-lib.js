@@ -1,4 +1,4 @@
 "use strict";
-// `report` and `review` run the policy pack's analysis (policy-pack/lib) in the checker's own process, when it
-// runs from source; register-ts.js already compiles the core/ it imports.
+// `report` and `review` read the analysis in core/ (register-ts.js compiles it); cli/blast-radius/containment.ts
+// still reaches it through re-exports in policy-pack/lib, compiled here when the checker runs from source.
 require("./register-ts.js").registerSources("policy-pack");

@@ -1,4 +1,4 @@
-import { readAgentguardConfig, type AgentguardConfig } from "../../policy-pack/lib/config";
+import { readAgentguardConfig, type AgentguardConfig } from "../../core/stack/config";
 import type { PolicyConfig } from "../pack/policy-config";
 
 /**

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
-import { StackModel } from "../../policy-pack/lib/stack-model";
+import { StackModel } from "../../core/stack/stack-model";
 import { CheckError } from "../errors";
 import { structToObject } from "../pack/requests";
 import type { RecordedResource, ResourceOptionsRecord } from "../program/protocol";

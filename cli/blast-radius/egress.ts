@@ -1,14 +1,11 @@
-import type { AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
+import type { AgentNamespaces } from "../../core/stack/agent-namespaces";
 import { analyzeIpBlocks, type IpBlock } from "../../core/cidr";
-import {
-    analyzeCiliumEgress,
-    customNetworkPolicies,
-} from "../../policy-pack/lib/kubernetes/custom-network-policies";
-import { analyzeEgress, isDefaultDenyEgress } from "../../policy-pack/lib/kubernetes/network-policies";
-import { placementOf } from "../../policy-pack/lib/kubernetes/placement";
-import { NETWORK_POLICY_TYPES } from "../../policy-pack/lib/kubernetes/types";
-import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
-import { isUnknown } from "../../policy-pack/lib/unknowns";
+import { analyzeCiliumEgress, customNetworkPolicies } from "../../core/kubernetes/custom-network-policies";
+import { analyzeEgress, isDefaultDenyEgress } from "../../core/kubernetes/network-policies";
+import { placementOf } from "../../core/kubernetes/placement";
+import { NETWORK_POLICY_TYPES } from "../../core/kubernetes/types";
+import type { ResourceNode, StackModel } from "../../core/stack/stack-model";
+import { isUnknown } from "../../core/unknowns";
 
 /** One allowed destination: a CIDR (with carve-outs) or a host name, on ports ("any" when unrestricted). */
 export interface EgressDestination {

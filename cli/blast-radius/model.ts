@@ -1,27 +1,27 @@
 import { OWNER_KEY, RISK_TIER_KEY } from "../../core/metadata-keys";
-import { AGENT_LABEL, AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
-import { identifyAgentRoles } from "../../policy-pack/lib/aws/agent-roles";
-import { stackReachGraph } from "../../policy-pack/lib/aws/reach";
-import { POLICY_TYPE, PolicyLookup } from "../../policy-pack/lib/aws/policy-lookup";
-import { RolePermissionIndex } from "../../policy-pack/lib/aws/role-documents";
-import { identifyAgentUsers, UserPermissionIndex } from "../../policy-pack/lib/aws/user-documents";
-import type { AgentguardConfig } from "../../policy-pack/lib/config";
-import { findHostAccess } from "../../policy-pack/lib/kubernetes/host-access";
-import { placementOf } from "../../policy-pack/lib/kubernetes/placement";
-import { RoleIndex } from "../../policy-pack/lib/kubernetes/rbac-roles";
-import { agentSubjects } from "../../policy-pack/lib/kubernetes/rbac-subjects";
+import { AGENT_LABEL, AgentNamespaces } from "../../core/stack/agent-namespaces";
+import { identifyAgentRoles } from "../../core/aws/agent-roles";
+import { stackReachGraph } from "../../core/aws/reach";
+import { POLICY_TYPE, PolicyLookup } from "../../core/aws/policy-lookup";
+import { RolePermissionIndex } from "../../core/aws/role-documents";
+import { identifyAgentUsers, UserPermissionIndex } from "../../core/aws/user-documents";
+import type { AgentguardConfig } from "../../core/stack/config";
+import { findHostAccess } from "../../core/kubernetes/host-access";
+import { placementOf } from "../../core/kubernetes/placement";
+import { RoleIndex } from "../../core/kubernetes/rbac-roles";
+import { agentSubjects } from "../../core/kubernetes/rbac-subjects";
 import {
     CLUSTER_ROLE_BINDING_TYPES,
     RESOURCE_QUOTA_TYPES,
     ROLE_BINDING_TYPES,
     SERVICE_ACCOUNT_TYPES,
     WORKLOAD_TYPES,
-} from "../../policy-pack/lib/kubernetes/types";
-import { kindOf, podSpecOf } from "../../policy-pack/lib/kubernetes/workloads";
+} from "../../core/kubernetes/types";
+import { kindOf, podSpecOf } from "../../core/kubernetes/workloads";
 import type { RbacGrantScope } from "../../core/rbac";
 import { closureData, type ClosureData } from "../../core/reach";
-import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
-import { isUnknown } from "../../policy-pack/lib/unknowns";
+import type { ResourceNode, StackModel } from "../../core/stack/stack-model";
+import { isUnknown } from "../../core/unknowns";
 import {
     containmentNamespaces,
     coverageOf,
@@ -143,7 +143,7 @@ interface Builder {
 
 /**
  * Each agent's blast radius as the stack declares it. Identification, IAM, CIDR and RBAC judgement are
- * the pack's own (policy-pack/lib); this only groups their answers per agent.
+ * the ones the pack's rules read (core/); this only groups their answers per agent.
  */
 export function computeBlastRadius(model: StackModel, config: AgentguardConfig): BlastRadiusReport {
     const agents = new AgentNamespaces(model, config.agentNamespacePatterns);

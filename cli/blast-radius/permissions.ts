@@ -1,4 +1,4 @@
-import type { RolePermissions } from "../../policy-pack/lib/aws/policy-lookup";
+import type { RolePermissions } from "../../core/aws/policy-lookup";
 import {
     expandActionPattern,
     IamDocumentError,

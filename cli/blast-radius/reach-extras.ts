@@ -4,17 +4,17 @@
  * what), keyed by agent namespace or IAM principal, so a general reach graph can later supply the same
  * edges in place of these readers.
  */
-import type { AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
-import { AgentPrincipals, eksIdentityMappings } from "../../policy-pack/lib/aws/eks-identity";
-import type { AgentguardConfig } from "../../policy-pack/lib/config";
-import { EGRESS_PROXY_ANNOTATION } from "../../policy-pack/lib/kubernetes/egress-proxies";
-import { selectorMatches } from "../../policy-pack/lib/kubernetes/label-selectors";
-import { metadataOf, placementOf } from "../../policy-pack/lib/kubernetes/placement";
-import { squidAllowlistProblems } from "../../policy-pack/lib/kubernetes/squid-allowlist";
-import { NETWORK_POLICY_TYPES, WORKLOAD_TYPES } from "../../policy-pack/lib/kubernetes/types";
-import { kindOf, podSpecOf } from "../../policy-pack/lib/kubernetes/workloads";
-import type { ResourceNode, StackModel } from "../../policy-pack/lib/stack-model";
-import { containsUnknown, isUnknown } from "../../policy-pack/lib/unknowns";
+import type { AgentNamespaces } from "../../core/stack/agent-namespaces";
+import { AgentPrincipals, eksIdentityMappings } from "../../core/aws/eks-identity";
+import type { AgentguardConfig } from "../../core/stack/config";
+import { EGRESS_PROXY_ANNOTATION } from "../../core/kubernetes/egress-proxies";
+import { selectorMatches } from "../../core/kubernetes/label-selectors";
+import { metadataOf, placementOf } from "../../core/kubernetes/placement";
+import { squidAllowlistProblems } from "../../core/kubernetes/squid-allowlist";
+import { NETWORK_POLICY_TYPES, WORKLOAD_TYPES } from "../../core/kubernetes/types";
+import { kindOf, podSpecOf } from "../../core/kubernetes/workloads";
+import type { ResourceNode, StackModel } from "../../core/stack/stack-model";
+import { containsUnknown, isUnknown } from "../../core/unknowns";
 
 /** One thing the agent can reach, and the resource that gives it. */
 export interface ReachEdge {

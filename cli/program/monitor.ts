@@ -89,7 +89,7 @@ const RENDERED_COMPONENT_TYPES: ReadonlySet<string> = new Set(
 /**
  * The name a Namespace without `metadata.name` gets: `<generateName>` plus the API server's 5-character
  * suffix, else the provider's autoname `<resource name>-<8 characters>`. The random part is a stand-in, the
- * same the policy pack uses (policy-pack/lib/agent-namespaces.ts), so both join on the same name.
+ * same the policy pack uses (core/stack/agent-namespaces.ts), so both join on the same name.
  */
 export function autonamedNamespace(
     resourceName: string,

@@ -1,5 +1,5 @@
 import type { CollectedResource } from "../blast-radius/collect";
-import { isUnknown } from "../../policy-pack/lib/unknowns";
+import { isUnknown } from "../../core/unknowns";
 import { looksSecret, REDACTED } from "../blast-radius/secrets";
 
 export type ChangeKind = "create" | "delete" | "replace" | "update";

@@ -3,13 +3,13 @@ import { buildStackModel, collectProgram, type CollectedResource } from "../blas
 import { containmentResources } from "../blast-radius/containment";
 import { computeBlastRadius, type BlastRadiusReport } from "../blast-radius/model";
 import { proxyAllowlists } from "../blast-radius/reach-extras";
-import { AgentNamespaces } from "../../policy-pack/lib/agent-namespaces";
-import type { StackModel } from "../../policy-pack/lib/stack-model";
+import { AgentNamespaces } from "../../core/stack/agent-namespaces";
+import type { StackModel } from "../../core/stack/stack-model";
 import { reservedLookups } from "../check";
 import { CheckError } from "../errors";
 import { readPolicyConfigFile } from "../pack/policy-config";
 import { readOfflineAnswers } from "../program/offline-answers";
-import { readAgentguardConfig, type AgentguardConfig } from "../../policy-pack/lib/config";
+import { readAgentguardConfig, type AgentguardConfig } from "../../core/stack/config";
 import { judgeApprovals, type ApprovalVerdict, type ReviewRecord } from "./approvals";
 import { headCommit, resolveBase } from "./base-checkout";
 import { diffReach } from "./blast-diff";

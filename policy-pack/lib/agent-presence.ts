@@ -1,10 +1,10 @@
-import { AgentNamespaces } from "./agent-namespaces";
-import { identifyAgentRoles } from "./aws/agent-roles";
-import { agentTag, describeAgentTag } from "./aws/tags";
-import { identifyAgentUsers } from "./aws/user-documents";
-import type { AgentguardConfig } from "./config";
-import { kubernetesAgentPresence } from "./kubernetes/agent-looking";
-import type { ResourceNode, StackModel } from "./stack-model";
+import { AgentNamespaces } from "../../core/stack/agent-namespaces";
+import { identifyAgentRoles } from "../../core/aws/agent-roles";
+import { agentTag, describeAgentTag } from "../../core/aws/tags";
+import { identifyAgentUsers } from "../../core/aws/user-documents";
+import type { AgentguardConfig } from "../../core/stack/config";
+import { kubernetesAgentPresence } from "../../core/kubernetes/agent-looking";
+import type { ResourceNode, StackModel } from "../../core/stack/stack-model";
 
 const kindOf = (node: ResourceNode): string => node.type.split(":").pop() ?? node.type;
 

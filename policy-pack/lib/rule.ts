@@ -11,8 +11,8 @@ import {
     readAgentguardConfig,
     recordAgentNamespacePatterns,
     type AgentguardConfig,
-} from "./config";
-import { StackModel, type ResourceNode } from "./stack-model";
+} from "../../core/stack/config";
+import { StackModel, type ResourceNode } from "../../core/stack/stack-model";
 import { rawProps } from "./unknowns";
 
 /** Metadata every rule carries; docs/rules.md is generated from it. */
@@ -26,12 +26,9 @@ export interface RuleMeta {
     readonly remediationSteps: string;
 }
 
-/** A problem found on one resource. `urn` is the resource to blame. */
-export interface Finding {
-    readonly urn: string;
-    readonly name: string;
-    readonly message: string;
-}
+import type { Finding } from "../../core/stack/finding";
+
+export type { Finding };
 
 /** Reads a rule's config and holds it to the pack-wide agent identity. */
 function ruleConfig(rule: string, raw: Record<string, unknown>): AgentguardConfig {
@@ -92,7 +89,7 @@ export function stackModelOf(resources: readonly PolicyResource[]): StackModel {
     // The request's one frozen list is recognised by identity: only per-policy copies need matching by keys.
     const keys = shared ? undefined : stackKeys(resources);
     if (keys && lastStack?.keys && sameKeys(lastStack.keys, keys)) return lastStack.model;
-    const model = StackModel.fromPolicyResources(resources);
+    const model = stackModelFromPolicyResources(resources);
     lastStack = { resources, keys, model };
     // Every stack policy of one request runs before the event loop turns: the next request starts afresh.
     setImmediate(() => {
@@ -181,4 +178,27 @@ export function defineResourceRule(
 
 function errorText(err: unknown): string {
     return err instanceof Error ? err.message : String(err);
+}
+
+/** The stack model of the resources @pulumi/policy hands a stack policy (already linked by URN). */
+export function stackModelFromPolicyResources(resources: readonly PolicyResource[]): StackModel {
+    return StackModel.fromLinked(resources, {
+        node: (r) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            props: rawProps(r.props),
+            provider: r.provider
+                ? {
+                      type: r.provider.type,
+                      urn: r.provider.urn,
+                      name: r.provider.name,
+                      props: rawProps(r.provider.props),
+                  }
+                : undefined,
+        }),
+        parent: (r) => r.parent,
+        dependencies: (r) => r.dependencies,
+        propertyDependencies: (r) => r.propertyDependencies ?? {},
+    });
 }

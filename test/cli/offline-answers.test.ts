@@ -18,7 +18,7 @@ import {
 } from "../../cli/program/offline-answers";
 import { PLACEHOLDER_INVOKES } from "../../cli/program/placeholder-invokes";
 import type { UncheckedComponent } from "../../cli/program/protocol";
-import { declaredNamespaceName } from "../../policy-pack/lib/agent-namespaces";
+import { declaredNamespaceName } from "../../core/stack/agent-namespaces";
 
 const SSM = "aws:ssm/getParameter:getParameter";
 

@@ -7,12 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { AGENT_LABEL, DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
 import { AGENT_NAMESPACE_LABEL } from "../../components/kubernetes/admission-cel";
-import { AGENT_LABEL as PACK_AGENT_LABEL } from "../../policy-pack/lib/agent-namespaces";
+import { AGENT_LABEL as PACK_AGENT_LABEL } from "../../core/stack/agent-namespaces";
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from "../../core/guardrail-kinds";
 import { FORBIDDEN_SUBRESOURCES, findForbiddenRbacGrants, GUARDRAIL_RESOURCES } from "../../core/rbac";
 import { resolveBaselineSettings } from "../../components/kubernetes/admission-args";
 import { NAMESPACE_PREFIX } from "../../components/kubernetes/agent-runtime-args";
-import { agentguardConfigSchema, readAgentguardConfig } from "../../policy-pack/lib/config";
+import { agentguardConfigSchema, readAgentguardConfig } from "../../core/stack/config";
 import { globMatches } from "../../components/kubernetes/admission-args";
 import { admissionRequest, serviceAccount } from "../components/kubernetes/admission/fixtures";
 import { specsFor } from "../components/kubernetes/admission/policies";

@@ -12,7 +12,7 @@ import type {
     Policies,
 } from "@pulumi/policy";
 
-import { resetAgentNamespacePatterns } from "../../policy-pack/lib/config";
+import { resetAgentNamespacePatterns } from "../../core/stack/config";
 import { deepFreeze } from "../../policy-pack/lib/shared-properties";
 
 // The server's own proxy and error type; their typings are marked internal, so they are typed here.

@@ -1,5 +1,5 @@
 import { isPlainObject, shapeProblem } from "../../../core/shape";
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 
 export const MANAGED_PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList";

@@ -1,8 +1,8 @@
 import { isPlainObject, shapeProblem } from "../../../core/shape";
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import { PrefixListLookup, type DestinationSink } from "./prefix-lists";
-import { agentTagState } from "./tags";
+import { agentTagState } from "../../../core/aws/tags";
 import { workloadSecurityGroups, type GroupFinder } from "./workload-security-groups";
 
 export const SECURITY_GROUP_TYPE = "aws:ec2/securityGroup:SecurityGroup";

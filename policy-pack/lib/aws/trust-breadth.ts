@@ -1,11 +1,11 @@
-import { readJsonDocument } from "./json-document";
+import { readJsonDocument } from "../../../core/aws/json-document";
 import {
     admittedSubjects,
     allowStatements,
     isOidcCapable,
     type TrustPrincipal,
     type TrustStatement,
-} from "./trust-policy";
+} from "../../../core/aws/trust-policy";
 
 const ACCOUNT_ROOT = /^(?:arn:[^:]+:iam::(\d{12}):root|(\d{12}))$/;
 

@@ -1,6 +1,6 @@
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { AGENT_TAG, agentTagState, type AgentTagState } from "./tags";
+import { AGENT_TAG, agentTagState, type AgentTagState } from "../../../core/aws/tags";
 
 const TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
 

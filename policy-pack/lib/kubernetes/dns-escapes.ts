@@ -8,11 +8,14 @@
  * reported once, naming the agent namespaces whose filter it undoes.
  */
 import { publicResolversInRange } from "../../../core/dns-resolvers";
-import type { AgentNamespaces } from "../agent-namespaces";
+import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import type { Finding } from "../rule";
-import type { ResourceNode } from "../stack-model";
-import type { CalicoIndex } from "./calico-network-policies";
-import { adminSubjectSelectsAgents, clusterwideSelectsAgents } from "./custom-network-policies";
+import type { ResourceNode } from "../../../core/stack/stack-model";
+import type { CalicoIndex } from "../../../core/kubernetes/calico-network-policies";
+import {
+    adminSubjectSelectsAgents,
+    clusterwideSelectsAgents,
+} from "../../../core/kubernetes/custom-network-policies";
 import {
     BYPASS_WHY,
     clusterwideDnsAllows,
@@ -21,7 +24,7 @@ import {
     dnsFilters,
     type AgentNamespacePolicies,
 } from "./dns-bypass";
-import type { IpBlock } from "./network-policies";
+import type { IpBlock } from "../../../core/kubernetes/network-policies";
 
 export interface DnsEscapeContext {
     readonly agents: AgentNamespaces;

@@ -1,18 +1,18 @@
-import type { AgentNamespaces } from "../agent-namespaces";
+import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import {
     accessPolicyProblem,
     AgentPrincipals,
     eksIdentityMappings,
     type KubeIdentityMapping,
-} from "../aws/eks-identity";
-import type { AgentguardConfig } from "../config";
+} from "../../../core/aws/eks-identity";
+import type { AgentguardConfig } from "../../../core/stack/config";
 import type { RbacGrantScope } from "../../../core/rbac";
 import type { Finding } from "../rule";
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { placementOf } from "./placement";
-import type { RoleIndex } from "./rbac-roles";
-import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "./types";
+import { placementOf } from "../../../core/kubernetes/placement";
+import type { RoleIndex } from "../../../core/kubernetes/rbac-roles";
+import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../../../core/kubernetes/types";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);

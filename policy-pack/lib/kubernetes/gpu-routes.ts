@@ -1,7 +1,7 @@
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { placementOf, type Placement } from "./placement";
-import type { AgentNamespaces } from "../agent-namespaces";
+import { placementOf, type Placement } from "../../../core/kubernetes/placement";
+import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 
 /** Env names the NVIDIA container runtime reads to expose GPUs, whatever the pod's resource requests. */
 export const NVIDIA_ENV = ["NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES"] as const;

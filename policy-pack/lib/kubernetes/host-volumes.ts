@@ -1,10 +1,14 @@
 import { shapeProblem } from "../../../core/shape";
-import type { AgentNamespaces } from "../agent-namespaces";
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { metadataOf, type Placement } from "./placement";
-import { PERSISTENT_VOLUME_CLAIM_TYPES, PERSISTENT_VOLUME_TYPES, STATEFUL_SET_TYPES } from "./types";
-import { kindOf } from "./workloads";
+import { metadataOf, type Placement } from "../../../core/kubernetes/placement";
+import {
+    PERSISTENT_VOLUME_CLAIM_TYPES,
+    PERSISTENT_VOLUME_TYPES,
+    STATEFUL_SET_TYPES,
+} from "../../../core/kubernetes/types";
+import { kindOf } from "../../../core/kubernetes/workloads";
 
 /**
  * PersistentVolumes that put a node's disk (hostPath or local) behind a PersistentVolumeClaim, and the claims

@@ -1,11 +1,11 @@
-import { declaredNamespaceName, type AgentNamespaces } from "../agent-namespaces";
+import { declaredNamespaceName, type AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import type { Finding } from "../rule";
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { placementOf } from "./placement";
-import type { RoleIndex } from "./rbac-roles";
-import { agentSubjects } from "./rbac-subjects";
-import { NAMESPACE_TYPES, ROLE_BINDING_TYPES } from "./types";
+import { placementOf } from "../../../core/kubernetes/placement";
+import type { RoleIndex } from "../../../core/kubernetes/rbac-roles";
+import { agentSubjects } from "../../../core/kubernetes/rbac-subjects";
+import { NAMESPACE_TYPES, ROLE_BINDING_TYPES } from "../../../core/kubernetes/types";
 
 export const ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
 export const ENFORCE_VERSION_LABEL = "pod-security.kubernetes.io/enforce-version";

@@ -1,8 +1,8 @@
-import type { AgentNamespaces } from "../agent-namespaces";
-import type { ResourceNode, StackModel } from "../stack-model";
+import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { placementOf } from "./placement";
-import { RESOURCE_QUOTA_TYPES } from "./types";
+import { placementOf } from "../../../core/kubernetes/placement";
+import { RESOURCE_QUOTA_TYPES } from "../../../core/kubernetes/types";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);

@@ -1,5 +1,5 @@
 import { formatReachPath, type ReachFinding } from "../../../core/reach";
-import { stackReachGraph } from "../../lib/aws/reach";
+import { stackReachGraph } from "../../../core/aws/reach";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const awsForbidAgentEscalationPaths = defineStackRule(

@@ -1,4 +1,4 @@
-import { identifyAgentRoles } from "../../lib/aws/agent-roles";
+import { identifyAgentRoles } from "../../../core/aws/agent-roles";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const awsRequireAgentPermissionsBoundary = defineStackRule(

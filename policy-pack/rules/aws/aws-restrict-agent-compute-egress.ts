@@ -1,7 +1,7 @@
-import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
-import { agentTag, describeAgentTag } from "../../lib/aws/tags";
+import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
+import { agentTag, describeAgentTag } from "../../../core/aws/tags";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode, StackModel } from "../../lib/stack-model";
+import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../../lib/unknowns";
 
 /** `open`: the compute reaches the internet without passing a security group; `unknown`: cannot tell. */

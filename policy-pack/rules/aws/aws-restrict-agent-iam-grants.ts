@@ -1,6 +1,6 @@
-import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
-import { RolePermissionIndex, type RolePermissions } from "../../lib/aws/role-documents";
-import { identifyAgentUsers, UserPermissionIndex } from "../../lib/aws/user-documents";
+import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
+import { RolePermissionIndex, type RolePermissions } from "../../../core/aws/role-documents";
+import { identifyAgentUsers, UserPermissionIndex } from "../../../core/aws/user-documents";
 import {
     analyzeGrants,
     IamDocumentError,
@@ -9,7 +9,7 @@ import {
 } from "../../../core/iam";
 import { RUN_AS_ON_TARGET } from "../../../core/reach";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode } from "../../lib/stack-model";
+import type { ResourceNode } from "../../../core/stack/stack-model";
 
 /** Enough to act on; the rest is counted so that a message stays readable. */
 const MAX_FINDINGS_PER_ROLE = 12;

@@ -1,8 +1,8 @@
-import { identifyAgentRoles, type AgentRole } from "../../lib/aws/agent-roles";
-import { asList, field, readJsonDocument } from "../../lib/aws/json-document";
+import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
+import { asList, field, readJsonDocument } from "../../../core/aws/json-document";
 import { analyzeGrants, IamDocumentError } from "../../../core/iam";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode } from "../../lib/stack-model";
+import type { ResourceNode } from "../../../core/stack/stack-model";
 import { isUnknown } from "../../lib/unknowns";
 
 /** Resource-based policies and the property that holds the document. */

@@ -1,4 +1,4 @@
-import { identifyAgentRoles } from "../../lib/aws/agent-roles";
+import { identifyAgentRoles } from "../../../core/aws/agent-roles";
 import { broadTrustProblems } from "../../lib/aws/trust-breadth";
 import { defineStackRule, type Finding } from "../../lib/rule";
 

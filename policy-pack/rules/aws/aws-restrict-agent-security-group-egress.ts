@@ -4,9 +4,9 @@ import {
     type EgressCidr,
 } from "../../lib/aws/security-group-egress";
 import { analyzeIpBlocks, parseCidr } from "../../../core/cidr";
-import type { AgentguardConfig } from "../../lib/config";
+import type { AgentguardConfig } from "../../../core/stack/config";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode } from "../../lib/stack-model";
+import type { ResourceNode } from "../../../core/stack/stack-model";
 
 export const awsRestrictAgentSecurityGroupEgress = defineStackRule(
     {

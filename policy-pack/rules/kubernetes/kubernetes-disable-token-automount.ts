@@ -1,9 +1,9 @@
-import { AgentNamespaces, hasAgentLabel } from "../../lib/agent-namespaces";
-import type { AgentguardConfig } from "../../lib/config";
-import { placementOf, type Placement } from "../../lib/kubernetes/placement";
-import { SERVICE_ACCOUNT_TYPES } from "../../lib/kubernetes/types";
+import { AgentNamespaces, hasAgentLabel } from "../../../core/stack/agent-namespaces";
+import type { AgentguardConfig } from "../../../core/stack/config";
+import { placementOf, type Placement } from "../../../core/kubernetes/placement";
+import { SERVICE_ACCOUNT_TYPES } from "../../../core/kubernetes/types";
 import { defineResourceRule } from "../../lib/rule";
-import { StackModel, type ResourceNode } from "../../lib/stack-model";
+import { StackModel, type ResourceNode } from "../../../core/stack/stack-model";
 import { isUnknown } from "../../lib/unknowns";
 
 // A resource rule sees one resource: agent namespaces are known here by name pattern (or the service

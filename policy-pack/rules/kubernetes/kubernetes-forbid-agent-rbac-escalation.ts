@@ -1,9 +1,9 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import { judgeEksIdentities } from "../../lib/kubernetes/eks-identity-judgement";
-import { placementOf } from "../../lib/kubernetes/placement";
-import { RoleIndex } from "../../lib/kubernetes/rbac-roles";
-import { agentSubjects } from "../../lib/kubernetes/rbac-subjects";
-import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../../lib/kubernetes/types";
+import { placementOf } from "../../../core/kubernetes/placement";
+import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
+import { agentSubjects } from "../../../core/kubernetes/rbac-subjects";
+import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../../../core/kubernetes/types";
 import type { RbacGrantScope } from "../../../core/rbac";
 import { defineStackRule, type Finding } from "../../lib/rule";
 

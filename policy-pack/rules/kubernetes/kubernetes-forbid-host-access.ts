@@ -1,16 +1,16 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { findHostAccess, podMetadataAt, type HostAccess } from "../../lib/kubernetes/host-access";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { findHostAccess, podMetadataAt, type HostAccess } from "../../../core/kubernetes/host-access";
 import {
     describeBinding,
     describeHostVolume,
     HostVolumes,
     type HostClaimUse,
 } from "../../lib/kubernetes/host-volumes";
-import { agentPlacementPhrase, placementOf } from "../../lib/kubernetes/placement";
+import { agentPlacementPhrase, placementOf } from "../../../core/kubernetes/placement";
 import { runTimePodEscapes } from "../../lib/kubernetes/pod-security";
-import { RoleIndex } from "../../lib/kubernetes/rbac-roles";
-import { PERSISTENT_VOLUME_CLAIM_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
-import { kindOf, podSpecOf } from "../../lib/kubernetes/workloads";
+import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
+import { PERSISTENT_VOLUME_CLAIM_TYPES, WORKLOAD_TYPES } from "../../../core/kubernetes/types";
+import { kindOf, podSpecOf } from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesForbidHostAccess = defineStackRule(

@@ -1,5 +1,5 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
-import type { AgentguardConfig } from "../../lib/config";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import type { AgentguardConfig } from "../../../core/stack/config";
 import {
     adminSubjectSelectsAgents,
     analyzeAdminEgress,
@@ -7,17 +7,17 @@ import {
     clusterwideSelectsAgents,
     customNetworkPolicies,
     type CustomEgress,
-} from "../../lib/kubernetes/custom-network-policies";
-import { CalicoIndex, isCalicoType } from "../../lib/kubernetes/calico-network-policies";
-import { openDnsFindings, restrictsNames } from "../../lib/kubernetes/cilium-fqdn";
+} from "../../../core/kubernetes/custom-network-policies";
+import { CalicoIndex, isCalicoType } from "../../../core/kubernetes/calico-network-policies";
+import { openDnsFindings, restrictsNames } from "../../../core/kubernetes/cilium-fqdn";
 import { dnsEscapeFindings } from "../../lib/kubernetes/dns-escapes";
-import { OnwardRoutes } from "../../lib/kubernetes/egress-proxies";
-import { unionProblems } from "../../lib/kubernetes/egress-union";
-import { analyzeEgress, type IpBlock } from "../../lib/kubernetes/network-policies";
-import { placementOf, type Placement } from "../../lib/kubernetes/placement";
-import { NETWORK_POLICY_TYPES } from "../../lib/kubernetes/types";
+import { OnwardRoutes } from "../../../core/kubernetes/egress-proxies";
+import { unionProblems } from "../../../core/kubernetes/egress-union";
+import { analyzeEgress, type IpBlock } from "../../../core/kubernetes/network-policies";
+import { placementOf, type Placement } from "../../../core/kubernetes/placement";
+import { NETWORK_POLICY_TYPES } from "../../../core/kubernetes/types";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode } from "../../lib/stack-model";
+import type { ResourceNode } from "../../../core/stack/stack-model";
 
 interface NamespaceEgress {
     readonly where: string;

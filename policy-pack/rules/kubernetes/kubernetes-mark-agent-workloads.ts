@@ -1,7 +1,7 @@
-import { AGENT_LABEL, AgentNamespaces } from "../../lib/agent-namespaces";
-import { agentLookingReason } from "../../lib/kubernetes/agent-looking";
-import { placementOf } from "../../lib/kubernetes/placement";
-import { kindOf } from "../../lib/kubernetes/workloads";
+import { AGENT_LABEL, AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { agentLookingReason } from "../../../core/kubernetes/agent-looking";
+import { placementOf } from "../../../core/kubernetes/placement";
+import { kindOf } from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesMarkAgentWorkloads = defineStackRule(

@@ -1,10 +1,10 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { egressShapeProblems, isDefaultDenyEgress } from "../../lib/kubernetes/network-policies";
-import { placementOf } from "../../lib/kubernetes/placement";
-import { NETWORK_POLICY_TYPES, WORKLOAD_TYPES } from "../../lib/kubernetes/types";
-import { kindOf } from "../../lib/kubernetes/workloads";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { egressShapeProblems, isDefaultDenyEgress } from "../../../core/kubernetes/network-policies";
+import { placementOf } from "../../../core/kubernetes/placement";
+import { NETWORK_POLICY_TYPES, WORKLOAD_TYPES } from "../../../core/kubernetes/types";
+import { kindOf } from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode } from "../../lib/stack-model";
+import type { ResourceNode } from "../../../core/stack/stack-model";
 
 export const kubernetesRequireDefaultDenyEgress = defineStackRule(
     {

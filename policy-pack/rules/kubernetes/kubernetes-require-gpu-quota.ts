@@ -1,9 +1,9 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import { agentResourceClaims, capsClaims, gpuRoutes } from "../../lib/kubernetes/gpu-routes";
-import { agentPlacementPhrase, placementOf } from "../../lib/kubernetes/placement";
+import { agentPlacementPhrase, placementOf } from "../../../core/kubernetes/placement";
 import { gpuRequests, quotaCapsByNamespace, type QuotaCaps } from "../../lib/kubernetes/quotas";
-import { WORKLOAD_TYPES } from "../../lib/kubernetes/types";
-import { kindOf, podSpecOf } from "../../lib/kubernetes/workloads";
+import { WORKLOAD_TYPES } from "../../../core/kubernetes/types";
+import { kindOf, podSpecOf } from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesRequireGpuQuota = defineStackRule(

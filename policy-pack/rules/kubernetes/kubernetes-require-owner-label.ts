@@ -1,6 +1,6 @@
 import { OWNER_KEY } from "../../../core/metadata-keys";
-import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { metadataOf } from "../../lib/kubernetes/placement";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { metadataOf } from "../../../core/kubernetes/placement";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import { isUnknown } from "../../lib/unknowns";
 

@@ -1,4 +1,4 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import { quotaCapsByNamespace } from "../../lib/kubernetes/quotas";
 import { defineStackRule, type Finding } from "../../lib/rule";
 

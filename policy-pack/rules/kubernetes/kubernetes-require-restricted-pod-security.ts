@@ -1,5 +1,5 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
-import { metadataOf } from "../../lib/kubernetes/placement";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { metadataOf } from "../../../core/kubernetes/placement";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import { isUnknown } from "../../lib/unknowns";
 

@@ -1,4 +1,4 @@
-import { AgentNamespaces } from "../../lib/agent-namespaces";
+import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import { agentPresence } from "../../lib/agent-presence";
 import {
     agentPlacementPhrase,
@@ -6,10 +6,10 @@ import {
     placementOf,
     providerDefaultPlacement,
     type Placement,
-} from "../../lib/kubernetes/placement";
+} from "../../../core/kubernetes/placement";
 import { hostAccessPaths, judgeCloudControl, judgeTemplate } from "../../lib/opaque";
 import { defineStackRule, type Finding } from "../../lib/rule";
-import type { ResourceNode } from "../../lib/stack-model";
+import type { ResourceNode } from "../../../core/stack/stack-model";
 import { isUnknown } from "../../lib/unknowns";
 
 const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";

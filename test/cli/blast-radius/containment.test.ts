@@ -5,7 +5,7 @@ import { computeBlastRadius } from "../../../cli/blast-radius/model";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
 import { reportDocument } from "../../../cli/blast-radius/render-json";
 import { tripwirePattern, tripwireFamilies } from "../../../core/containment";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import { CODER_ROLE_ARN, containedStack, issuerPattern, RULE, TARGET, UNKNOWN } from "./containment-fixture";
 import { agentStack, res, ROLE, urnOf } from "./resources";
 

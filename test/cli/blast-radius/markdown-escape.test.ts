@@ -6,7 +6,7 @@ import { reportDocument } from "../../../cli/blast-radius/render-json";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
 import { formatReviewMarkdown } from "../../../cli/review/render";
 import { reviewResources } from "../../../cli/review/review";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import { agentStack, DEPLOYMENT, NETPOL, res } from "./resources";
 
 const HOSTILE = [

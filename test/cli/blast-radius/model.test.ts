@@ -5,7 +5,7 @@ import { formatReportHtml } from "../../../cli/blast-radius/render-html";
 import { formatReportJson, reportDocument } from "../../../cli/blast-radius/render-json";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
 import { warnings } from "../../../cli/blast-radius/summary";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import {
     AGENT,
     agentStack,

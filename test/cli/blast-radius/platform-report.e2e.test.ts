@@ -5,7 +5,7 @@ import { computeBlastRadius, type BlastRadiusReport } from "../../../cli/blast-r
 import { formatReportHtml } from "../../../cli/blast-radius/render-html";
 import { reportDocument } from "../../../cli/blast-radius/render-json";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 
 const root = path.resolve(__dirname, "../../..");
 

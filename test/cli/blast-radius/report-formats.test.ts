@@ -7,7 +7,7 @@ import { formatReportHtml } from "../../../cli/blast-radius/render-html";
 import { formatReportJson, reportDocument, type ReportDocument } from "../../../cli/blast-radius/render-json";
 import { formatReportMarkdown } from "../../../cli/blast-radius/render-markdown";
 import { expandActionPattern } from "../../../core/iam";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import { agentStack, CLUSTER_ROLE_BINDING, DEPLOYMENT, NETPOL, res, ROLE } from "./resources";
 
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";

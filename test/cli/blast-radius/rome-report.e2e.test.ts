@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildStackModel, collectProgram } from "../../../cli/blast-radius/collect";
 import { computeBlastRadius, type BlastRadiusReport } from "../../../cli/blast-radius/model";
 import { warnings } from "../../../cli/blast-radius/summary";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 
 const root = path.resolve(__dirname, "../../..");
 

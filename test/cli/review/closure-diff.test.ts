@@ -4,7 +4,7 @@ import { computeBlastRadius } from "../../../cli/blast-radius/model";
 import { formatReviewMarkdown, formatReviewSarif } from "../../../cli/review/render";
 import { reviewResources } from "../../../cli/review/review";
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../../cli/review/tier-config";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import { AGENT, res, ROLE } from "../blast-radius/resources";
 
 const FUNCTION = "aws:lambda/function:Function";

@@ -4,7 +4,7 @@ import { buildStackModel } from "../../../cli/blast-radius/collect";
 import { computeBlastRadius } from "../../../cli/blast-radius/model";
 import { squidAllowedHosts } from "../../../cli/blast-radius/reach-extras";
 import { reviewResources } from "../../../cli/review/review";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import { agentStack, DEPLOYMENT, NETPOL, NS, res, ROLE, urnOf } from "../blast-radius/resources";
 
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";

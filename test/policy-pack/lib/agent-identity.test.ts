@@ -5,7 +5,7 @@ import {
     agentIdentityDivergence,
     recordAgentNamespacePatterns,
     resetAgentNamespacePatterns,
-} from "../../../policy-pack/lib/config";
+} from "../../../core/stack/config";
 import { allRules } from "../../../policy-pack/rules";
 import { runPolicies, type FakeResource } from "../../helpers/policy-harness";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineResourceRule, defineStackRule, type RuleMeta } from "../../../policy-pack/lib/rule";
 import { isUnknown } from "../../../policy-pack/lib/unknowns";
-import { readAgentguardConfig } from "../../../policy-pack/lib/config";
+import { readAgentguardConfig } from "../../../core/stack/config";
 import { runResourcePolicy, runStackPolicy, UNKNOWN, type FakeResource } from "../../helpers/policy-harness";
 
 const meta: RuleMeta = {

@@ -1,5 +1,6 @@
-import { readAgentguardConfig } from "../../../../policy-pack/lib/config";
-import { StackModel } from "../../../../policy-pack/lib/stack-model";
+import { readAgentguardConfig } from "../../../../core/stack/config";
+import { stackModelFromPolicyResources } from "../../../../policy-pack/lib/rule";
+import type { StackModel } from "../../../../core/stack/stack-model";
 import { linkResources, type FakeResource } from "../../../helpers/policy-harness";
 
 export const OIDC_PROVIDER =
@@ -66,7 +67,7 @@ export function allow(action: string | string[], resource: string | string[] = "
 }
 
 export function modelOf(resources: readonly FakeResource[]): StackModel {
-    return StackModel.fromPolicyResources(linkResources(resources));
+    return stackModelFromPolicyResources(linkResources(resources));
 }
 
 export const defaultConfig = readAgentguardConfig({});

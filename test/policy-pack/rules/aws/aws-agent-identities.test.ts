@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { identifyAgentRoles } from "../../../../policy-pack/lib/aws/agent-roles";
-import { agentTag } from "../../../../policy-pack/lib/aws/tags";
+import { identifyAgentRoles } from "../../../../core/aws/agent-roles";
+import { agentTag } from "../../../../core/aws/tags";
 import { awsRestrictAgentIamGrants } from "../../../../policy-pack/rules/aws/aws-restrict-agent-iam-grants";
 import { awsRestrictAgentRoleTrust } from "../../../../policy-pack/rules/aws/aws-restrict-agent-role-trust";
 import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
     calicoSelectsNearlyEverything,
     parseCalicoSelector,
-} from "../../../../policy-pack/lib/kubernetes/calico-selectors";
+} from "../../../../core/kubernetes/calico-selectors";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
 import { runStackPolicy, UNKNOWN, urnOf, type FakeResource } from "../../../helpers/policy-harness";
 import { defaultDenyEgress, namespace } from "./fixtures";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { imageRepository, looksLikeAgentImage } from "../../../../policy-pack/lib/kubernetes/agent-looking";
+import { imageRepository, looksLikeAgentImage } from "../../../../core/kubernetes/agent-looking";
 import { kubernetesMarkAgentWorkloads } from "../../../../policy-pack/rules/kubernetes/kubernetes-mark-agent-workloads";
 import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
 import { cronJob, deployment, namespace, pod } from "./fixtures";

@@ -1,0 +1,189 @@
+import { buildReachGraph, type AgentSeed, type PodCreator, type ReachGraph } from "../reach";
+import { iamGlobMatches, iamGlobsIntersect } from "../glob";
+import { AgentNamespaces } from "../stack/agent-namespaces";
+import { agentSubjects } from "../kubernetes/rbac-subjects";
+import { RoleIndex } from "../kubernetes/rbac-roles";
+import { placementOf } from "../kubernetes/placement";
+import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../kubernetes/types";
+import type { AgentguardConfig } from "../stack/config";
+import type { ResourceNode, StackModel } from "../stack/stack-model";
+import { isUnknown } from "../unknowns";
+import { identifyAgentRoles, POD_IDENTITY_TYPE, ROLE_TYPE } from "./agent-roles";
+import { readJsonDocument } from "./json-document";
+import { RolePermissionIndex } from "./role-documents";
+import { admittedSubjects, allowStatements, isOidcCapable } from "./trust-policy";
+import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
+import { USER_TYPE } from "./iam-entity-lookup";
+
+/**
+ * The stack's reach graph for the pack: built once per stack and agent identity setting (StackModel's
+ * derived cache), from the agent roles and users and the permission indexes the other AWS rules use.
+ */
+export function stackReachGraph(model: StackModel, config: AgentguardConfig): ReachGraph {
+    return model.derived(`reach-graph:${JSON.stringify(config.agentNamespacePatterns)}`, () => {
+        const roles = RolePermissionIndex.of(model);
+        const users = UserPermissionIndex.of(model);
+        const agentRoles = identifyAgentRoles(model, config, { roles, users });
+        const agents: AgentSeed[] = [
+            ...[...agentRoles.roles.values()].map((role) => ({
+                resource: role.node,
+                certainty: role.certainty,
+                reasons: role.reasons,
+            })),
+            ...identifyAgentUsers(model).map((user) => ({
+                resource: user.node,
+                certainty: user.certainty,
+                reasons: user.reasons,
+            })),
+        ];
+        const serviceAccounts = new ServiceAccountRoles(model);
+        return buildReachGraph(model.resources, {
+            agents,
+            permissionsOf: (principal) => {
+                const node = model.byUrn(principal.urn);
+                if (!node) return { documents: [], managed: [], unresolved: [] };
+                return node.type === USER_TYPE ? users.of(node) : roles.of(node);
+            },
+            serviceAccountRoles: (namespace, account) => serviceAccounts.of(namespace, account),
+            namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
+            podCreators: podCreators(model, config),
+        });
+    });
+}
+
+/**
+ * RoleBindings (outside agent namespaces) and ClusterRoleBindings that let agent service accounts create
+ * pods, pod controllers or pod-creating custom resources: their pods may run as any service account where
+ * the binding applies. Bindings in agent namespaces only reach agent identities, judged on their own.
+ */
+function podCreators(model: StackModel, config: AgentguardConfig): PodCreator[] {
+    const namespaces = AgentNamespaces.of(model, config.agentNamespacePatterns);
+    const roles = new RoleIndex(model, namespaces);
+    const out: PodCreator[] = [];
+    const add = (binding: ResourceNode, namespace: string | undefined, kind: string) => {
+        const creation = roles.podCreation(binding, namespace ?? "");
+        if (creation === undefined) return;
+        const subjects = agentSubjects(binding, namespace, namespaces);
+        if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
+        const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
+        out.push({
+            seed: {
+                resource: binding,
+                certainty: subjects.agents.length > 0 ? "agent" : "possible",
+                reasons: who,
+                label: `${who.join(", ")} (through ${kind} ${binding.name})`,
+            },
+            namespace,
+            permission: `create pods (${creation.role}: ${creation.grants.join(", ")})`,
+        });
+    };
+    for (const binding of model.ofType(...ROLE_BINDING_TYPES)) {
+        const placement = placementOf(binding, namespaces);
+        // Unknown placement is the escalation rule's to report; agent namespaces run agent identities.
+        if (!placement.known || placement.agent) continue;
+        add(binding, placement.namespace, "RoleBinding");
+    }
+    for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
+        add(binding, undefined, "ClusterRoleBinding");
+    return out;
+}
+
+/**
+ * IAM roles a service account's pods run as: IRSA trust subjects (exact ones indexed, wildcards tried in
+ * turn), trusts that admit any or an unknown subject, and Pod Identity associations.
+ */
+class ServiceAccountRoles {
+    private readonly exact = new Map<string, ResourceNode[]>();
+    private readonly patterns: { pattern: string; role: ResourceNode }[] = [];
+    private readonly any: ResourceNode[] = [];
+    private readonly associations: { namespace: string; account: string; roles: ResourceNode[] }[] = [];
+
+    constructor(model: StackModel) {
+        for (const role of model.ofType(ROLE_TYPE)) {
+            const trust = readJsonDocument(role.props.assumeRolePolicy);
+            if (trust.kind !== "known") continue;
+            for (const statement of allowStatements(trust.document)) {
+                if (!statement.notPrincipal && !statement.principals.some(isOidcCapable)) continue;
+                const subjects = admittedSubjects(statement);
+                if (subjects.kind !== "patterns") {
+                    this.any.push(role);
+                    continue;
+                }
+                for (const p of subjects.patterns) {
+                    if (p.wildcard) this.patterns.push({ pattern: p.text, role });
+                    else this.add(p.text, role);
+                }
+            }
+        }
+        const byRef = new Map<string, ResourceNode>();
+        for (const role of model.ofType(ROLE_TYPE)) {
+            for (const key of ["arn", "name"]) {
+                const value = role.props[key];
+                if (typeof value === "string" && !isUnknown(value)) byRef.set(value, role);
+            }
+        }
+        for (const association of model.ofType(POD_IDENTITY_TYPE)) {
+            const { namespace, serviceAccount } = association.props;
+            const bound = new Set<ResourceNode>();
+            for (const key of ["roleArn", "targetRoleArn"]) {
+                for (const dep of association.propertyDependencies[key] ?? []) {
+                    if (dep.type === ROLE_TYPE) bound.add(dep);
+                }
+                const value = association.props[key];
+                if (typeof value !== "string" || isUnknown(value)) continue;
+                const role = byRef.get(value) ?? byRef.get(value.slice(value.lastIndexOf("/") + 1));
+                if (role) bound.add(role);
+            }
+            this.associations.push({
+                namespace: knownOr(namespace, "*"),
+                account: knownOr(serviceAccount, "*"),
+                roles: [...bound],
+            });
+        }
+    }
+
+    private add(subject: string, role: ResourceNode): void {
+        const list = this.exact.get(subject);
+        if (list) list.push(role);
+        else this.exact.set(subject, [role]);
+    }
+
+    /** Roles any service account of the namespace (`undefined`: of any namespace) may run as. */
+    inNamespace(namespace: string | undefined): ResourceNode[] {
+        const prefix = `system:serviceaccount:${namespace ?? ""}`;
+        const out = new Set<ResourceNode>(this.any);
+        for (const [subject, roles] of this.exact) {
+            if (namespace === undefined || subject.startsWith(`${prefix}:`))
+                for (const r of roles) out.add(r);
+        }
+        for (const { pattern, role } of this.patterns) {
+            if (namespace === undefined || iamGlobsIntersect(pattern, `${prefix}:*`)) out.add(role);
+        }
+        for (const a of this.associations) {
+            if (namespace === undefined || a.namespace === "*" || a.namespace === namespace) {
+                for (const role of a.roles) out.add(role);
+            }
+        }
+        return [...out];
+    }
+
+    of(namespace: string, account: string): ResourceNode[] {
+        const subject = `system:serviceaccount:${namespace}:${account}`;
+        const out = new Set<ResourceNode>([...(this.exact.get(subject) ?? []), ...this.any]);
+        for (const { pattern, role } of this.patterns) if (iamGlobMatches(pattern, subject)) out.add(role);
+        for (const a of this.associations) {
+            if (
+                (a.namespace === "*" || a.namespace === namespace) &&
+                (a.account === "*" || a.account === account)
+            ) {
+                for (const role of a.roles) out.add(role);
+            }
+        }
+        return [...out];
+    }
+}
+
+/** A known string, or the fallback (an unknown namespace or account may be any). */
+function knownOr(value: unknown, fallback: string): string {
+    return typeof value === "string" && !isUnknown(value) ? value : fallback;
+}
