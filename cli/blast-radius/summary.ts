@@ -91,11 +91,19 @@ export function egressCounts(agent: AgentBlastRadius): string {
     return `${agent.egress.publicAddresses} public address(es), ${hosts} host name(s)`;
 }
 
-/** What grants each step of a reach path (`lambda:UpdateFunctionCode by policy p statement 0`), or "". */
+/**
+ * What grants each step of a reach path (`lambda:UpdateFunctionCode by policy p statement 0`), or "": the
+ * permissions the path's text already shows are named only with where they are granted.
+ */
 export function reachGrantsText(path: ReachPathData): string {
     return path.steps
-        .filter((s) => s.permission !== undefined || s.grantedBy !== undefined)
-        .map((s) => [s.permission, s.grantedBy].filter((x) => x !== undefined).join(" by "))
+        .map((s) => {
+            const permission =
+                s.permission !== undefined && !path.text.includes(s.permission) ? s.permission : undefined;
+            if (s.grantedBy === undefined) return permission;
+            return `${s.permission ?? s.kind} by ${s.grantedBy}`;
+        })
+        .filter((x) => x !== undefined)
         .join("; ");
 }
 

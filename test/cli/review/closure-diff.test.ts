@@ -5,7 +5,7 @@ import { formatReviewMarkdown, formatReviewSarif } from "../../../cli/review/ren
 import { reviewResources } from "../../../cli/review/review";
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "../../../cli/review/tier-config";
 import { readAgentguardConfig } from "../../../core/stack/config";
-import { AGENT, res, ROLE } from "../blast-radius/resources";
+import { AGENT, agentStack, CLUSTER_ROLE_BINDING, res, ROLE } from "../blast-radius/resources";
 
 const FUNCTION = "aws:lambda/function:Function";
 const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
@@ -119,6 +119,31 @@ describe("report: each agent's closure", () => {
         expect(finding.outcome.kind).toBe("privileged-principal");
         expect(finding.text).toMatch(
             /^agent coder \(role coder\) → lambda:UpdateFunctionCode on Lambda function report-builder → runs as role reporting → .*iam:PassRole/,
+        );
+    });
+});
+
+describe("report: closures of Kubernetes agent identities", () => {
+    it("a binding that lets the agent's service accounts create pods anywhere is the agent's, with its path", () => {
+        const stackWithBinding = [
+            ...agentStack(),
+            res(CLUSTER_ROLE_BINDING, "coder-admin", {
+                metadata: { name: "coder-admin" },
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "cluster-admin",
+                },
+                subjects: [{ kind: "ServiceAccount", name: "agent", namespace: "agent-coder" }],
+            }),
+        ];
+        const report = computeBlastRadius(buildStackModel(stackWithBinding), readAgentguardConfig({}));
+        expect(report.agents.map((a) => a.id)).toEqual(["coder"]);
+        const fromBinding = report.agents[0].reach.find((c) =>
+            /ClusterRoleBinding coder-admin/.test(c.agent),
+        )!;
+        expect(fromBinding.paths.map((p) => p.text)).toContain(
+            `${fromBinding.agent} → create pods (ClusterRole cluster-admin: the built-in cluster-admin ClusterRole) → run as any service account of any namespace`,
         );
     });
 });
