@@ -1,5 +1,6 @@
 import type { ResourceNode, StackModel } from "../stack/stack-model";
 import { isUnknown } from "../unknowns";
+import { rawAt } from "../reach/resource";
 import type { RoleLookup } from "./iam-entity-lookup";
 import { agentTagState } from "./tags";
 
@@ -70,7 +71,7 @@ export function workloadRoleBindings(model: StackModel, roles: RoleLookup): Work
                 const top = property.path.split(".")[0];
                 const value = property.jsonKey
                     ? jsonRoleValues(workload.props[top], property.jsonKey)
-                    : readPath(workload.props, property.path);
+                    : rawAt(workload.props, property.path);
                 const linkedOnly = value === undefined || value === null;
                 // The dependency is recorded on the top-level property, so it joins even when the value is unknown.
                 if (property.viaInstanceProfile) {
@@ -86,16 +87,6 @@ export function workloadRoleBindings(model: StackModel, roles: RoleLookup): Work
         }
     }
     return out;
-}
-
-function readPath(props: Record<string, unknown>, path: string): unknown {
-    let value: unknown = props;
-    for (const part of path.split(".")) {
-        if (Array.isArray(value)) value = value[0];
-        if (value === null || typeof value !== "object") return undefined;
-        value = (value as Record<string, unknown>)[part];
-    }
-    return value;
 }
 
 /**

@@ -1,9 +1,7 @@
+import type { ReachResource } from "../reach/resource";
+
 /** One resource as the rules see it: plain properties (unknown sentinels intact) and resolved links. */
-export interface ResourceNode {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly props: Record<string, unknown>;
+export interface ResourceNode extends ReachResource {
     readonly parent?: ResourceNode;
     readonly dependencies: readonly ResourceNode[];
     /** Resources each input property was computed from: the join path when ARNs and names are unknown. */
