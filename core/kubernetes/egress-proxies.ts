@@ -197,14 +197,19 @@ export class OnwardRoutes {
         return verdict;
     }
 
-    private judgeNamespaceUncached(ns: string, pods: Obj | undefined): string[] {
+    /** Workloads of the namespace a peer's pod selector picks (unknown labels: picked), and its proxy annotation. */
+    private selectedIn(ns: string, pods: Obj | undefined) {
         const selected = this.workloads.filter((w) => {
             if (w.namespace !== ns) return false;
             const labels = podLabelsOf(w.node);
             return labels === "unknown" || pods === undefined || selectorMatches(pods, labels ?? {});
         });
         const nsNode = this.ctx.agents.declared.get(ns);
-        const nsProxy = nsNode === undefined ? undefined : proxyAnnotation(nsNode);
+        return { selected, nsProxy: nsNode === undefined ? undefined : proxyAnnotation(nsNode) };
+    }
+
+    private judgeNamespaceUncached(ns: string, pods: Obj | undefined): string[] {
+        const { selected, nsProxy } = this.selectedIn(ns, pods);
         const refs =
             nsProxy !== undefined
                 ? [{ ref: nsProxy, owner: `Namespace ${ns}`, runs: selected.map((w) => w.node) }]
@@ -306,13 +311,7 @@ export class OnwardRoutes {
     }
 
     private declaredAllowlistsUncached(ns: string, pods: Obj | undefined): { key: string; text: string }[] {
-        const selected = this.workloads.filter((w) => {
-            if (w.namespace !== ns) return false;
-            const labels = podLabelsOf(w.node);
-            return labels === "unknown" || pods === undefined || selectorMatches(pods, labels ?? {});
-        });
-        const nsNode = this.ctx.agents.declared.get(ns);
-        const nsProxy = nsNode === undefined ? undefined : proxyAnnotation(nsNode);
+        const { selected, nsProxy } = this.selectedIn(ns, pods);
         const refs =
             nsProxy !== undefined
                 ? [nsProxy]
