@@ -50,13 +50,13 @@ export function eksIdentityMappings(
     for (const node of model.resources) {
         if (CONFIG_MAP_TYPES.has(node.type)) awsAuth(node, agents, mappings, unreadable);
     }
+    // Access entries and their policy associations name the principal the same way (`principalArn`).
+    const byArn = (node: ResourceNode) =>
+        ({ node, at: "", principal: node.props.principalArn, principalKey: "principalArn" }) as const;
     for (const node of model.ofType(ACCESS_ENTRY_TYPE)) {
         const p = node.props;
         mappings.push({
-            node,
-            at: "",
-            principal: p.principalArn,
-            principalKey: "principalArn",
+            ...byArn(node),
             groups: groupList(p.kubernetesGroups, "kubernetesGroups"),
             username: p.userName,
             entryType: p.type,
@@ -65,10 +65,7 @@ export function eksIdentityMappings(
     for (const node of model.ofType(ACCESS_POLICY_ASSOCIATION_TYPE)) {
         const p = node.props;
         mappings.push({
-            node,
-            at: "",
-            principal: p.principalArn,
-            principalKey: "principalArn",
+            ...byArn(node),
             groups: [],
             accessPolicy: { arn: p.policyArn, scope: p.accessScope },
         });
