@@ -22,7 +22,7 @@ import {
     UNKNOWN_VALUE,
 } from "./urn";
 
-/** The protobuf modules of the program's own @pulumi/pulumi, so responses are its classes. */
+/** The protobuf modules the monitor answers with (the checker's own @pulumi/pulumi: the wire format is stable). */
 export interface ProgramProtos {
     readonly resource: typeof ResourceProto;
     readonly provider: typeof ProviderProto;
@@ -48,6 +48,22 @@ export interface UnansweredLookup {
 }
 
 type Callback<T> = (err: Error | null, response?: T) => void;
+
+/** An entry of RegisterResourceRequest.aliases: a URN or a spec (the parts that differ from the resource). */
+interface AliasMessage {
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
+}
 
 /** gRPC-style error: the SDK surfaces `details` to the user. */
 function monitorError(message: string): Error {
@@ -105,8 +121,18 @@ export function autonamedNamespace(
     return `${resourceName}-xxxxxxxx`;
 }
 
-/** Features as a real engine would answer them, minus those that need callbacks into the program. */
-const SUPPORTED_FEATURES = new Set(["secrets", "deletedWith", "replaceWith", "parameterization"]);
+/**
+ * Features as a real engine would answer them, minus those that need callbacks into the program (transforms,
+ * hooks, state migrations: the SDK then refuses to use them, see failure-hints.ts) and the two whose absence
+ * the SDK works around on its side (resource references and output values are sent as plain values).
+ */
+export const SUPPORTED_FEATURES: ReadonlySet<string> = new Set([
+    "secrets",
+    "deletedWith",
+    "replaceWith",
+    "parameterization",
+    "aliasSpecs",
+]);
 
 /** `deletedWith` → `RESOURCE_MONITOR_FEATURE_DELETED_WITH`, the name GetDeploymentInfo's enum gives it. */
 function featureEnumName(feature: string): string {
@@ -152,6 +178,11 @@ export class OfflineMonitor {
     private readonly renderCalls: { token: string; args: Record<string, unknown> }[] = [];
     /** Components whose objects a provider function renders (Helm v3 charts, kustomize), by type. */
     private readonly componentsByType = new Map<string, string[]>();
+    /** Registered components (not custom), the only resources whose outputs the SDK registers. */
+    private readonly components = new Set<string>();
+    private readonly withOutputs = new Set<string>();
+    /** What a real engine would have failed the deployment for, even if the program ignored the error. */
+    private readonly fatal: string[] = [];
 
     constructor(
         private readonly protos: ProgramProtos,
@@ -161,6 +192,19 @@ export class OfflineMonitor {
 
     get resourceCount(): number {
         return this.inputsByUrn.size;
+    }
+
+    /**
+     * Protocol violations the program could use to hide something (a duplicate URN, outputs registered for
+     * a resource that cannot have them): the engine fails the deployment for them, so the check fails too,
+     * even when the program catches the error the SDK got.
+     */
+    inconsistencies(): readonly string[] {
+        return this.fatal;
+    }
+
+    private inconsistent(message: string): void {
+        this.fatal.push(message);
     }
 
     addWarning(warning: string): void {
@@ -267,7 +311,6 @@ export class OfflineMonitor {
         callback(null, response);
     }
 
-    /** Answers on a later turn, as the engine does over gRPC, so records stream out while the program runs. */
     registerResource(req: ResourceProto.RegisterResourceRequest, callback: Callback<unknown>): void {
         let response: ResourceProto.RegisterResourceResponse;
         try {
@@ -279,11 +322,10 @@ export class OfflineMonitor {
             response.setObject(this.outputsOf(req));
             response.setResult(this.protos.resource.Result.SUCCESS);
         } catch (err) {
-            const error = monitorError((err as Error).message);
-            setImmediate(() => callback(error));
+            callback(monitorError((err as Error).message));
             return;
         }
-        setImmediate(() => callback(null, response));
+        callback(null, response);
     }
 
     /**
@@ -319,10 +361,21 @@ export class OfflineMonitor {
         req: ResourceProto.RegisterResourceOutputsRequest,
         callback: Callback<unknown>,
     ): void {
-        if (!this.inputsByUrn.has(req.getUrn())) {
-            callback(monitorError(`registerOutputs for unknown resource ${req.getUrn()}`));
+        const urn = req.getUrn();
+        const problem = !this.inputsByUrn.has(urn)
+            ? "a resource that was never registered"
+            : !this.components.has(urn)
+              ? "a resource that is not a component (the SDK registers outputs for components only)"
+              : this.withOutputs.has(urn)
+                ? "a component whose outputs were already registered (the SDK registers them once)"
+                : undefined;
+        if (problem !== undefined) {
+            const message = `registerOutputs for ${problem}: ${urn}`;
+            this.inconsistent(message);
+            callback(monitorError(message));
             return;
         }
+        this.withOutputs.add(urn);
         this.sink.outputs(
             req.getUrn(),
             (req.getOutputs() ?? new this.protos.struct.Struct()).serializeBinary(),
@@ -484,7 +537,7 @@ export class OfflineMonitor {
                 ? req.getDeletebeforereplace()
                 : undefined,
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            aliases: req.getAliasurnsList(),
+            aliases: this.aliasUrns(req),
             customTimeouts: {
                 create: durationSeconds(timeouts?.getCreate() ?? ""),
                 update: durationSeconds(timeouts?.getUpdate() ?? ""),
@@ -509,6 +562,9 @@ export class OfflineMonitor {
             options,
             source: sourcePositionOf(req),
         });
+        if (!req.getCustom()) {
+            this.components.add(urn);
+        }
         if (RENDERED_COMPONENT_TYPES.has(type)) {
             this.componentsByType.set(type, [...(this.componentsByType.get(type) ?? []), urn]);
         }
@@ -516,6 +572,37 @@ export class OfflineMonitor {
             this.buildRemoteChildren(req, urn, object);
         }
         return urn;
+    }
+
+    /**
+     * The URNs a resource's aliases stand for, computed as the engine does: URN aliases as given, alias
+     * specs (aliasSpecs) with each missing part taken from the resource itself.
+     */
+    private aliasUrns(req: ResourceProto.RegisterResourceRequest): string[] {
+        const urns = new Set(req.getAliasurnsList());
+        const { stack, project } = this.context;
+        for (const alias of optionalCall<AliasMessage[]>(req, "getAliasesList", [])) {
+            if (alias.hasSpec()) {
+                const spec = alias.getSpec()!;
+                const parent = spec.getNoparent()
+                    ? ""
+                    : spec.getParenturn() !== ""
+                      ? spec.getParenturn()
+                      : req.getParent();
+                urns.add(
+                    makeUrn(
+                        spec.getStack() || stack,
+                        spec.getProject() || project,
+                        parent,
+                        spec.getType() || req.getType(),
+                        spec.getName() || req.getName(),
+                    ),
+                );
+            } else if (alias.getUrn() !== "") {
+                urns.add(alias.getUrn());
+            }
+        }
+        return [...urns];
     }
 
     /**
@@ -641,7 +728,9 @@ export class OfflineMonitor {
 
     private add(record: RecordedResource): void {
         if (this.inputsByUrn.has(record.urn)) {
-            throw new Error(`Duplicate resource URN '${record.urn}'; try giving it a unique name`);
+            const message = `Duplicate resource URN '${record.urn}'; try giving it a unique name`;
+            this.inconsistent(message);
+            throw new Error(message);
         }
         this.inputsByUrn.set(record.urn, record.inputs);
         this.sink.resource(record);
