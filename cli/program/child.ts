@@ -212,6 +212,9 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
 const CLIENT_OPTIONS = {
     "grpc.max_receive_message_length": -1,
     "grpc.max_send_message_length": -1,
+    // A local server that is there or not: retrying (which buffers every message) can't help.
+    "grpc.enable_retries": 0,
+    "grpc.enable_channelz": 0,
 };
 
 /** Counts the SDK's pending resource operations (what `runtime.disconnect` waits for) through its own hook. */

@@ -14,6 +14,14 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Message } from "google-protobuf";
 import { grpcError, GRPC_STATUS, serviceMethods } from "./engine-protocol";
 import type { OfflineMonitor, ProgramProtos } from "./monitor";
+import {
+    appendField,
+    rawObjectOf,
+    REQUEST_OBJECT_FIELD,
+    RESPONSE_OBJECT_FIELD,
+    setRawObject,
+    splitField,
+} from "./monitor-wire";
 
 /** The checker's own protocol classes; never those of the program's node_modules. */
 export const CHECKER_PROTOS: ProgramProtos = {
@@ -27,10 +35,47 @@ type UnaryHandler = (
     callback: grpc.sendUnaryData<unknown>,
 ) => void;
 
+type MethodDefinition = grpc.MethodDefinition<unknown, unknown>;
+
+/**
+ * The service as the checker's @pulumi/pulumi generates it, except that RegisterResource keeps the inputs
+ * encoded (monitor-wire.ts): decoded only if the monitor asks for them, answered back as they came.
+ */
 function resourceMonitorService(): grpc.ServiceDefinition {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("@pulumi/pulumi/proto/resource_grpc_pb") as { ResourceMonitorService: grpc.ServiceDefinition })
-        .ResourceMonitorService;
+    const generated = (
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require("@pulumi/pulumi/proto/resource_grpc_pb") as { ResourceMonitorService: grpc.ServiceDefinition }
+    ).ResourceMonitorService;
+    const register = generated.registerResource as MethodDefinition | undefined;
+    if (!register) {
+        return generated;
+    }
+    return {
+        ...generated,
+        registerResource: {
+            ...register,
+            requestDeserialize: (bytes: Buffer) => {
+                const split = splitField(bytes, REQUEST_OBJECT_FIELD);
+                if (!split) {
+                    return register.requestDeserialize(bytes);
+                }
+                const request = ResourceProto.RegisterResourceRequest.deserializeBinary(split.rest);
+                const object = split.payload.slice();
+                setRawObject(request, object);
+                let decoded: StructProto.Struct | undefined;
+                Object.assign(request, {
+                    getObject: () => (decoded ??= StructProto.Struct.deserializeBinary(object)),
+                    hasObject: () => true,
+                });
+                return request;
+            },
+            responseSerialize: (response: unknown) => {
+                const raw = rawObjectOf(response as object);
+                const encoded = register.responseSerialize(response);
+                return raw === undefined ? encoded : appendField(encoded, RESPONSE_OBJECT_FIELD, raw);
+            },
+        },
+    };
 }
 
 /**
@@ -88,6 +133,8 @@ export interface MonitorServer {
 const SERVER_OPTIONS: grpc.ServerOptions = {
     "grpc.max_receive_message_length": -1,
     "grpc.max_send_message_length": -1,
+    // Per-call bookkeeping for a debugging service nobody queries here.
+    "grpc.enable_channelz": 0,
 };
 
 /** Serves `monitor` on a fresh socket that only this user can reach (a 0700 directory made for this run). */

@@ -5,6 +5,7 @@ import { fileURLToPath } from "url";
 import { grpcError, GRPC_STATUS } from "./engine-protocol";
 import { expandManifestComponent, isManifestComponent } from "./manifests";
 import { findOfflineAnswer, type OfflineAnswers } from "./offline-answers";
+import { rawObjectOf, setRawObject, structHasKeyWithPrefix } from "./monitor-wire";
 import { OFFLINE_INVOKES } from "./offline-invokes";
 import { PLACEHOLDER_INVOKES, PLACEHOLDER_REGION } from "./placeholder-invokes";
 import type { RecordedResource, ResourceOptionsRecord, SourcePosition, UncheckedComponent } from "./protocol";
@@ -319,7 +320,13 @@ export class OfflineMonitor {
             response.setUrn(urn);
             // An empty ID is an unknown ID: what a preview reports for a resource not created yet.
             response.setId("");
-            response.setObject(this.outputsOf(req));
+            const outputs = this.outputsOf(req);
+            const raw = rawObjectOf(req);
+            if (outputs === undefined && raw !== undefined) {
+                setRawObject(response, raw);
+            } else {
+                response.setObject(outputs ?? req.getObject() ?? new this.protos.struct.Struct());
+            }
             response.setResult(this.protos.resource.Result.SUCCESS);
         } catch (err) {
             callback(monitorError((err as Error).message));
@@ -333,11 +340,11 @@ export class OfflineMonitor {
      * dependants read: an autonamed Namespace's name, so a workload placed with `ns.metadata.name` (directly
      * or through a provider's default namespace) lands in that namespace, not in none.
      */
-    private outputsOf(req: ResourceProto.RegisterResourceRequest): StructProto.Struct {
-        const object = req.getObject() ?? new this.protos.struct.Struct();
+    private outputsOf(req: ResourceProto.RegisterResourceRequest): StructProto.Struct | undefined {
         if (req.getType() !== "kubernetes:core/v1:Namespace" || !req.getCustom()) {
-            return object;
+            return undefined;
         }
+        const object = req.getObject() ?? new this.protos.struct.Struct();
         const outputs = object.toJavaScript();
         const metadata = outputs.metadata;
         if (
@@ -349,7 +356,7 @@ export class OfflineMonitor {
         const md = { ...((metadata ?? {}) as Record<string, unknown>) };
         const name = autonamedNamespace(req.getName(), md);
         if (name === undefined) {
-            return object;
+            return undefined;
         }
         return this.protos.struct.Struct.fromJavaScript({
             ...outputs,
@@ -545,8 +552,10 @@ export class OfflineMonitor {
             },
             parent: req.getParent(),
         };
-        const object = req.getObject() ?? new this.protos.struct.Struct();
-        const inputs = object.serializeBinary();
+        // Kept as received when the server could (see monitor-wire.ts): no decoding, no re-encoding.
+        const raw = rawObjectOf(req);
+        const object = raw === undefined ? (req.getObject() ?? new this.protos.struct.Struct()) : undefined;
+        const inputs = raw ?? object!.serializeBinary();
         this.add({
             kind: "registered",
             urn,
@@ -558,7 +567,12 @@ export class OfflineMonitor {
             dependencies: req.getDependenciesList(),
             propertyDependencies,
             inputs,
-            analyzerInputs: this.withoutInternalKeys(object, inputs),
+            analyzerInputs:
+                object !== undefined
+                    ? this.withoutInternalKeys(object, inputs)
+                    : structHasKeyWithPrefix(inputs, "__") === false
+                      ? undefined
+                      : this.withoutInternalKeys(this.protos.struct.Struct.deserializeBinary(inputs), inputs),
             options,
             source: sourcePositionOf(req),
         });
@@ -569,7 +583,7 @@ export class OfflineMonitor {
             this.componentsByType.set(type, [...(this.componentsByType.get(type) ?? []), urn]);
         }
         if (req.getRemote()) {
-            this.buildRemoteChildren(req, urn, object);
+            this.buildRemoteChildren(req, urn, object ?? req.getObject() ?? new this.protos.struct.Struct());
         }
         return urn;
     }
