@@ -186,9 +186,15 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
                         return (value as Rpc).apply(target, args);
                     }
                     progress.pendingCalls++;
-                    args[args.length - 1] = (err: { code?: number; details?: string } | null, response: unknown) => {
+                    args[args.length - 1] = (
+                        err: { code?: number; details?: string } | null,
+                        response: unknown,
+                    ) => {
                         progress.pendingCalls--;
-                        if (err?.code === GRPC_STATUS.UNIMPLEMENTED && !String(err.details).includes("agentguard")) {
+                        if (
+                            err?.code === GRPC_STATUS.UNIMPLEMENTED &&
+                            !String(err.details).includes("agentguard")
+                        ) {
                             childWarnings.add(
                                 `the SDK called ResourceMonitor.${property}, which the offline checker answers as ` +
                                     "an engine without it does (UNIMPLEMENTED)",

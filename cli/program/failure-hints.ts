@@ -52,7 +52,8 @@ export function explainFailure(
 }
 
 /** How the SDK refuses an option the engine it talks to did not advertise. */
-const SDK_REFUSAL = /The Pulumi CLI does not support (?:the )?([^.]+?)(?: option)?\. Please update the Pulumi CLI/;
+const SDK_REFUSAL =
+    /The Pulumi CLI does not support (?:the )?([^.]+?)(?: option)?\. Please update the Pulumi CLI/;
 
 /**
  * When the SDK refused something because the checker did not advertise it (transforms, resource or error

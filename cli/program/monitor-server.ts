@@ -42,10 +42,9 @@ type MethodDefinition = grpc.MethodDefinition<unknown, unknown>;
  * encoded (monitor-wire.ts): decoded only if the monitor asks for them, answered back as they came.
  */
 function resourceMonitorService(): grpc.ServiceDefinition {
-    const generated = (
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require("@pulumi/pulumi/proto/resource_grpc_pb") as { ResourceMonitorService: grpc.ServiceDefinition }
-    ).ResourceMonitorService;
+    const generated = // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("@pulumi/pulumi/proto/resource_grpc_pb") as { ResourceMonitorService: grpc.ServiceDefinition })
+        .ResourceMonitorService;
     const register = generated.registerResource as MethodDefinition | undefined;
     if (!register) {
         return generated;
@@ -93,7 +92,12 @@ export function monitorHandlers(
         handlers[method] =
             typeof implementation === "function"
                 ? (call, callback) =>
-                      (implementation as (req: unknown, cb: (err: Error | null, res?: unknown) => void) => void).call(
+                      (
+                          implementation as (
+                              req: unknown,
+                              cb: (err: Error | null, res?: unknown) => void,
+                          ) => void
+                      ).call(
                           monitor,
                           call.request,
                           // The monitor answers `{}` where the protocol's answer is google.protobuf.Empty.

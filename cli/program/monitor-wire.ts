@@ -106,7 +106,11 @@ export function structHasKeyWithPrefix(struct: Uint8Array, prefix: string): bool
             const body = struct.subarray(entry.payload, entry.end);
             for (const part of fields(body)) {
                 if (part.number === ENTRY_KEY && part.payload !== part.start) {
-                    const key = Buffer.from(body.buffer, body.byteOffset + part.payload, part.end - part.payload);
+                    const key = Buffer.from(
+                        body.buffer,
+                        body.byteOffset + part.payload,
+                        part.end - part.payload,
+                    );
                     if (key.toString("utf8").startsWith(prefix)) {
                         return true;
                     }

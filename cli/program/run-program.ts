@@ -231,7 +231,13 @@ function runChild(
                 settle(tampered("it said twice that it finished, or in a shape the checker never sends"));
             } else if (message?.kind === "failed" && typeof message.message === "string") {
                 settle(
-                    programFailure(project, monitor, options, message as Extract<ChildMessage, { kind: "failed" }>, printed()),
+                    programFailure(
+                        project,
+                        monitor,
+                        options,
+                        message as Extract<ChildMessage, { kind: "failed" }>,
+                        printed(),
+                    ),
                 );
             } else {
                 settle(tampered("it wrote a message the checker does not send on the checker's channel"));
@@ -301,7 +307,10 @@ function programFailure(
     const where = message.location
         ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
         : "";
-    return new CheckError("program", `the Pulumi program in ${project.dir} failed: ${explained}${where}${printed}`);
+    return new CheckError(
+        "program",
+        `the Pulumi program in ${project.dir} failed: ${explained}${where}${printed}`,
+    );
 }
 
 function parseLocation(location: string): { file: string; line: number; column?: number } {

@@ -85,7 +85,14 @@ describe(`offline monitor under @pulumi/pulumi ${sdkVersion}`, () => {
             "RESOURCE_MONITOR_FEATURE_REPLACE_WITH",
             "RESOURCE_MONITOR_FEATURE_SECRETS",
         ]);
-        for (const legacy of ["secrets", "deletedWith", "replaceWith", "parameterization", "aliasSpecs", "transforms"]) {
+        for (const legacy of [
+            "secrets",
+            "deletedWith",
+            "replaceWith",
+            "parameterization",
+            "aliasSpecs",
+            "transforms",
+        ]) {
             const request = new ResourceProto.SupportsFeatureRequest();
             request.setId(legacy);
             const probe = await call(engine.monitor, "supportsFeature", request);
