@@ -43,8 +43,11 @@ type MethodDefinition = grpc.MethodDefinition<unknown, unknown>;
  */
 function resourceMonitorService(): grpc.ServiceDefinition {
     const generated = // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require("@pulumi/pulumi/proto/resource_grpc_pb") as { ResourceMonitorService: grpc.ServiceDefinition })
-        .ResourceMonitorService;
+        (
+            require("@pulumi/pulumi/proto/resource_grpc_pb") as {
+                ResourceMonitorService: grpc.ServiceDefinition;
+            }
+        ).ResourceMonitorService;
     const register = generated.registerResource as MethodDefinition | undefined;
     if (!register) {
         return generated;

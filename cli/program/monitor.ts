@@ -204,6 +204,14 @@ export class OfflineMonitor {
         return this.fatal;
     }
 
+    /**
+     * Whether the root stack registered its outputs: the SDK does that once the program's main code has
+     * returned, so a run that ends without it was cut short.
+     */
+    stackFinished(): boolean {
+        return this.withOutputs.has(rootStackUrn(this.context.stack, this.context.project));
+    }
+
     private inconsistent(message: string): void {
         this.fatal.push(message);
     }

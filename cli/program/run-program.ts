@@ -263,6 +263,15 @@ function runChild(
                                 `${inconsistencies.slice(0, 5).join("; ")}`,
                         ),
                     );
+                } else if (code === 0 && signal === null && done && !monitor.stackFinished()) {
+                    settle(
+                        new CheckError(
+                            "program",
+                            `the Pulumi program in ${project.dir} exited before its stack was complete (the ` +
+                                "root stack's outputs were never registered): what it had left to declare " +
+                                `can't be judged${printed()}`,
+                        ),
+                    );
                 } else if (code === 0 && signal === null && done) {
                     settle(undefined, {
                         resourceCount: monitor.resourceCount,

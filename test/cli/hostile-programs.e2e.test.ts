@@ -54,6 +54,7 @@ describe("a hostile program cannot get its forbidden resource past the checker",
             "require-cache",
             "forged-done",
             "forged-done-exit",
+            "forged-done-early-exit",
             "before-exit",
             "timer",
             "late-promise",
@@ -79,6 +80,12 @@ describe("a hostile program cannot get its forbidden resource past the checker",
 
     it("judges the role registered before a forged 'done' and an exit that silenced the child", () => {
         expectRoleJudged(outcomes.get("forged-done-exit"), "forged-done-exit");
+    });
+
+    it("refuses a run that forged 'done' and exited before its stack was complete", () => {
+        const { result, error } = outcomes.get("forged-done-early-exit")!;
+        expect(result?.exitCode).toBeUndefined();
+        expect(error?.message).toContain("exited before its stack was complete");
     });
 
     it("judges resources declared after main returned: in beforeExit, in a timer, in a later promise chain", () => {
