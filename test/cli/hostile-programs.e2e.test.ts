@@ -59,6 +59,7 @@ describe("a hostile program cannot get its forbidden resource past the checker",
             "timer",
             "late-promise",
             "aliases",
+            "get-aliases",
             "transforms",
         ]);
     }, 600_000);
@@ -99,6 +100,10 @@ describe("a hostile program cannot get its forbidden resource past the checker",
         expect(outcomes.get("aliases")?.result?.warnings).toContainEqual(
             expect.stringContaining("Holder$aws:iam/role:Role::existing is read from an existing resource"),
         );
+    });
+
+    it("judges a role next to a Resource.get under a parent with aliases (the SDK once failed or dropped it)", () => {
+        expectRoleJudged(outcomes.get("get-aliases"), "get-aliases");
     });
 
     it("fails closed, naming the feature, on a transform the checker does not support", () => {
