@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
+import * as ResourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as ResourceProto from "@pulumi/pulumi/proto/resource_pb";
 import * as ProviderProto from "@pulumi/pulumi/proto/provider_pb";
 import * as StructProto from "google-protobuf/google/protobuf/struct_pb";
@@ -42,12 +43,7 @@ type MethodDefinition = grpc.MethodDefinition<unknown, unknown>;
  * encoded (monitor-wire.ts): decoded only if the monitor asks for them, answered back as they came.
  */
 function resourceMonitorService(): grpc.ServiceDefinition {
-    const generated = // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (
-            require("@pulumi/pulumi/proto/resource_grpc_pb") as {
-                ResourceMonitorService: grpc.ServiceDefinition;
-            }
-        ).ResourceMonitorService;
+    const generated = ResourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition;
     const register = generated.registerResource as MethodDefinition | undefined;
     if (!register) {
         return generated;

@@ -220,29 +220,33 @@ function runChild(
                 `the Pulumi program in ${project.dir} interfered with the checker: ${what}; ` +
                     "the run can't be trusted, so nothing is judged",
             );
-        readFrames(child.stdio[3] as Readable, (frame) => {
-            if (settled) {
-                return;
-            }
-            const message = frame as Partial<ChildMessage> | null;
-            if (message?.kind === "done" && done === undefined && Array.isArray(message.warnings)) {
-                done = message as Extract<ChildMessage, { kind: "done" }>;
-            } else if (message?.kind === "done") {
-                settle(tampered("it said twice that it finished, or in a shape the checker never sends"));
-            } else if (message?.kind === "failed" && typeof message.message === "string") {
-                settle(
-                    programFailure(
-                        project,
-                        monitor,
-                        options,
-                        message as Extract<ChildMessage, { kind: "failed" }>,
-                        printed(),
-                    ),
-                );
-            } else {
-                settle(tampered("it wrote a message the checker does not send on the checker's channel"));
-            }
-        });
+        readFrames(
+            child.stdio[3] as Readable,
+            (frame) => {
+                if (settled) {
+                    return;
+                }
+                const message = frame as Partial<ChildMessage> | null;
+                if (message?.kind === "done" && done === undefined && Array.isArray(message.warnings)) {
+                    done = message as Extract<ChildMessage, { kind: "done" }>;
+                } else if (message?.kind === "done") {
+                    settle(tampered("it said twice that it finished, or in a shape the checker never sends"));
+                } else if (message?.kind === "failed" && typeof message.message === "string") {
+                    settle(
+                        programFailure(
+                            project,
+                            monitor,
+                            options,
+                            message as Extract<ChildMessage, { kind: "failed" }>,
+                            printed(),
+                        ),
+                    );
+                } else {
+                    settle(tampered("it wrote a message the checker does not send on the checker's channel"));
+                }
+            },
+            (why) => settle(tampered(`it wrote ${why} on the checker's channel`)),
+        );
         child.on("error", (err) =>
             settle(new CheckError("program", `can't start the program: ${err.message}`)),
         );

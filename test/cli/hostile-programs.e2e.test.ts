@@ -55,6 +55,7 @@ describe("a hostile program cannot get its forbidden resource past the checker",
             "forged-done",
             "forged-done-exit",
             "forged-done-early-exit",
+            "garbage-frame",
             "before-exit",
             "timer",
             "late-promise",
@@ -87,6 +88,14 @@ describe("a hostile program cannot get its forbidden resource past the checker",
         const { result, error } = outcomes.get("forged-done-early-exit")!;
         expect(result?.exitCode).toBeUndefined();
         expect(error?.message).toContain("exited before its stack was complete");
+    });
+
+    it("refuses a run whose program wrote something undecodable on the checker's channel", () => {
+        const { result, error } = outcomes.get("garbage-frame")!;
+        expect(result?.exitCode).toBeUndefined();
+        expect(error?.message).toContain(
+            "interfered with the checker: it wrote a frame that does not decode",
+        );
     });
 
     it("judges resources declared after main returned: in beforeExit, in a timer, in a later promise chain", () => {
