@@ -200,6 +200,9 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
                                     "an engine without it does (UNIMPLEMENTED)",
                             );
                         }
+                        if (property === "registerResource") {
+                            restoreEchoedOutputs(args[0], response);
+                        }
                         (callback as Rpc)(err, response);
                     };
                     return (value as Rpc).apply(target, args);
@@ -212,6 +215,26 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
     return tracked;
 }
 
+interface WithObject {
+    getObject(): unknown;
+    hasObject(): boolean;
+    setObject(value: unknown): void;
+}
+
+/**
+ * The monitor leaves a registration's outputs out of its answer when they are the inputs as sent (a
+ * preview's outputs, see monitor.ts): the request's own Struct is put back, as the SDK expects it there.
+ */
+function restoreEchoedOutputs(request: unknown, response: unknown): void {
+    const answer = response as Partial<WithObject> | undefined;
+    if (typeof answer?.hasObject === "function" && !answer.hasObject()) {
+        const object = (request as Partial<WithObject>).getObject?.();
+        if (object !== undefined) {
+            answer.setObject!(object);
+        }
+    }
+}
+
 /**
  * Local socket, one client: no message size limit (as the SDK's own client), and no keepalive pings.
  */
@@ -221,6 +244,8 @@ const CLIENT_OPTIONS = {
     // A local server that is there or not: retrying (which buffers every message) can't help.
     "grpc.enable_retries": 0,
     "grpc.enable_channelz": 0,
+    // Thousands of registrations are in flight at once: a 64 KiB window would pace the answers.
+    "grpc-node.flow_control_window": 64 * 1024 * 1024,
 };
 
 /** Counts the SDK's pending resource operations (what `runtime.disconnect` waits for) through its own hook. */

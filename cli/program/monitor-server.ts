@@ -15,14 +15,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Message } from "google-protobuf";
 import { grpcError, GRPC_STATUS, serviceMethods } from "./engine-protocol";
 import type { OfflineMonitor, ProgramProtos } from "./monitor";
-import {
-    appendField,
-    rawObjectOf,
-    REQUEST_OBJECT_FIELD,
-    RESPONSE_OBJECT_FIELD,
-    setRawObject,
-    splitField,
-} from "./monitor-wire";
+import { REQUEST_OBJECT_FIELD, setRawObject, splitField } from "./monitor-wire";
 
 /** The checker's own protocol classes; never those of the program's node_modules. */
 export const CHECKER_PROTOS: ProgramProtos = {
@@ -40,7 +33,7 @@ type MethodDefinition = grpc.MethodDefinition<unknown, unknown>;
 
 /**
  * The service as the checker's @pulumi/pulumi generates it, except that RegisterResource keeps the inputs
- * encoded (monitor-wire.ts): decoded only if the monitor asks for them, answered back as they came.
+ * encoded (monitor-wire.ts): recorded as they came, decoded only if the monitor asks for them.
  */
 function resourceMonitorService(): grpc.ServiceDefinition {
     const generated = ResourceGrpc.ResourceMonitorService as unknown as grpc.ServiceDefinition;
@@ -66,11 +59,6 @@ function resourceMonitorService(): grpc.ServiceDefinition {
                     hasObject: () => true,
                 });
                 return request;
-            },
-            responseSerialize: (response: unknown) => {
-                const raw = rawObjectOf(response as object);
-                const encoded = register.responseSerialize(response);
-                return raw === undefined ? encoded : appendField(encoded, RESPONSE_OBJECT_FIELD, raw);
             },
         },
     };

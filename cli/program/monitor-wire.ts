@@ -1,13 +1,12 @@
 /**
- * The inputs of a RegisterResource call kept as the bytes they arrived in: the checker records them encoded
- * and answers them back as the preview's outputs, so decoding and re-encoding each resource's properties
- * (most of a registration's cost) is skipped. Anything unusual falls back to the standard decoding.
+ * The inputs of a RegisterResource call kept as the bytes they arrived in: the checker records them encoded,
+ * so decoding and re-encoding each resource's properties (most of a registration's cost) is skipped.
+ * Anything unusual falls back to the standard decoding.
  */
 import { lengthDelimitedPrefix, WIRE_TYPES } from "../../core/protobuf-wire";
 
-/** RegisterResourceRequest.object and RegisterResourceResponse.object (pulumi/resource.proto). */
+/** RegisterResourceRequest.object (pulumi/resource.proto). */
 export const REQUEST_OBJECT_FIELD = 5;
-export const RESPONSE_OBJECT_FIELD = 3;
 /** google.protobuf.Struct.fields: a map, i.e. repeated entries {1: key, 2: value}. */
 const STRUCT_FIELDS = 1;
 const ENTRY_KEY = 1;

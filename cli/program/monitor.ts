@@ -5,7 +5,7 @@ import { fileURLToPath } from "url";
 import { grpcError, GRPC_STATUS } from "./engine-protocol";
 import { expandManifestComponent, isManifestComponent } from "./manifests";
 import { findOfflineAnswer, type OfflineAnswers } from "./offline-answers";
-import { rawObjectOf, setRawObject, structHasKeyWithPrefix } from "./monitor-wire";
+import { rawObjectOf, structHasKeyWithPrefix } from "./monitor-wire";
 import { OFFLINE_INVOKES } from "./offline-invokes";
 import { PLACEHOLDER_INVOKES, PLACEHOLDER_REGION } from "./placeholder-invokes";
 import type { RecordedResource, ResourceOptionsRecord, SourcePosition, UncheckedComponent } from "./protocol";
@@ -328,11 +328,11 @@ export class OfflineMonitor {
             response.setUrn(urn);
             // An empty ID is an unknown ID: what a preview reports for a resource not created yet.
             response.setId("");
+            // A preview's outputs are the inputs. When they are exactly the inputs as sent, the answer leaves
+            // them out and the checker's client puts the request's own back (child.ts): the program's
+            // process does not decode again what it has just encoded.
             const outputs = this.outputsOf(req);
-            const raw = rawObjectOf(req);
-            if (outputs === undefined && raw !== undefined) {
-                setRawObject(response, raw);
-            } else {
+            if (outputs !== undefined || rawObjectOf(req) === undefined) {
                 response.setObject(outputs ?? req.getObject() ?? new this.protos.struct.Struct());
             }
             response.setResult(this.protos.resource.Result.SUCCESS);

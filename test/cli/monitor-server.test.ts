@@ -90,7 +90,7 @@ describe("the monitor served over gRPC on a private socket", () => {
         expect(fs.existsSync(path.dirname(socket))).toBe(false);
     });
 
-    it("records a registration with its inputs as sent and answers them back as the preview's outputs", async () => {
+    it("records a registration with its inputs as sent; the answer leaves out outputs that are those inputs", async () => {
         const { monitor, records } = newMonitor();
         const c = await connect(monitor);
         const object = { name: "agent", tags: { "agentguard.io/agent": "a" }, __internal: 1 };
@@ -102,7 +102,8 @@ describe("the monitor served over gRPC on a private socket", () => {
         expect(err).toBeNull();
         const answered = response as ResourceProto.RegisterResourceResponse;
         expect(answered.getUrn()).toBe("urn:pulumi:dev::proj::aws:iam/role:Role::agent");
-        expect(answered.getObject()?.toJavaScript()).toEqual(object);
+        // The checker's client puts the request's own inputs back (child.ts).
+        expect(answered.hasObject()).toBe(false);
         const role = records.find((r) => r.type === "aws:iam/role:Role")!;
         expect(Struct.deserializeBinary(role.inputs).toJavaScript()).toEqual(object);
         // Analyzers never see top-level "__" keys.
@@ -111,6 +112,19 @@ describe("the monitor served over gRPC on a private socket", () => {
             tags: { "agentguard.io/agent": "a" },
         });
         expect(records.map((r) => r.kind)).toEqual(["default-provider", "registered"]);
+    });
+
+    it("answers the outputs when they differ from the inputs: an autonamed Namespace gets its name", async () => {
+        const { monitor } = newMonitor();
+        const c = await connect(monitor);
+        const { response } = await call(
+            c,
+            "registerResource",
+            registration("kubernetes:core/v1:Namespace", "agents", { object: { metadata: { labels: {} } } }),
+        );
+        expect((response as ResourceProto.RegisterResourceResponse).getObject()?.toJavaScript()).toEqual({
+            metadata: { labels: {}, name: "agents-xxxxxxxx" },
+        });
     });
 
     it("fails the run on a duplicate URN even when the program ignores the error it got", async () => {
