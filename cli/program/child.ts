@@ -16,6 +16,7 @@ import { checkerFault, GRPC_STATUS, offlineEngine, serviceMethods } from "./engi
 import { errorLocation, type ErrorLocation } from "./error-location";
 import { FrameWriter } from "./frames";
 import { mapOnlyTypeScriptFrames } from "./stack-traces";
+import { UnaryCaller } from "./unary-http2";
 import type { ChildMessage, ProgramRequest } from "./protocol";
 
 type ModuleRequire = (id: string) => unknown;
@@ -171,6 +172,7 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
         ...CLIENT_OPTIONS,
     });
     const rpcs = new Set(serviceMethods(stubs.ResourceMonitorService));
+    const registerResource = fastRegisterResource(request, load, pulumiRoot);
     const counted = new Map<string, Rpc>();
     const tracked = new Proxy(client, {
         get(target, property, receiver) {
@@ -186,6 +188,14 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
                         return (value as Rpc).apply(target, args);
                     }
                     progress.pendingCalls++;
+                    if (property === "registerResource" && registerResource && args.length === 2) {
+                        const answer = args[1] as Rpc;
+                        return registerResource(args[0], (err, response) => {
+                            progress.pendingCalls--;
+                            restoreEchoedOutputs(args[0], response);
+                            answer(err, response);
+                        });
+                    }
                     args[args.length - 1] = (
                         err: { code?: number; details?: string } | null,
                         response: unknown,
@@ -213,6 +223,48 @@ function monitorClient(request: ProgramRequest, load: ModuleRequire, pulumiRoot:
         },
     });
     return tracked;
+}
+
+/**
+ * RegisterResource through a direct HTTP/2 call (unary-http2.ts), with the program's own protocol classes;
+ * undefined (grpc-js is used) if those are not where every SDK in the supported range has them.
+ */
+function fastRegisterResource(
+    request: ProgramRequest,
+    load: ModuleRequire,
+    pulumiRoot: string,
+): ((req: unknown, callback: (err: Error | null, response?: unknown) => void) => void) | undefined {
+    const protos = load(path.join(pulumiRoot, "proto", "resource_pb")) as {
+        RegisterResourceResponse?: { deserializeBinary(bytes: Uint8Array): unknown };
+    };
+    const Response = protos.RegisterResourceResponse;
+    if (!request.monitor.startsWith("unix:") || typeof Response?.deserializeBinary !== "function") {
+        return undefined;
+    }
+    const caller = new UnaryCaller(request.monitor.slice("unix:".length));
+    return (req, callback) => {
+        let encoded: Uint8Array;
+        try {
+            encoded = (req as { serializeBinary(): Uint8Array }).serializeBinary();
+        } catch (err) {
+            setImmediate(() => callback(err as Error));
+            return;
+        }
+        caller.call("/pulumirpc.ResourceMonitor/RegisterResource", encoded, (err, bytes) => {
+            if (err) {
+                callback(err);
+                return;
+            }
+            let response: unknown;
+            try {
+                response = Response.deserializeBinary(bytes!);
+            } catch (decodeError) {
+                callback(decodeError as Error);
+                return;
+            }
+            callback(null, response);
+        });
+    };
 }
 
 interface WithObject {
