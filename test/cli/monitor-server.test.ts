@@ -14,6 +14,7 @@ import { OfflineMonitor, type MonitorSink } from "../../cli/program/monitor";
 import { CHECKER_PROTOS, serveMonitor, type MonitorServer } from "../../cli/program/monitor-server";
 import { appendField, splitField, structHasKeyWithPrefix } from "../../cli/program/monitor-wire";
 import type { RecordedResource } from "../../cli/program/protocol";
+import { UnaryCaller, type UnaryError } from "../../cli/program/unary-http2";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stubs = require("@pulumi/pulumi/proto/resource_grpc_pb") as {
@@ -125,6 +126,34 @@ describe("the monitor served over gRPC on a private socket", () => {
         expect((response as ResourceProto.RegisterResourceResponse).getObject()?.toJavaScript()).toEqual({
             metadata: { labels: {}, name: "agents-xxxxxxxx" },
         });
+    });
+
+    it("answers the program's direct HTTP/2 calls as any gRPC call: a response, or the status and details", async () => {
+        const { monitor, records } = newMonitor();
+        server = await serveMonitor(monitor);
+        const caller = new UnaryCaller(server.address.replace(/^unix:/, ""));
+        const unary = (method: string, request: Uint8Array) =>
+            new Promise<{ err: UnaryError | null; bytes?: Buffer }>((resolve) =>
+                caller.call(`/pulumirpc.ResourceMonitor/${method}`, request, (err, bytes) =>
+                    resolve({ err, bytes }),
+                ),
+            );
+        const role = registration("aws:iam/role:Role", "agent", { object: { a: 1 } }).serializeBinary();
+        const first = await unary("RegisterResource", role);
+        expect(first.err).toBeNull();
+        expect(ResourceProto.RegisterResourceResponse.deserializeBinary(first.bytes!).getUrn()).toBe(
+            "urn:pulumi:dev::proj::aws:iam/role:Role::agent",
+        );
+        const again = await unary("RegisterResource", role);
+        expect([again.err?.code, again.err?.details]).toEqual([
+            2,
+            "Duplicate resource URN 'urn:pulumi:dev::proj::aws:iam/role:Role::agent'; try giving it a unique name",
+        ]);
+        expect((await unary("RegisterFutureThing", new Uint8Array())).err?.code).toBe(12);
+        expect(records.filter((r) => r.type === "aws:iam/role:Role")).toHaveLength(1);
+        await server.close();
+        const closed = await unary("RegisterResource", role);
+        expect(closed.err?.code).toBe(14);
     });
 
     it("fails the run on a duplicate URN even when the program ignores the error it got", async () => {
