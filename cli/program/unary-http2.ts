@@ -59,6 +59,12 @@ export class UnaryCaller {
             const session = http2.connect("http://localhost", {
                 createConnection: () => net.connect(this.socket),
                 settings: { initialWindowSize: 64 * 1024 * 1024 },
+                // Thousands of registrations are in flight at once: Node's defaults (100 streams before the
+                // server's settings arrive, 10 MB of session memory) would refuse some of them, as grpc-js
+                // knows too (it lifts the memory limit the same way).
+                peerMaxConcurrentStreams: 2 ** 31 - 1,
+                maxSessionMemory: Number.MAX_SAFE_INTEGER,
+                maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
             });
             // Errors reach each call through its stream; the session must not crash the process.
             session.on("error", () => undefined);
