@@ -39,6 +39,8 @@ export default tseslint.config(
                 process: "readonly",
                 __dirname: "readonly",
                 console: "readonly",
+                URL: "readonly",
+                Buffer: "readonly",
             },
         },
         rules: { "@typescript-eslint/no-require-imports": "off" },

@@ -21,6 +21,7 @@ echo "@pulumi/pulumi $(node -p 'require("@pulumi/pulumi/package.json").version')
 npx vitest run --reporter=default \
     test/cli/engine-protocol.test.ts \
     test/cli/check.e2e.test.ts \
+    test/cli/hostile-programs.e2e.test.ts \
     test/stacks/rome-incident.test.ts \
     test/examples/platform-stack.test.ts
 

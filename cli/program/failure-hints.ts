@@ -90,3 +90,24 @@ export function explainFailure(
     }
     return explained;
 }
+
+/** How the SDK refuses an option the engine it talks to did not advertise. */
+const SDK_REFUSAL =
+    /The Pulumi CLI does not support (?:the )?([^.]+?)(?: option)?\. Please update the Pulumi CLI/;
+
+/**
+ * When the SDK refused something because the checker did not advertise it (transforms, resource or error
+ * hooks, state migrations), the sentence that says so: the checker, not the Pulumi CLI, lacks it, and the
+ * resources it would change can't be judged. Undefined for any other failure.
+ */
+export function unsupportedFeature(message: string): string | undefined {
+    const match = SDK_REFUSAL.exec(message);
+    if (!match) {
+        return undefined;
+    }
+    return (
+        `uses ${match[1]}, which agentguard's offline checker does not support (the SDK refused it: ` +
+        `"${match[0]}"), so what it would change can't be judged. Supported: what a preview needs without ` +
+        "calling back into the program; use explicit resource options instead of transforms and hooks"
+    );
+}

@@ -5,6 +5,7 @@ import { fileURLToPath } from "url";
 import { grpcError, GRPC_STATUS } from "./engine-protocol";
 import { expandManifestComponent, isManifestComponent } from "./manifests";
 import { findOfflineAnswer, type OfflineAnswers } from "./offline-answers";
+import { rawObjectOf, structHasKeyWithPrefix } from "./monitor-wire";
 import { OFFLINE_INVOKES } from "./offline-invokes";
 import { PLACEHOLDER_INVOKES, PLACEHOLDER_REGION } from "./placeholder-invokes";
 import type { RecordedResource, ResourceOptionsRecord, SourcePosition, UncheckedComponent } from "./protocol";
@@ -22,7 +23,7 @@ import {
     UNKNOWN_VALUE,
 } from "./urn";
 
-/** The protobuf modules of the program's own @pulumi/pulumi, so responses are its classes. */
+/** The protobuf modules the monitor answers with (the checker's own @pulumi/pulumi: the wire format is stable). */
 export interface ProgramProtos {
     readonly resource: typeof ResourceProto;
     readonly provider: typeof ProviderProto;
@@ -51,6 +52,22 @@ export interface UnansweredLookup {
 export type PlaceholderLookup = Omit<UnansweredLookup, "why">;
 
 type Callback<T> = (err: Error | null, response?: T) => void;
+
+/** An entry of RegisterResourceRequest.aliases: a URN or a spec (the parts that differ from the resource). */
+interface AliasMessage {
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec():
+        | {
+              getName(): string;
+              getType(): string;
+              getStack(): string;
+              getProject(): string;
+              getParenturn(): string;
+              getNoparent(): boolean;
+          }
+        | undefined;
+}
 
 /** gRPC-style error: the SDK surfaces `details` to the user. */
 function monitorError(message: string): Error {
@@ -108,8 +125,18 @@ export function autonamedNamespace(
     return `${resourceName}-xxxxxxxx`;
 }
 
-/** Features as a real engine would answer them, minus those that need callbacks into the program. */
-const SUPPORTED_FEATURES = new Set(["secrets", "deletedWith", "replaceWith", "parameterization"]);
+/**
+ * Features as a real engine would answer them, minus those that need callbacks into the program (transforms,
+ * hooks, state migrations: the SDK then refuses to use them, see failure-hints.ts) and the two whose absence
+ * the SDK works around on its side (resource references and output values are sent as plain values).
+ */
+export const SUPPORTED_FEATURES: ReadonlySet<string> = new Set([
+    "secrets",
+    "deletedWith",
+    "replaceWith",
+    "parameterization",
+    "aliasSpecs",
+]);
 
 /** `deletedWith` → `RESOURCE_MONITOR_FEATURE_DELETED_WITH`, the name GetDeploymentInfo's enum gives it. */
 function featureEnumName(feature: string): string {
@@ -156,6 +183,11 @@ export class OfflineMonitor {
     private readonly renderCalls: { token: string; args: Record<string, unknown> }[] = [];
     /** Components whose objects a provider function renders (Helm v3 charts, kustomize), by type. */
     private readonly componentsByType = new Map<string, string[]>();
+    /** Registered components (not custom), the only resources whose outputs the SDK registers. */
+    private readonly components = new Set<string>();
+    private readonly withOutputs = new Set<string>();
+    /** What a real engine would have failed the deployment for, even if the program ignored the error. */
+    private readonly fatal: string[] = [];
 
     constructor(
         private readonly protos: ProgramProtos,
@@ -165,6 +197,27 @@ export class OfflineMonitor {
 
     get resourceCount(): number {
         return this.inputsByUrn.size;
+    }
+
+    /**
+     * Protocol violations the program could use to hide something (a duplicate URN, outputs registered for
+     * a resource that cannot have them): the engine fails the deployment for them, so the check fails too,
+     * even when the program catches the error the SDK got.
+     */
+    inconsistencies(): readonly string[] {
+        return this.fatal;
+    }
+
+    /**
+     * Whether the root stack registered its outputs: the SDK does that once the program's main code has
+     * returned, so a run that ends without it was cut short.
+     */
+    stackFinished(): boolean {
+        return this.withOutputs.has(rootStackUrn(this.context.stack, this.context.project));
+    }
+
+    private inconsistent(message: string): void {
+        this.fatal.push(message);
     }
 
     addWarning(warning: string): void {
@@ -276,7 +329,6 @@ export class OfflineMonitor {
         callback(null, response);
     }
 
-    /** Answers on a later turn, as the engine does over gRPC, so records stream out while the program runs. */
     registerResource(req: ResourceProto.RegisterResourceRequest, callback: Callback<unknown>): void {
         let response: ResourceProto.RegisterResourceResponse;
         try {
@@ -285,14 +337,19 @@ export class OfflineMonitor {
             response.setUrn(urn);
             // An empty ID is an unknown ID: what a preview reports for a resource not created yet.
             response.setId("");
-            response.setObject(this.outputsOf(req));
+            // A preview's outputs are the inputs. When they are exactly the inputs as sent, the answer leaves
+            // them out and the checker's client puts the request's own back (child.ts): the program's
+            // process does not decode again what it has just encoded.
+            const outputs = this.outputsOf(req);
+            if (outputs !== undefined || rawObjectOf(req) === undefined) {
+                response.setObject(outputs ?? req.getObject() ?? new this.protos.struct.Struct());
+            }
             response.setResult(this.protos.resource.Result.SUCCESS);
         } catch (err) {
-            const error = monitorError((err as Error).message);
-            setImmediate(() => callback(error));
+            callback(monitorError((err as Error).message));
             return;
         }
-        setImmediate(() => callback(null, response));
+        callback(null, response);
     }
 
     /**
@@ -300,11 +357,11 @@ export class OfflineMonitor {
      * dependants read: an autonamed Namespace's name, so a workload placed with `ns.metadata.name` (directly
      * or through a provider's default namespace) lands in that namespace, not in none.
      */
-    private outputsOf(req: ResourceProto.RegisterResourceRequest): StructProto.Struct {
-        const object = req.getObject() ?? new this.protos.struct.Struct();
+    private outputsOf(req: ResourceProto.RegisterResourceRequest): StructProto.Struct | undefined {
         if (req.getType() !== "kubernetes:core/v1:Namespace" || !req.getCustom()) {
-            return object;
+            return undefined;
         }
+        const object = req.getObject() ?? new this.protos.struct.Struct();
         const outputs = object.toJavaScript();
         const metadata = outputs.metadata;
         if (
@@ -316,7 +373,7 @@ export class OfflineMonitor {
         const md = { ...((metadata ?? {}) as Record<string, unknown>) };
         const name = autonamedNamespace(req.getName(), md);
         if (name === undefined) {
-            return object;
+            return undefined;
         }
         return this.protos.struct.Struct.fromJavaScript({
             ...outputs,
@@ -328,10 +385,21 @@ export class OfflineMonitor {
         req: ResourceProto.RegisterResourceOutputsRequest,
         callback: Callback<unknown>,
     ): void {
-        if (!this.inputsByUrn.has(req.getUrn())) {
-            callback(monitorError(`registerOutputs for unknown resource ${req.getUrn()}`));
+        const urn = req.getUrn();
+        const problem = !this.inputsByUrn.has(urn)
+            ? "a resource that was never registered"
+            : !this.components.has(urn)
+              ? "a resource that is not a component (the SDK registers outputs for components only)"
+              : this.withOutputs.has(urn)
+                ? "a component whose outputs were already registered (the SDK registers them once)"
+                : undefined;
+        if (problem !== undefined) {
+            const message = `registerOutputs for ${problem}: ${urn}`;
+            this.inconsistent(message);
+            callback(monitorError(message));
             return;
         }
+        this.withOutputs.add(urn);
         this.sink.outputs(
             req.getUrn(),
             (req.getOutputs() ?? new this.protos.struct.Struct()).serializeBinary(),
@@ -494,7 +562,7 @@ export class OfflineMonitor {
                 ? req.getDeletebeforereplace()
                 : undefined,
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-            aliases: req.getAliasurnsList(),
+            aliases: this.aliasUrns(req),
             customTimeouts: {
                 create: durationSeconds(timeouts?.getCreate() ?? ""),
                 update: durationSeconds(timeouts?.getUpdate() ?? ""),
@@ -502,8 +570,10 @@ export class OfflineMonitor {
             },
             parent: req.getParent(),
         };
-        const object = req.getObject() ?? new this.protos.struct.Struct();
-        const inputs = object.serializeBinary();
+        // Kept as received when the server could (see monitor-wire.ts): no decoding, no re-encoding.
+        const raw = rawObjectOf(req);
+        const object = raw === undefined ? (req.getObject() ?? new this.protos.struct.Struct()) : undefined;
+        const inputs = raw ?? object!.serializeBinary();
         this.add({
             kind: "registered",
             urn,
@@ -515,17 +585,56 @@ export class OfflineMonitor {
             dependencies: req.getDependenciesList(),
             propertyDependencies,
             inputs,
-            analyzerInputs: this.withoutInternalKeys(object, inputs),
+            analyzerInputs:
+                object !== undefined
+                    ? this.withoutInternalKeys(object, inputs)
+                    : structHasKeyWithPrefix(inputs, "__") === false
+                      ? undefined
+                      : this.withoutInternalKeys(this.protos.struct.Struct.deserializeBinary(inputs), inputs),
             options,
             source: sourcePositionOf(req),
         });
+        if (!req.getCustom()) {
+            this.components.add(urn);
+        }
         if (RENDERED_COMPONENT_TYPES.has(type)) {
             this.componentsByType.set(type, [...(this.componentsByType.get(type) ?? []), urn]);
         }
         if (req.getRemote()) {
-            this.buildRemoteChildren(req, urn, object);
+            this.buildRemoteChildren(req, urn, object ?? req.getObject() ?? new this.protos.struct.Struct());
         }
         return urn;
+    }
+
+    /**
+     * The URNs a resource's aliases stand for, computed as the engine does: URN aliases as given, alias
+     * specs (aliasSpecs) with each missing part taken from the resource itself.
+     */
+    private aliasUrns(req: ResourceProto.RegisterResourceRequest): string[] {
+        const urns = new Set(req.getAliasurnsList());
+        const { stack, project } = this.context;
+        for (const alias of optionalCall<AliasMessage[]>(req, "getAliasesList", [])) {
+            if (alias.hasSpec()) {
+                const spec = alias.getSpec()!;
+                const parent = spec.getNoparent()
+                    ? ""
+                    : spec.getParenturn() !== ""
+                      ? spec.getParenturn()
+                      : req.getParent();
+                urns.add(
+                    makeUrn(
+                        spec.getStack() || stack,
+                        spec.getProject() || project,
+                        parent,
+                        spec.getType() || req.getType(),
+                        spec.getName() || req.getName(),
+                    ),
+                );
+            } else if (alias.getUrn() !== "") {
+                urns.add(alias.getUrn());
+            }
+        }
+        return [...urns];
     }
 
     /**
@@ -651,7 +760,9 @@ export class OfflineMonitor {
 
     private add(record: RecordedResource): void {
         if (this.inputsByUrn.has(record.urn)) {
-            throw new Error(`Duplicate resource URN '${record.urn}'; try giving it a unique name`);
+            const message = `Duplicate resource URN '${record.urn}'; try giving it a unique name`;
+            this.inconsistent(message);
+            throw new Error(message);
         }
         this.inputsByUrn.set(record.urn, record.inputs);
         this.sink.resource(record);

@@ -1,5 +1,3 @@
-import type { OfflineAnswers } from "./offline-answers";
-
 /** Messages between the checker and the child process that runs the Pulumi program. */
 
 export interface ResourceOptionsRecord {
@@ -65,20 +63,20 @@ export interface ProgramRequest {
     readonly project: string;
     readonly stack: string;
     readonly organization: string;
-    readonly config: Readonly<Record<string, string>>;
-    /** The user's answers for lookups (--offline-answers), validated by the checker. */
-    readonly offlineAnswers?: OfflineAnswers;
+    /** The checker's ResourceMonitor server (`unix:<socket>`), which the program's SDK registers with. */
+    readonly monitor: string;
 }
 
-/** Resources stream to the checker as they are registered, so analysis overlaps the program's run. */
+/**
+ * What the child may tell the checker over fd 3: diagnostics only. Records never travel this way (the
+ * checker records what reaches its ResourceMonitor server), so nothing written here can remove or alter them.
+ */
 export type ChildMessage =
-    | { readonly kind: "resources"; readonly resources: readonly RecordedResource[] }
-    /** Outputs a component registered (registerOutputs), which AnalyzeStack sees instead of inputs. */
-    | { readonly kind: "outputs"; readonly urn: string; readonly outputs: Uint8Array }
     | {
+          /** The program's main returned and the event loop drained with no operation pending. */
           readonly kind: "done";
+          /** What the child noticed itself (RPCs of the program's SDK that the checker does not know). */
           readonly warnings: readonly string[];
-          readonly unchecked: readonly UncheckedComponent[];
       }
     | {
           readonly kind: "failed";

@@ -6,10 +6,13 @@ import { CheckError, tail } from "../errors";
 import { packageScript, packageVersion, peerDependencyRange, profilingArgs } from "../package-root";
 import type { ProgramProject } from "../project";
 import { formatLocation } from "./error-location";
+import { explainFailure, unsupportedFeature } from "./failure-hints";
 import { readFrames } from "./frames";
+import { OfflineMonitor, type MonitorSink } from "./monitor";
+import { CHECKER_PROTOS, serveMonitor, type MonitorServer } from "./monitor-server";
 import type { OfflineAnswers } from "./offline-answers";
 import { confineProgram, programWritesAllowedByDefault } from "./permissions";
-import type { ChildMessage, RecordedResource, UncheckedComponent } from "./protocol";
+import type { ChildMessage, ProgramRequest, RecordedResource, UncheckedComponent } from "./protocol";
 
 export interface ProgramRun {
     readonly resourceCount: number;
@@ -90,10 +93,73 @@ export function programEnvironment(project: ProgramProject, base: NodeJS.Process
     };
 }
 
-/** Runs the program in a child process under the offline monitor; rejects with a "program" CheckError. */
-export function runProgram(project: ProgramProject, options: RunProgramOptions): Promise<ProgramRun> {
+/** Hands records to the pipeline in batches, one per turn of the event loop at most. */
+class BatchingSink implements MonitorSink {
+    private pending: RecordedResource[] = [];
+    private scheduled = false;
+
+    constructor(private readonly options: RunProgramOptions) {}
+
+    resource(record: RecordedResource): void {
+        this.pending.push(record);
+        if (!this.scheduled) {
+            this.scheduled = true;
+            setImmediate(() => this.flush());
+        }
+    }
+
+    outputs(urn: string, outputs: Uint8Array): void {
+        this.flush();
+        this.options.onOutputs(urn, outputs);
+    }
+
+    flush(): void {
+        this.scheduled = false;
+        if (this.pending.length > 0) {
+            const resources = this.pending;
+            this.pending = [];
+            this.options.onResources(resources);
+        }
+    }
+}
+
+/**
+ * Runs the program in a child process against the offline monitor, which this process serves over gRPC and
+ * which records every registration here; rejects with a "program" (or "checker") CheckError. The result is
+ * given only once the child has exited with code 0 after saying it finished: what it writes on its channel
+ * is a diagnostic, never a record.
+ */
+export async function runProgram(project: ProgramProject, options: RunProgramOptions): Promise<ProgramRun> {
+    const sink = new BatchingSink(options);
+    const monitor = new OfflineMonitor(
+        CHECKER_PROTOS,
+        {
+            dir: project.dir,
+            project: project.name,
+            stack: project.stack,
+            organization: project.organization,
+            config: project.config,
+            offlineAnswers: options.offlineAnswers,
+        },
+        sink,
+    );
+    const server = await serveMonitor(monitor);
+    try {
+        return await runChild(project, options, server, monitor, sink);
+    } finally {
+        await server.close();
+    }
+}
+
+function runChild(
+    project: ProgramProject,
+    options: RunProgramOptions,
+    server: MonitorServer,
+    monitor: OfflineMonitor,
+    sink: BatchingSink,
+): Promise<ProgramRun> {
     const { file, execArgv } = childEntry();
-    const request = JSON.stringify({
+    const programRequest: ProgramRequest = {
         // An ES module program is imported, which needs a file: the directory's index, in Pulumi's order.
         entry: project.esm ? project.mainFile : project.entry,
         dir: project.dir,
@@ -102,9 +168,9 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         project: project.name,
         stack: project.stack,
         organization: project.organization,
-        config: project.config,
-        offlineAnswers: options.offlineAnswers,
-    });
+        monitor: server.address,
+    };
+    const request = JSON.stringify(programRequest);
     const confinement = confineProgram({
         allowWrites: options.allowWrites ?? programWritesAllowedByDefault(),
         needsModuleHooks: project.typescript && project.esm,
@@ -112,7 +178,7 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
     return new Promise<ProgramRun>((resolve, reject) => {
         let output = "";
         let settled = false;
-        let resourceCount = 0;
+        let done: Extract<ChildMessage, { kind: "done" }> | undefined;
         const child: ChildProcess = track(
             spawn(
                 process.execPath,
@@ -127,7 +193,7 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
                 {
                     cwd: project.dir,
                     env: { ...programEnvironment(project, process.env), ...confinement.env },
-                    // stdin: closes when we exit; fd 3: the child's messages (see frames.ts).
+                    // stdin: closes when we exit; fd 3: the child's diagnostics (see frames.ts).
                     stdio: ["pipe", "pipe", "pipe", "pipe"],
                     // Its own process group, killed as a whole (child-processes.ts).
                     detached: true,
@@ -151,7 +217,7 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
             settled = true;
             options.signal?.removeEventListener("abort", onAbort);
             if (error) {
-                if (child.exitCode === null) {
+                if (child.exitCode === null && child.signalCode === null) {
                     child.kill("SIGKILL");
                 }
                 reject(error);
@@ -161,54 +227,127 @@ export function runProgram(project: ProgramProject, options: RunProgramOptions):
         };
         const onAbort = () => settle(new CheckError("interrupted", "the program run was interrupted"));
         options.signal?.addEventListener("abort", onAbort);
+        if (options.signal?.aborted) {
+            onAbort();
+        }
         const printed = () =>
             output.trim() && !options.passThroughOutput ? `\nProgram output:\n${tail(output)}` : "";
-        readFrames(child.stdio[3] as Readable, (frame) => {
-            const message = frame as ChildMessage;
-            if (settled) {
-                return;
-            }
-            if (message.kind === "resources") {
-                resourceCount += message.resources.length;
-                options.onResources(message.resources);
-            } else if (message.kind === "outputs") {
-                options.onOutputs(message.urn, message.outputs);
-            } else if (message.kind === "done") {
-                settle(undefined, {
-                    resourceCount,
-                    warnings: [...confinement.warnings, ...message.warnings],
-                    unchecked: message.unchecked,
-                    output,
-                });
-            } else if (message.origin === "checker") {
-                settle(checkerIncompatibility(project.dir, message.message, message.sdkVersion));
-            } else {
-                const where = message.location
-                    ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
-                    : "";
-                settle(
-                    new CheckError(
-                        "program",
-                        `the Pulumi program in ${project.dir} failed: ${message.message}${where}` +
-                            `${confinement.explain(message.message)}${printed()}`,
-                    ),
-                );
-            }
-        });
+        const tampered = (what: string) =>
+            new CheckError(
+                "program",
+                `the Pulumi program in ${project.dir} interfered with the checker: ${what}; ` +
+                    "the run can't be trusted, so nothing is judged",
+            );
+        readFrames(
+            child.stdio[3] as Readable,
+            (frame) => {
+                if (settled) {
+                    return;
+                }
+                const message = frame as Partial<ChildMessage> | null;
+                if (message?.kind === "done" && done === undefined && Array.isArray(message.warnings)) {
+                    done = message as Extract<ChildMessage, { kind: "done" }>;
+                } else if (message?.kind === "done") {
+                    settle(tampered("it said twice that it finished, or in a shape the checker never sends"));
+                } else if (message?.kind === "failed" && typeof message.message === "string") {
+                    settle(
+                        programFailure(
+                            project,
+                            monitor,
+                            options,
+                            message as Extract<ChildMessage, { kind: "failed" }>,
+                            `${confinement.explain(String(message.message))}${printed()}`,
+                        ),
+                    );
+                } else {
+                    settle(tampered("it wrote a message the checker does not send on the checker's channel"));
+                }
+            },
+            (why) => settle(tampered(`it wrote ${why} on the checker's channel`)),
+        );
         child.on("error", (err) =>
             settle(new CheckError("program", `can't start the program: ${err.message}`)),
         );
-        // "close" comes after every pipe is drained: a final message, if any, has been read by then.
-        child.on("close", (code, signal) =>
-            settle(
-                new CheckError(
-                    "program",
-                    `the Pulumi program in ${project.dir} exited (${signal ?? `code ${code}`}) ` +
-                        `without finishing${printed()}`,
-                ),
-            ),
-        );
+        // "close" comes after every pipe is drained: a final message, if any, has been read by then. What the
+        // program sent the monitor before it exited is all received once the server has shut down.
+        child.on("close", (code, signal) => {
+            if (settled) {
+                return;
+            }
+            void server.close().then(() => {
+                sink.flush();
+                const inconsistencies = monitor.inconsistencies();
+                if (inconsistencies.length > 0) {
+                    settle(
+                        new CheckError(
+                            "program",
+                            `the Pulumi program in ${project.dir} made registrations the engine would refuse: ` +
+                                `${inconsistencies.slice(0, 5).join("; ")}`,
+                        ),
+                    );
+                } else if (code === 0 && signal === null && done && !monitor.stackFinished()) {
+                    settle(
+                        new CheckError(
+                            "program",
+                            `the Pulumi program in ${project.dir} exited before its stack was complete (the ` +
+                                "root stack's outputs were never registered): what it had left to declare " +
+                                `can't be judged${printed()}`,
+                        ),
+                    );
+                } else if (code === 0 && signal === null && done) {
+                    settle(undefined, {
+                        resourceCount: monitor.resourceCount,
+                        warnings: [
+                            ...confinement.warnings,
+                            ...monitor.warningList(),
+                            ...done.warnings.map(String),
+                        ],
+                        unchecked: monitor.uncheckedComponents(),
+                        output,
+                    });
+                } else {
+                    settle(
+                        new CheckError(
+                            "program",
+                            `the Pulumi program in ${project.dir} exited (${signal ?? `code ${code}`}) ` +
+                                `without finishing${printed()}`,
+                        ),
+                    );
+                }
+            });
+        });
     });
+}
+
+/** The error for a failure the child reported, explained with what the checker knows (unanswered lookups). */
+function programFailure(
+    project: ProgramProject,
+    monitor: OfflineMonitor,
+    options: RunProgramOptions,
+    message: Extract<ChildMessage, { kind: "failed" }>,
+    /** Appended to the message: why the permission model refused, and what the program printed. */
+    trailer: string,
+): CheckError {
+    if (message.origin === "checker") {
+        return checkerIncompatibility(project.dir, message.message, message.sdkVersion);
+    }
+    const unsupported = unsupportedFeature(message.message);
+    if (unsupported !== undefined) {
+        return new CheckError("checker", `the Pulumi program in ${project.dir} ${unsupported}`);
+    }
+    const explained = explainFailure(
+        message.message,
+        { dir: project.dir, stack: project.stack, answersSource: options.offlineAnswers?.source },
+        monitor.unansweredLookups(),
+        monitor.placeholderLookups(),
+    );
+    const where = message.location
+        ? `\n    at ${formatLocation(parseLocation(message.location), process.cwd())}`
+        : "";
+    return new CheckError(
+        "program",
+        `the Pulumi program in ${project.dir} failed: ${explained}${where}${trailer}`,
+    );
 }
 
 function parseLocation(location: string): { file: string; line: number; column?: number } {

@@ -79,12 +79,20 @@ describe(`offline monitor under @pulumi/pulumi ${sdkVersion}`, () => {
             .map((value) => nameOf.get(value))
             .sort();
         expect(names).toEqual([
+            "RESOURCE_MONITOR_FEATURE_ALIAS_SPECS",
             "RESOURCE_MONITOR_FEATURE_DELETED_WITH",
             "RESOURCE_MONITOR_FEATURE_PARAMETERIZATION",
             "RESOURCE_MONITOR_FEATURE_REPLACE_WITH",
             "RESOURCE_MONITOR_FEATURE_SECRETS",
         ]);
-        for (const legacy of ["secrets", "deletedWith", "replaceWith", "parameterization", "transforms"]) {
+        for (const legacy of [
+            "secrets",
+            "deletedWith",
+            "replaceWith",
+            "parameterization",
+            "aliasSpecs",
+            "transforms",
+        ]) {
             const request = new ResourceProto.SupportsFeatureRequest();
             request.setId(legacy);
             const probe = await call(engine.monitor, "supportsFeature", request);
