@@ -234,6 +234,45 @@ describe("review: a path the head adds anywhere along the closure is Tier 3", ()
         expect(formatReviewSarif(r, "0")).not.toMatch(/tier3-blast-radius.*agent coder/s);
     });
 
+    it("a new function the agent's wildcard grant covers, running as an existing privileged role: Tier 3", () => {
+        const wide = (extra: CollectedResource[]) =>
+            stack()
+                .map((r) =>
+                    r.name === "coder"
+                        ? {
+                              ...r,
+                              inputs: {
+                                  ...r.inputs,
+                                  inlinePolicies: [
+                                      {
+                                          name: "deploy",
+                                          policy: allow(
+                                              ["lambda:UpdateFunctionCode"],
+                                              `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:report-*`,
+                                          ),
+                                      },
+                                  ],
+                              },
+                          }
+                        : r,
+                )
+                .concat(extra);
+        const ops = res(ROLE, "ops", {
+            name: "ops",
+            assumeRolePolicy: trust("lambda.amazonaws.com"),
+            managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+        });
+        const fn = res(FUNCTION, "report-cleanup", {
+            name: "report-cleanup",
+            role: `arn:aws:iam::${ACCOUNT}:role/ops`,
+        });
+        const r = review(wide([ops]), wide([ops, fn]));
+        expect(r.tier).toBe(3);
+        expect(r.reach.find((a) => a.agent === "coder")!.addedPaths).toContain(
+            "forbidden: agent coder (role coder) → lambda:UpdateFunctionCode on Lambda function report-cleanup → runs as role ops → AdministratorAccess grants * (every action, IAM write included)",
+        );
+    });
+
     it("re-pointing the function at another role adds the path to it (the function's update is Tier 2 here)", () => {
         const other = res(ROLE, "billing", {
             name: "billing",
