@@ -9,6 +9,7 @@
  */
 import { readAgentguardConfig } from "../core/stack/config";
 import { stackReachGraph } from "../core/aws/reach";
+import { closureData } from "../core/reach";
 import { StackModel, type ResourceNode } from "../core/stack/stack-model";
 
 const ACCOUNT = "111122223333";
@@ -115,12 +116,15 @@ function main(): void {
         const built = process.hrtime.bigint();
         const closures = graph.closures();
         const done = process.hrtime.bigint();
+        // What `report` adds: every closure as plain data, each path formatted.
+        const paths = closures.reduce((sum, c) => sum + closureData(c, graph).paths.length, 0);
+        const reported = process.hrtime.bigint();
         const findings = closures.reduce((sum, c) => sum + c.findings.length, 0);
         const reached = closures.reduce((sum, c) => sum + c.reached.size, 0);
         const used = process.cpuUsage(cpu);
         const ms = (a: bigint, b: bigint) => (Number(b - a) / 1e6).toFixed(0);
         console.log(
-            `${n} runtimes (${resources.length} resources, ${closures.length} agents): identities+build ${ms(start, built)} ms, closures ${ms(built, done)} ms (CPU ${((used.user + used.system) / 1000).toFixed(0)} ms), reached ${reached}, findings ${findings}`,
+            `${n} runtimes (${resources.length} resources, ${closures.length} agents): identities+build ${ms(start, built)} ms, closures ${ms(built, done)} ms, report data ${ms(done, reported)} ms for ${paths} paths (CPU ${((used.user + used.system) / 1000).toFixed(0)} ms), reached ${reached}, findings ${findings}`,
         );
     }
 }
