@@ -64,9 +64,9 @@ export function buildCompiledPack(projectRoot: string = root): string[] {
 }
 
 /**
- * The checker run from source compiles cli/ (and core/, and policy-pack/lib for report and review) through its
- * own cache (cli/transpile.js): filled once here, or the end-to-end tests would start several checkers at
- * once, each compiling the same files.
+ * The checker run from source compiles cli/ (and core/, and the policy-pack/lib re-exports that
+ * cli/blast-radius/containment.ts still reads) through its own cache (cli/transpile.js): filled once here, or
+ * the end-to-end tests would start several checkers at once, each compiling the same files.
  */
 function warmCheckerCache(): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
