@@ -1,3 +1,4 @@
+import { CONTAINMENT_METRIC_NAMESPACE } from "../containment";
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { classifyAction } from "../iam/families";
 import { IamDocumentError, normalizePolicyDocument, type NormalizedStatement } from "../iam";
@@ -23,6 +24,7 @@ import {
     ROLE_TYPE,
     USER_TYPE,
 } from "./decode";
+import { type ContainmentMark, containmentMarks } from "./containment";
 import { type ReachResource, stringAt } from "./resource";
 import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
 import { judgePrincipal, type PrincipalPermissions, type PrincipalVerdict } from "./verdict";
@@ -156,6 +158,9 @@ function labelOf(decoded: DecodedNode): string {
         case "secret":
             return `${what.secret.replace(/-/g, " ")} ${name}`;
         case "audit":
+            if (what.audit === "eks-access-entry") {
+                return `EKS access entry ${decoded.resource.name}`;
+            }
             return `${what.audit.replace(/-/g, " ")} ${name}`;
         case "service-account":
             return `service account ${name}`;
@@ -197,6 +202,8 @@ class Graph implements ReachGraph {
     >();
     /** Edges resource policies grant, by principal URN; `*` for every principal. */
     private readonly resourceGrants = new Map<string, ReachEdge[]>();
+    /** Automated containment resources by URN, with why (core/reach/containment.ts). */
+    private readonly containment: ReadonlyMap<string, ContainmentMark>;
 
     constructor(
         resources: readonly ReachResource[],
@@ -205,6 +212,7 @@ class Graph implements ReachGraph {
         this.agentIds = new Set(
             [...options.agents, ...(options.podCreators ?? []).map((c) => c.seed)].map((a) => a.resource.urn),
         );
+        this.containment = containmentMarks(resources, new Set(options.agents.map((a) => a.resource.urn)));
         const profiles: ReachResource[] = [];
         const resourcePolicies: DecodedResourcePolicy[] = [];
         for (const resource of resources) {
@@ -302,10 +310,22 @@ class Graph implements ReachGraph {
                 certain: agent.certainty === "agent" && path.every((e) => e.certain),
             });
         const queue: string[] = [startId];
+        // A tamper edge ends its path: a finding on its own, whether or not its target is reached another way
+        // (run-as on the containment function goes on to the role it runs as).
+        const tampered = new Map<string, readonly ReachEdge[]>();
         for (let i = 0; i < queue.length; i++) {
             const id = queue[i];
             const path = reached.get(id) ?? [];
             for (const edge of this.edgesFrom(id)) {
+                const inStack = this.nodes.get(edge.to);
+                if (edge.kind === "tamper" && inStack?.outside === undefined) {
+                    if (tampered.has(edge.to) || !inStack) continue;
+                    tampered.set(edge.to, [...path, edge]);
+                    if (!edge.judgedDirectly) {
+                        finding([...path, edge], inStack, { kind: "tamper", why: this.tamperWhy(inStack) });
+                    }
+                    continue;
+                }
                 if (reached.has(edge.to)) continue;
                 const next = [...path, edge];
                 reached.set(edge.to, next);
@@ -316,11 +336,7 @@ class Graph implements ReachGraph {
                         finding(next, target, { kind: "outside-stack", why: target.outside });
                     continue;
                 }
-                if (edge.kind === "tamper") {
-                    if (!edge.judgedDirectly)
-                        finding(next, target, { kind: "tamper", why: tamperWhy(target) });
-                    continue;
-                }
+                if (edge.kind === "tamper") continue;
                 if (edge.kind === "read-secret") continue;
                 const unknownRole = this.unknownRoles.get(edge.to);
                 if (unknownRole !== undefined && (edge.kind === "run-as" || edge.kind === "pulled-by")) {
@@ -343,6 +359,7 @@ class Graph implements ReachGraph {
                 queue.push(edge.to);
             }
         }
+        for (const [id, path] of tampered) if (!reached.has(id)) reached.set(id, path);
         return { agent, start, reached, findings };
     }
 
@@ -596,7 +613,8 @@ class Graph implements ReachGraph {
                 (st) => st.effect === "Deny" && st.condition === undefined && st.resources !== undefined,
             ),
         );
-        // Denied when every Allow pattern that reached the entry is certainly covered by some Deny.
+        // Denied when every Allow pattern that reached the entry is certainly covered by some Deny. An
+        // account-wide action is requested on `*`: only a Deny on `*` covers it.
         const denied = (action: string, entry: TargetEntry, via: readonly string[]): boolean =>
             via.every((allowed) =>
                 denies.some(
@@ -612,6 +630,13 @@ class Graph implements ReachGraph {
                 const covers = (action: string) => statementCovers(statement, action);
                 for (const action of TARGET_ACTIONS) {
                     if (!covers(action.action)) continue;
+                    if (action.accountWide) {
+                        const deniedOnStar = denies.some(
+                            (st) => statementCovers(st, action.action) && (st.resources ?? []).some(isStar),
+                        );
+                        if (!deniedOnStar) this.accountWideEdges(from, action, statement, grantedBy, add);
+                        continue;
+                    }
                     this.targetEdges(from, action, statement, grantedBy, add, denied);
                 }
                 if (covers(PASS_ROLE)) passRoles.push({ statement, source: grantedBy });
@@ -713,20 +738,22 @@ class Graph implements ReachGraph {
             !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
         for (const { entry, certain, via } of match.targets) {
             if (denied(action.action, entry, via)) continue;
-            if (action.action.startsWith("events:") && entry.node.containment?.state === "known") {
-                if (!entry.node.containment.value) continue;
-            }
+            // EventBridge rules matter only when they feed automated response (by pattern, tag, name...).
+            const mark = this.containment.get(entry.node.resource.urn);
+            if ((action.containmentOnly || action.target === "event-rule") && !mark) continue;
             add({
                 from,
                 to: entry.node.resource.urn,
                 kind: action.edge,
                 permission: action.action,
                 grantedBy,
-                certain,
+                certain: certain && (action.edge !== "tamper" || mark?.certain !== false),
                 judgedDirectly,
             });
         }
         if (action.edge === "read-secret") return;
+        // Containment outside the stack is guarded by the agent role's guardrail (by name prefix), not here.
+        if (action.containmentOnly) return;
         for (const pattern of match.outside) {
             const id = `outside:${action.target}:${pattern}`;
             if (!this.nodes.has(id)) {
@@ -749,6 +776,47 @@ class Graph implements ReachGraph {
                 judgedDirectly,
             });
         }
+    }
+
+    /**
+     * An action IAM checks against `*` (logs:PutResourcePolicy, cloudwatch:PutMetricData): granted on `*` or
+     * through NotResource, it reaches every containment resource of its kind in the stack.
+     */
+    private accountWideEdges(
+        from: string,
+        action: TargetAction,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        add: (edge: ReachEdge) => void,
+    ): void {
+        const onStar = statement.notResources
+            ? !statement.notResources.some(isStar)
+            : (statement.resources ?? ["*"]).some(isStar);
+        if (!onStar) return;
+        if (action.action === "cloudwatch:PutMetricData" && !mayWriteNamespace(statement)) return;
+        for (const { entry } of this.targets.match(action.target, undefined).targets) {
+            const mark = this.containment.get(entry.node.resource.urn);
+            if (!mark) continue;
+            add({
+                from,
+                to: entry.node.resource.urn,
+                kind: action.edge,
+                permission: action.action,
+                grantedBy,
+                certain: mark.certain,
+                judgedDirectly: classifyAction(action.action).length > 0,
+            });
+        }
+    }
+
+    private tamperWhy(target: GraphNode): string {
+        const mark = this.containment.get(target.id);
+        if (mark) {
+            return mark.certain
+                ? `it is automated containment (${mark.why})`
+                : `it may be automated containment (${mark.why})`;
+        }
+        return "it holds the audit record";
     }
 
     /** s3:PutObject on an object a compute resource runs: the next run executes the writer's code as its role. */
@@ -928,13 +996,36 @@ function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes
     return maybe ? "maybe" : "no";
 }
 
-function tamperWhy(target: GraphNode): string {
-    const decoded = target.decoded;
-    if (decoded?.containment?.state === "unknown") {
-        return `it may feed automated containment (${decoded.containment.why})`;
+function isStar(pattern: string): boolean {
+    return /^\*+$/.test(pattern);
+}
+
+/**
+ * Whether a PutMetricData grant may write the containment namespace: only a `cloudwatch:namespace` condition
+ * (StringEquals / StringLike, without IfExists) that names other namespaces rules it out; any other condition
+ * is not evaluated (fail closed).
+ */
+function mayWriteNamespace(statement: NormalizedStatement): boolean {
+    const condition = statement.condition;
+    if (condition === undefined) return true;
+    for (const [operator, block] of Object.entries(condition)) {
+        if (!/^(StringEquals|StringLike)$/.test(operator) || block === null || typeof block !== "object")
+            continue;
+        for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
+            if (key.toLowerCase() !== "cloudwatch:namespace") continue;
+            const values = (Array.isArray(value) ? value : [value]).filter(
+                (v): v is string => typeof v === "string",
+            );
+            const like = operator === "StringLike";
+            if (
+                !values.some((v) =>
+                    like
+                        ? iamGlobMatches(v, CONTAINMENT_METRIC_NAMESPACE)
+                        : v === CONTAINMENT_METRIC_NAMESPACE,
+                )
+            )
+                return false;
+        }
     }
-    if (decoded?.containment?.state === "known" && decoded.containment.value) {
-        return "it feeds automated containment (its pattern matches security findings or API activity)";
-    }
-    return "it holds the audit record";
+    return true;
 }

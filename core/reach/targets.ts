@@ -134,6 +134,23 @@ export const TARGET_SPECS: Readonly<Record<TargetKind, TargetSpec>> = {
         nameOf: untilSlash,
         byId: true,
     },
+    "sns-topic": {
+        prefix: `arn:${S}:sns:${S}:${S}:`,
+        // Subscriptions are `<topic ARN>:<id>`.
+        patterns: (n) => [n, `${n}:${S}`],
+        nameOf: untilColon,
+    },
+    "metric-alarm": {
+        prefix: `arn:${S}:cloudwatch:${S}:${S}:alarm:`,
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+    },
+    "eks-access-entry": {
+        prefix: `arn:${S}:eks:${S}:${S}:access-entry/`,
+        // `<cluster>/<principal type>/<account>/<principal name>/<id>`: the name is the cluster's.
+        patterns: (n) => [`${n}/${S}`],
+        nameOf: untilSlash,
+    },
 };
 
 /** One stack resource as a statement can name it. */
