@@ -318,6 +318,13 @@ function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
 function namesEntry(pattern: string, entry: TargetEntry): boolean {
     const literal = entry.literal;
     if (pattern === "*") return true;
+    // `<ARN>:*` names the resource and everything under it (a log group's streams).
+    if (
+        pattern.endsWith(":*") &&
+        !hasWildcard(pattern.slice(0, -2)) &&
+        namesEntry(pattern.slice(0, -2), entry)
+    )
+        return true;
     if (literal === undefined) return false;
     if ("arn" in literal) return iamGlobMatches(pattern, literal.arn);
     const parts = pattern.split(":");
