@@ -257,6 +257,11 @@ export function containmentResources(
             );
     }
     // Attached resources, to a fixed point (a target of a rule, the permission of its function...).
+    const byValue = new Map<string, ReachResource>();
+    const index = (r: ReachResource) => {
+        for (const v of [r.props.name, r.props.arn]) if (known(v) && !byValue.has(v)) byValue.set(v, r);
+    };
+    for (const r of resources) if (out.has(r.urn)) index(r);
     const attachable = resources.filter((r) => ATTACHED_TYPES.some((t) => t.test(r.type)));
     for (let grew = true; grew;) {
         grew = false;
@@ -265,9 +270,10 @@ export function containmentResources(
             const deps = [...Object.values(node.propertyDependencies).flat(), ...node.dependencies];
             const attached =
                 deps.find((d) => out.has(d.urn) && d.type !== CONTAINMENT_COMPONENT_TYPE) ??
-                attachedByName(node, resources, out);
+                attachedByName(node, byValue);
             if (attached) {
                 out.set(node.urn, `attached to containment resource ${attached.name}`);
+                index(node);
                 grew = true;
             }
         }
@@ -275,20 +281,20 @@ export function containmentResources(
     return out;
 }
 
-/** A rule, function or role named by value (the name is known) rather than by a dependency. */
+/** A rule, function or role named by value (the name or ARN is known) rather than by a dependency. */
 function attachedByName(
     node: ReachResource,
-    resources: readonly ReachResource[],
-    containment: ReadonlyMap<string, string>,
+    containment: ReadonlyMap<string, ReachResource>,
 ): ReachResource | undefined {
-    const refs = NAME_KEYS.filter((k) => k !== "name" && k !== "namePrefix")
-        .map((k) => node.props[k])
-        .filter(known);
-    if (refs.length === 0) return undefined;
-    return resources.find(
-        (r) =>
-            containment.has(r.urn) && [r.props.name, r.props.arn].some((v) => known(v) && refs.includes(v)),
-    );
+    for (const key of NAME_KEYS) {
+        if (key === "name" || key === "namePrefix") continue;
+        const value = node.props[key];
+        if (known(value)) {
+            const hit = containment.get(value);
+            if (hit) return hit;
+        }
+    }
+    return undefined;
 }
 
 const SECURITY_DETAIL = /CloudTrail|GuardDuty|Security Hub|Config|Access Analyzer/i;

@@ -53,6 +53,17 @@ export interface PodCreator {
     readonly permission: string;
 }
 
+/**
+ * A Kubernetes agent identity's RBAC grant that removes or rewrites automated containment's hold: its
+ * RoleBinding or ClusterRole, or the ResourceQuotas of a namespace it holds at pods=0.
+ */
+export interface KubernetesTamper {
+    readonly seed: AgentSeed;
+    readonly target: { readonly resource: ReachResource } | { readonly quotaNamespace: string };
+    /** What grants it, for the path (e.g. `delete on rolebindings (rules[0]) (Role ops)`). */
+    readonly permission: string;
+}
+
 export interface ReachOptions {
     readonly agents: readonly AgentSeed[];
     /** Every permissions document that reaches a role or user (the pack's RolePermissionIndex). */
@@ -63,6 +74,8 @@ export interface ReachOptions {
     readonly namespaceRoles?: (namespace: string | undefined) => readonly ReachResource[];
     /** Kubernetes agent identities that may create pods somewhere: extra seeds with their run-as edges. */
     readonly podCreators?: readonly PodCreator[];
+    /** Kubernetes agent identities whose RBAC reaches containment's hold: extra seeds with tamper edges. */
+    readonly kubernetesTamper?: readonly KubernetesTamper[];
 }
 
 /** A node of the graph: a stack resource, a Kubernetes service account, or something outside the stack. */
@@ -203,15 +216,13 @@ class Graph implements ReachGraph {
     /** Edges resource policies grant, by principal URN; `*` for every principal. */
     private readonly resourceGrants = new Map<string, ReachEdge[]>();
     /** Automated containment resources by URN, with why (core/reach/containment.ts). */
-    private readonly containment: ReadonlyMap<string, ContainmentMark>;
+    private readonly containment: Map<string, ContainmentMark>;
 
     constructor(
         resources: readonly ReachResource[],
         private readonly options: ReachOptions,
     ) {
-        this.agentIds = new Set(
-            [...options.agents, ...(options.podCreators ?? []).map((c) => c.seed)].map((a) => a.resource.urn),
-        );
+        this.agentIds = new Set(this.seeds().map((a) => a.resource.urn));
         this.containment = containmentMarks(resources, new Set(options.agents.map((a) => a.resource.urn)));
         const profiles: ReachResource[] = [];
         const resourcePolicies: DecodedResourcePolicy[] = [];
@@ -246,11 +257,53 @@ class Graph implements ReachGraph {
         }
         for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
+        for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
     }
 
-    /** Seeds: the agent roles and users, then the Kubernetes agent bindings that may create pods. */
+    /** Seeds: the agent roles and users, then the Kubernetes agent bindings (each once). */
     private seeds(): readonly AgentSeed[] {
-        return [...this.options.agents, ...(this.options.podCreators ?? []).map((c) => c.seed)];
+        const seeds = new Map<string, AgentSeed>();
+        for (const seed of [
+            ...this.options.agents,
+            ...(this.options.podCreators ?? []).map((c) => c.seed),
+            ...(this.options.kubernetesTamper ?? []).map((t) => t.seed),
+        ]) {
+            if (!seeds.has(seed.resource.urn)) seeds.set(seed.resource.urn, seed);
+        }
+        return [...seeds.values()];
+    }
+
+    private linkKubernetesTamper(tamper: KubernetesTamper): void {
+        const start = tamper.seed.resource.urn;
+        if (!this.nodes.has(start)) {
+            this.nodes.set(start, { id: start, label: tamper.seed.label ?? tamper.seed.resource.name });
+        }
+        let id: string;
+        if ("quotaNamespace" in tamper.target) {
+            const namespace = tamper.target.quotaNamespace;
+            id = `resourcequotas:${namespace}`;
+            this.nodes.set(id, { id, label: `ResourceQuotas of namespace ${namespace}` });
+            this.containment.set(id, {
+                certain: true,
+                why: `it holds the pods of namespace ${namespace} at zero with a ResourceQuota`,
+            });
+        } else {
+            const resource = tamper.target.resource;
+            id = resource.urn;
+            if (!this.nodes.has(id)) {
+                const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1).replace(/Patch$/, "");
+                this.nodes.set(id, { id, label: `${kind} ${resource.name}` });
+            }
+        }
+        // kubernetes-forbid-agent-rbac-escalation rejects these writes on its own: shown, not reported twice.
+        this.addEdge({
+            from: start,
+            to: id,
+            kind: "tamper",
+            permission: tamper.permission,
+            certain: tamper.seed.certainty === "agent",
+            judgedDirectly: true,
+        });
     }
 
     private linkPodCreator(creator: PodCreator): void {
