@@ -666,6 +666,10 @@ class Graph implements ReachGraph {
                 (st) => st.effect === "Deny" && st.condition === undefined && st.resources !== undefined,
             ),
         );
+        // Account-wide actions: Denies on `*`, conditional ones only when the condition is read (metrics).
+        const accountDenies = parsed.flatMap((doc) =>
+            doc.statements.filter((st) => st.effect === "Deny" && st.resources !== undefined),
+        );
         // Denied when every Allow pattern that reached the entry is certainly covered by some Deny. An
         // account-wide action is requested on `*`: only a Deny on `*` covers it.
         const denied = (action: string, entry: TargetEntry, via: readonly string[]): boolean =>
@@ -684,8 +688,11 @@ class Graph implements ReachGraph {
                 for (const action of TARGET_ACTIONS) {
                     if (!covers(action.action)) continue;
                     if (action.accountWide) {
-                        const deniedOnStar = denies.some(
-                            (st) => statementCovers(st, action.action) && (st.resources ?? []).some(isStar),
+                        const deniedOnStar = accountDenies.some(
+                            (st) =>
+                                statementCovers(st, action.action) &&
+                                (st.resources ?? []).some(isStar) &&
+                                (st.condition === undefined || deniesContainmentNamespace(st, action.action)),
                         );
                         if (!deniedOnStar) this.accountWideEdges(from, action, statement, grantedBy, add);
                         continue;
@@ -1051,6 +1058,37 @@ function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes
 
 function isStar(pattern: string): boolean {
     return /^\*+$/.test(pattern);
+}
+
+/**
+ * Whether a conditional Deny of PutMetricData certainly covers containment's namespace: its only condition is
+ * StringEquals / StringLike on `cloudwatch:namespace` with a value that matches it.
+ */
+function deniesContainmentNamespace(statement: NormalizedStatement, action: string): boolean {
+    if (action !== "cloudwatch:PutMetricData" || statement.condition === undefined) return false;
+    const entries = Object.entries(statement.condition);
+    if (entries.length !== 1) return false;
+    const [operator, block] = entries[0];
+    if (!/^(StringEquals|StringLike)$/.test(operator) || block === null || typeof block !== "object")
+        return false;
+    const keys = Object.entries(block as Record<string, unknown>);
+    if (keys.length !== 1 || keys[0][0].toLowerCase() !== "cloudwatch:namespace") return false;
+    const value = keys[0][1];
+    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
+    return values.some((v) =>
+        operator === "StringLike"
+            ? stringLike(v, CONTAINMENT_METRIC_NAMESPACE)
+            : v === CONTAINMENT_METRIC_NAMESPACE,
+    );
+}
+
+/** IAM's StringLike: case-sensitive, `*` any run, `?` one character. */
+function stringLike(pattern: string, value: string): boolean {
+    const body = pattern
+        .replace(/[.+^${}()|[\]\\/]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
+    return new RegExp(`^${body}$`).test(value);
 }
 
 /**

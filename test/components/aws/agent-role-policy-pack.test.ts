@@ -93,6 +93,7 @@ describe("AWS components under the policy pack's AWS rules", () => {
                         "lambda:GetFunction",
                         "sns:Unsubscribe",
                         "cloudwatch:SetAlarmState",
+                        "cloudwatch:PutMetricData",
                     ],
                     Resource: "*",
                 },

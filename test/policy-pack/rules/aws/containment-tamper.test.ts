@@ -266,6 +266,24 @@ describe("aws-forbid-agent-escalation-paths: automated containment", () => {
                 Condition: { StringEquals: { "cloudwatch:namespace": "agents/analyst" } },
             };
             expect(tampering(await lines([...containment(), agentRole([scoped])]))).toEqual([]);
+            // The guardrail's Deny on the containment namespace removes it; a Deny on another condition key does not.
+            const denyMetrics = {
+                Effect: "Deny",
+                Action: "cloudwatch:PutMetricData",
+                Resource: "*",
+                Condition: { StringLike: { "cloudwatch:namespace": "agentguard/containment*" } },
+            };
+            expect(tampering(await lines([...containment(), agentRole([put, denyMetrics])]))).toEqual([]);
+            const elsewhere = {
+                ...denyMetrics,
+                Condition: { StringLike: { "aws:RequestedRegion": "us-*" } },
+            };
+            expect(tampering(await lines([...containment(), agentRole([put, elsewhere])]))).toHaveLength(1);
+            const otherCase = {
+                ...denyMetrics,
+                Condition: { StringLike: { "cloudwatch:namespace": "AgentGuard/Containment*" } },
+            };
+            expect(tampering(await lines([...containment(), agentRole([put, otherCase])]))).toHaveLength(1);
             const like = { ...put, Condition: { StringLike: { "cloudwatch:namespace": "agentguard/*" } } };
             expect(tampering(await lines([...containment(), agentRole([like])]))).toHaveLength(1);
         });
