@@ -45,11 +45,6 @@ export function patternIssuerArns(pattern: unknown): string[] | "unknown" | unde
     return Array.isArray(issuer) ? issuer.filter((a): a is string => typeof a === "string") : undefined;
 }
 
-/** True when `arn` is the ARN of the IAM role named `name` (any partition, account or path). */
-function isRoleArnOf(arn: string, name: string): boolean {
-    return new RegExp(`^arn:aws[a-z-]*:iam::[0-9*]*:role/(?:[^*?]*/)?${escape(name)}$`).test(arn);
-}
-
 function escape(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -98,8 +93,23 @@ export function tripwiresByIdentity(
     identities: readonly { urn: string; name: string }[],
 ): Map<string, Tripwire[]> {
     const targets = lambdaTargets(resources);
+    if (targets.size === 0) return new Map(identities.map((i) => [i.urn, []]));
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const out = new Map<string, Tripwire[]>(identities.map((i) => [i.urn, []]));
+    // Identities by role name and by ARN: a rule is checked against the ARNs it names, not every identity.
+    const byRef = new Map<string, { urn: string; name: string }[]>();
+    const index = (key: unknown, identity: { urn: string; name: string }) => {
+        if (!known(key)) return;
+        const list = byRef.get(key);
+        if (list) list.push(identity);
+        else byRef.set(key, [identity]);
+    };
+    for (const identity of identities) {
+        const node = byUrn.get(identity.urn);
+        const name = node?.props.name;
+        if (known(name)) index(`name:${name}`, identity);
+        index(node?.props.arn, identity);
+    }
     for (const rule of resources) {
         if (rule.type !== EVENT_RULE_TYPE) continue;
         const fns = targets.get(rule.urn);
@@ -108,28 +118,41 @@ export function tripwiresByIdentity(
         // CloudTrail delivers to the default bus only.
         if (known(bus) && bus !== "default" && !bus.endsWith(":event-bus/default")) continue;
         const arns = patternIssuerArns(rule.props.eventPattern);
-        const from = new Set((rule.propertyDependencies.eventPattern ?? []).map((n) => n.urn));
-        for (const identity of identities) {
-            const node = byUrn.get(identity.urn);
-            const iamName = node?.props.name;
-            const names =
-                Array.isArray(arns) &&
-                arns.some((a) => (known(iamName) ? isRoleArnOf(a, iamName) : false) || a === node?.props.arn);
-            const computed = arns === "unknown" && from.has(identity.urn);
-            if (!names && !computed) continue;
-            const state = ruleState(rule);
+        const named = new Set<{ urn: string; name: string }>();
+        const computed = new Set<{ urn: string; name: string }>();
+        if (Array.isArray(arns)) {
+            for (const arn of arns) {
+                for (const identity of byRef.get(arn) ?? []) named.add(identity);
+                const name = roleNameOf(arn);
+                for (const identity of name === undefined ? [] : (byRef.get(`name:${name}`) ?? []))
+                    named.add(identity);
+            }
+        } else if (arns === "unknown") {
+            const from = new Set((rule.propertyDependencies.eventPattern ?? []).map((n) => n.urn));
+            for (const identity of identities) if (from.has(identity.urn)) computed.add(identity);
+        }
+        const state = ruleState(rule);
+        for (const identity of [...named, ...computed]) {
             for (const fn of fns)
                 out.get(identity.urn)?.push({
                     role: identity.name,
                     rule: known(rule.props.name) ? rule.props.name : rule.name,
                     function: fn.fn,
                     pattern:
-                        names && fn.known ? "names the role" : "computed from the role, unknown until deploy",
+                        named.has(identity) && fn.known
+                            ? "names the role"
+                            : "computed from the role, unknown until deploy",
                     state,
                 });
         }
     }
     return out;
+}
+
+/** The role name of an IAM role ARN (any partition, account or path without wildcards), else undefined. */
+function roleNameOf(arn: string): string | undefined {
+    const match = /^arn:aws[a-z-]*:iam::[0-9*]*:role\/(?:[^*?]*\/)?([^/]+)$/.exec(arn);
+    return match?.[1];
 }
 
 /** Namespaces in which a RoleBinding grants the containment group its role (pods held at zero there). */
