@@ -685,7 +685,7 @@ class Graph implements ReachGraph {
                 if (statement.effect !== "Allow") continue;
                 const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
                 const covers = (action: string) => statementCovers(statement, action);
-                for (const action of TARGET_ACTIONS) {
+                for (const action of targetActionsFor(statement)) {
                     if (!covers(action.action)) continue;
                     if (action.accountWide) {
                         const deniedOnStar = accountDenies.some(
@@ -1054,6 +1054,35 @@ function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes
         }
     }
     return maybe ? "maybe" : "no";
+}
+
+let actionsByService: Map<string, TargetAction[]> | undefined;
+
+/** The target actions a statement may cover: those of the services its actions name (all for NotAction). */
+function targetActionsFor(statement: NormalizedStatement): readonly TargetAction[] {
+    if (statement.notActions || !statement.actions) return TARGET_ACTIONS;
+    if (!actionsByService) {
+        actionsByService = new Map();
+        for (const action of TARGET_ACTIONS) {
+            const service = action.action.slice(0, action.action.indexOf(":")).toLowerCase();
+            const list = actionsByService.get(service);
+            if (list) list.push(action);
+            else actionsByService.set(service, [action]);
+        }
+    }
+    const out: TargetAction[] = [];
+    const seen = new Set<string>();
+    for (const pattern of statement.actions) {
+        const colon = pattern.indexOf(":");
+        const service = colon < 0 ? pattern : pattern.slice(0, colon);
+        if (colon < 0 || /[*?]/.test(service)) return TARGET_ACTIONS;
+        const key = service.toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(...(actionsByService.get(key) ?? []));
+    }
+    // Keep TARGET_ACTIONS' order: the first edge to a target decides nothing, but paths stay stable.
+    return out.length === 0 ? out : TARGET_ACTIONS.filter((a) => out.includes(a));
 }
 
 function isStar(pattern: string): boolean {
