@@ -280,6 +280,56 @@ export function containmentResources(
             );
     }
     // Attached resources, to a fixed point (a target of a rule, the permission of its function...).
+    attach(resources, out);
+    // The functions containment rules invoke, and the roles they run as, then what attaches to those.
+    if (invokedFunctions(resources, out)) attach(resources, out);
+    return out;
+}
+
+const ROLE_TYPE = "aws:iam/role:Role";
+
+/**
+ * Lambda functions a containment rule's target invokes (by dependency, or by a known ARN or name), and the
+ * roles those run as: a hand-built tripwire's function is containment too. Returns whether any was added.
+ */
+function invokedFunctions(resources: readonly ReachResource[], out: Map<string, string>): boolean {
+    const functions = resources.filter((r) => LAMBDA_FUNCTION_TYPES.has(r.type));
+    if (functions.length === 0) return false;
+    const byRef = new Map<string, ReachResource>();
+    for (const fn of functions) {
+        for (const v of [fn.props.arn, fn.props.name]) if (known(v) && !byRef.has(v)) byRef.set(v, fn);
+    }
+    let added = false;
+    const mark = (node: ReachResource, why: string) => {
+        if (out.has(node.urn)) return;
+        out.set(node.urn, why);
+        added = true;
+    };
+    for (const target of resources) {
+        if (target.type !== EVENT_TARGET_TYPE || !out.has(target.urn)) continue;
+        const arn = target.props.arn;
+        const invoked = [
+            ...(target.propertyDependencies.arn ?? []).filter((d) => LAMBDA_FUNCTION_TYPES.has(d.type)),
+            ...(known(arn)
+                ? [
+                      byRef.get(arn) ??
+                          byRef.get(arn.replace(/^arn:[^:]*:lambda:[^:]*:[^:]*:function:([^:]+).*$/, "$1")),
+                  ]
+                : []),
+        ];
+        for (const fn of invoked) {
+            if (!fn) continue;
+            mark(fn, `invoked by containment target ${target.name}`);
+            for (const role of fn.propertyDependencies.role ?? []) {
+                if (role.type === ROLE_TYPE) mark(role, `the role containment function ${fn.name} runs as`);
+            }
+        }
+    }
+    return added;
+}
+
+/** Adds what attaches to containment (by dependency or by name), to a fixed point. */
+function attach(resources: readonly ReachResource[], out: Map<string, string>): void {
     const byValue = new Map<string, ReachResource>();
     const index = (r: ReachResource) => {
         for (const v of [r.props.name, r.props.arn]) if (known(v) && !byValue.has(v)) byValue.set(v, r);
@@ -301,7 +351,6 @@ export function containmentResources(
             }
         }
     }
-    return out;
 }
 
 /** A rule, function or role named by value (the name or ARN is known) rather than by a dependency. */

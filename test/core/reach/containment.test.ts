@@ -72,4 +72,30 @@ describe("containmentMarks", () => {
             why: "its name agentguard-containment-c has the containment prefix agentguard-containment-",
         });
     });
+
+    it("the function a containment target invokes, and the role it runs as, are containment; a schedule's are not", () => {
+        const role = res("aws:iam/role:Role", "responder-role", { name: "responder-role" });
+        const fn = res(
+            "aws:lambda/function:Function",
+            "responder",
+            { name: "responder", role: UNKNOWN },
+            { role: [role] },
+        );
+        const policy = res("aws:iam/rolePolicy:RolePolicy", "responder-policy", { role: "responder-role" });
+        const rule = res(RULE, "watch", { name: "watch-x", tags: { "agentguard.io/containment": "x" } });
+        const target = res("aws:cloudwatch/eventTarget:EventTarget", "watch-target", {
+            rule: "watch-x",
+            arn: "arn:aws:lambda:eu-west-1:111122223333:function:responder",
+        });
+        const found = containmentResources([role, fn, policy, rule, target], new Set());
+        expect(found.get(fn.urn)).toBe("invoked by containment target watch-target");
+        expect(found.get(role.urn)).toBe("the role containment function responder runs as");
+        expect(found.get(policy.urn)).toBe("attached to containment resource responder-role");
+        const nightly = res(RULE, "nightly", { name: "nightly", scheduleExpression: "rate(1 day)" });
+        const cronTarget = res("aws:cloudwatch/eventTarget:EventTarget", "nightly-target", {
+            rule: "nightly",
+            arn: "arn:aws:lambda:eu-west-1:111122223333:function:responder",
+        });
+        expect(containmentResources([role, fn, nightly, cronTarget], new Set()).size).toBe(0);
+    });
 });

@@ -201,6 +201,36 @@ describe("aws-forbid-agent-escalation-paths: automated containment", () => {
         for (const line of found) expect(line).toMatch(/^IAM privilege escalation path/);
     });
 
+    it("a hand-built tripwire's function (no tag, no prefix) is containment: invoked by its target", async () => {
+        const pattern = JSON.stringify({
+            "detail-type": ["AWS API Call via CloudTrail"],
+            detail: {
+                userIdentity: { sessionContext: { sessionIssuer: { arn: [arn.role("agent-analyst")] } } },
+            },
+        });
+        const found = tampering(
+            await lines([
+                narrowRole("responder-role"),
+                lambda("responder", "responder-role"),
+                {
+                    type: "aws:cloudwatch/eventRule:EventRule",
+                    name: "watch",
+                    props: { name: "watch", eventPattern: pattern },
+                },
+                {
+                    type: "aws:cloudwatch/eventTarget:EventTarget",
+                    name: "watch-target",
+                    props: { rule: "watch", arn: UNKNOWN },
+                    propertyDependencies: { rule: ["watch"], arn: ["responder"] },
+                },
+                agentRole([allow("lambda:PutFunctionConcurrency", arn.fn("responder"))]),
+            ]),
+        );
+        expect(found).toEqual([
+            "IAM privilege escalation path (audit/containment tampering): agent analyst (role agent-analyst) → lambda:PutFunctionConcurrency on Lambda function responder → it is automated containment (invoked by containment target watch-target).",
+        ]);
+    });
+
     it("a rule whose unknown pattern does not depend on an agent role only may be containment", async () => {
         const found = tampering(
             await lines([
