@@ -308,6 +308,8 @@ function entryOf(spec: TargetSpec, node: DecodedNode): TargetEntry {
 function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
     if (node.cloudName.state !== "known") return undefined;
     const name = spec.lowerCase ? node.cloudName.value.toLowerCase() : node.cloudName.value;
+    // An access entry's name spans the cluster and principal; an exact ARN is looked up by its cluster.
+    if (spec.prefix.endsWith("access-entry/")) return name.split("/")[0];
     return spec.prefix.endsWith("parameter") ? (name.startsWith("/") ? name : `/${name}`) : name;
 }
 

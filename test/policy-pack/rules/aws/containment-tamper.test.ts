@@ -143,6 +143,12 @@ const KINDS: { kind: string; action: string; resource: string; label: string }[]
         resource: ARN.accessEntry,
         label: "EKS access entry c-access",
     },
+    {
+        kind: "access entry (its exact ARN)",
+        action: "eks:DeleteAccessEntry",
+        resource: at("eks", `access-entry/prod/role/${ACCOUNT}/${P}/8ac4b2a0-1f7e-4c1e-9d2a-4b1f0c9e7d11`),
+        label: "EKS access entry c-access",
+    },
 ];
 
 describe("aws-forbid-agent-escalation-paths: automated containment", () => {
