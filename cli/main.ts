@@ -1,4 +1,3 @@
-import * as path from "path";
 import { parseArgs, USAGE, type CheckArgs, type ParsedArgs } from "./args";
 import { checkProgram } from "./check";
 import { stopAllProcesses } from "./child-processes";
@@ -11,10 +10,8 @@ import { formatSarif } from "./report/sarif";
 import { formatText, stripControls } from "./report/text";
 import type { CheckResult } from "./report/types";
 
-/** report/review import the pack's lib in this process: from source it needs its own compiler hook. */
-async function loadVerbs(): Promise<typeof import("./verbs")> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a side-effect-only CommonJS hook
-    if (path.extname(__filename) === ".ts") require("./register-lib.js");
+/** report and review load the reach graph and the IAM catalog: only when one of them runs. */
+function loadVerbs(): Promise<typeof import("./verbs")> {
     return import("./verbs");
 }
 

@@ -18,25 +18,31 @@ export const CONTAINMENT_NAME_PREFIX = "agentguard-containment-";
 /** Tag on every containment resource (value: the component's name); not an agent tag. */
 export const CONTAINMENT_TAG = "agentguard.io/containment";
 
+/** The CloudWatch namespace of containment's metrics (its alarms read them). */
+export const CONTAINMENT_METRIC_NAMESPACE = "agentguard/containment";
+
 /** The Kubernetes group the containment function is mapped to through an EKS access entry. */
 export const CONTAINMENT_KUBERNETES_GROUP = "agentguard:containment";
 
 /**
- * ARN patterns of every containment resource, in every account and region: the rules and their targets, the
- * function (and its versions, aliases, concurrency and event source settings, which are all function ARNs),
- * its role, the alert topic and its subscriptions, the alarms, and the log groups (the function's own and
- * the telemetry group, which EventBridge can write to only under /aws/events/).
+ * ARN patterns of every containment resource, in every partition, account and region: the rules and their
+ * targets, the function (and its versions, aliases, concurrency and event source settings, which are all
+ * function ARNs), its role, the alert topic and its subscriptions, the alarms, the log groups (the function's
+ * own and the telemetry group, which EventBridge can write to only under /aws/events/), and the EKS access
+ * entry of its role. The partition is open so that the Deny holds in aws-cn and aws-us-gov too, and the reach
+ * graph can tell it certainly covers a resource whose ARN is not known yet.
  */
 export function containmentResourceArnPatterns(): string[] {
     const p = CONTAINMENT_NAME_PREFIX;
     return [
-        `arn:aws:events:*:*:rule/${p}*`,
-        `arn:aws:lambda:*:*:function:${p}*`,
-        `arn:aws:iam::*:role/${p}*`,
-        `arn:aws:sns:*:*:${p}*`,
-        `arn:aws:cloudwatch:*:*:alarm:${p}*`,
-        `arn:aws:logs:*:*:log-group:/aws/lambda/${p}*`,
-        `arn:aws:logs:*:*:log-group:/aws/events/${p}*`,
+        `arn:*:events:*:*:rule/${p}*`,
+        `arn:*:lambda:*:*:function:${p}*`,
+        `arn:*:iam::*:role/${p}*`,
+        `arn:*:sns:*:*:${p}*`,
+        `arn:*:cloudwatch:*:*:alarm:${p}*`,
+        `arn:*:logs:*:*:log-group:/aws/lambda/${p}*`,
+        `arn:*:logs:*:*:log-group:/aws/events/${p}*`,
+        `arn:*:eks:*:*:access-entry/*/role/*/${p}*`,
     ];
 }
 

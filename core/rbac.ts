@@ -324,3 +324,43 @@ export function podCreatingGrants(rules: readonly RbacPolicyRule[]): string[] {
     });
     return grants;
 }
+
+/** Verbs that remove or rewrite a RoleBinding or ClusterRole (bind and escalate rewrite what it grants). */
+const RBAC_TAMPER_VERBS = new Set(["delete", "deletecollection", "patch", "update", "bind", "escalate"]);
+/** Verbs that lift or remove a ResourceQuota's hold (creating a second quota cannot lift the first). */
+const QUOTA_TAMPER_VERBS = new Set(["delete", "deletecollection", "patch", "update"]);
+
+/**
+ * The grants in `rules` that remove or rewrite automated containment's Kubernetes hold: its RoleBinding or
+ * ClusterRole (`name`, when known, is matched against resourceNames), or the namespace's ResourceQuotas (the
+ * pods=0 hold), as "verb on resource (rules[i])". Wildcard verbs and resources count.
+ */
+export function containmentTamperGrants(
+    rules: readonly RbacPolicyRule[],
+    target: "rolebindings" | "clusterroles" | "resourcequotas",
+    name?: string,
+): string[] {
+    const verbsOfTarget = target === "resourcequotas" ? QUOTA_TAMPER_VERBS : RBAC_TAMPER_VERBS;
+    const grants: string[] = [];
+    const ignored: RbacFinding[] = [];
+    rules.forEach((rule: unknown, ruleIndex) => {
+        const verbs = entriesOf(rule, "verbs", ruleIndex, ignored);
+        const resources = entriesOf(rule, "resources", ruleIndex, ignored);
+        const names = entriesOf(rule, "resourceNames", ruleIndex, ignored);
+        for (const verb of verbs) {
+            if (!verbsOfTarget.has(verb) && !verb.includes("*")) continue;
+            const narrowed =
+                names.length > 0 &&
+                !NAME_BLIND_VERBS.has(verb) &&
+                !verb.includes("*") &&
+                name !== undefined &&
+                !names.some((n) => globMatches(n, normalized(name)));
+            if (narrowed) continue;
+            for (const resource of resources) {
+                if (covers(resource, target, false))
+                    grants.push(`${verb} on ${resource} (rules[${ruleIndex}])`);
+            }
+        }
+    });
+    return grants;
+}

@@ -1,3 +1,8 @@
+import {
+    containmentResourceArnPatterns,
+    CONTAINMENT_NAME_PREFIX,
+    CONTAINMENT_TAG,
+} from "../core/containment";
 import { launchActionsWithPassRole, TARGET_ACTIONS } from "../core/reach/actions";
 import { POD_RUNNING_KINDS } from "../core/reach/decode";
 import { REACHED_SERVICE_ROLE_POLICIES } from "../core/reach/verdict";
@@ -8,7 +13,9 @@ import { REACHED_SERVICE_ROLE_POLICIES } from "../core/reach/verdict";
  */
 export function renderReachGraphSection(): string[] {
     const byEdge = new Map<string, Map<string, string[]>>();
-    for (const { action, edge, target } of TARGET_ACTIONS) {
+    for (const { action, edge, target, containmentOnly } of TARGET_ACTIONS) {
+        // Containment-only tamper actions have their own table.
+        if (containmentOnly) continue;
         let targets = byEdge.get(edge);
         if (!targets) byEdge.set(edge, (targets = new Map()));
         const list = targets.get(target);
@@ -19,6 +26,17 @@ export function renderReachGraphSection(): string[] {
         [...targets].map(
             ([target, actions]) => `| ${edge} | ${target} | ${actions.map((a) => `\`${a}\``).join(", ")} |`,
         ),
+    );
+    const containmentKinds = new Map<string, { actions: string[]; accountWide: string[] }>();
+    for (const { action, target, containmentOnly, accountWide } of TARGET_ACTIONS) {
+        if (!containmentOnly && target !== "event-rule") continue;
+        let kind = containmentKinds.get(target);
+        if (!kind) containmentKinds.set(target, (kind = { actions: [], accountWide: [] }));
+        (accountWide ? kind.accountWide : kind.actions).push(`\`${action}\``);
+    }
+    const containmentRows = [...containmentKinds].map(
+        ([target, { actions, accountWide }]) =>
+            `| ${target} | ${actions.join(", ")}${accountWide.length > 0 ? `; on \`*\` only: ${accountWide.join(", ")}` : ""} |`,
     );
     const services = new Map<string, string[]>();
     for (const { action, service } of launchActionsWithPassRole()) {
@@ -52,9 +70,8 @@ export function renderReachGraphSection(): string[] {
         `runtimes, CloudFormation stacks (their service role), Step Functions state machines, and Kubernetes workloads of these kinds, in any API group: ${[...POD_RUNNING_KINDS].join(", ")}`,
         "(their service accounts and images are read wherever the kind nests its pod templates). ECR",
         "repositories. Secrets and keys: Secrets Manager secrets, SSM parameters, KMS keys. Audit and",
-        "containment: CloudTrail trails, log groups, EventBridge rules (containment when their pattern matches",
-        "GuardDuty, Security Hub, CloudTrail API calls, Config, Access Analyzer and similar sources; unknown",
-        "patterns may be), GuardDuty detectors.",
+        "containment: CloudTrail trails, log groups, EventBridge rules, GuardDuty detectors, SNS topics,",
+        "CloudWatch alarms, EKS access entries, and automated containment's Kubernetes hold (below).",
         "",
         "**Edges.**",
         "",
@@ -81,6 +98,44 @@ export function renderReachGraphSection(): string[] {
         "| Service the role trusts | Actions |",
         "| --- | --- |",
         ...launchRows,
+        "",
+        "**Automated containment.** One notion, in `core/reach/containment.ts`, read by this graph, by `report`",
+        "(coverage per agent) and by `review` (any change to containment is Tier 3). A resource is containment",
+        `when it is an AgentContainment or one of its children, is tagged or labelled \`${CONTAINMENT_TAG}\`, has a`,
+        `name starting with \`${CONTAINMENT_NAME_PREFIX}\` (any name-like property: name, rule, function, role, log`,
+        "group, topic, alarm, principal ARN), maps or binds the containment Kubernetes group, is a hand-built",
+        "tripwire (an EventBridge rule whose pattern names an agent role's sessions and invokes a Lambda",
+        "function), or attaches to one of those by dependency or by name (targets, permissions, policies, filters,",
+        "subscriptions, alarms, access entries, bindings); the Lambda functions containment targets invoke, and the",
+        "roles they run as, are containment too. For the graph, an EventBridge rule is containment too",
+        "when its pattern matches GuardDuty, Security Hub, CloudTrail API calls, Config, Access Analyzer and",
+        "similar sources, or when its pattern is unknown during preview but computed from an agent role (a",
+        "tripwire); any other unknown pattern only may be (the path says `may`). A finding says `it is automated",
+        "containment (<why>)`. Tamper edges to containment, by kind (the function and its role only when they are",
+        "containment; EventBridge rules only when they are containment or may be):",
+        "",
+        "| Containment kind | Tamper actions |",
+        "| --- | --- |",
+        ...containmentRows,
+        "",
+        "A grant's Resource is matched against the resource's ARN (known, or by its name when the ARN is not",
+        "known yet). `lambda:InvokeFunction` counts: a forged event makes the function contain another agent.",
+        "Account-wide actions (IAM checks them on `*`) reach every containment resource of their kind when",
+        "granted on `*` or through NotResource, and only a Deny on `*` removes them; `cloudwatch:PutMetricData`",
+        "is left out when a `cloudwatch:namespace` condition (StringEquals/StringLike) names other namespaces.",
+        "`AgentRole`'s guardrail `DenyContainmentTampering` denies every action on these ARN patterns, in every",
+        "partition, so it removes the edges above; its `DenyContainmentMetrics` (PutMetricData on `*` when",
+        "`cloudwatch:namespace` is like `agentguard/containment*`) is the one conditional Deny the graph reads.",
+        "Account-wide `logs:*ResourcePolicy` stay with the direct rule (permissions management). The patterns:",
+        "",
+        ...containmentResourceArnPatterns().map((p) => `- \`${p}\``),
+        "",
+        "Kubernetes: a binding of agent service accounts whose role may `delete`, `patch`, `update`, `bind` or",
+        "`escalate` containment's RoleBinding (in the namespace the binding applies to) or ClusterRole (through a",
+        "ClusterRoleBinding), or `update`, `patch` or `delete` ResourceQuotas in a namespace containment holds at",
+        "pods=0, has a tamper edge to it (resourceNames narrow it when they name other objects).",
+        "`kubernetes-forbid-agent-rbac-escalation` already rejects those grants on their own, so the path is",
+        "shown in `report` and diffed in `review`, not reported twice.",
         "",
         "**Which resources a grant covers.** A statement's Resource ARNs are matched against the stack's own",
         "resources: by ARN when known, else by name (partition, region and account left open), with an",
@@ -113,8 +168,9 @@ export function renderReachGraphSection(): string[] {
         "NotResource) is left to the graph, which judges it on the role the resource runs as; on wildcards it",
         "stays a direct finding, and the graph adds paths only when they name a privileged principal.",
         "`iam:PassRole` stays IAM write for the direct rule; the graph adds which role it hands over. Audit",
-        "tampering actions that core/iam already classifies (CloudTrail, log deletion, GuardDuty) are reported",
-        "once, by the direct rule.",
+        "tampering actions that core/iam already classifies (CloudTrail, log deletion, GuardDuty), and",
+        "permissions management on containment (`iam:PutRolePolicy` on its role, `lambda:AddPermission`,",
+        "`sns:SetTopicAttributes`), are reported once, by the direct rule.",
         "",
         "**Still accepted, and why.**",
         "",

@@ -13,6 +13,7 @@ import {
     telemetryPattern,
     tripwireFamilies,
     tripwirePattern,
+    CONTAINMENT_METRIC_NAMESPACE,
 } from "../../core/containment";
 import { fail } from "../args";
 import type { ContainedAgentArgs, ContainmentKubernetesArgs, ContainmentPlan } from "./containment-args";
@@ -35,7 +36,7 @@ export const CONTAINMENT_POLICY_NAMES = {
     revokeSessions: "agentguard-containment-revoke-sessions",
 } as const;
 
-export const METRIC_NAMESPACE = "agentguard/containment";
+export const METRIC_NAMESPACE = CONTAINMENT_METRIC_NAMESPACE;
 
 export function createAlertTopic({ name, plan, tags, parent, kmsKeyArn }: ContainmentScope): aws.sns.Topic {
     return new aws.sns.Topic(

@@ -1,10 +1,19 @@
-import { buildReachGraph, type AgentSeed, type PodCreator, type ReachGraph } from "../reach";
+import {
+    buildReachGraph,
+    containmentNamespaces,
+    containmentResources,
+    type AgentSeed,
+    type KubernetesTamper,
+    type PodCreator,
+    type ReachGraph,
+} from "../reach";
+import { containmentTamperGrants } from "../rbac";
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { AgentNamespaces } from "../stack/agent-namespaces";
 import { agentSubjects } from "../kubernetes/rbac-subjects";
 import { RoleIndex } from "../kubernetes/rbac-roles";
 import { placementOf } from "../kubernetes/placement";
-import { CLUSTER_ROLE_BINDING_TYPES, ROLE_BINDING_TYPES } from "../kubernetes/types";
+import { CLUSTER_ROLE_BINDING_TYPES, CLUSTER_ROLE_TYPES, ROLE_BINDING_TYPES } from "../kubernetes/types";
 import type { AgentguardConfig } from "../stack/config";
 import type { ResourceNode, StackModel } from "../stack/stack-model";
 import { isUnknown } from "../unknowns";
@@ -47,6 +56,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             serviceAccountRoles: (namespace, account) => serviceAccounts.of(namespace, account),
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
+            kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
         });
     });
 }
@@ -85,6 +95,72 @@ function podCreators(model: StackModel, config: AgentguardConfig): PodCreator[] 
     }
     for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
         add(binding, undefined, "ClusterRoleBinding");
+    return out;
+}
+
+/**
+ * Bindings of agent service accounts (in any namespace) whose role may delete or rewrite automated
+ * containment's RoleBinding or ClusterRole, or the ResourceQuotas of a namespace containment holds at pods=0.
+ */
+function kubernetesTamper(
+    model: StackModel,
+    config: AgentguardConfig,
+    agentRoleUrns: ReadonlySet<string>,
+): KubernetesTamper[] {
+    const containment = containmentResources(model.resources, agentRoleUrns);
+    const namespaces = AgentNamespaces.of(model, config.agentNamespacePatterns);
+    const held = containmentNamespaces(model.resources);
+    const nameOf = (node: ResourceNode): string | undefined => {
+        const md = node.props.metadata;
+        const name = md !== null && typeof md === "object" ? (md as Record<string, unknown>).name : undefined;
+        return typeof name === "string" && !isUnknown(name) ? name : undefined;
+    };
+    const bindings = model
+        .ofType(...ROLE_BINDING_TYPES)
+        .filter((b) => containment.has(b.urn))
+        .map((node) => ({ node, placement: placementOf(node, namespaces) }));
+    const clusterRoles = model.ofType(...CLUSTER_ROLE_TYPES).filter((r) => containment.has(r.urn));
+    if (bindings.length === 0 && clusterRoles.length === 0 && held.size === 0) return [];
+    const roles = new RoleIndex(model, namespaces);
+    const out: KubernetesTamper[] = [];
+    const judge = (binding: ResourceNode, namespace: string | undefined, kind: string) => {
+        if (containment.has(binding.urn)) return;
+        const subjects = agentSubjects(binding, namespace, namespaces);
+        if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
+        const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
+        const seed: AgentSeed = {
+            resource: binding,
+            certainty: subjects.agents.length > 0 ? "agent" : "possible",
+            reasons: who,
+            label: `${who.join(", ")} (through ${kind} ${binding.name})`,
+        };
+        const add = (
+            target: KubernetesTamper["target"],
+            resource: "rolebindings" | "clusterroles" | "resourcequotas",
+            name?: string,
+        ) => {
+            const found = roles.grantsOf(binding, namespace ?? "", (rules) =>
+                containmentTamperGrants(rules, resource, name),
+            );
+            if (found) out.push({ seed, target, permission: `${found.grants.join(", ")} (${found.role})` });
+        };
+        for (const { node, placement } of bindings) {
+            if (namespace !== undefined && (!placement.known || placement.namespace !== namespace)) continue;
+            add({ resource: node }, "rolebindings", nameOf(node));
+        }
+        if (namespace === undefined) {
+            for (const role of clusterRoles) add({ resource: role }, "clusterroles", nameOf(role));
+        }
+        for (const ns of held) {
+            if (namespace === undefined || ns === namespace) add({ quotaNamespace: ns }, "resourcequotas");
+        }
+    };
+    for (const binding of model.ofType(...ROLE_BINDING_TYPES)) {
+        const placement = placementOf(binding, namespaces);
+        if (placement.known) judge(binding, placement.namespace, "RoleBinding");
+    }
+    for (const binding of model.ofType(...CLUSTER_ROLE_BINDING_TYPES))
+        judge(binding, undefined, "ClusterRoleBinding");
     return out;
 }
 

@@ -1,4 +1,4 @@
-import { containmentResourceArnPatterns } from "../containment";
+import { CONTAINMENT_METRIC_NAMESPACE, containmentResourceArnPatterns } from "../containment";
 import { compressActions } from "./compress-actions";
 import {
     ActionFamily,
@@ -114,20 +114,30 @@ export function buildAgentGuardrailPolicies(): object[] {
  * deployed yet. Added to the last guardrail policy when it fits.
  */
 function withContainmentProtection(documents: object[]): object[] {
-    const statement = {
-        Sid: "DenyContainmentTampering",
-        Effect: "Deny",
-        Action: "*",
-        Resource: containmentResourceArnPatterns(),
-    };
+    const statements = [
+        {
+            Sid: "DenyContainmentTampering",
+            Effect: "Deny",
+            Action: "*",
+            Resource: containmentResourceArnPatterns(),
+        },
+        // PutMetricData takes no resource ARN: forged data points in containment's namespace fire its alarms.
+        {
+            Sid: "DenyContainmentMetrics",
+            Effect: "Deny",
+            Action: "cloudwatch:PutMetricData",
+            Resource: "*",
+            Condition: { StringLike: { "cloudwatch:namespace": `${CONTAINMENT_METRIC_NAMESPACE}*` } },
+        },
+    ];
     const last = documents[documents.length - 1] as { Statement: object[] } | undefined;
     if (last) {
-        const extended = { ...last, Statement: [...last.Statement, statement] };
+        const extended = { ...last, Statement: [...last.Statement, ...statements] };
         if (policySize(extended) <= MANAGED_POLICY_MAX_CHARS) {
             return [...documents.slice(0, -1), extended];
         }
     }
-    return [...documents, { Version: "2012-10-17", Statement: [statement] }];
+    return [...documents, { Version: "2012-10-17", Statement: statements }];
 }
 
 /** Size as IAM counts it: JSON without whitespace. */

@@ -141,30 +141,48 @@ export class RoleIndex {
      * undefined when it holds none or its rules cannot be read (the escalation rule reports those).
      */
     podCreation(binding: ResourceNode, namespace: string): { role: string; grants: string[] } | undefined {
+        return this.grantsOf(binding, namespace, podCreatingGrants, POD_CREATING_BUILT_IN_ROLES);
+    }
+
+    /**
+     * What `select` finds in the rules of the binding's role (a built-in role in `builtIn` counts as granting
+     * everything), with the role's label; undefined when nothing, or when the rules cannot be read (the
+     * escalation rule reports those).
+     */
+    grantsOf(
+        binding: ResourceNode,
+        namespace: string,
+        select: (rules: readonly RbacPolicyRule[]) => string[],
+        builtIn: ReadonlySet<string> = BUILT_IN_PRIVILEGED_CLUSTER_ROLES_SET,
+    ): { role: string; grants: string[] } | undefined {
         const roleRef = binding.props.roleRef;
         const kind = isObject(roleRef) ? roleRef.kind : undefined;
         const name = isObject(roleRef) ? roleRef.name : undefined;
+        const of = (r: ResourceNode): string[] => {
+            const rules = r.props.rules;
+            return Array.isArray(rules) && !containsUnknown(rules) ? select(rules as RbacPolicyRule[]) : [];
+        };
         let role: ResourceNode | undefined;
         if (typeof kind !== "string" || typeof name !== "string" || isUnknown(kind) || isUnknown(name)) {
             role = (binding.propertyDependencies.roleRef ?? []).find(
                 (d) => ROLE_TYPES.includes(d.type) || CLUSTER_ROLE_TYPES.includes(d.type),
             );
         } else if (kind === "ClusterRole") {
-            if (POD_CREATING_BUILT_IN_ROLES.has(name))
+            if (builtIn.has(name))
                 return { role: `ClusterRole ${name}`, grants: [`the built-in ${name} ClusterRole`] };
             role = this.clusterRoles.get(name);
             const keys = AGGREGATION_LABELS[name];
             if (role === undefined && keys !== undefined) {
                 const grants = this.aggregating
                     .filter((m) => m.labels.some((l) => keys.includes(l)))
-                    .flatMap((m) => rulesGrants(m.role).map((g) => `${g}, aggregated from ${m.role.name}`));
+                    .flatMap((m) => of(m.role).map((g) => `${g}, aggregated from ${m.role.name}`));
                 return grants.length > 0 ? { role: `ClusterRole ${name}`, grants } : undefined;
             }
         } else if (kind === "Role") {
             role = this.roles.get(`${namespace}/${name}`);
         }
         if (role === undefined) return undefined;
-        const grants = rulesGrants(role);
+        const grants = of(role);
         return grants.length > 0 ? { role: `${kindLabel(role)} ${role.name}`, grants } : undefined;
     }
 
@@ -273,12 +291,7 @@ function judgeRules(role: ResourceNode, label: string, scope: RbacGrantScope): R
 /** Built-in ClusterRoles that may create pods in the namespace they are bound in. */
 const POD_CREATING_BUILT_IN_ROLES: ReadonlySet<string> = new Set(["cluster-admin", "admin", "edit"]);
 
-function rulesGrants(role: ResourceNode): string[] {
-    const rules = role.props.rules;
-    return Array.isArray(rules) && !containsUnknown(rules)
-        ? podCreatingGrants(rules as RbacPolicyRule[])
-        : [];
-}
+const BUILT_IN_PRIVILEGED_CLUSTER_ROLES_SET: ReadonlySet<string> = new Set(BUILT_IN_PRIVILEGED_CLUSTER_ROLES);
 
 function knownName(role: ResourceNode): string | undefined {
     const name = metadataOf(role)?.name;

@@ -24,10 +24,27 @@ export interface TargetAction {
     readonly action: string;
     readonly edge: "run-as" | "push-image" | "read-secret" | "tamper";
     readonly target: TargetKind;
+    /** A tamper edge only to resources that are automated containment (core/reach/containment.ts). */
+    readonly containmentOnly?: boolean;
+    /**
+     * The action takes no resource ARN (IAM checks it against `*`): a grant covers it only on `*` or a
+     * NotResource, and only a Deny on `*` removes it. It reaches every containment resource of the kind.
+     */
+    readonly accountWide?: boolean;
 }
 
 const t = (edge: TargetAction["edge"], target: TargetKind, actions: readonly string[]): TargetAction[] =>
     actions.map((action) => ({ action, edge, target }));
+
+/** Tamper actions that disable or rewrite automated containment, on containment resources only. */
+const c = (target: TargetKind, actions: readonly string[], accountWide = false): TargetAction[] =>
+    actions.map((action) => ({
+        action,
+        edge: "tamper",
+        target,
+        containmentOnly: true,
+        ...(accountWide && { accountWide: true }),
+    }));
 
 /**
  * Actions that change what existing compute runs (its code, configuration, a command or a build), without
@@ -93,6 +110,15 @@ export const TARGET_ACTIONS: readonly TargetAction[] = [
         "logs:PutRetentionPolicy",
         "logs:DisassociateKmsKey",
     ]),
+    ...c("log-group", [
+        "logs:PutMetricFilter",
+        "logs:DeleteMetricFilter",
+        "logs:PutSubscriptionFilter",
+        "logs:DeleteSubscriptionFilter",
+        "logs:PutDataProtectionPolicy",
+    ]),
+    // The resource policy that lets EventBridge write the telemetry log group is account-wide.
+    ...c("log-group", ["logs:PutResourcePolicy", "logs:DeleteResourcePolicy"], true),
     ...t("tamper", "event-rule", [
         "events:DisableRule",
         "events:DeleteRule",
@@ -110,6 +136,57 @@ export const TARGET_ACTIONS: readonly TargetAction[] = [
         "guardduty:DeleteIPSet",
         "guardduty:DeleteThreatIntelSet",
         "guardduty:UpdateThreatIntelSet",
+    ]),
+    // Automated containment: the function (invoking it with a forged event contains another agent), its
+    // role (PassRole: a function run as it may write policies on agent roles), its alerts, alarms and access.
+    ...c("lambda-function", [
+        "lambda:DeleteFunction",
+        "lambda:PutFunctionConcurrency",
+        "lambda:UpdateFunctionCode",
+        "lambda:UpdateFunctionConfiguration",
+        "lambda:AddPermission",
+        "lambda:RemovePermission",
+        "lambda:PutFunctionEventInvokeConfig",
+        "lambda:DeleteFunctionEventInvokeConfig",
+        "lambda:UpdateAlias",
+        "lambda:DeleteAlias",
+        "lambda:PutFunctionRecursionConfig",
+        "lambda:InvokeFunction",
+    ]),
+    ...c("role", [
+        "iam:PutRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:DeleteRole",
+        PASS_ROLE,
+    ]),
+    ...c("sns-topic", [
+        "sns:DeleteTopic",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:Unsubscribe",
+        "sns:PutDataProtectionPolicy",
+    ]),
+    ...c("metric-alarm", [
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DisableAlarmActions",
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:SetAlarmState",
+        "cloudwatch:PutCompositeAlarm",
+    ]),
+    // Forged data points in the containment namespace (agentguard/containment) fire or quiet its alarms.
+    ...c("metric-alarm", ["cloudwatch:PutMetricData"], true),
+    ...c("eks-access-entry", [
+        "eks:DeleteAccessEntry",
+        "eks:UpdateAccessEntry",
+        "eks:AssociateAccessPolicy",
+        "eks:DisassociateAccessPolicy",
     ]),
 ];
 

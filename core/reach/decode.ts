@@ -1,4 +1,6 @@
 import { isUnknown } from "../unknowns";
+import { SEGMENT_WILDCARD } from "../glob";
+import { eventPatternFeedsContainment } from "./containment";
 import { ABSENT, type Field, jsonAt, known, rawAt, type ReachResource, stringAt, unknown } from "./resource";
 
 /**
@@ -26,7 +28,15 @@ export type ComputeKind =
 
 export type SecretKind = "secretsmanager-secret" | "ssm-parameter" | "kms-key" | "kubernetes-secret";
 
-export type AuditKind = "cloudtrail-trail" | "log-group" | "event-rule" | "guardduty-detector";
+/** Audit and automated-containment resources (tamper targets). */
+export type AuditKind =
+    | "cloudtrail-trail"
+    | "log-group"
+    | "event-rule"
+    | "guardduty-detector"
+    | "sns-topic"
+    | "metric-alarm"
+    | "eks-access-entry";
 
 /** What a node is, for the walk and for messages. */
 export type NodeKind =
@@ -201,6 +211,11 @@ const AUDIT: Readonly<Record<string, { audit: AuditKind; nameProperty?: string }
     "aws:cloudwatch/logGroup:LogGroup": { audit: "log-group", nameProperty: "name" },
     "aws:cloudwatch/eventRule:EventRule": { audit: "event-rule", nameProperty: "name" },
     "aws:guardduty/detector:Detector": { audit: "guardduty-detector" },
+    "aws:sns/topic:Topic": { audit: "sns-topic", nameProperty: "name" },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": { audit: "metric-alarm", nameProperty: "name" },
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": { audit: "metric-alarm", nameProperty: "alarmName" },
+    // Its ARN names the cluster, then the principal and an id no one knows before deploy.
+    "aws:eks/accessEntry:AccessEntry": { audit: "eks-access-entry", nameProperty: "clusterName" },
 };
 
 /**
@@ -237,6 +252,29 @@ export const POD_RUNNING_KINDS: ReadonlySet<string> = new Set([
     "JobSet",
     "Notebook",
 ]);
+
+/**
+ * An access entry's ARN up to its generated id, `<cluster>/<role|user>/<account>/<principal name>` with the
+ * account left open: what a Deny on the principal's name must cover. A part unknown during preview is open.
+ */
+function accessEntryName(resource: ReachResource): Field<string> {
+    const S = SEGMENT_WILDCARD;
+    const cluster = stringAt(resource, "clusterName");
+    const principal = stringAt(resource, "principalArn");
+    let kind = "role";
+    let name: string | undefined;
+    if (principal.state === "known") {
+        const match = /:(role|user)\/(?:.*\/)?([^/]+)$/.exec(principal.value);
+        if (match) [kind, name] = [match[1], match[2]];
+    } else {
+        const linked = (resource.propertyDependencies.principalArn ?? []).find((r) => r.type === ROLE_TYPE);
+        const linkedName = linked ? stringAt(linked, "name") : ABSENT;
+        if (linkedName.state === "known") name = linkedName.value;
+    }
+    if (cluster.state !== "known" && name === undefined)
+        return unknown(`${resource.name}'s cluster and principal are unknown during preview`);
+    return known(`${cluster.state === "known" ? cluster.value : S}/${kind}/${S}/${name ?? S}`);
+}
 
 /** The kind of a Kubernetes type token (`kubernetes:apps/v1:Deployment` → `Deployment`), Patch stripped. */
 function kubernetesKind(type: string): string | undefined {
@@ -295,7 +333,12 @@ export function decodeResource(resource: ReachResource): DecodedNode | undefined
         return {
             ...base,
             what: { kind: "audit", audit: audit.audit },
-            cloudName: audit.nameProperty ? stringAt(resource, audit.nameProperty) : ABSENT,
+            cloudName:
+                audit.audit === "eks-access-entry"
+                    ? accessEntryName(resource)
+                    : audit.nameProperty
+                      ? stringAt(resource, audit.nameProperty)
+                      : ABSENT,
             ...(audit.audit === "event-rule" && { containment: containmentOf(resource) }),
         };
     }
@@ -385,26 +428,16 @@ function imagesAt(resource: ReachResource, path: string, jsonKey?: string): Imag
     return uri.state === "absent" ? [] : [{ property, uri }];
 }
 
-const CONTAINMENT_DETAIL = /CloudTrail|GuardDuty|Security Hub|Config|Access Analyzer/i;
-const CONTAINMENT_SOURCE =
-    /^aws\.(guardduty|securityhub|cloudtrail|config|access-analyzer|inspector2?|macie2?|detective|iam|sts|health)$/;
-
 /**
- * An EventBridge rule is audit or containment when its pattern matches security findings or API activity
- * (GuardDuty, Security Hub, CloudTrail API calls, Config, Access Analyzer...): disabling or retargeting
- * it blinds the automated response. An unknown pattern may be one.
+ * An EventBridge rule feeds audit or containment when its pattern matches security findings or API activity
+ * (core/reach/containment.ts, the one notion of containment); the graph adds what is containment by tag,
+ * name or attachment. An unknown pattern may be one.
  */
 function containmentOf(resource: ReachResource): Field<boolean> {
-    const pattern = jsonAt(resource, "eventPattern");
-    if (pattern.state !== "known") return pattern.state === "absent" ? known(false) : pattern;
-    const top = (key: string): string[] => {
-        const doc = pattern.value;
-        if (doc === null || typeof doc !== "object") return [];
-        const value = (doc as Record<string, unknown>)[key];
-        return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
-    };
-    if (top("source").some((s) => CONTAINMENT_SOURCE.test(s))) return known(true);
-    return known(top("detail-type").some((d) => CONTAINMENT_DETAIL.test(d)));
+    const feeds = eventPatternFeedsContainment(rawAt(resource.props, "eventPattern"));
+    return feeds === "unknown"
+        ? unknown(`${resource.name}'s eventPattern is unknown during preview`)
+        : known(feeds);
 }
 
 export const REPOSITORY_POLICY_TYPE = "aws:ecr/repositoryPolicy:RepositoryPolicy";

@@ -1,3 +1,4 @@
+import { CONTAINMENT_METRIC_NAMESPACE } from "../containment";
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { classifyAction } from "../iam/families";
 import { IamDocumentError, normalizePolicyDocument, type NormalizedStatement } from "../iam";
@@ -23,6 +24,7 @@ import {
     ROLE_TYPE,
     USER_TYPE,
 } from "./decode";
+import { type ContainmentMark, containmentMarks } from "./containment";
 import { type ReachResource, stringAt } from "./resource";
 import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
 import { judgePrincipal, type PrincipalPermissions, type PrincipalVerdict } from "./verdict";
@@ -51,6 +53,17 @@ export interface PodCreator {
     readonly permission: string;
 }
 
+/**
+ * A Kubernetes agent identity's RBAC grant that removes or rewrites automated containment's hold: its
+ * RoleBinding or ClusterRole, or the ResourceQuotas of a namespace it holds at pods=0.
+ */
+export interface KubernetesTamper {
+    readonly seed: AgentSeed;
+    readonly target: { readonly resource: ReachResource } | { readonly quotaNamespace: string };
+    /** What grants it, for the path (e.g. `delete on rolebindings (rules[0]) (Role ops)`). */
+    readonly permission: string;
+}
+
 export interface ReachOptions {
     readonly agents: readonly AgentSeed[];
     /** Every permissions document that reaches a role or user (the pack's RolePermissionIndex). */
@@ -61,6 +74,8 @@ export interface ReachOptions {
     readonly namespaceRoles?: (namespace: string | undefined) => readonly ReachResource[];
     /** Kubernetes agent identities that may create pods somewhere: extra seeds with their run-as edges. */
     readonly podCreators?: readonly PodCreator[];
+    /** Kubernetes agent identities whose RBAC reaches containment's hold: extra seeds with tamper edges. */
+    readonly kubernetesTamper?: readonly KubernetesTamper[];
 }
 
 /** A node of the graph: a stack resource, a Kubernetes service account, or something outside the stack. */
@@ -156,6 +171,9 @@ function labelOf(decoded: DecodedNode): string {
         case "secret":
             return `${what.secret.replace(/-/g, " ")} ${name}`;
         case "audit":
+            if (what.audit === "eks-access-entry") {
+                return `EKS access entry ${decoded.resource.name}`;
+            }
             return `${what.audit.replace(/-/g, " ")} ${name}`;
         case "service-account":
             return `service account ${name}`;
@@ -197,14 +215,15 @@ class Graph implements ReachGraph {
     >();
     /** Edges resource policies grant, by principal URN; `*` for every principal. */
     private readonly resourceGrants = new Map<string, ReachEdge[]>();
+    /** Automated containment resources by URN, with why (core/reach/containment.ts). */
+    private readonly containment: Map<string, ContainmentMark>;
 
     constructor(
         resources: readonly ReachResource[],
         private readonly options: ReachOptions,
     ) {
-        this.agentIds = new Set(
-            [...options.agents, ...(options.podCreators ?? []).map((c) => c.seed)].map((a) => a.resource.urn),
-        );
+        this.agentIds = new Set(this.seeds().map((a) => a.resource.urn));
+        this.containment = containmentMarks(resources, new Set(options.agents.map((a) => a.resource.urn)));
         const profiles: ReachResource[] = [];
         const resourcePolicies: DecodedResourcePolicy[] = [];
         for (const resource of resources) {
@@ -238,11 +257,53 @@ class Graph implements ReachGraph {
         }
         for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
+        for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
     }
 
-    /** Seeds: the agent roles and users, then the Kubernetes agent bindings that may create pods. */
+    /** Seeds: the agent roles and users, then the Kubernetes agent bindings (each once). */
     private seeds(): readonly AgentSeed[] {
-        return [...this.options.agents, ...(this.options.podCreators ?? []).map((c) => c.seed)];
+        const seeds = new Map<string, AgentSeed>();
+        for (const seed of [
+            ...this.options.agents,
+            ...(this.options.podCreators ?? []).map((c) => c.seed),
+            ...(this.options.kubernetesTamper ?? []).map((t) => t.seed),
+        ]) {
+            if (!seeds.has(seed.resource.urn)) seeds.set(seed.resource.urn, seed);
+        }
+        return [...seeds.values()];
+    }
+
+    private linkKubernetesTamper(tamper: KubernetesTamper): void {
+        const start = tamper.seed.resource.urn;
+        if (!this.nodes.has(start)) {
+            this.nodes.set(start, { id: start, label: tamper.seed.label ?? tamper.seed.resource.name });
+        }
+        let id: string;
+        if ("quotaNamespace" in tamper.target) {
+            const namespace = tamper.target.quotaNamespace;
+            id = `resourcequotas:${namespace}`;
+            this.nodes.set(id, { id, label: `ResourceQuotas of namespace ${namespace}` });
+            this.containment.set(id, {
+                certain: true,
+                why: `it holds the pods of namespace ${namespace} at zero with a ResourceQuota`,
+            });
+        } else {
+            const resource = tamper.target.resource;
+            id = resource.urn;
+            if (!this.nodes.has(id)) {
+                const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1).replace(/Patch$/, "");
+                this.nodes.set(id, { id, label: `${kind} ${resource.name}` });
+            }
+        }
+        // kubernetes-forbid-agent-rbac-escalation rejects these writes on its own: shown, not reported twice.
+        this.addEdge({
+            from: start,
+            to: id,
+            kind: "tamper",
+            permission: tamper.permission,
+            certain: tamper.seed.certainty === "agent",
+            judgedDirectly: true,
+        });
     }
 
     private linkPodCreator(creator: PodCreator): void {
@@ -302,10 +363,22 @@ class Graph implements ReachGraph {
                 certain: agent.certainty === "agent" && path.every((e) => e.certain),
             });
         const queue: string[] = [startId];
+        // A tamper edge ends its path: a finding on its own, whether or not its target is reached another way
+        // (run-as on the containment function goes on to the role it runs as).
+        const tampered = new Map<string, readonly ReachEdge[]>();
         for (let i = 0; i < queue.length; i++) {
             const id = queue[i];
             const path = reached.get(id) ?? [];
             for (const edge of this.edgesFrom(id)) {
+                const inStack = this.nodes.get(edge.to);
+                if (edge.kind === "tamper" && inStack?.outside === undefined) {
+                    if (tampered.has(edge.to) || !inStack) continue;
+                    tampered.set(edge.to, [...path, edge]);
+                    if (!edge.judgedDirectly) {
+                        finding([...path, edge], inStack, { kind: "tamper", why: this.tamperWhy(inStack) });
+                    }
+                    continue;
+                }
                 if (reached.has(edge.to)) continue;
                 const next = [...path, edge];
                 reached.set(edge.to, next);
@@ -316,11 +389,7 @@ class Graph implements ReachGraph {
                         finding(next, target, { kind: "outside-stack", why: target.outside });
                     continue;
                 }
-                if (edge.kind === "tamper") {
-                    if (!edge.judgedDirectly)
-                        finding(next, target, { kind: "tamper", why: tamperWhy(target) });
-                    continue;
-                }
+                if (edge.kind === "tamper") continue;
                 if (edge.kind === "read-secret") continue;
                 const unknownRole = this.unknownRoles.get(edge.to);
                 if (unknownRole !== undefined && (edge.kind === "run-as" || edge.kind === "pulled-by")) {
@@ -343,6 +412,7 @@ class Graph implements ReachGraph {
                 queue.push(edge.to);
             }
         }
+        for (const [id, path] of tampered) if (!reached.has(id)) reached.set(id, path);
         return { agent, start, reached, findings };
     }
 
@@ -596,7 +666,12 @@ class Graph implements ReachGraph {
                 (st) => st.effect === "Deny" && st.condition === undefined && st.resources !== undefined,
             ),
         );
-        // Denied when every Allow pattern that reached the entry is certainly covered by some Deny.
+        // Account-wide actions: Denies on `*`, conditional ones only when the condition is read (metrics).
+        const accountDenies = parsed.flatMap((doc) =>
+            doc.statements.filter((st) => st.effect === "Deny" && st.resources !== undefined),
+        );
+        // Denied when every Allow pattern that reached the entry is certainly covered by some Deny. An
+        // account-wide action is requested on `*`: only a Deny on `*` covers it.
         const denied = (action: string, entry: TargetEntry, via: readonly string[]): boolean =>
             via.every((allowed) =>
                 denies.some(
@@ -610,8 +685,18 @@ class Graph implements ReachGraph {
                 if (statement.effect !== "Allow") continue;
                 const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
                 const covers = (action: string) => statementCovers(statement, action);
-                for (const action of TARGET_ACTIONS) {
+                for (const action of targetActionsFor(statement)) {
                     if (!covers(action.action)) continue;
+                    if (action.accountWide) {
+                        const deniedOnStar = accountDenies.some(
+                            (st) =>
+                                statementCovers(st, action.action) &&
+                                (st.resources ?? []).some(isStar) &&
+                                (st.condition === undefined || deniesContainmentNamespace(st, action.action)),
+                        );
+                        if (!deniedOnStar) this.accountWideEdges(from, action, statement, grantedBy, add);
+                        continue;
+                    }
                     this.targetEdges(from, action, statement, grantedBy, add, denied);
                 }
                 if (covers(PASS_ROLE)) passRoles.push({ statement, source: grantedBy });
@@ -713,20 +798,22 @@ class Graph implements ReachGraph {
             !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
         for (const { entry, certain, via } of match.targets) {
             if (denied(action.action, entry, via)) continue;
-            if (action.action.startsWith("events:") && entry.node.containment?.state === "known") {
-                if (!entry.node.containment.value) continue;
-            }
+            // EventBridge rules matter only when they feed automated response (by pattern, tag, name...).
+            const mark = this.containment.get(entry.node.resource.urn);
+            if ((action.containmentOnly || action.target === "event-rule") && !mark) continue;
             add({
                 from,
                 to: entry.node.resource.urn,
                 kind: action.edge,
                 permission: action.action,
                 grantedBy,
-                certain,
+                certain: certain && (action.edge !== "tamper" || mark?.certain !== false),
                 judgedDirectly,
             });
         }
         if (action.edge === "read-secret") return;
+        // Containment outside the stack is guarded by the agent role's guardrail (by name prefix), not here.
+        if (action.containmentOnly) return;
         for (const pattern of match.outside) {
             const id = `outside:${action.target}:${pattern}`;
             if (!this.nodes.has(id)) {
@@ -749,6 +836,47 @@ class Graph implements ReachGraph {
                 judgedDirectly,
             });
         }
+    }
+
+    /**
+     * An action IAM checks against `*` (logs:PutResourcePolicy, cloudwatch:PutMetricData): granted on `*` or
+     * through NotResource, it reaches every containment resource of its kind in the stack.
+     */
+    private accountWideEdges(
+        from: string,
+        action: TargetAction,
+        statement: NormalizedStatement,
+        grantedBy: string,
+        add: (edge: ReachEdge) => void,
+    ): void {
+        const onStar = statement.notResources
+            ? !statement.notResources.some(isStar)
+            : (statement.resources ?? ["*"]).some(isStar);
+        if (!onStar) return;
+        if (action.action === "cloudwatch:PutMetricData" && !mayWriteNamespace(statement)) return;
+        for (const { entry } of this.targets.match(action.target, undefined).targets) {
+            const mark = this.containment.get(entry.node.resource.urn);
+            if (!mark) continue;
+            add({
+                from,
+                to: entry.node.resource.urn,
+                kind: action.edge,
+                permission: action.action,
+                grantedBy,
+                certain: mark.certain,
+                judgedDirectly: classifyAction(action.action).length > 0,
+            });
+        }
+    }
+
+    private tamperWhy(target: GraphNode): string {
+        const mark = this.containment.get(target.id);
+        if (mark) {
+            return mark.certain
+                ? `it is automated containment (${mark.why})`
+                : `it may be automated containment (${mark.why})`;
+        }
+        return "it holds the audit record";
     }
 
     /** s3:PutObject on an object a compute resource runs: the next run executes the writer's code as its role. */
@@ -928,13 +1056,96 @@ function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes
     return maybe ? "maybe" : "no";
 }
 
-function tamperWhy(target: GraphNode): string {
-    const decoded = target.decoded;
-    if (decoded?.containment?.state === "unknown") {
-        return `it may feed automated containment (${decoded.containment.why})`;
+let actionsByService: Map<string, TargetAction[]> | undefined;
+
+/** The target actions a statement may cover: those of the services its actions name (all for NotAction). */
+function targetActionsFor(statement: NormalizedStatement): readonly TargetAction[] {
+    if (statement.notActions || !statement.actions) return TARGET_ACTIONS;
+    if (!actionsByService) {
+        actionsByService = new Map();
+        for (const action of TARGET_ACTIONS) {
+            const service = action.action.slice(0, action.action.indexOf(":")).toLowerCase();
+            const list = actionsByService.get(service);
+            if (list) list.push(action);
+            else actionsByService.set(service, [action]);
+        }
     }
-    if (decoded?.containment?.state === "known" && decoded.containment.value) {
-        return "it feeds automated containment (its pattern matches security findings or API activity)";
+    const out: TargetAction[] = [];
+    const seen = new Set<string>();
+    for (const pattern of statement.actions) {
+        const colon = pattern.indexOf(":");
+        const service = colon < 0 ? pattern : pattern.slice(0, colon);
+        if (colon < 0 || /[*?]/.test(service)) return TARGET_ACTIONS;
+        const key = service.toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(...(actionsByService.get(key) ?? []));
     }
-    return "it holds the audit record";
+    // Keep TARGET_ACTIONS' order: the first edge to a target decides nothing, but paths stay stable.
+    return out.length === 0 ? out : TARGET_ACTIONS.filter((a) => out.includes(a));
+}
+
+function isStar(pattern: string): boolean {
+    return /^\*+$/.test(pattern);
+}
+
+/**
+ * Whether a conditional Deny of PutMetricData certainly covers containment's namespace: its only condition is
+ * StringEquals / StringLike on `cloudwatch:namespace` with a value that matches it.
+ */
+function deniesContainmentNamespace(statement: NormalizedStatement, action: string): boolean {
+    if (action !== "cloudwatch:PutMetricData" || statement.condition === undefined) return false;
+    const entries = Object.entries(statement.condition);
+    if (entries.length !== 1) return false;
+    const [operator, block] = entries[0];
+    if (!/^(StringEquals|StringLike)$/.test(operator) || block === null || typeof block !== "object")
+        return false;
+    const keys = Object.entries(block as Record<string, unknown>);
+    if (keys.length !== 1 || keys[0][0].toLowerCase() !== "cloudwatch:namespace") return false;
+    const value = keys[0][1];
+    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
+    return values.some((v) =>
+        operator === "StringLike"
+            ? stringLike(v, CONTAINMENT_METRIC_NAMESPACE)
+            : v === CONTAINMENT_METRIC_NAMESPACE,
+    );
+}
+
+/** IAM's StringLike: case-sensitive, `*` any run, `?` one character. */
+function stringLike(pattern: string, value: string): boolean {
+    const body = pattern
+        .replace(/[.+^${}()|[\]\\/]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
+    return new RegExp(`^${body}$`).test(value);
+}
+
+/**
+ * Whether a PutMetricData grant may write the containment namespace: only a `cloudwatch:namespace` condition
+ * (StringEquals / StringLike, without IfExists) that names other namespaces rules it out; any other condition
+ * is not evaluated (fail closed).
+ */
+function mayWriteNamespace(statement: NormalizedStatement): boolean {
+    const condition = statement.condition;
+    if (condition === undefined) return true;
+    for (const [operator, block] of Object.entries(condition)) {
+        if (!/^(StringEquals|StringLike)$/.test(operator) || block === null || typeof block !== "object")
+            continue;
+        for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
+            if (key.toLowerCase() !== "cloudwatch:namespace") continue;
+            const values = (Array.isArray(value) ? value : [value]).filter(
+                (v): v is string => typeof v === "string",
+            );
+            const like = operator === "StringLike";
+            if (
+                !values.some((v) =>
+                    like
+                        ? iamGlobMatches(v, CONTAINMENT_METRIC_NAMESPACE)
+                        : v === CONTAINMENT_METRIC_NAMESPACE,
+                )
+            )
+                return false;
+        }
+    }
+    return true;
 }

@@ -1,4 +1,11 @@
 export type { ReachResource, Field } from "./resource";
+export {
+    containmentMarks,
+    type ContainmentMark,
+    containmentNamespaces,
+    containmentResources,
+    tripwiresByIdentity,
+} from "./containment";
 export { decodeResource, POD_RUNNING_KINDS, type DecodedNode, type NodeKind } from "./decode";
 export { type EdgeKind, RUN_AS_ON_TARGET, TARGET_ACTIONS } from "./actions";
 export {
@@ -6,6 +13,7 @@ export {
     buildReachGraph,
     type Closure,
     type GraphNode,
+    type KubernetesTamper,
     type PodCreator,
     type ReachEdge,
     type ReachFinding,

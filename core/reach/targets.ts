@@ -134,6 +134,23 @@ export const TARGET_SPECS: Readonly<Record<TargetKind, TargetSpec>> = {
         nameOf: untilSlash,
         byId: true,
     },
+    "sns-topic": {
+        prefix: `arn:${S}:sns:${S}:${S}:`,
+        // Subscriptions are `<topic ARN>:<id>`.
+        patterns: (n) => [n, `${n}:${S}`],
+        nameOf: untilColon,
+    },
+    "metric-alarm": {
+        prefix: `arn:${S}:cloudwatch:${S}:${S}:alarm:`,
+        patterns: (n) => [n],
+        nameOf: (r) => r,
+    },
+    "eks-access-entry": {
+        prefix: `arn:${S}:eks:${S}:${S}:access-entry/`,
+        // `<cluster>/<principal type>/<account>/<principal name>/<id>`: the name is the cluster's.
+        patterns: (n) => [`${n}/${S}`],
+        nameOf: untilSlash,
+    },
 };
 
 /** One stack resource as a statement can name it. */
@@ -291,6 +308,8 @@ function entryOf(spec: TargetSpec, node: DecodedNode): TargetEntry {
 function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
     if (node.cloudName.state !== "known") return undefined;
     const name = spec.lowerCase ? node.cloudName.value.toLowerCase() : node.cloudName.value;
+    // An access entry's name spans the cluster and principal; an exact ARN is looked up by its cluster.
+    if (spec.prefix.endsWith("access-entry/")) return name.split("/")[0];
     return spec.prefix.endsWith("parameter") ? (name.startsWith("/") ? name : `/${name}`) : name;
 }
 
@@ -301,6 +320,13 @@ function nameKey(spec: TargetSpec, node: DecodedNode): string | undefined {
 function namesEntry(pattern: string, entry: TargetEntry): boolean {
     const literal = entry.literal;
     if (pattern === "*") return true;
+    // `<ARN>:*` names the resource and everything under it (a log group's streams).
+    if (
+        pattern.endsWith(":*") &&
+        !hasWildcard(pattern.slice(0, -2)) &&
+        namesEntry(pattern.slice(0, -2), entry)
+    )
+        return true;
     if (literal === undefined) return false;
     if ("arn" in literal) return iamGlobMatches(pattern, literal.arn);
     const parts = pattern.split(":");

@@ -20,7 +20,6 @@ const SOURCE_ONLY: Readonly<Record<string, { namedIn: readonly string[]; why: st
         namedIn: ["bin/agentguard.js", "cli/program/run-program.ts"],
         why: "loaded only when cli/main.ts (bin) or child.ts (run-program.ts childEntry) is what runs",
     },
-    "cli/register-lib.js": { namedIn: ["cli/main.ts"], why: "loaded only when main.ts runs from source" },
 };
 
 /** Files loaded through a computed path (no literal a scan can follow), with the file that computes it. */

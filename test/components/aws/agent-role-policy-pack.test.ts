@@ -81,4 +81,72 @@ describe("AWS components under the policy pack's AWS rules", () => {
         const violations = await runPolicies(awsRules, [...fakes, escalated]);
         expect(violations.some((v) => v.policy === "aws-restrict-agent-iam-grants")).toBe(true);
     });
+
+    it("an AgentRole's guardrail keeps its wide grants off AgentContainment; without it they are tamper paths", async () => {
+        const role = new AgentRole("a", {
+            ...agentArgs,
+            statements: [
+                {
+                    Effect: "Allow",
+                    Action: [
+                        "lambda:InvokeFunction",
+                        "lambda:GetFunction",
+                        "sns:Unsubscribe",
+                        "cloudwatch:SetAlarmState",
+                        "cloudwatch:PutMetricData",
+                    ],
+                    Resource: "*",
+                },
+            ],
+        });
+        new AgentContainment("guard", {
+            agentId: "all-agents",
+            owner: "security",
+            agents: [{ agentId: "a", role }],
+        });
+        await mocks.settle();
+        const fakes = mocks.resources
+            .filter((r) => r.custom)
+            .map(asFake)
+            .map((f) => ({ ...f, props: JSON.parse(JSON.stringify(f.props)) as Record<string, unknown> }));
+        const tamper = (violations: { message: string }[]) =>
+            violations.filter((v) => /automated containment/.test(v.message)).map((v) => v.message);
+        expect(tamper(await runPolicies(awsRules, fakes))).toEqual([]);
+        // The same role written by hand: its guardrail policies left out.
+        const guardrails = new Set(
+            fakes
+                .filter(
+                    (f) =>
+                        f.type === "aws:iam/policy:Policy" &&
+                        /DenyContainmentTampering/.test(String(f.props.policy)),
+                )
+                .map((f) => String(f.props.arn)),
+        );
+        expect(guardrails.size).toBeGreaterThan(0);
+        const bare = fakes
+            .map((f) =>
+                f.type === "aws:iam/role:Role" && f.name === "a" && Array.isArray(f.props.managedPolicyArns)
+                    ? {
+                          ...f,
+                          props: {
+                              ...f.props,
+                              managedPolicyArns: f.props.managedPolicyArns.filter(
+                                  (a) => !guardrails.has(String(a)),
+                              ),
+                          },
+                      }
+                    : f,
+            )
+            .filter(
+                (f) =>
+                    !(
+                        f.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+                        guardrails.has(String(f.props.policyArn))
+                    ),
+            );
+        const found = tamper(await runPolicies(awsRules, bare));
+        expect(found.join("\n")).toMatch(
+            /lambda:InvokeFunction on Lambda function agentguard-containment-guard → it is automated containment/,
+        );
+    });
 });

@@ -678,7 +678,7 @@ describe("aws-forbid-agent-escalation-paths: tamper", () => {
             agentRole([allow("events:DisableRule", arn.rule("quarantine"))]),
         ]);
         expect(lines(v)[0]).toMatch(
-            /\(audit\/containment tampering\): agent analyst \(role agent-analyst\) → events:DisableRule on event rule quarantine → it feeds automated containment/,
+            /\(audit\/containment tampering\): agent analyst \(role agent-analyst\) → events:DisableRule on event rule quarantine → it is automated containment \(its pattern matches security findings or API activity\)/,
         );
     });
 
