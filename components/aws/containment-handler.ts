@@ -28,6 +28,8 @@ export interface ContainmentConfig {
     readonly alarms: Readonly<Record<string, string>>;
     /** The deny-all policy document AgentRole's kill switch attaches, as JSON. */
     readonly denyAllPolicy: string;
+    /** AgentRole's session revocation document, as JSON, its time left as REVOKE_TIME_PLACEHOLDER. */
+    readonly revokeSessionsPolicy: string;
     readonly policyNames: { readonly denyAll: string; readonly revokeSessions: string };
     readonly alertTopicArn: string;
     readonly kubernetes?: {
@@ -131,20 +133,12 @@ export function triggerOf(event: unknown, config: ContainmentConfig): Trigger | 
     };
 }
 
-/** AWS's revoke-sessions pattern: deny every token issued before `time`. */
-export function revokeSessionsDocument(time: Date): string {
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "RevokeOlderSessions",
-                Effect: "Deny",
-                Action: "*",
-                Resource: "*",
-                Condition: { DateLessThan: { "aws:TokenIssueTime": time.toISOString() } },
-            },
-        ],
-    });
+/** Stands for the containment time in `revokeSessionsPolicy`, which is filled in when the function acts. */
+export const REVOKE_TIME_PLACEHOLDER = "AGENTGUARD_CONTAINMENT_TIME";
+
+/** The revocation document of AgentRole (given in the configuration), denying tokens issued before `time`. */
+export function revokeSessionsDocument(config: ContainmentConfig, time: Date): string {
+    return config.revokeSessionsPolicy.split(REVOKE_TIME_PLACEHOLDER).join(time.toISOString());
 }
 
 async function step(results: StepResult[], name: string, run: () => Promise<string>): Promise<void> {
@@ -278,7 +272,7 @@ export async function contain(
         await clients.putRolePolicy(
             agent.roleName,
             config.policyNames.revokeSessions,
-            revokeSessionsDocument(at),
+            revokeSessionsDocument(config, at),
         );
         return `sessions of ${agent.roleName} issued before ${at.toISOString()} are denied`;
     });

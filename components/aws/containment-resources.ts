@@ -18,8 +18,8 @@ import {
 import { fail } from "../args";
 import type { ContainedAgentArgs, ContainmentKubernetesArgs, ContainmentPlan } from "./containment-args";
 import { ruleName } from "./containment-args";
-import { CONFIG_VARIABLE, type ContainmentConfig } from "./containment-handler";
-import { denyAllPolicy } from "./session-controls";
+import { CONFIG_VARIABLE, REVOKE_TIME_PLACEHOLDER, type ContainmentConfig } from "./containment-handler";
+import { denyAllPolicy, revokeSessionsPolicy } from "./session-controls";
 
 export interface ContainmentScope {
     readonly name: string;
@@ -224,6 +224,7 @@ export function createFunction(
             agents,
             alarms: Object.fromEntries(plan.agents.map((a) => [deniedAlarmName(plan, a.agentId), a.agentId])),
             denyAllPolicy: JSON.stringify(denyAllPolicy()),
+            revokeSessionsPolicy: JSON.stringify(revokeSessionsPolicy(REVOKE_TIME_PLACEHOLDER)),
             policyNames: CONTAINMENT_POLICY_NAMES,
             alertTopicArn,
             ...(clusterName !== undefined &&

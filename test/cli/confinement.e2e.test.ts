@@ -8,20 +8,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fixturePack, finished, program, runCli, startCli, waitFor } from "./helpers/run-cli";
+import { checkFixture, fixturePack, finished, program, runCli, startCli, waitFor } from "./helpers/run-cli";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-confine-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const check = (name: string, ...flags: string[]) => [
-    "check",
-    program(name),
-    "--policy-pack",
-    fixturePack,
-    "--format",
-    "json",
-    ...flags,
-];
+const check = checkFixture;
 
 const REFUSED = "Node's permission model refused this";
 

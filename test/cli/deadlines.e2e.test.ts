@@ -6,20 +6,21 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fixturePack, finished, isRunning, program, runCli, startCli, waitFor } from "./helpers/run-cli";
+import {
+    checkFixture,
+    fixturePack,
+    finished,
+    isRunning,
+    program,
+    runCli,
+    startCli,
+    waitFor,
+} from "./helpers/run-cli";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-deadlines-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const check = (name: string, ...flags: string[]) => [
-    "check",
-    program(name),
-    "--policy-pack",
-    fixturePack,
-    "--format",
-    "json",
-    ...flags,
-];
+const check = checkFixture;
 
 /** The pids of a process's children (the CLI's: the program and the pack). */
 function childrenOf(pid: number): number[] {

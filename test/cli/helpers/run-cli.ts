@@ -7,6 +7,17 @@ export const fixtures = path.join(repoRoot, "test", "fixtures");
 export const fixturePack = path.join(fixtures, "packs", "fixture-pack");
 export const program = (name: string) => path.join(fixtures, "programs", name);
 
+/** `agentguard check` of a fixture program against the fixture pack, with JSON output. */
+export const checkFixture = (name: string, ...flags: string[]): string[] => [
+    "check",
+    program(name),
+    "--policy-pack",
+    fixturePack,
+    "--format",
+    "json",
+    ...flags,
+];
+
 export interface CliRun {
     readonly code: number | null;
     readonly stdout: string;

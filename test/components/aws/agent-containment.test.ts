@@ -241,6 +241,14 @@ describe("AgentContainment function", () => {
             Version: "2012-10-17",
             Statement: [{ Sid: "AgentSuspended", Effect: "Deny", Action: "*", Resource: "*" }],
         });
+        expect(JSON.parse(String(config.revokeSessionsPolicy))).toMatchObject({
+            Statement: [
+                {
+                    Effect: "Deny",
+                    Condition: { DateLessThan: { "aws:TokenIssueTime": "AGENTGUARD_CONTAINMENT_TIME" } },
+                },
+            ],
+        });
         expect(fn.inputs).toMatchObject({ runtime: "nodejs22.x", handler: "index.handler", timeout: 60 });
     });
 

@@ -4,6 +4,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import {
     CONFIG_VARIABLE,
+    REVOKE_TIME_PLACEHOLDER,
     contain,
     eksToken,
     handler,
@@ -12,6 +13,7 @@ import {
     type ContainmentConfig,
     type KubernetesResponse,
 } from "../../../components/aws/containment-handler";
+import { revokeSessionsPolicy } from "../../../components/aws/session-controls";
 
 const ACCOUNT = "123456789012";
 const CODER = {
@@ -38,6 +40,7 @@ function config(overrides: Partial<ContainmentConfig> = {}): ContainmentConfig {
         agents: [CODER, RUNNER],
         alarms: { "agentguard-containment-guard-coder-denied-calls": "coder" },
         denyAllPolicy: DENY_ALL,
+        revokeSessionsPolicy: JSON.stringify(revokeSessionsPolicy(REVOKE_TIME_PLACEHOLDER)),
         policyNames: {
             denyAll: "agentguard-containment-deny-all",
             revokeSessions: "agentguard-containment-revoke-sessions",
