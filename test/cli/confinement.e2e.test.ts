@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkFixture, fixturePack, finished, program, runCli, startCli, waitFor } from "./helpers/run-cli";
+import { checkFixture, fixturePack, finished, runCli, startCli, waitFor } from "./helpers/run-cli";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-confine-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
