@@ -20,6 +20,7 @@ npm install --no-save --no-audit --no-fund --loglevel=error --ignore-scripts @pu
 echo "@pulumi/pulumi $(node -p 'require("@pulumi/pulumi/package.json").version') (newest)"
 npx vitest run --reporter=default \
     test/cli/engine-protocol.test.ts \
+    test/cli/monitor-server.test.ts \
     test/cli/check.e2e.test.ts \
     test/cli/hostile-programs.e2e.test.ts \
     test/stacks/rome-incident.test.ts \

@@ -14,7 +14,7 @@ import * as StructProto from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Message } from "google-protobuf";
 import { grpcError, GRPC_STATUS, serviceMethods } from "./engine-protocol";
-import type { OfflineMonitor, ProgramProtos } from "./monitor";
+import type { InvokeResponseClass, OfflineMonitor, ProgramProtos } from "./monitor";
 import { REQUEST_OBJECT_FIELD, setRawObject, splitField } from "./monitor-wire";
 
 /** The checker's own protocol classes; never those of the program's node_modules. */
@@ -22,7 +22,21 @@ export const CHECKER_PROTOS: ProgramProtos = {
     resource: ResourceProto,
     provider: ProviderProto,
     struct: StructProto,
+    invokeResponse: invokeResponseClass(),
 };
+
+/**
+ * The class the service definition serializes Invoke answers as: newer SDKs declare
+ * ResourceInvokeResponse and refuse any other class ("Error serializing response"), older ones InvokeResponse.
+ */
+function invokeResponseClass(): InvokeResponseClass {
+    const invoke = (
+        ResourceGrpc.ResourceMonitorService as unknown as Record<string, { responseType?: unknown }>
+    ).invoke;
+    return typeof invoke?.responseType === "function"
+        ? (invoke.responseType as InvokeResponseClass)
+        : ProviderProto.InvokeResponse;
+}
 
 type UnaryHandler = (
     call: grpc.ServerUnaryCall<unknown, unknown>,

@@ -24,10 +24,15 @@ import {
 } from "./urn";
 
 /** The protobuf modules the monitor answers with (the checker's own @pulumi/pulumi: the wire format is stable). */
+/** What an invoke answers with: `ResourceInvokeResponse` in newer SDKs, `InvokeResponse` in older ones. */
+export type InvokeResponseClass = new () => { setReturn(value?: StructProto.Struct): unknown };
+
 export interface ProgramProtos {
     readonly resource: typeof ResourceProto;
     readonly provider: typeof ProviderProto;
     readonly struct: typeof StructProto;
+    /** The class the service's Invoke answers with. @default provider.InvokeResponse */
+    readonly invokeResponse?: InvokeResponseClass;
 }
 
 export interface MonitorContext {
@@ -464,7 +469,7 @@ export class OfflineMonitor {
         } else {
             result = this.answerLookup(req, token, args);
         }
-        const response = new this.protos.provider.InvokeResponse();
+        const response = new (this.protos.invokeResponse ?? this.protos.provider.InvokeResponse)();
         response.setReturn(this.protos.struct.Struct.fromJavaScript(result as Record<string, never>));
         callback(null, response);
     }

@@ -23,6 +23,7 @@ const stubs = require("@pulumi/pulumi/proto/resource_grpc_pb") as {
 
 type Callback = (err: (Error & { code?: number }) | null, response?: unknown) => void;
 interface Client {
+    invoke(request: unknown, callback: Callback): void;
     registerResource(request: unknown, callback: Callback): void;
     registerResourceOutputs(request: unknown, callback: Callback): void;
     close(): void;
@@ -56,7 +57,11 @@ function registration(
     return request;
 }
 
-function call(client: Client, method: "registerResource" | "registerResourceOutputs", request: unknown) {
+function call(
+    client: Client,
+    method: "invoke" | "registerResource" | "registerResourceOutputs",
+    request: unknown,
+) {
     return new Promise<{ err: (Error & { code?: number }) | null; response?: unknown }>((resolve) =>
         client[method](request, (err, response) => resolve({ err, response })),
     );
@@ -154,6 +159,18 @@ describe("the monitor served over gRPC on a private socket", () => {
         await server.close();
         const closed = await unary("RegisterResource", role);
         expect(closed.err?.code).toBe(14);
+    });
+
+    it("answers a provider function in the response class the SDK's service declares (it refuses any other)", async () => {
+        const { monitor } = newMonitor();
+        const c = await connect(monitor);
+        const request = new ResourceProto.ResourceInvokeRequest();
+        request.setTok("aws:index/getAvailabilityZones:getAvailabilityZones");
+        request.setArgs(Struct.fromJavaScript({ state: "available" }));
+        const { err, response } = await call(c, "invoke", request);
+        expect(err).toBeNull();
+        const answer = (response as { getReturn(): Struct | undefined }).getReturn()?.toJavaScript();
+        expect(answer).toMatchObject({ names: expect.arrayContaining([expect.any(String)]) });
     });
 
     it("fails the run on a duplicate URN even when the program ignores the error it got", async () => {
