@@ -1,5 +1,6 @@
 import { findCaseVariantKeys, parseStrictJson } from "../strict-json";
 import { IamDocumentError } from "./errors";
+import type { SourcedDocument } from "./types";
 
 export interface NormalizedStatement {
     readonly index: number;
@@ -149,4 +150,25 @@ function describe(value: unknown): string {
     if (value === undefined) return "missing";
     const text = JSON.stringify(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The documents that read as IAM policies, and a sentence for each that does not: a role's grants are judged
+ * over the readable ones together, and the unreadable ones are reported, never taken as granting nothing.
+ */
+export function readableDocuments<T extends SourcedDocument>(
+    documents: readonly T[],
+): { readable: T[]; unreadable: string[] } {
+    const readable: T[] = [];
+    const unreadable: string[] = [];
+    for (const doc of documents) {
+        try {
+            normalizePolicyDocument(doc.document);
+            readable.push(doc);
+        } catch (err) {
+            if (!(err instanceof IamDocumentError)) throw err;
+            unreadable.push(`${doc.source} is not a valid IAM policy document (${err.message})`);
+        }
+    }
+    return { readable, unreadable };
 }

@@ -1,5 +1,5 @@
 export { IamDocumentError } from "./errors";
-export { type NormalizedStatement, normalizePolicyDocument } from "./document";
+export { type NormalizedStatement, normalizePolicyDocument, readableDocuments } from "./document";
 export {
     type CatalogAction,
     type PatternExpansion,

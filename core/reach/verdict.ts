@@ -1,9 +1,8 @@
 import {
     analyzeGrants,
-    IamDocumentError,
     type IamRiskCategory,
     judgeManagedPolicyArn,
-    normalizePolicyDocument,
+    readableDocuments,
     type SourcedDocument,
 } from "../iam";
 import { RUN_AS_ON_TARGET } from "./actions";
@@ -123,16 +122,8 @@ export function judgePrincipal(permissions: PrincipalPermissions): PrincipalVerd
             unknown.push(`${ref.source} attaches AWS managed policy ${verdict.name}: ${verdict.reason}`);
         }
     }
-    const readable = permissions.documents.filter((doc) => {
-        try {
-            normalizePolicyDocument(doc.document);
-            return true;
-        } catch (err) {
-            if (!(err instanceof IamDocumentError)) throw err;
-            unknown.push(`${doc.source} is not a valid IAM policy document (${err.message})`);
-            return false;
-        }
-    });
+    const { readable, unreadable } = readableDocuments(permissions.documents);
+    unknown.push(...unreadable);
     for (const f of analyzeGrants(readable, { runAsJudgedOnTargets: RUN_AS_ON_TARGET })) {
         grants.push({ source: f.source, action: f.action, category: f.category });
     }

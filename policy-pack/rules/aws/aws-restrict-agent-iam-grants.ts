@@ -1,12 +1,7 @@
 import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
 import { RolePermissionIndex, type RolePermissions } from "../../../core/aws/role-documents";
 import { identifyAgentUsers, UserPermissionIndex } from "../../../core/aws/user-documents";
-import {
-    analyzeGrants,
-    IamDocumentError,
-    judgeManagedPolicyArn,
-    normalizePolicyDocument,
-} from "../../../core/iam";
+import { analyzeGrants, judgeManagedPolicyArn, readableDocuments } from "../../../core/iam";
 import { RUN_AS_ON_TARGET } from "../../../core/reach";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../../core/stack/stack-model";
@@ -90,17 +85,8 @@ function roleFindings(
 
 /** The forbidden grants and what could not be judged, over all documents of one role together. */
 function judge(permissions: RolePermissions): { grants: string[]; unjudged: string[] } {
-    const unjudged = [...permissions.unresolved];
-    const readable = permissions.documents.filter((doc) => {
-        try {
-            normalizePolicyDocument(doc.document);
-            return true;
-        } catch (err) {
-            if (!(err instanceof IamDocumentError)) throw err;
-            unjudged.push(`${doc.source} is not a valid IAM policy document (${err.message})`);
-            return false;
-        }
-    });
+    const { readable, unreadable } = readableDocuments(permissions.documents);
+    const unjudged = [...permissions.unresolved, ...unreadable];
     const grants: string[] = [];
     for (const ref of permissions.managed) {
         const verdict = judgeManagedPolicyArn(ref.arn);
