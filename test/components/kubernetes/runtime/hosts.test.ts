@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
 import { fromRegistered, runPolicies, type FakeResource } from "../../../helpers/policy-harness";
+import { declaredSquidProxy } from "../../../policy-pack/rules/kubernetes/fixtures";
 import { installPulumiMocks, type RecordedResource } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -237,42 +238,10 @@ describe("AgentRuntime egress proxy mode", () => {
             ),
         ]);
         // What docs/components.md asks the platform to deploy: the proxy annotated with its allowlist ConfigMap.
-        const squid: FakeResource[] = [
-            {
-                type: "kubernetes:core/v1:Namespace",
-                name: "egress-proxy",
-                props: { metadata: { name: "egress-proxy", labels: { "agentguard.io/owner": "platform" } } },
-            },
-            {
-                type: "kubernetes:core/v1:ConfigMap",
-                name: "squid-allowlist",
-                props: {
-                    metadata: { name: "squid-allowlist", namespace: "egress-proxy" },
-                    data: { "squid.conf": `http_port 3128\n${runtime.proxyAllowlist}` },
-                },
-            },
-            {
-                type: "kubernetes:apps/v1:Deployment",
-                name: "squid",
-                props: {
-                    metadata: {
-                        name: "squid",
-                        namespace: "egress-proxy",
-                        annotations: { "agentguard.io/egress-proxy": "squid-allowlist" },
-                    },
-                    spec: {
-                        selector: { matchLabels: { app: "squid" } },
-                        template: {
-                            metadata: { labels: { app: "squid" } },
-                            spec: {
-                                containers: [{ name: "squid", image: "ubuntu/squid:6.6-24.04_beta" }],
-                                volumes: [{ name: "conf", configMap: { name: "squid-allowlist" } }],
-                            },
-                        },
-                    },
-                },
-            },
-        ];
+        const squid: FakeResource[] = declaredSquidProxy(
+            `http_port 3128\n${runtime.proxyAllowlist}`,
+            "ubuntu/squid:6.6-24.04_beta",
+        );
         expect(await judgeWith(squid)).toEqual([]);
     });
 

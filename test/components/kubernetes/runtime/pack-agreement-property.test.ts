@@ -16,6 +16,7 @@ import {
 } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
 import { fromRegistered, runPolicies, type FakeResource } from "../../../helpers/policy-harness";
+import { declaredSquidProxy } from "../../../policy-pack/rules/kubernetes/fixtures";
 import { installPulumiMocks } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -136,42 +137,7 @@ function draw(seed: number): AgentRuntimeArgs {
 
 /** The platform's proxy, as docs/components.md asks for it: declared, with the runtime's allowlist. */
 function proxyFor(allowlist: string): FakeResource[] {
-    return [
-        {
-            type: "kubernetes:core/v1:Namespace",
-            name: "egress-proxy",
-            props: { metadata: { name: "egress-proxy", labels: { "agentguard.io/owner": "platform" } } },
-        },
-        {
-            type: "kubernetes:core/v1:ConfigMap",
-            name: "squid-allowlist",
-            props: {
-                metadata: { name: "squid-allowlist", namespace: "egress-proxy" },
-                data: { "squid.conf": `http_port 3128\n${allowlist}` },
-            },
-        },
-        {
-            type: "kubernetes:apps/v1:Deployment",
-            name: "squid",
-            props: {
-                metadata: {
-                    name: "squid",
-                    namespace: "egress-proxy",
-                    annotations: { "agentguard.io/egress-proxy": "squid-allowlist" },
-                },
-                spec: {
-                    selector: { matchLabels: { app: "squid" } },
-                    template: {
-                        metadata: { labels: { app: "squid" } },
-                        spec: {
-                            containers: [{ name: "squid", image: "squid:6" }],
-                            volumes: [{ name: "conf", configMap: { name: "squid-allowlist" } }],
-                        },
-                    },
-                },
-            },
-        },
-    ];
+    return declaredSquidProxy(`http_port 3128\n${allowlist}`);
 }
 
 const RUNS = 200;

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { AgentRuntime, type AgentRuntimeArgs } from "../../../../components/kubernetes/agent-runtime";
 import { kubernetesRules } from "../../../../policy-pack/rules/kubernetes";
 import { fromRegistered, runPolicies, type FakeResource } from "../../../helpers/policy-harness";
+import { declaredSquidProxy } from "../../../policy-pack/rules/kubernetes/fixtures";
 import { installPulumiMocks } from "../../../helpers/pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -23,42 +24,7 @@ function sharedSquid(runtimes: AgentRuntime[], ports: number[]): FakeResource[] 
     const conf = [...new Set(ports)]
         .map((p) => `http_port ${p}`)
         .concat(sections, ["http_access deny all", ""]);
-    return [
-        {
-            type: "kubernetes:core/v1:Namespace",
-            name: "egress-proxy",
-            props: { metadata: { name: "egress-proxy", labels: { "agentguard.io/owner": "platform" } } },
-        },
-        {
-            type: "kubernetes:core/v1:ConfigMap",
-            name: "squid-allowlist",
-            props: {
-                metadata: { name: "squid-allowlist", namespace: "egress-proxy" },
-                data: { "squid.conf": conf.join("\n") },
-            },
-        },
-        {
-            type: "kubernetes:apps/v1:Deployment",
-            name: "squid",
-            props: {
-                metadata: {
-                    name: "squid",
-                    namespace: "egress-proxy",
-                    annotations: { "agentguard.io/egress-proxy": "squid-allowlist" },
-                },
-                spec: {
-                    selector: { matchLabels: { app: "squid" } },
-                    template: {
-                        metadata: { labels: { app: "squid" } },
-                        spec: {
-                            containers: [{ name: "squid", image: "squid:6" }],
-                            volumes: [{ name: "conf", configMap: { name: "squid-allowlist" } }],
-                        },
-                    },
-                },
-            },
-        },
-    ];
+    return declaredSquidProxy(conf.join("\n"));
 }
 
 async function judge(ports: [number, number]) {

@@ -107,3 +107,46 @@ export function resourceQuota(name: string, ns: string, hard: Record<string, unk
 export function withProps(resource: FakeResource, props: Record<string, unknown>): FakeResource {
     return { ...resource, props: { ...resource.props, ...props } };
 }
+
+/**
+ * An egress proxy as docs/components.md asks the platform to deploy it: namespace egress-proxy, the Squid
+ * configuration `squidConf` in ConfigMap squid-allowlist, and a Deployment annotated with and mounting it.
+ */
+export function declaredSquidProxy(squidConf: string, image = "squid:6"): FakeResource[] {
+    return [
+        {
+            type: "kubernetes:core/v1:Namespace",
+            name: "egress-proxy",
+            props: { metadata: { name: "egress-proxy", labels: { "agentguard.io/owner": "platform" } } },
+        },
+        {
+            type: "kubernetes:core/v1:ConfigMap",
+            name: "squid-allowlist",
+            props: {
+                metadata: { name: "squid-allowlist", namespace: "egress-proxy" },
+                data: { "squid.conf": squidConf },
+            },
+        },
+        {
+            type: "kubernetes:apps/v1:Deployment",
+            name: "squid",
+            props: {
+                metadata: {
+                    name: "squid",
+                    namespace: "egress-proxy",
+                    annotations: { "agentguard.io/egress-proxy": "squid-allowlist" },
+                },
+                spec: {
+                    selector: { matchLabels: { app: "squid" } },
+                    template: {
+                        metadata: { labels: { app: "squid" } },
+                        spec: {
+                            containers: [{ name: "squid", image }],
+                            volumes: [{ name: "conf", configMap: { name: "squid-allowlist" } }],
+                        },
+                    },
+                },
+            },
+        },
+    ];
+}
