@@ -15,7 +15,12 @@ export type EdgeKind =
     | "push-image"
     /** Compute pulls images from a repository. */
     | "pulled-by"
+    /** A principal may read a secret, key or credential. */
     | "read-secret"
+    /** A principal may rewrite cluster plumbing (CoreDNS, endpoints, CRDs, admission webhooks). */
+    | "write-cluster-plumbing"
+    /** Compute or pods may open connections to a network destination (or be reached from one). */
+    | "route"
     /** A principal may stop, rewrite or blind an audit or containment resource. */
     | "tamper";
 

@@ -64,6 +64,29 @@ export interface KubernetesTamper {
     readonly permission: string;
 }
 
+/**
+ * A forbidden outcome a node holds for whoever reaches it (compute with open egress, a namespace whose pods
+ * may use the host, a secret that is not the agent's own). `via`: the edge kinds that give the reacher that
+ * power (default: any edge that reaches the node).
+ */
+export interface NodeOutcome {
+    readonly outcome: ReachOutcome;
+    /** False when the outcome is a guess (an unknown value that may open it). */
+    readonly certain: boolean;
+    readonly via?: readonly EdgeKind[];
+}
+
+/**
+ * An edge the graph cannot derive from IAM alone (Kubernetes RBAC, routes): from a node (or a new seed) to a
+ * node it creates when absent.
+ */
+export interface ReachLink {
+    /** A seed the edge starts from; it becomes a start of the walk. Absent: `edge.from` must be a node. */
+    readonly seed?: AgentSeed;
+    readonly to: GraphNode;
+    readonly edge: ReachEdge;
+}
+
 export interface ReachOptions {
     readonly agents: readonly AgentSeed[];
     /** Every permissions document that reaches a role or user (the pack's RolePermissionIndex). */
@@ -76,6 +99,10 @@ export interface ReachOptions {
     readonly podCreators?: readonly PodCreator[];
     /** Kubernetes agent identities whose RBAC reaches containment's hold: extra seeds with tamper edges. */
     readonly kubernetesTamper?: readonly KubernetesTamper[];
+    /** Further edges (and the seeds they start from): RBAC secret reads, cluster plumbing, routes. */
+    readonly links?: readonly ReachLink[];
+    /** Outcomes a node holds beyond what the graph derives itself (namespaces' egress, host access, GPUs). */
+    readonly outcomesOf?: (node: GraphNode) => readonly NodeOutcome[];
 }
 
 /** A node of the graph: a stack resource, a Kubernetes service account, or something outside the stack. */
@@ -85,6 +112,8 @@ export interface GraphNode {
     readonly decoded?: DecodedNode;
     /** Set on nodes that stand for resources outside the stack: why they cannot be judged. */
     readonly outside?: string;
+    /** Pods the reacher may create there choose their service account and spec (`undefined`: any namespace). */
+    readonly podsOf?: { readonly namespace: string | undefined };
 }
 
 export interface ReachEdge {
@@ -107,7 +136,19 @@ export type ReachOutcome =
     | { readonly kind: "unjudged-principal"; readonly verdict: PrincipalVerdict }
     | { readonly kind: "unknown-role"; readonly why: string }
     | { readonly kind: "outside-stack"; readonly why: string }
-    | { readonly kind: "tamper"; readonly why: string };
+    | { readonly kind: "tamper"; readonly why: string }
+    /** The reached compute or pods can open connections to the internet (or cannot be shown not to). */
+    | { readonly kind: "open-egress"; readonly why: string }
+    /** The internet can open connections to what the agent controls. */
+    | { readonly kind: "inbound-channel"; readonly why: string }
+    /** Credentials or secrets that are not the agent's own. */
+    | { readonly kind: "credentials"; readonly why: string }
+    /** Pods that may use the node: host namespaces, host paths, privileged containers. */
+    | { readonly kind: "host-access"; readonly why: string }
+    /** GPUs (or other accelerators) no quota caps. */
+    | { readonly kind: "uncapped-gpu"; readonly why: string }
+    /** Cluster plumbing every workload relies on: DNS, endpoints, CRDs, admission webhooks. */
+    | { readonly kind: "cluster-plumbing"; readonly why: string };
 
 export interface ReachFinding {
     readonly agent: AgentSeed;
@@ -217,6 +258,7 @@ class Graph implements ReachGraph {
     private readonly resourceGrants = new Map<string, ReachEdge[]>();
     /** Automated containment resources by URN, with why (core/reach/containment.ts). */
     private readonly containment: Map<string, ContainmentMark>;
+    private readonly nodeOutcomes = new Map<string, readonly NodeOutcome[]>();
 
     constructor(
         resources: readonly ReachResource[],
@@ -258,6 +300,23 @@ class Graph implements ReachGraph {
         for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
         for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
+        for (const link of options.links ?? []) this.addLink(link);
+    }
+
+    private addLink(link: ReachLink): void {
+        const from = link.edge.from;
+        if (link.seed && !this.nodes.has(from)) {
+            this.nodes.set(from, { id: from, label: link.seed.label ?? link.seed.resource.name });
+        }
+        if (!this.nodes.has(link.to.id)) this.nodes.set(link.to.id, link.to);
+        this.addEdge(link.edge);
+    }
+
+    /** Outcomes of a node, computed once: the options' provider (namespaces, routes...). */
+    private outcomesAt(node: GraphNode): readonly NodeOutcome[] {
+        let list = this.nodeOutcomes.get(node.id);
+        if (!list) this.nodeOutcomes.set(node.id, (list = this.options.outcomesOf?.(node) ?? []));
+        return list;
     }
 
     /** Seeds: the agent roles and users, then the Kubernetes agent bindings (each once). */
@@ -267,6 +326,7 @@ class Graph implements ReachGraph {
             ...this.options.agents,
             ...(this.options.podCreators ?? []).map((c) => c.seed),
             ...(this.options.kubernetesTamper ?? []).map((t) => t.seed),
+            ...(this.options.links ?? []).flatMap((l) => (l.seed ? [l.seed] : [])),
         ]) {
             if (!seeds.has(seed.resource.urn)) seeds.set(seed.resource.urn, seed);
         }
@@ -314,7 +374,7 @@ class Graph implements ReachGraph {
                 namespace === undefined
                     ? "any service account of any namespace"
                     : `any service account of namespace ${namespace}`;
-            this.nodes.set(id, { id, label });
+            this.nodes.set(id, { id, label, podsOf: { namespace } });
             for (const role of this.options.namespaceRoles?.(namespace) ?? []) {
                 this.addEdge({ from: id, to: role.urn, kind: "assume", certain: true });
             }
@@ -384,6 +444,17 @@ class Graph implements ReachGraph {
                 reached.set(edge.to, next);
                 const target = this.nodes.get(edge.to);
                 if (!target) continue;
+                for (const held of this.outcomesAt(target)) {
+                    if (held.via && !held.via.includes(edge.kind)) continue;
+                    findings.push({
+                        agent,
+                        start,
+                        path: next,
+                        end: target,
+                        outcome: held.outcome,
+                        certain: held.certain && agent.certainty === "agent" && next.every((e) => e.certain),
+                    });
+                }
                 if (target.outside !== undefined) {
                     if (!edge.judgedDirectly)
                         finding(next, target, { kind: "outside-stack", why: target.outside });

@@ -26,6 +26,9 @@ const INVENTORY: Record<string, string> = {
     "aws-restrict-agent-compute-egress": "mandatory",
     "aws-restrict-agent-resource-policies": "mandatory",
     // Whole stack
+    "stack-forbid-agent-credential-paths": "mandatory",
+    "stack-forbid-agent-egress-paths": "mandatory",
+    "stack-forbid-agent-escape-paths": "mandatory",
     "stack-forbid-opaque-resources": "mandatory",
 };
 

@@ -1,5 +1,6 @@
 import { formatReachPath, type ReachFinding } from "../../../core/reach";
 import { stackReachGraph } from "../../../core/aws/reach";
+import { OUTCOME_CONCERN } from "../../../core/reach/outcomes";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const awsForbidAgentEscalationPaths = defineStackRule(
@@ -17,6 +18,7 @@ export const awsForbidAgentEscalationPaths = defineStackRule(
         const findings: Finding[] = [];
         for (const closure of graph.closures()) {
             for (const finding of closure.findings) {
+                if (OUTCOME_CONCERN[finding.outcome.kind] !== "escalation") continue;
                 const node = finding.agent.resource;
                 findings.push({
                     urn: node.urn,
