@@ -12,7 +12,7 @@ import { iamGlobsIntersect } from "./iam-glob";
 import { RoleLookup, ROLE_TYPE } from "./iam-entity-lookup";
 import { readJsonDocument } from "./json-document";
 import { RolePermissionIndex } from "./role-documents";
-import { propagateThroughRoleChaining, type ChainSource } from "./role-chaining";
+import { propagateThroughRoleChaining, type ChainSource, type Found } from "./role-chaining";
 import { agentTag, describeAgentTag } from "./tags";
 import { admittedSubjects, allowStatements, isOidcCapable, type SubjectPattern } from "./trust-policy";
 import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
@@ -32,6 +32,11 @@ export interface AgentRole {
     readonly certainty: AgentRoleCertainty;
     /** Why the role is (or may be) an agent role, for messages. */
     readonly reasons: readonly string[];
+    /**
+     * Set when only role chaining makes it an agent role: the agent identities that may assume it. Paths
+     * through it are printed from them.
+     */
+    readonly chainedFrom?: readonly ResourceNode[];
 }
 
 export interface AgentRoleIndex {
@@ -67,6 +72,7 @@ function findAgentRoles(model: StackModel, config: AgentguardConfig, grants: Gra
         let entry = found.get(node.urn);
         if (!entry) found.set(node.urn, (entry = { node, agent: [], possible: [] }));
         (certainty === "agent" ? entry.agent : entry.possible).push(reason);
+        entry.direct = true;
     };
 
     const roles = model.ofType(ROLE_TYPE);
@@ -168,12 +174,11 @@ function findAgentRoles(model: StackModel, config: AgentguardConfig, grants: Gra
             node: entry.node,
             certainty,
             reasons: certainty === "agent" ? entry.agent : entry.possible,
+            ...(!entry.direct && entry.chainedFrom && { chainedFrom: entry.chainedFrom }),
         });
     }
     return { roles: result, unresolvedBindings };
 }
-
-type Found = Map<string, { node: ResourceNode; agent: string[]; possible: string[] }>;
 
 /**
  * Globs of every `:sub` an agent namespace's service accounts present: the name patterns, plus declared

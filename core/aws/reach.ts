@@ -38,6 +38,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
                 resource: role.node,
                 certainty: role.certainty,
                 reasons: role.reasons,
+                ...(role.chainedFrom && { chainedFrom: role.chainedFrom.map((n) => n.urn) }),
             })),
             ...identifyAgentUsers(model).map((user) => ({
                 resource: user.node,

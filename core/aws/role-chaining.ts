@@ -11,6 +11,10 @@ export interface FoundEntry {
     readonly node: ResourceNode;
     readonly agent: string[];
     readonly possible: string[];
+    /** Set when something besides role chaining makes it an agent role (a tag, a trust, a binding). */
+    direct?: boolean;
+    /** The agent identities whose assumption made it one (role chaining). */
+    chainedFrom?: ResourceNode[];
 }
 export type Found = Map<string, FoundEntry>;
 
@@ -93,12 +97,18 @@ export function propagateThroughRoleChaining(
 
     const userEntries = new Map(users.map((u) => [u.node.urn, u]));
     const stateOf = (node: ResourceNode) => found.get(node.urn) ?? userEntries.get(node.urn);
-    const mark = (chained: ResourceNode, certainty: "agent" | "possible", reason: string): boolean => {
+    const mark = (
+        chained: ResourceNode,
+        certainty: "agent" | "possible",
+        reason: string,
+        source: ResourceNode,
+    ): boolean => {
         let entry = found.get(chained.urn);
         const before = entry ? (entry.agent.length > 0 ? "agent" : "possible") : undefined;
         if (before === "agent" || (before === "possible" && certainty === "possible")) return false;
         if (!entry) found.set(chained.urn, (entry = { node: chained, agent: [], possible: [] }));
         (certainty === "agent" ? entry.agent : entry.possible).push(reason);
+        (entry.chainedFrom ??= []).push(source);
         return true;
     };
     const queue = [...found.values(), ...users].map((entry) => entry.node);
@@ -110,7 +120,7 @@ export function propagateThroughRoleChaining(
         const kind = source.type === USER_TYPE ? "user" : "role";
         const label = `${certainty === "agent" ? "agent" : "possible agent"} ${kind} ${source.name}`;
         for (const chained of trustedBy.get(source) ?? []) {
-            if (mark(chained, certainty, `its trust policy admits ${label} (role chaining)`))
+            if (mark(chained, certainty, `its trust policy admits ${label} (role chaining)`, source))
                 queue.push(chained);
         }
         if (open.length === 0) continue;
@@ -121,7 +131,8 @@ export function propagateThroughRoleChaining(
             const pattern = patterns.find((p) => iamGlobsIntersect(p, target.arn));
             if (pattern === undefined) continue;
             const reason = `its trust policy admits ${target.why}, and ${label} may assume it (sts:AssumeRole on "${pattern}")`;
-            if (mark(target.role, target.exact ? certainty : "possible", reason)) queue.push(target.role);
+            if (mark(target.role, target.exact ? certainty : "possible", reason, source))
+                queue.push(target.role);
         }
     }
 }

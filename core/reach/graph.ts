@@ -39,6 +39,11 @@ export interface AgentSeed {
     readonly reasons: readonly string[];
     /** How messages name the start when it is not a role or user (a Kubernetes binding of agent accounts). */
     readonly label?: string;
+    /**
+     * URNs of the agent identities whose role chaining alone makes this one an agent: walks from them go on
+     * through it, and its findings are printed from them.
+     */
+    readonly chainedFrom?: readonly string[];
 }
 
 /**
@@ -245,6 +250,7 @@ class Graph implements ReachGraph {
     private readonly unknownRoles = new Map<string, string>();
     private readonly targets = new TargetIndex();
     private readonly agentIds: ReadonlySet<string>;
+    private readonly chainedOnly: ReadonlySet<string>;
     private readonly byUrn = new Map<string, DecodedNode>();
     private readonly roleByName = new Map<string, DecodedNode>();
     private readonly roleByArn = new Map<string, DecodedNode>();
@@ -265,6 +271,11 @@ class Graph implements ReachGraph {
         private readonly options: ReachOptions,
     ) {
         this.agentIds = new Set(this.seeds().map((a) => a.resource.urn));
+        this.chainedOnly = new Set(
+            this.seeds()
+                .filter((a) => a.chainedFrom !== undefined)
+                .map((a) => a.resource.urn),
+        );
         this.containment = containmentMarks(resources, new Set(options.agents.map((a) => a.resource.urn)));
         const profiles: ReachResource[] = [];
         const resourcePolicies: DecodedResourcePolicy[] = [];
@@ -400,7 +411,16 @@ class Graph implements ReachGraph {
     }
 
     closures(): readonly Closure[] {
-        return this.seeds().map((agent) => this.closureOf(agent));
+        const closures = this.seeds().map((agent) => this.closureOf(agent));
+        // A role that is an agent only because another agent may assume it: that agent's walk went through
+        // it and found the same ends, with the path from the agent that holds the grant.
+        const reachedBy = (urn: string, sources: readonly string[]) =>
+            closures.some((c) => sources.includes(c.agent.resource.urn) && c.reached.has(urn));
+        return closures.map((closure) => {
+            const sources = closure.agent.chainedFrom;
+            if (!sources || !reachedBy(closure.agent.resource.urn, sources)) return closure;
+            return { ...closure, findings: [] };
+        });
     }
 
     closureOf(agent: AgentSeed): Closure {
@@ -468,8 +488,12 @@ class Graph implements ReachGraph {
                 }
                 const decoded = target.decoded;
                 if (decoded?.what.kind === "principal") {
-                    // Another agent identity is judged by the direct rules and walked from itself.
-                    if (this.agentIds.has(edge.to)) continue;
+                    // Another agent identity is judged by the direct rules and walked from itself; one that only
+                    // role chaining makes an agent is walked through, so paths start at the agent holding the grant.
+                    if (this.agentIds.has(edge.to)) {
+                        if (this.chainedOnly.has(edge.to)) queue.push(edge.to);
+                        continue;
+                    }
                     const verdict = this.verdictOf(decoded);
                     if (verdict.grants.length > 0) {
                         finding(next, target, { kind: "privileged-principal", verdict });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { awsForbidAgentEscalationPaths } from "../../../../policy-pack/rules/aws/aws-forbid-agent-escalation-paths";
 import { awsRestrictAgentIamGrants } from "../../../../policy-pack/rules/aws/aws-restrict-agent-iam-grants";
 import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
-import { allow, irsaTrust, SUB_KEY } from "../../lib/aws/fixtures";
+import { allow, irsaTrust, policyDoc, role, SUB_KEY } from "../../lib/aws/fixtures";
 import { adminRole, agentRole, arn, instanceProfile, lambda, narrowRole, roleWith } from "./reach-fixtures";
 
 async function paths(resources: FakeResource[]) {
@@ -373,6 +373,66 @@ describe("aws-forbid-agent-escalation-paths: chains of two steps", () => {
         expect(lines(v)).toEqual([
             expect.stringMatching(
                 /middle-fn → runs as role middle → lambda:UpdateFunctionCode on Lambda function admin-fn → runs as role root-like → AdministratorAccess/,
+            ),
+        ]);
+    });
+
+    it("prints a path through role chaining from the agent that assumes the role, blamed on that agent", async () => {
+        // helper is an agent role only because agent-analyst may assume it: the path starts at the agent.
+        const helper = role("helper", {
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { AWS: arn.role("agent-analyst") },
+                        Action: "sts:AssumeRole",
+                    },
+                ],
+            }),
+            inlinePolicies: [
+                { name: "work", policy: policyDoc(allow("lambda:UpdateFunctionCode", arn.fn("admin-fn"))) },
+            ],
+        });
+        const v = await paths([
+            helper,
+            adminRole("root-like"),
+            lambda("admin-fn", "root-like"),
+            agentRole([allow("sts:AssumeRole", arn.role("helper"))]),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toContain("agent-analyst");
+        expect(lines(v)[0]).toMatch(
+            /^IAM privilege escalation path: agent analyst \(role agent-analyst\) → assumes role helper \(its trust policy admits it\) → lambda:UpdateFunctionCode on Lambda function admin-fn → runs as role root-like → AdministratorAccess/,
+        );
+    });
+
+    it("keeps a tagged role's own path when another agent may also assume it", async () => {
+        const helper = role("helper", {
+            tags: { "agentguard.io/agent": "helper" },
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { AWS: arn.role("agent-analyst") },
+                        Action: "sts:AssumeRole",
+                    },
+                ],
+            }),
+            inlinePolicies: [
+                { name: "work", policy: policyDoc(allow("lambda:UpdateFunctionCode", arn.fn("admin-fn"))) },
+            ],
+        });
+        const v = await paths([
+            helper,
+            adminRole("root-like"),
+            lambda("admin-fn", "root-like"),
+            agentRole([allow("sts:AssumeRole", arn.role("helper"))]),
+        ]);
+        expect(lines(v)).toEqual([
+            expect.stringMatching(
+                /^IAM privilege escalation path: agent helper \(role helper\) → lambda:UpdateFunctionCode/,
             ),
         ]);
     });
