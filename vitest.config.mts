@@ -17,6 +17,9 @@ export default defineConfig({
         globalSetup: ["test/helpers/build-compiled-pack.ts"],
         // Pulumi keeps process-wide runtime state (mocks, stack resource): one process per file.
         pool: "forks",
+        // Vitest's default is one worker fewer than the cores (one, on a 2-core CI machine); the end-to-end
+        // files mostly wait on the processes they start, so two workers keep both cores busy.
+        maxWorkers: 2,
         testTimeout: 60_000,
         hookTimeout: 60_000,
         reporters: ["default", "json"],

@@ -33,8 +33,9 @@ function childrenOf(pid: number): number[] {
     return children;
 }
 
-// One at a time, after the runs above: each waits for a state that a loaded machine reaches late.
-describe("deadlines", () => {
+// The runs mostly wait (on a hung program, a stopped pack, a deadline): side by side, the file takes as long
+// as its longest wait, not their sum.
+describe.concurrent("deadlines", () => {
     it("ends a program that never finishes at --timeout: exit 2 naming it and the limit", async () => {
         const cli = startCli(check("hangs", "--timeout", "10"));
         let stderr = "";
