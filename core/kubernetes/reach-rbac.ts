@@ -309,7 +309,8 @@ function powersOf(
             kind: "write-cluster-plumbing",
             verb: "any grant",
             detail: `${verdict.role}, whose rules cannot be read`,
-            certain: false,
+            // The binding certainly holds whatever it holds; the outcomes it may lead to are uncertain.
+            certain: true,
             judgedForAgent: forAgent,
         });
     }
