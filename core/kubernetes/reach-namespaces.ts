@@ -67,17 +67,18 @@ export class PodNamespaceOutcomes {
         // The texts end a sentence about a peer ("whose ..."): said here about the namespace itself.
         const problems = this.onward
             .ownEgressProblems(namespace)
-            .map((p) => p.replace(/^whose (own egress is open: )?/, ""))
-            .map((p) => (p.startsWith("namespace ") ? p : `in namespace ${namespace}, ${p}`));
+            .map((p) =>
+                p
+                    .replace(/^whose (own egress is open: )?/, "")
+                    .replace(/^policies together/, "its policies together"),
+            );
         if (problems.length === 0) return undefined;
         const unread = problems.some((p) => / cannot be read|unknown/.test(p));
         // Policies applied outside this stack may confine an undeclared namespace: said, and uncertain.
         const undeclared = !this.agents.declared.has(namespace);
         const note = undeclared ? ` (namespace ${namespace} is not declared in this stack)` : "";
-        return {
-            why: `namespace ${namespace}: ${problems.join("; ")}${note}`,
-            certain: !unread && !undeclared,
-        };
+        const where = problems[0].startsWith("namespace ") ? "" : `in namespace ${namespace}, `;
+        return { why: `${where}${problems.join("; ")}${note}`, certain: !unread && !undeclared };
     }
 
     /**
