@@ -78,7 +78,9 @@ export function renderKubernetesReachSection(): string[] {
         "- Bindings whose subjects are unknown during preview are not followed as a second hop (the escalation",
         "  rule judges them when they may be agents).",
         "- A GPU quota is any `requests.*gpu*` key, as `kubernetes-require-gpu-quota` reads it; MIG profiles and",
-        "  DRA device classes are not yet told apart.",
+        "  DRA device classes are not yet told apart. Pods the agent writes at run time can still ask for GPUs",
+        "  through the `NVIDIA_VISIBLE_DEVICES` env or a GPU runtime class, which no quota caps: only admission in",
+        "  that namespace can refuse them, so the path rules accept a GPU quota as the cap the stack can show.",
         "- Writes to Services and Endpoints in agent namespaces, and Secrets there, are left to the direct rules.",
     ];
 }

@@ -125,6 +125,39 @@ describe("stack-forbid-agent-escape-paths: pods the agent may create outside age
         expect(v).toEqual([expect.stringMatching(/^Uncapped GPU path .*GPU requests/)]);
     });
 
+    it("fails closed, as possible, on a quota whose hard limits are unknown", async () => {
+        const unknownQuota: FakeResource = {
+            type: "kubernetes:core/v1:ResourceQuota",
+            name: "gpu-unknown",
+            props: { metadata: { name: "gpu", namespace: "batch" }, spec: { hard: UNKNOWN } },
+        };
+        const v = await escapes([
+            namespace("batch", { [PSA]: "restricted" }),
+            unknownQuota,
+            ...grantIn("batch", createPods),
+        ]);
+        expect(v).toEqual([
+            expect.stringMatching(
+                /^Possible uncapped GPU path .*the scopes or hard limits of ResourceQuota gpu-unknown are unknown during preview/,
+            ),
+        ]);
+    });
+
+    it("says a binding whose subjects are unknown may be the agent's", async () => {
+        const v = await escapes([
+            namespace("batch"),
+            role("maker", createPods, { namespace: "batch" }),
+            binding(
+                "mystery-runs-batch",
+                { kind: "Role", name: "maker" },
+                { namespace: "batch", subjects: UNKNOWN as never },
+            ),
+        ]);
+        expect(v[0]).toMatch(
+            /^Possible host access path \(pods [^)]*\) \(it may be an agent: subjects is unknown during preview\): possible agent/,
+        );
+    });
+
     it("rejects a ClusterRoleBinding to edit: pods in every namespace, kube-system included, and the plumbing edit writes", async () => {
         const v = await escapes([
             ...confinedNamespace("batch"),
