@@ -44,6 +44,8 @@ interface Power {
     readonly certain: boolean;
     /** kubernetes-forbid-agent-rbac-escalation rejects this grant of an agent for the same harm. */
     readonly judgedForAgent: boolean;
+    /** Set when the target is service accounts (pods or tokens) whose own bindings are expanded in turn. */
+    readonly becomes?: { readonly where: Where };
 }
 
 /** A binding of service accounts that are not agents: what their pods (or tokens) may do, reached in two hops. */
@@ -120,8 +122,7 @@ export function kubernetesReach(
                     judgedDirectly: power.judgedForAgent,
                 },
             });
-            if (power.to.podsOf !== undefined || power.to.id.endsWith(TOKEN_SUFFIX))
-                reachIdentity(power.to.id, power.to.podsOf?.namespace ?? tokenNamespace(power.to.id));
+            if (power.becomes) reachIdentity(power.to.id, power.becomes.where);
         }
     }
 
@@ -149,6 +150,7 @@ export function kubernetesReach(
                         detail: `${creation.role}: ${creation.grants.join(", ")}`,
                         certain: true,
                         judgedForAgent: false,
+                        becomes: { where: other.where },
                     });
                 }
                 powerCache.set(other.binding, powers);
@@ -165,8 +167,7 @@ export function kubernetesReach(
                         certain: power.certain,
                     },
                 });
-                if (power.to.podsOf !== undefined || power.to.id.endsWith(TOKEN_SUFFIX))
-                    reachIdentity(power.to.id, power.to.podsOf?.namespace ?? tokenNamespace(power.to.id));
+                if (power.becomes) reachIdentity(power.to.id, power.becomes.where);
             }
         }
     }
@@ -177,15 +178,9 @@ export function kubernetesReach(
     };
 }
 
-const TOKEN_SUFFIX = "?token";
-
+/** The node podCreators make for pods created in a namespace (core/reach/graph.ts linkPodCreator). */
 function podsId(where: Where): string {
     return `serviceaccount:${where ?? "*"}/*`;
-}
-
-function tokenNamespace(id: string): Where {
-    const ns = id.slice("serviceaccount:".length, id.indexOf("/"));
-    return ns === "*" ? undefined : ns;
 }
 
 const inNamespace = (where: Where) => (where === undefined ? "of every namespace" : `of namespace ${where}`);
@@ -219,7 +214,8 @@ class Targets {
             where === undefined
                 ? "any service account of any namespace (with its token)"
                 : `any service account of namespace ${where} (with its token)`;
-        return this.node(`serviceaccount:${where ?? "*"}/*${TOKEN_SUFFIX}`, label, []);
+        // The `serviceaccount:` prefix makes the path read "→ run as <label>" (core/reach/format.ts).
+        return this.node(`serviceaccount:${where ?? "*"}/*?token`, label, []);
     }
 
     secrets(where: Where): GraphNode {
@@ -277,6 +273,7 @@ function powersOf(
         verb: string,
         found: { role: string; grants: string[] } | undefined,
         judged: boolean,
+        becomes = false,
     ) => {
         if (found)
             out.push({
@@ -286,6 +283,7 @@ function powersOf(
                 detail: `${found.role}: ${found.grants.join(", ")}`,
                 certain: true,
                 judgedForAgent: forAgent && judged,
+                ...(becomes && { becomes: { where } }),
             });
     };
     const grants = (
@@ -340,6 +338,7 @@ function powersOf(
         "run-as",
         "act as its service accounts (tokens, impersonation, exec)",
         identity,
+        true,
         true,
     );
     if (where === undefined || where === "kube-system") {
