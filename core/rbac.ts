@@ -364,3 +364,34 @@ export function containmentTamperGrants(
     });
     return grants;
 }
+
+/**
+ * The grants in `rules` whose verb `verbOk` accepts (a wildcard verb always counts) on a resource entry that
+ * covers one of `targets` (`resource` or `resource/subresource`; globs and `*` count, the apiGroup is ignored),
+ * as "verb on resource (rules[i])". `named`, when given, decides whether a rule's resourceNames reach the
+ * target; it is consulted only for verbs Kubernetes narrows by name.
+ */
+export function grantsCovering(
+    rules: readonly RbacPolicyRule[],
+    verbOk: (verb: string) => boolean,
+    targets: readonly string[],
+    named?: (resourceNames: readonly string[]) => boolean,
+): string[] {
+    const grants: string[] = [];
+    const ignored: RbacFinding[] = [];
+    rules.forEach((rule: unknown, ruleIndex) => {
+        const verbs = entriesOf(rule, "verbs", ruleIndex, ignored);
+        const resources = entriesOf(rule, "resources", ruleIndex, ignored);
+        const names = entriesOf(rule, "resourceNames", ruleIndex, ignored);
+        for (const verb of verbs) {
+            const wild = verb.includes("*");
+            if (!wild && !verbOk(verb)) continue;
+            if (named && names.length > 0 && !wild && !NAME_BLIND_VERBS.has(verb) && !named(names)) continue;
+            for (const resource of resources) {
+                if (targets.some((t) => covers(resource, t, false)))
+                    grants.push(`${verb} on ${resource} (rules[${ruleIndex}])`);
+            }
+        }
+    });
+    return grants;
+}

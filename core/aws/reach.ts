@@ -13,6 +13,7 @@ import { AgentNamespaces } from "../stack/agent-namespaces";
 import { agentSubjects } from "../kubernetes/rbac-subjects";
 import { RoleIndex } from "../kubernetes/rbac-roles";
 import { placementOf } from "../kubernetes/placement";
+import { kubernetesReach } from "../kubernetes/reach-rbac";
 import { CLUSTER_ROLE_BINDING_TYPES, CLUSTER_ROLE_TYPES, ROLE_BINDING_TYPES } from "../kubernetes/types";
 import type { AgentguardConfig } from "../stack/config";
 import type { ResourceNode, StackModel } from "../stack/stack-model";
@@ -47,6 +48,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             })),
         ];
         const serviceAccounts = new ServiceAccountRoles(model);
+        const kubernetes = kubernetesReach(model, config, (ns) => serviceAccounts.inNamespace(ns));
         return buildReachGraph(model.resources, {
             agents,
             permissionsOf: (principal) => {
@@ -58,6 +60,8 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
             kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
+            links: kubernetes.links,
+            outcomesOf: (node) => kubernetes.outcomesOf(node),
         });
     });
 }

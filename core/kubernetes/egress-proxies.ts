@@ -375,6 +375,15 @@ export class OnwardRoutes {
     }
 
     /** Why the egress of namespace `ns` is open, from the policies this stack declares there. */
+    /**
+     * Why any pod of `ns` can open connections out of the cluster through the namespace's own policies (no
+     * default deny, open or unreadable allows, a union too wide), or [] when it cannot; each text starts with
+     * "whose" (it ends a sentence about the pods).
+     */
+    ownEgressProblems(ns: string): string[] {
+        return this.namespaceEgress(ns);
+    }
+
     private namespaceEgress(ns: string): string[] {
         const cached = this.verdicts.get(ns);
         if (cached !== undefined) return cached;

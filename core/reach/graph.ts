@@ -79,6 +79,11 @@ export interface NodeOutcome {
     /** False when the outcome is a guess (an unknown value that may open it). */
     readonly certain: boolean;
     readonly via?: readonly EdgeKind[];
+    /**
+     * The outcome is the very harm a direct rule rejects the reaching grant for (Kubernetes secrets, webhooks):
+     * not reported when the edge that reaches the node is `judgedDirectly`.
+     */
+    readonly unlessJudgedDirectly?: boolean;
 }
 
 /**
@@ -466,6 +471,7 @@ class Graph implements ReachGraph {
                 if (!target) continue;
                 for (const held of this.outcomesAt(target)) {
                     if (held.via && !held.via.includes(edge.kind)) continue;
+                    if (held.unlessJudgedDirectly && edge.judgedDirectly) continue;
                     findings.push({
                         agent,
                         start,

@@ -30,6 +30,12 @@ describe("stacks/rome-incident through the real checker", () => {
                 "aws-restrict-agent-iam-grants agent-rome",
                 // the agent's service account bound to cluster-admin
                 "kubernetes-forbid-agent-rbac-escalation rome-cluster-admin",
+                // ...and what cluster-admin reaches, on the closure: pods in every namespace (open egress, the
+                // host, uncapped GPUs, every Secret they mount), kube-system ConfigMaps (CoreDNS), Services and
+                // Endpoints, CRDs (webhook writes are the escalation rule's own finding)
+                "stack-forbid-agent-credential-paths rome-cluster-admin",
+                "stack-forbid-agent-egress-paths rome-cluster-admin",
+                ...Array<string>(5).fill("stack-forbid-agent-escape-paths rome-cluster-admin"),
                 // a host-network pod
                 "kubernetes-forbid-host-access tunnel",
             ].sort(),
@@ -42,6 +48,7 @@ describe("stacks/rome-incident through the real checker", () => {
         ["aws-restrict-agent-iam-grants", /iam:(AttachRolePolicy|PutRolePolicy)/],
         ["kubernetes-forbid-agent-rbac-escalation", /cluster-admin/],
         ["kubernetes-forbid-host-access", /hostNetwork/],
+        ["stack-forbid-agent-escape-paths", /run as any service account of any namespace → may use the host/],
     ])("%s says what is wrong", (policy, pattern) => {
         const messages = result.violations.filter((v) => v.policy === policy).map((v) => v.message);
         expect(messages.join("\n")).toMatch(pattern);

@@ -4,7 +4,7 @@ export const stackForbidAgentCredentialPaths = defineReachRule(
     {
         name: "stack-forbid-agent-credential-paths",
         description:
-            "An agent identity must not reach, through the reach graph, secrets, keys or credentials that are not its own: Secrets Manager secrets, SSM parameters, KMS keys and Kubernetes Secrets (read through RBAC or mounted by pods it can create), whether granted by its own policies or by a resource policy that names it or everyone.",
+            "An agent identity must not reach, through the reach graph, secrets, keys or credentials that are not its own: Secrets Manager secrets, SSM parameters, KMS keys and Kubernetes Secrets (read through RBAC or mounted by pods it can create), whether granted by its own policies or by a resource policy that names it or everyone. On Kubernetes: pods it may create outside agent namespaces may mount every Secret and service account token there (always a finding), and a service account it becomes (pods, minted tokens, impersonation, exec) must not read Secrets through its own bindings; the agent's own RBAC grants on secrets are reported by kubernetes-forbid-agent-rbac-escalation alone.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
