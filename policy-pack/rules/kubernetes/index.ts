@@ -2,6 +2,8 @@ import type { Policies } from "@pulumi/policy";
 import { kubernetesDisableTokenAutomount } from "./kubernetes-disable-token-automount";
 import { kubernetesForbidAgentRbacEscalation } from "./kubernetes-forbid-agent-rbac-escalation";
 import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
+import { kubernetesForbidDnsTunnelling } from "./kubernetes-forbid-dns-tunnelling";
+import { kubernetesForbidOnwardEgressRoutes } from "./kubernetes-forbid-onward-egress-routes";
 import { kubernetesForbidOpenEgress } from "./kubernetes-forbid-open-egress";
 import { kubernetesMarkAgentWorkloads } from "./kubernetes-mark-agent-workloads";
 import { kubernetesRequireDefaultDenyEgress } from "./kubernetes-require-default-deny-egress";
@@ -13,6 +15,8 @@ import { kubernetesRequireRestrictedPodSecurity } from "./kubernetes-require-res
 export const kubernetesRules: Policies = [
     kubernetesRequireDefaultDenyEgress,
     kubernetesForbidOpenEgress,
+    kubernetesForbidDnsTunnelling,
+    kubernetesForbidOnwardEgressRoutes,
     kubernetesForbidAgentRbacEscalation,
     kubernetesForbidHostAccess,
     kubernetesRequireGpuQuota,
