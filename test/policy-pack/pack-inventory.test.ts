@@ -11,6 +11,7 @@ const INVENTORY: Record<string, string> = {
     "kubernetes-forbid-open-egress": "mandatory",
     "kubernetes-forbid-dns-tunnelling": "mandatory",
     "kubernetes-forbid-onward-egress-routes": "mandatory",
+    "kubernetes-forbid-agent-inbound-channels": "mandatory",
     "kubernetes-forbid-agent-rbac-escalation": "mandatory",
     "kubernetes-forbid-host-access": "mandatory",
     "kubernetes-require-gpu-quota": "mandatory",

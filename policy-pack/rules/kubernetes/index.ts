@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { kubernetesDisableTokenAutomount } from "./kubernetes-disable-token-automount";
 import { kubernetesForbidAgentRbacEscalation } from "./kubernetes-forbid-agent-rbac-escalation";
 import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
+import { kubernetesForbidAgentInboundChannels } from "./kubernetes-forbid-agent-inbound-channels";
 import { kubernetesForbidDnsTunnelling } from "./kubernetes-forbid-dns-tunnelling";
 import { kubernetesForbidOnwardEgressRoutes } from "./kubernetes-forbid-onward-egress-routes";
 import { kubernetesForbidOpenEgress } from "./kubernetes-forbid-open-egress";
@@ -17,6 +18,7 @@ export const kubernetesRules: Policies = [
     kubernetesForbidOpenEgress,
     kubernetesForbidDnsTunnelling,
     kubernetesForbidOnwardEgressRoutes,
+    kubernetesForbidAgentInboundChannels,
     kubernetesForbidAgentRbacEscalation,
     kubernetesForbidHostAccess,
     kubernetesRequireGpuQuota,
