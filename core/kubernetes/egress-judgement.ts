@@ -81,8 +81,24 @@ export function kubernetesEgressFindings(model: StackModel, config: AgentguardCo
         config.maxPublicEgressAddresses,
         config.allowedEgressCidrs,
     ]);
-    return model.derived(`kubernetes-egress-findings:${key}`, () => judgeEgress(model, config));
+    return model.derived(`kubernetes-egress-findings:${key}`, () => {
+        const findings = judgeEgress(model, config);
+        // A finding without a known code would be kept by no rule: a silent pass. Fail instead.
+        const stray = findings.find((f) => f.code === undefined || !(f.code in KNOWN_CODES));
+        if (stray !== undefined) {
+            throw new Error(
+                `egress finding with code ${String(stray.code)} belongs to no rule: ${stray.message}`,
+            );
+        }
+        return findings;
+    });
 }
+
+const KNOWN_CODES: Readonly<Record<string, string>> = {
+    ...DIRECT_EGRESS_CODES,
+    ...DNS_TUNNELLING_CODES,
+    ...ONWARD_ROUTE_CODES,
+};
 
 /** The findings whose code starts with `prefix` (`egress/`, `dns/`, `onward/`). */
 export function egressFindingsOf(model: StackModel, config: AgentguardConfig, prefix: string): Finding[] {
