@@ -110,6 +110,21 @@ describe("kubernetes-forbid-agent-inbound-channels: Services", () => {
         expect((await run([...base, internal])).map(codeOf)).toEqual(["inbound/load-balancer"]);
     });
 
+    it("rejects the evasion: a ServicePatch that turns the agent's Service into a LoadBalancer", async () => {
+        const patch: FakeResource = {
+            type: "kubernetes:core/v1:ServicePatch",
+            name: "coder-lb",
+            props: { metadata: { name: "coder", namespace: "agent-a" }, spec: { type: "LoadBalancer" } },
+        };
+        expect((await run([...base, patch])).map(codeOf)).toEqual(["inbound/load-balancer"]);
+    });
+
+    it("rejects a Service of an agent namespace named by the label, not the pattern", async () => {
+        const labelled = namespace("ml-jobs", { "agentguard.io/agent": "ml" });
+        const v = await run([...base, labelled, service("jobs", "ml-jobs", { ...coder, type: "NodePort" })]);
+        expect(v.map(codeOf)).toEqual(["inbound/node-port"]);
+    });
+
     it("rejects externalIPs on a ClusterIP Service", async () => {
         const v = await found([
             ...base,
@@ -166,6 +181,28 @@ describe("kubernetes-forbid-agent-inbound-channels: Ingress and ExternalName ali
             },
         };
         expect((await run([...base, old])).map(codeOf)).toEqual(["inbound/ingress"]);
+    });
+
+    it("rejects a resource backend in an agent namespace, and fails closed on an unknown spec there", async () => {
+        const res: FakeResource = {
+            type: ING,
+            name: "bucket",
+            props: {
+                metadata: { name: "bucket", namespace: "agent-a" },
+                spec: {
+                    defaultBackend: { resource: { apiGroup: "k8s.example.com", kind: "Bucket", name: "b" } },
+                },
+            },
+        };
+        const v = await run([...base, res]);
+        expect(v.map(codeOf)).toEqual(["inbound/ingress"]);
+        expect(v[0].message).toMatch(/a resource backend/);
+        const unknown: FakeResource = {
+            ...res,
+            name: "later",
+            props: { metadata: { name: "later", namespace: "agent-a" }, spec: UNKNOWN },
+        };
+        expect((await run([...base, unknown])).map(codeOf)).toEqual(["inbound/unreadable"]);
     });
 
     it("accepts an Ingress in another namespace to that namespace's own Service", async () => {
