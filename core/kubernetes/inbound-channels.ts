@@ -31,7 +31,7 @@ export const INBOUND_CODES = {
         "a Service of type NodePort in an agent namespace opens a port on every node to agent pods",
     "inbound/external-ip": "a Service in an agent namespace has externalIPs that route to agent pods",
     "inbound/ingress":
-        "an Ingress routes to Services of an agent namespace (in that namespace, or through an ExternalName Service that aliases one)",
+        "an Ingress or an ingress controller's route (Traefik IngressRoute, Contour HTTPProxy, Istio VirtualService, OpenShift Route, Knative Service, ...) routes to agent pods: it sits in an agent namespace, names a host there, or goes through an ExternalName Service that aliases an agent Service",
     "inbound/gateway-route":
         "a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) has a backend in an agent namespace, or a ReferenceGrant of an agent namespace lets routes of other namespaces name its Services",
     "inbound/open-ingress":
@@ -45,6 +45,14 @@ export type InboundCode = keyof typeof INBOUND_CODES;
 const SERVICE = /^kubernetes:core\/v1:Service(Patch)?$/;
 const INGRESS =
     /^kubernetes:(networking\.k8s\.io\/v1|networking\.k8s\.io\/v1beta1|extensions\/v1beta1):Ingress(Patch)?$/;
+/**
+ * Ingress controllers' own route kinds, in whatever API version: in an agent namespace each exposes its Services.
+ * A Knative Service is routed from outside unless labelled cluster-local.
+ */
+const CONTROLLER_ROUTE =
+    /^kubernetes:(traefik\.io|traefik\.containo\.us|projectcontour\.io|networking\.istio\.io|route\.openshift\.io|serving\.knative\.dev|getambassador\.io|k8s\.nginx\.org|configuration\.konghq\.com|gateway\.kusk\.io|apisix\.apache\.org)\/[^:]+:(IngressRoute|IngressRouteTCP|IngressRouteUDP|HTTPProxy|VirtualService|Gateway|Route|Service|Mapping|TCPMapping|Host|VirtualServer|TransportServer|TCPIngress|UDPIngress|ApisixRoute)(Patch)?$/;
+const ISTIO_VIRTUAL_SERVICE = /^kubernetes:networking\.istio\.io\/[^:]+:VirtualService(Patch)?$/;
+const KNATIVE_VISIBILITY = "networking.knative.dev/visibility";
 const ROUTE = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:(HTTP|GRPC|TLS|TCP|UDP)Route(Patch)?$/;
 const REFERENCE_GRANT = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:ReferenceGrant(Patch)?$/;
 const CILIUM_POLICY = /^kubernetes:cilium\.io\/[^:]+:CiliumNetworkPolicy$/;
@@ -78,6 +86,9 @@ export function inboundChannelFindings(
     const aliases = new ExternalNames(services, agents);
     for (const ingress of model.resources.filter((r) => INGRESS.test(r.type))) {
         judgeIngress(ingress, placementOf(ingress, agents), aliases, (c, m) => say(ingress, c, m));
+    }
+    for (const route of model.resources.filter((r) => CONTROLLER_ROUTE.test(r.type))) {
+        judgeControllerRoute(route, placementOf(route, agents), agents, (c, m) => say(route, c, m));
     }
     for (const route of model.resources.filter((r) => ROUTE.test(r.type))) {
         judgeRoute(route, placementOf(route, agents), agents, aliases, (c, m) => say(route, c, m));
@@ -264,6 +275,70 @@ function judgeIngress(ingress: ResourceNode, placement: Placement, aliases: Exte
             );
         }
     }
+}
+
+/**
+ * An ingress controller's route: in an agent namespace it exposes that namespace's Services (a Knative
+ * Service labelled cluster-local excepted); an Istio VirtualService anywhere may send traffic to a host of an
+ * agent namespace (`coder.agent-a.svc.cluster.local`).
+ */
+function judgeControllerRoute(
+    route: ResourceNode,
+    placement: Placement,
+    agents: AgentNamespaces,
+    say: Say,
+): void {
+    const kind = `${route.type.split(":")[1].split("/")[0]} ${kindName(route)}`;
+    if (!placement.known || placement.agent) {
+        if (route.type.includes("serving.knative.dev")) {
+            const labels = metadataOf(route)?.labels;
+            if (containsUnknown(labels)) {
+                return say(
+                    "inbound/unreadable",
+                    `${agentPlacementPhrase(placement)}: its labels are unknown during preview, so whether it is routed from outside the cluster (${KNATIVE_VISIBILITY}) cannot be checked. Make them plain values.`,
+                );
+            }
+            if (isObject(labels) && labels[KNATIVE_VISIBILITY] === "cluster-local") return;
+        }
+        return say(
+            "inbound/ingress",
+            `${agentPlacementPhrase(placement)} is a ${kind}, which the ingress controller routes from outside the cluster to agent pods. Do not expose agent pods through an ingress controller${route.type.includes("serving.knative.dev") ? `; label a Knative Service ${KNATIVE_VISIBILITY}: cluster-local` : ""}.`,
+        );
+    }
+    if (!ISTIO_VIRTUAL_SERVICE.test(route.type)) return;
+    const spec = route.props.spec;
+    if (containsUnknown(spec)) {
+        return say(
+            "inbound/unreadable",
+            `in namespace ${placement.namespace}: spec is unknown during preview, so its destinations cannot be checked. Make it a plain value.`,
+        );
+    }
+    const hosts = destinationHosts(isObject(spec) ? spec : {});
+    for (const host of hosts) {
+        const target = clusterNamespaceOf(host);
+        if (target !== undefined && agents.isAgent(target)) {
+            say(
+                "inbound/ingress",
+                `in namespace ${placement.namespace} routes traffic to ${host} in agent namespace ${target}, so it exposes agent pods. Route nothing to agent Services.`,
+            );
+        }
+    }
+}
+
+/** `spec.{http,tcp,tls}[].route[].destination.host` of an Istio VirtualService (and `mirror.host`). */
+function destinationHosts(spec: Obj): string[] {
+    return (["http", "tcp", "tls"] as const).flatMap((protocol) => {
+        const routes = spec[protocol];
+        return (Array.isArray(routes) ? routes : []).flatMap((r) => {
+            if (!isObject(r)) return [];
+            const destinations = (Array.isArray(r.route) ? r.route : []).map((d) =>
+                isObject(d) ? d.destination : undefined,
+            );
+            return [...destinations, r.mirror].flatMap((d) =>
+                isObject(d) && typeof d.host === "string" ? [d.host] : [],
+            );
+        });
+    });
 }
 
 /** `spec.rules[].backendRefs[]` of a Gateway API route. */

@@ -243,6 +243,63 @@ describe("kubernetes-forbid-agent-inbound-channels: Ingress and ExternalName ali
     });
 });
 
+describe("kubernetes-forbid-agent-inbound-channels: ingress controllers' own routes", () => {
+    const cr = (
+        type: string,
+        name: string,
+        ns: string,
+        spec: unknown,
+        labels?: Record<string, string>,
+    ): FakeResource => ({
+        type,
+        name,
+        props: { metadata: { name, namespace: ns, ...(labels ? { labels } : {}) }, spec },
+    });
+
+    it.each([
+        "kubernetes:traefik.io/v1alpha1:IngressRoute",
+        "kubernetes:traefik.containo.us/v1alpha1:IngressRouteTCP",
+        "kubernetes:projectcontour.io/v1:HTTPProxy",
+        "kubernetes:networking.istio.io/v1beta1:VirtualService",
+        "kubernetes:route.openshift.io/v1:Route",
+        "kubernetes:getambassador.io/v3alpha1:Mapping",
+        "kubernetes:serving.knative.dev/v1:Service",
+    ])("rejects a %s in an agent namespace", async (type) => {
+        const v = await found([...base, cr(type, "r", "agent-a", {})]);
+        expect(v).toEqual([["inbound/ingress", urnOf(type, "r")]]);
+    });
+
+    it("accepts a Knative Service labelled cluster-local, and fails closed on unknown labels", async () => {
+        const type = "kubernetes:serving.knative.dev/v1:Service";
+        const local = cr(type, "k", "agent-a", {}, { "networking.knative.dev/visibility": "cluster-local" });
+        expect(await run([...base, local])).toEqual([]);
+        const unknown = {
+            ...local,
+            props: { metadata: { name: "k", namespace: "agent-a", labels: UNKNOWN }, spec: {} },
+        };
+        expect((await run([...base, unknown])).map(codeOf)).toEqual(["inbound/unreadable"]);
+    });
+
+    it("rejects the evasion: an Istio VirtualService in another namespace routing to an agent Service's host", async () => {
+        const type = "kubernetes:networking.istio.io/v1:VirtualService";
+        const vs = cr(type, "front", "web", {
+            hosts: ["coder.example.com"],
+            gateways: ["istio-system/public"],
+            http: [
+                { route: [{ destination: { host: "site.web.svc.cluster.local" } }] },
+                {
+                    route: [
+                        { destination: { host: "coder.agent-a.svc.cluster.local", port: { number: 8080 } } },
+                    ],
+                },
+            ],
+        });
+        expect(await found([...base, vs])).toEqual([["inbound/ingress", urnOf(type, "front")]]);
+        const own = cr(type, "own", "web", { http: [{ route: [{ destination: { host: "site" } }] }] });
+        expect(await run([...base, own])).toEqual([]);
+    });
+});
+
 describe("kubernetes-forbid-agent-inbound-channels: Gateway API routes", () => {
     it("rejects an HTTPRoute in another namespace with a cross-namespace backend, and the ReferenceGrant that admits it", async () => {
         const v = await found([
