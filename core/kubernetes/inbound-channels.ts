@@ -3,8 +3,9 @@
  * remote control channel that no egress rule sees). Agent pods are the pods of agent namespaces; a Service
  * selects pods of its own namespace only, so exposure comes from Services, Ingresses and routes in agent
  * namespaces, from routes elsewhere whose backends lie in one (Gateway API allows cross-namespace backends
- * with a ReferenceGrant), from ExternalName Services elsewhere that alias an agent Service, and from agent
- * NetworkPolicies that admit the internet. hostPort is judged by kubernetes-forbid-host-access.
+ * with a ReferenceGrant), from ExternalName Services elsewhere that alias an agent Service, from selectorless
+ * Services elsewhere whose hand-written endpoints target agent pods, from ingress controllers' own routes, and
+ * from agent NetworkPolicies that admit the internet. hostPort is judged by kubernetes-forbid-host-access.
  *
  * Unknown values fail closed. A backend Service that this stack does not declare, named by a route outside
  * agent namespaces, is not reported: only an ExternalName alias could make it an agent's, and it cannot
@@ -79,9 +80,29 @@ export function inboundChannelFindings(
         });
     const services = model.resources.filter((r) => SERVICE.test(r.type));
     const mayBeAgent = (p: Placement) => !p.known || p.agent;
+    const endpoints = new HandWrittenEndpoints(model, agents);
     for (const service of services) {
         const placement = placementOf(service, agents);
-        if (mayBeAgent(placement)) judgeService(service, placement, (c, m) => say(service, c, m));
+        if (!placement.known || placement.agent) {
+            judgeService(service, agentPlacementPhrase(placement), (c, m) => say(service, c, m));
+            continue;
+        }
+        // Elsewhere only a Service without a selector can reach agent pods: through endpoints written by hand.
+        const name = metadataOf(service)?.name;
+        const spec = service.props.spec;
+        if (
+            typeof name !== "string" ||
+            (isObject(spec) && isObject(spec.selector) && Object.keys(spec.selector).length > 0)
+        )
+            continue;
+        const via = endpoints.agentTargets(placement.namespace, name);
+        if (via !== undefined) {
+            judgeService(
+                service,
+                `in namespace ${placement.namespace}, whose hand-written endpoints ${via},`,
+                (c, m) => say(service, c, m),
+            );
+        }
     }
     const aliases = new ExternalNames(services, agents);
     for (const ingress of model.resources.filter((r) => INGRESS.test(r.type))) {
@@ -103,8 +124,7 @@ export function inboundChannelFindings(
 
 type Say = (code: InboundCode, message: string) => void;
 
-function judgeService(service: ResourceNode, placement: Placement, say: Say): void {
-    const where = agentPlacementPhrase(placement);
+function judgeService(service: ResourceNode, where: string, say: Say): void {
     const spec = service.props.spec;
     if (isUnknown(spec)) {
         return say(
@@ -156,6 +176,66 @@ function judgeService(service: ResourceNode, placement: Placement, say: Say): vo
             "inbound/unreadable",
             `${where} has spec.externalIPs ${JSON.stringify(ips)}, which is not a list of addresses (fail closed). Remove it.`,
         );
+    }
+}
+
+const ENDPOINTS = /^kubernetes:core\/v1:Endpoints(Patch)?$/;
+const ENDPOINT_SLICE = /^kubernetes:discovery\.k8s\.io\/[^:]+:EndpointSlice(Patch)?$/;
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+/**
+ * Endpoints and EndpointSlices declared in the stack for selectorless Services: a targetRef to a pod of an
+ * agent namespace (or one unknown during preview) makes the Service a way in to agent pods.
+ */
+class HandWrittenEndpoints {
+    private readonly byService = new Map<string, string[]>();
+
+    constructor(model: StackModel, agents: AgentNamespaces) {
+        for (const node of model.resources) {
+            const endpoints = ENDPOINTS.test(node.type);
+            if (!endpoints && !ENDPOINT_SLICE.test(node.type)) continue;
+            const placement = placementOf(node, agents);
+            const meta = metadataOf(node);
+            const service = endpoints
+                ? meta?.name
+                : isObject(meta?.labels)
+                  ? meta.labels[SERVICE_NAME_LABEL]
+                  : undefined;
+            if (!placement.known || typeof service !== "string") continue;
+            const refs = endpoints
+                ? (Array.isArray(node.props.subsets) ? node.props.subsets : []).flatMap((subset) =>
+                      isObject(subset)
+                          ? [subset.addresses, subset.notReadyAddresses].flatMap((a) =>
+                                Array.isArray(a) ? a : [],
+                            )
+                          : [],
+                  )
+                : Array.isArray(node.props.endpoints)
+                  ? node.props.endpoints
+                  : [];
+            const why = refs.flatMap((ref) => {
+                const target = isObject(ref) ? ref.targetRef : undefined;
+                if (containsUnknown(target))
+                    return [`name a target unknown during preview (in ${node.name})`];
+                const ns = isObject(target) ? target.namespace : undefined;
+                return typeof ns === "string" && agents.isAgent(ns)
+                    ? [
+                          `point at ${String(isObject(target) ? target.kind : "a pod")} ${String(isObject(target) ? target.name : "")} in agent namespace ${ns} (${node.name})`,
+                      ]
+                    : [];
+            });
+            if (containsUnknown(node.props.subsets) || containsUnknown(node.props.endpoints)) {
+                why.push(`are unknown during preview (${node.name})`);
+            }
+            if (why.length === 0) continue;
+            const key = `${placement.namespace}/${service}`;
+            this.byService.set(key, [...(this.byService.get(key) ?? []), ...why]);
+        }
+    }
+
+    /** Why the hand-written endpoints of Service `namespace/name` lead to agent pods, or undefined. */
+    agentTargets(namespace: string, name: string): string | undefined {
+        return this.byService.get(`${namespace}/${name}`)?.join("; ");
     }
 }
 

@@ -164,6 +164,57 @@ describe("kubernetes-forbid-agent-inbound-channels: Services", () => {
     });
 });
 
+describe("kubernetes-forbid-agent-inbound-channels: selectorless Services with hand-written endpoints", () => {
+    const lb = service("relay", "web", { type: "LoadBalancer", ports: [{ port: 80 }] });
+    const slice = (targetRef: unknown): FakeResource => ({
+        type: "kubernetes:discovery.k8s.io/v1:EndpointSlice",
+        name: "relay-1",
+        props: {
+            metadata: {
+                name: "relay-1",
+                namespace: "web",
+                labels: { "kubernetes.io/service-name": "relay" },
+            },
+            addressType: "IPv4",
+            endpoints: [{ addresses: ["10.1.2.3"], targetRef }],
+        },
+    });
+
+    it("rejects the evasion: a LoadBalancer elsewhere whose EndpointSlice points at an agent pod", async () => {
+        const v = await run([...base, lb, slice({ kind: "Pod", name: "coder-0", namespace: "agent-a" })]);
+        expect(v.map(codeOf)).toEqual(["inbound/load-balancer"]);
+        expect(v[0].message).toMatch(
+            /hand-written endpoints point at Pod coder-0 in agent namespace agent-a/,
+        );
+    });
+
+    it("rejects a NodePort elsewhere whose Endpoints name an agent pod, and fails closed on an unknown target", async () => {
+        const np = service("relay", "web", { type: "NodePort" });
+        const endpoints: FakeResource = {
+            type: "kubernetes:core/v1:Endpoints",
+            name: "relay",
+            props: {
+                metadata: { name: "relay", namespace: "web" },
+                subsets: [
+                    {
+                        addresses: [
+                            { ip: "10.1.2.3", targetRef: { kind: "Pod", name: "c", namespace: "agent-a" } },
+                        ],
+                    },
+                ],
+            },
+        };
+        expect((await run([...base, np, endpoints])).map(codeOf)).toEqual(["inbound/node-port"]);
+        expect((await run([...base, lb, slice(UNKNOWN)])).map(codeOf)).toEqual(["inbound/load-balancer"]);
+    });
+
+    it("accepts hand-written endpoints of pods outside agent namespaces", async () => {
+        expect(await run([...base, lb, slice({ kind: "Pod", name: "site-0", namespace: "web" })])).toEqual(
+            [],
+        );
+    });
+});
+
 describe("kubernetes-forbid-agent-inbound-channels: Ingress and ExternalName aliases", () => {
     it("rejects an Ingress in an agent namespace, naming its backends", async () => {
         const v = await run([...base, ingress("public", "agent-a", "coder")]);
