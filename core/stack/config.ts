@@ -1,7 +1,6 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import Ajv from "ajv";
 import { agentIdentityDivergence, DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../agent-namespaces";
-import { starGlobToRegExp } from "../glob";
 import { exemptionFor, type Exemption } from "./exemptions";
 import { describeSchemaError } from "./schema-errors";
 
@@ -104,9 +103,6 @@ export function readAgentguardConfig(raw: Record<string, unknown>): AgentguardCo
         })),
     };
 }
-
-/** `*` matches any run of characters; everything else is literal. Anchored, case-sensitive (core/glob.ts). */
-export const globToRegExp = starGlobToRegExp;
 
 /** The exemption that waives a finding on `resource` (by name or URN; by code when the exemption has one). */
 export function isExempt(
