@@ -34,7 +34,7 @@ export const INBOUND_CODES = {
     "inbound/ingress":
         "an Ingress or an ingress controller's route (Traefik IngressRoute, Contour HTTPProxy, Istio VirtualService, OpenShift Route, Knative Service, ...) routes to agent pods: it sits in an agent namespace, names a host there, or goes through an ExternalName Service that aliases an agent Service",
     "inbound/gateway-route":
-        "a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) has a backend in an agent namespace, or a ReferenceGrant of an agent namespace lets routes of other namespaces name its Services",
+        "a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) has a backend in an agent namespace, a ReferenceGrant of an agent namespace lets routes of other namespaces name its Services, or a Gateway sits in an agent namespace",
     "inbound/open-ingress":
         "a NetworkPolicy or CiliumNetworkPolicy of an agent namespace admits every source, the world entity, or more public addresses than the budget",
     "inbound/unreadable":
@@ -55,6 +55,7 @@ const CONTROLLER_ROUTE =
 const ISTIO_VIRTUAL_SERVICE = /^kubernetes:networking\.istio\.io\/[^:]+:VirtualService(Patch)?$/;
 const KNATIVE_VISIBILITY = "networking.knative.dev/visibility";
 const ROUTE = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:(HTTP|GRPC|TLS|TCP|UDP)Route(Patch)?$/;
+const GATEWAY = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:Gateway(Patch)?$/;
 const REFERENCE_GRANT = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:ReferenceGrant(Patch)?$/;
 const CILIUM_POLICY = /^kubernetes:cilium\.io\/[^:]+:CiliumNetworkPolicy$/;
 /** Service types that keep a Service inside the cluster (ExternalName is an outbound alias). */
@@ -113,6 +114,16 @@ export function inboundChannelFindings(
     }
     for (const route of model.resources.filter((r) => ROUTE.test(r.type))) {
         judgeRoute(route, placementOf(route, agents), agents, aliases, (c, m) => say(route, c, m));
+    }
+    for (const gateway of model.resources.filter((r) => GATEWAY.test(r.type))) {
+        const placement = placementOf(gateway, agents);
+        if (placement.known && !placement.agent) continue;
+        // Some implementations run the Gateway's proxy pods in its namespace, and its routes default to it.
+        say(
+            gateway,
+            "inbound/gateway-route",
+            `${agentPlacementPhrase(placement)} is an entry point from outside the cluster in the agent namespace (its routes, and for some implementations its proxy pods, live there). Run Gateways in a namespace of the platform.`,
+        );
     }
     for (const grant of model.resources.filter((r) => REFERENCE_GRANT.test(r.type))) {
         const placement = placementOf(grant, agents);

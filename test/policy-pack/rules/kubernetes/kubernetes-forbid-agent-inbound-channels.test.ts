@@ -400,6 +400,22 @@ describe("kubernetes-forbid-agent-inbound-channels: Gateway API routes", () => {
         ).toEqual([]);
     });
 
+    it("rejects a Gateway in an agent namespace, not one in the platform's namespace", async () => {
+        const gateway = (ns: string): FakeResource => ({
+            type: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+            name: `gw-${ns}`,
+            props: {
+                metadata: { name: "public", namespace: ns },
+                spec: {
+                    gatewayClassName: "envoy",
+                    listeners: [{ name: "http", port: 80, protocol: "HTTP" }],
+                },
+            },
+        });
+        expect((await run([...base, gateway("agent-a")])).map(codeOf)).toEqual(["inbound/gateway-route"]);
+        expect(await run([...base, gateway("gateways")])).toEqual([]);
+    });
+
     it("fails closed on a backendRef unknown during preview", async () => {
         expect(
             (await run([...base, route("r", "web", { name: "coder", namespace: UNKNOWN })])).map(codeOf),
