@@ -1,3 +1,4 @@
+import { exemptionFor, type Exemption } from "../core/stack/exemptions";
 import { CheckError } from "./errors";
 import type { PolicyConfig } from "./pack/policy-config";
 import { packageVersion } from "./package-root";
@@ -46,11 +47,8 @@ export function uncheckedComponentViolation(component: UncheckedComponent): Viol
 }
 
 /** A component the user declares covered elsewhere (`pulumi preview --policy-pack`), with a reason. */
-export interface CoverageExemption {
-    /** A component name or URN; `*` matches any run of characters. */
-    readonly resource: string;
-    readonly reason: string;
-}
+/** No `code`: the offline-coverage finding has one kind only. */
+export type CoverageExemption = Omit<Exemption, "code">;
 
 export const MIN_COVERAGE_REASON_LENGTH = 10;
 
@@ -111,19 +109,13 @@ export function readCoverageExemptions(entry: PolicyConfig, source: string): Cov
     });
 }
 
-function globToRegExp(pattern: string): RegExp {
-    return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
-}
-
+/** The exemption for a component, by its name, its URN or the URN's last part (core/stack/exemptions.ts). */
 export function coverageExemptionFor(
     exemptions: readonly CoverageExemption[],
     component: UncheckedComponent,
 ): CoverageExemption | undefined {
     const name = component.name ?? urnName(component.urn);
-    return exemptions.find((e) => {
-        const re = globToRegExp(e.resource);
-        return re.test(name) || re.test(component.urn) || re.test(urnName(component.urn));
-    });
+    return exemptionFor(exemptions, { names: [name, component.urn, urnName(component.urn)] });
 }
 
 /**

@@ -48,3 +48,18 @@ function canShareCharacter(x: string, y: string): boolean {
 export function iamGlobMatches(pattern: string, text: string): boolean {
     return iamGlobsIntersect(pattern, text.replace(/[*?]/g, "\u0000"));
 }
+
+/**
+ * The glob of names in config (exemption resources and codes, agent namespace patterns, RBAC resource
+ * names): `*` matches any run of characters, `:` and `/` included, and may match none; every other
+ * character is literal (`?`, `.`, `[` too); the whole string must match; case matters.
+ */
+export function starGlobToRegExp(pattern: string): RegExp {
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+    return new RegExp(`^${escaped}$`, "s");
+}
+
+/** Whether `text` matches `pattern` under starGlobToRegExp's semantics. */
+export function starGlobMatches(pattern: string, text: string): boolean {
+    return starGlobToRegExp(pattern).test(text);
+}

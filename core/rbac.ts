@@ -1,5 +1,6 @@
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES } from "./guardrail-kinds";
 import { isPlainObject, shapeProblem } from "./shape";
+import { starGlobMatches as globMatches } from "./glob";
 
 /** A Kubernetes RBAC PolicyRule, as written in a Role or ClusterRole. */
 export interface RbacPolicyRule {
@@ -114,12 +115,6 @@ const NAME_BLIND_VERBS = new Set(["create", "deletecollection"]);
 
 function normalized(value: string): string {
     return value.trim().toLowerCase();
-}
-
-/** A glob (`*` matches any run of characters) over one resource or subresource name. */
-function globMatches(pattern: string, name: string): boolean {
-    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-    return new RegExp(`^${escaped}$`).test(name);
 }
 
 /**

@@ -2,15 +2,16 @@ import { PUBLIC_RESOLVERS } from "../core/dns-resolvers";
 import { SHARED_DOMAINS } from "../core/fqdn";
 import { RESERVED_HOSTS } from "../core/reserved-hosts";
 
-/** The host-name lists core/ keeps, as `kubernetes-forbid-open-egress` and AgentRuntime use them. */
+/** The host-name lists core/ keeps, as the egress rules and AgentRuntime use them. */
 export function renderHostNameLists(): string[] {
     const cell = (text: string) => text.replace(/\|/g, "\\|");
     return [
         "",
         "## Host names: what is refused, what is still accepted, how the lists are updated",
         "",
-        "One set of checks, shared by `kubernetes-forbid-open-egress` (Cilium `toFQDNs`, `rules.dns`, Squid allowlists)",
-        "and `AgentRuntime` (`egressHosts`), so the component never emits what the rule rejects.",
+        "One set of checks, shared by `kubernetes-forbid-open-egress` (Cilium `toFQDNs`), `kubernetes-forbid-dns-tunnelling`",
+        "(`rules.dns`, public resolvers in `toFQDNs`), `kubernetes-forbid-onward-egress-routes` (Squid allowlists) and",
+        "`AgentRuntime` (`egressHosts`), so the component never emits what the rules reject.",
         "",
         "**Address literals.** A host that is an IP address in any spelling is refused: dotted decimal, one number",
         "(`2852039166`), octal (`0251.0376.0251.0376`), hexadecimal (`0xa9fea9fe`), short forms (`127.1`,",

@@ -3,6 +3,7 @@ import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from
 import { renderHostNameLists } from "./docs-hosts";
 import { renderReachGraphSection } from "./docs-reach";
 import { renderKubernetesReachSection } from "./docs-reach-kubernetes";
+import { ruleCodes } from "./lib/rule";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -13,6 +14,11 @@ export function renderRulesMarkdown(rules: Policies): string {
         "",
         "Every rule takes the same configuration: `agentNamespacePatterns`, `maxPublicEgressAddresses`,",
         "`allowedEgressCidrs` and `exemptions` (each with a `reason` of at least 10 characters).",
+        "An exemption `{ resource, code?, reason }` waives the rule's findings on the resources whose name or URN",
+        "matches `resource`; with `code`, only the findings whose code matches it (the rules that report codes list",
+        "them below; every such message starts with `[<code>]`). Both are globs: `*` matches any run of characters",
+        "(`:` and `/` included), everything else is literal, the whole text must match, case matters. A `code` that",
+        "matches none of the rule's codes is a configuration error naming the rule's codes.",
         "`agentNamespacePatterns` is one identity for the whole pack: give every rule that sets it the same list",
         "(and `AgentGuardrailsBaseline` too); different lists on different rules are a configuration error.",
         "",
@@ -41,11 +47,26 @@ export function renderRulesMarkdown(rules: Policies): string {
             rule.description,
             "",
             `**Remediation.** ${rule.remediationSteps ?? "None given."}`,
+            ...renderCodes(ruleCodes(rule)),
         );
     }
     lines.push(...renderReachGraphSection(), ...renderKubernetesReachSection());
     lines.push(...renderGuardrailKinds(), ...renderHostNameLists());
     return `${lines.join("\n")}\n`;
+}
+
+/** A rule's finding codes, as exemptions name them. */
+function renderCodes(codes: Readonly<Record<string, string>>): string[] {
+    const entries = Object.entries(codes);
+    if (entries.length === 0) return [];
+    return [
+        "",
+        "**Finding codes** (for `exemptions[].code`):",
+        "",
+        "| Code | Meaning |",
+        "| --- | --- |",
+        ...entries.map(([code, meaning]) => `| \`${code}\` | ${meaning} |`),
+    ];
 }
 
 /** The shared list of what agents may not write (core/guardrail-kinds.ts), as the pack and the baseline use it. */

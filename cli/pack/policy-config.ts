@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject } from "ajv";
 import { agentIdentityDivergence } from "../../core/agent-namespaces";
 import * as fs from "fs";
 import { CheckError } from "../errors";
+import { describeSchemaError } from "../../core/stack/schema-errors";
 
 export const ENFORCEMENT_LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 export type EnforcementLevel = (typeof ENFORCEMENT_LEVELS)[number];
@@ -157,21 +158,7 @@ function describeAjvError(
     error: ErrorObject,
     config: Readonly<Record<string, unknown>>,
 ): string {
-    if (error.keyword === "required") {
-        const missing = (error.params as { missingProperty: string }).missingProperty;
-        return `policy '${policy}': required property '${missing}' is missing`;
-    }
-    const propertyPath = error.instancePath.slice(1).split("/").join(".");
-    let value: unknown = config;
-    for (const segment of error.instancePath.split("/").slice(1)) {
-        value = (value as Record<string, unknown> | undefined)?.[segment];
-    }
-    const allowed =
-        error.keyword === "enum"
-            ? `; allowed: ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`
-            : "";
-    const where = propertyPath === "" ? "config" : `property '${propertyPath}'`;
-    return `policy '${policy}': ${where} ${error.message ?? "is invalid"}, got ${JSON.stringify(value)}${allowed}`;
+    return `policy '${policy}': ${describeSchemaError(error, config)}`;
 }
 
 /** Validates each policy's properties against its config schema (as JSON Schema), listing every error. */

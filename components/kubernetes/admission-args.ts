@@ -5,6 +5,7 @@
 import { DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../core/agent-namespaces";
 import { checkOwner, componentLabel, fail, isDnsLabel, isDnsSubdomain, isPlainObject } from "../args";
 import { CelSettings } from "./admission-cel";
+import { starGlobMatches } from "../../core/glob";
 
 export { BaselineArgumentError } from "../args";
 
@@ -65,10 +66,8 @@ function stringList(component: string, arg: string, value: unknown): string[] {
     return [...(value as string[])];
 }
 
-export function globMatches(glob: string, name: string): boolean {
-    const pattern = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-    return new RegExp(`^${pattern}$`).test(name);
-}
+/** `*` any run, anchored, case-sensitive: the pack's glob (core/glob.ts), so both read a pattern alike. */
+export const globMatches = starGlobMatches;
 
 function namespacePatterns(component: string, value: unknown): string[] {
     const patterns = stringList(component, "agentNamespacePatterns", value);

@@ -16,17 +16,24 @@ const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" &
  * included), an address literal, a wildcard-DNS name, or a public DoH/DoT resolver (lookups the DNS filter
  * never sees).
  */
-export function fqdnBreadthFindings(selectors: readonly unknown[], at: string): string[] {
+export function fqdnBreadthFindings(
+    selectors: readonly unknown[],
+    at: string,
+): { text: string; resolver: boolean }[] {
     return selectors.flatMap((selector, i) => {
         if (!isObject(selector)) return [];
         return (["matchName", "matchPattern"] as const).flatMap((field) => {
             const value = selector[field];
             if (typeof value !== "string") return [];
+            const say = (problem: string, resolver: boolean) => [
+                { text: `${at}.toFQDNs[${i}] ${field} "${value}": ${problem}`, resolver },
+            ];
             const problem =
                 (field === "matchPattern" ? patternBreadthProblem(value) : undefined) ??
-                hostDestinationProblem(value) ??
-                resolverProblem(value);
-            return problem === undefined ? [] : [`${at}.toFQDNs[${i}] ${field} "${value}": ${problem}`];
+                hostDestinationProblem(value);
+            if (problem !== undefined) return say(problem, false);
+            const resolver = resolverProblem(value);
+            return resolver === undefined ? [] : say(resolver, true);
         });
     });
 }

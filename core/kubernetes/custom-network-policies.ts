@@ -16,6 +16,10 @@ export interface CustomEgress {
     readonly open: string[];
     readonly unknown: string[];
     readonly ipBlocks: IpBlock[];
+    /** The entries of `open` that name a public DNS resolver in `toFQDNs` (DNS tunnelling, not breadth). */
+    readonly resolverNames?: string[];
+    /** The entries of `open` about `toFQDNs` names and patterns (the rest are destinations). */
+    readonly fqdn?: string[];
 }
 
 const CILIUM = /^kubernetes:cilium\.io\/[^:]+:CiliumNetworkPolicy$/;
@@ -43,7 +47,7 @@ export interface CiliumContext {
 
 /** The egress allows of a Cilium(Clusterwide)NetworkPolicy, from `spec` and every `specs[]` rule. */
 export function analyzeCiliumEgress(policy: ResourceNode, context?: CiliumContext): CustomEgress {
-    const out: CustomEgress = { open: [], unknown: [], ipBlocks: [] };
+    const out: CustomEgress = { open: [], unknown: [], ipBlocks: [], resolverNames: [], fqdn: [] };
     const { spec, specs } = policy.props;
     if (isUnknown(spec) || isUnknown(specs)) return { ...out, unknown: ["spec"] };
     const rules: [string, unknown][] = [];
@@ -129,7 +133,9 @@ function ciliumEgressRule(rule: unknown, at: string, out: CustomEgress, context?
                 if (block !== undefined) out.ipBlocks.push(block);
             });
         } else if (field === "toFQDNs") {
-            out.open.push(...fqdnBreadthFindings(value, at));
+            const found = fqdnBreadthFindings(value, at);
+            out.open.push(...found.map((f) => f.text));
+            for (const f of found) (f.resolver ? out.resolverNames : out.fqdn)?.push(f.text);
         } else if (field === "toGroups") {
             out.unknown.push(
                 `${at}.toGroups selects cloud-provider groups, whose addresses are not checked here`,

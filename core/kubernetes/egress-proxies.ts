@@ -46,6 +46,12 @@ const PROXY_WORD =
 const PROXY_PORTS = new Set([3128, 3129, 1080, 8118, 9050]);
 const DNS_POD_LABELS = new Set(["kube-dns", "coredns"]);
 
+/** A peer namespace's verdict: whether it was judged as a declared proxy, and why it can relay traffic out. */
+interface PeerVerdict {
+    readonly proxy: boolean;
+    readonly problems: string[];
+}
+
 /** One destination of an agent policy that lies in other namespaces. */
 interface Peer {
     readonly at: string;
@@ -70,8 +76,19 @@ interface ProxyClient {
     readonly ports: number[] | "every";
 }
 
+/** The finding codes of onward routes (documented by kubernetes-forbid-onward-egress-routes). */
+export const ONWARD_CODES = {
+    relay: "onward/relay-peer",
+    allowlist: "onward/proxy-allowlist",
+    shared: "onward/shared-proxy",
+    unknown: "onward/unknown-peer",
+} as const;
+
+export type OnwardCode = (typeof ONWARD_CODES)[keyof typeof ONWARD_CODES];
+
 export interface OnwardRouteFinding {
     readonly policy: ResourceNode;
+    readonly code: OnwardCode;
     readonly message: string;
 }
 
@@ -88,7 +105,7 @@ export interface OnwardContext {
  */
 export class OnwardRoutes {
     private readonly verdicts = new Map<string, string[]>();
-    private readonly peerVerdicts = new Map<string, string[]>();
+    private readonly peerVerdicts = new Map<string, PeerVerdict>();
     private readonly known = new Set<string>();
     private readonly workloads: { node: ResourceNode; namespace: string }[] = [];
     /** Agent namespaces that reach a declared proxy, recorded by `findings` for `sharedProxyFindings`. */
@@ -114,7 +131,8 @@ export class OnwardRoutes {
                   ? this.ciliumPeers(policy, namespace)
                   : [];
             for (const peer of peers) {
-                for (const message of this.judgePeer(peer, namespace)) out.push({ policy, message });
+                for (const { code, message } of this.judgePeer(peer, namespace))
+                    out.push({ policy, code, message });
                 this.recordClient(peer, namespace, policy);
             }
         }
@@ -138,27 +156,31 @@ export class OnwardRoutes {
         }
     }
 
-    private judgePeer(peer: Peer, own: string): string[] {
+    private judgePeer(peer: Peer, own: string): { code: OnwardCode; message: string }[] {
         const pods = peer.pods === undefined ? "every pod" : `pods ${JSON.stringify(peer.pods)}`;
         const via = peer.service === undefined ? "" : ` (through Service ${peer.service})`;
         const isDns = (ns: string) => ns === "kube-system" && selectsDnsPods(peer.pods);
         const where = peer.namespaces;
         if (where === "unknown") {
             return [
-                `${peer.at} has a namespaceSelector with values unknown during preview, so whether the pods it lets agent pods reach can relay their traffic out cannot be checked. Make the selector a plain value`,
+                {
+                    code: ONWARD_CODES.unknown,
+                    message: `${peer.at} has a namespaceSelector with values unknown during preview, so whether the pods it lets agent pods reach can relay their traffic out cannot be checked. Make the selector a plain value`,
+                },
             ];
         }
         const selector = "selector" in where ? where.selector : undefined;
         const targets = ("names" in where ? where.names : this.matchingDeclared(where.selector)).filter(
             (ns) => ns !== own && !this.ctx.agents.isAgent(ns) && !isDns(ns),
         );
-        const out: string[] = [];
+        const out: { code: OnwardCode; message: string }[] = [];
         for (const ns of targets.filter((n) => this.known.has(n))) {
-            const problems = this.judgeNamespace(ns, peer.pods);
+            const { proxy, problems } = this.judgeNamespace(ns, peer.pods);
             if (problems.length === 0) continue;
-            out.push(
-                `${peer.at} lets agent pods reach ${pods} in namespace ${ns}${via}, ${problems.join("; ")}, so they can relay agent traffic out of the cluster. Confine the egress of ${ns} (a default-deny egress NetworkPolicy and narrow allows) or, for an egress proxy, annotate its workload or Namespace with ${EGRESS_PROXY_ANNOTATION}: "<ConfigMap>" and keep a narrow Squid allowlist in that ConfigMap`,
-            );
+            out.push({
+                code: proxy ? ONWARD_CODES.allowlist : ONWARD_CODES.relay,
+                message: `${peer.at} lets agent pods reach ${pods} in namespace ${ns}${via}, ${problems.join("; ")}, so they can relay agent traffic out of the cluster. Confine the egress of ${ns} (a default-deny egress NetworkPolicy and narrow allows) or, for an egress proxy, annotate its workload or Namespace with ${EGRESS_PROXY_ANNOTATION}: "<ConfigMap>" and keep a narrow Squid allowlist in that ConfigMap`,
+            });
         }
         const unknownNames = targets.filter((n) => !this.known.has(n));
         const elsewhere =
@@ -170,9 +192,10 @@ export class OnwardRoutes {
         if (elsewhere.length === 0 || (selector !== undefined && isDnsOnly(peer))) return out;
         const looks = proxyLook(peer, selector === undefined ? unknownNames : [], selector);
         if (looks === undefined) return out;
-        out.push(
-            `${peer.at} lets agent pods reach ${pods} in ${elsewhere.join(", ")}${via}, and they look like an egress proxy (${looks}): the pack cannot see whether they relay agent traffic out without an allowlist. Deploy the proxy in this stack, annotated ${EGRESS_PROXY_ANNOTATION}: "<ConfigMap>" with its Squid allowlist in that ConfigMap and a default-deny egress in its namespace, or record an exemption with the reason`,
-        );
+        out.push({
+            code: ONWARD_CODES.unknown,
+            message: `${peer.at} lets agent pods reach ${pods} in ${elsewhere.join(", ")}${via}, and they look like an egress proxy (${looks}): the pack cannot see whether they relay agent traffic out without an allowlist. Deploy the proxy in this stack, annotated ${EGRESS_PROXY_ANNOTATION}: "<ConfigMap>" with its Squid allowlist in that ConfigMap and a default-deny egress in its namespace, or record an exemption with the reason`,
+        });
         return out;
     }
 
@@ -186,8 +209,8 @@ export class OnwardRoutes {
         });
     }
 
-    /** Why pods of `ns` selected by `pods` can relay traffic out, or [] when they cannot. */
-    private judgeNamespace(ns: string, pods: Obj | undefined): string[] {
+    /** Why pods of `ns` selected by `pods` can relay traffic out (no problems when they cannot). */
+    private judgeNamespace(ns: string, pods: Obj | undefined): PeerVerdict {
         // Many agent namespaces name the same peer (every runtime reaches one proxy): judge it once.
         const key = `${ns}\u0000${JSON.stringify(pods ?? null)}`;
         const cached = this.peerVerdicts.get(key);
@@ -208,7 +231,7 @@ export class OnwardRoutes {
         return { selected, nsProxy: nsNode === undefined ? undefined : proxyAnnotation(nsNode) };
     }
 
-    private judgeNamespaceUncached(ns: string, pods: Obj | undefined): string[] {
+    private judgeNamespaceUncached(ns: string, pods: Obj | undefined): PeerVerdict {
         const { selected, nsProxy } = this.selectedIn(ns, pods);
         const refs =
             nsProxy !== undefined
@@ -233,9 +256,12 @@ export class OnwardRoutes {
                 }
                 return found.map((p) => `declared an egress proxy by ${owner}, but ${p}`);
             });
-            return problems.length === 0 ? [] : [`which is ${problems.join("; ")}`];
+            return {
+                proxy: true,
+                problems: problems.length === 0 ? [] : [`which is ${problems.join("; ")}`],
+            };
         }
-        return this.namespaceEgress(ns);
+        return { proxy: false, problems: this.namespaceEgress(ns) };
     }
 
     private allowlistProblems(ns: string, ref: unknown): string[] {
@@ -367,6 +393,7 @@ export class OnwardRoutes {
                 const linesSaid = some(shared.map((l) => `line ${l.line} "${l.text}"`));
                 out.push({
                     policy: client.policy,
+                    code: ONWARD_CODES.shared,
                     message: `${client.at} lets agent pods reach the egress proxy whose allowlist is ${allowlist} on ${client.ports === "every" ? "every port" : `port ${client.ports.join(", ")}`}, which agent namespace ${some(others)} reaches too, and both may use its ${linesSaid}: on a shared proxy each agent gets the other's allowed names. Give each agent its own listening port (an http_port per agent, a localport acl on each of its allow lines, as AgentRuntime's proxyAllowlist writes) and let each agent namespace reach only its own port, or run one proxy per agent`,
                 });
             }

@@ -12,16 +12,31 @@ export function unionProblems(
     given: readonly IpBlock[],
     config: Pick<AgentguardConfig, "allowedEgressCidrs" | "maxPublicEgressAddresses">,
 ): string[] {
+    const { wide, metadata, budget } = unionProblemsByKind(given, config);
+    return [...wide, ...metadata, ...budget];
+}
+
+/**
+ * unionProblems split by kind: `wide` (unparseable CIDRs, every address), `metadata` (metadata endpoints,
+ * link-local ranges) and `budget` (more public addresses than allowed), so that kinds can be reported and
+ * exempted on their own.
+ */
+export function unionProblemsByKind(
+    given: readonly IpBlock[],
+    config: Pick<AgentguardConfig, "allowedEgressCidrs" | "maxPublicEgressAddresses">,
+): { wide: string[]; metadata: string[]; budget: string[] } {
     const { blocks, problems: unparseable } = parseableBlocks(given);
     const problems = unparseable.map((p) => `list CIDR ${p}`);
+    const metadata: string[] = [];
+    const budget: string[] = [];
     const all = analyzeIpBlocks(blocks);
     if (all.coversAllIpv4) problems.push("allow egress to every IPv4 address (0.0.0.0/0)");
     if (all.coversAllIpv6) problems.push("allow egress to every IPv6 address (::/0)");
     if (all.metadataEndpoints.length > 0) {
-        problems.push(`allow egress to cloud metadata endpoints ${all.metadataEndpoints.join(", ")}`);
+        metadata.push(`allow egress to cloud metadata endpoints ${all.metadataEndpoints.join(", ")}`);
     }
     if (all.linkLocal.length > 0)
-        problems.push(`allow egress to link-local ranges ${all.linkLocal.join(", ")}`);
+        metadata.push(`allow egress to link-local ranges ${all.linkLocal.join(", ")}`);
     if (!all.coversAllIpv4 && !all.coversAllIpv6) {
         // Approved destinations do not count against the budget (but never unlock metadata, judged above).
         const budgeted =
@@ -35,10 +50,10 @@ export function unionProblems(
                   );
         const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
         if (reachable > BigInt(config.maxPublicEgressAddresses)) {
-            problems.push(
+            budget.push(
                 `allow egress to ${reachable} public addresses, more than the budget of ${config.maxPublicEgressAddresses} (maxPublicEgressAddresses)`,
             );
         }
     }
-    return problems;
+    return { wide: problems, metadata, budget };
 }

@@ -1,5 +1,5 @@
 import { AGENT_LABEL } from "../agent-namespaces";
-import { globToRegExp } from "./config";
+import { starGlobToRegExp as globToRegExp } from "../glob";
 import { NAMESPACE_TYPES } from "../kubernetes/types";
 import type { ResourceNode, StackModel } from "./stack-model";
 import { isUnknown } from "../unknowns";

@@ -1,15 +1,12 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import Ajv from "ajv";
 import { agentIdentityDivergence, DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../agent-namespaces";
+import { exemptionFor, type Exemption } from "./exemptions";
+import { describeSchemaError } from "./schema-errors";
 
 export { DEFAULT_AGENT_NAMESPACE_PATTERNS };
 
-/** A rule's finding on one resource is waived for resources matching `resource`, for a stated reason. */
-export interface Exemption {
-    /** A resource name or URN; `*` matches any run of characters. */
-    readonly resource: string;
-    /** Why the exemption is safe: at least 10 characters, so that it can be reviewed. */
-    readonly reason: string;
-}
+export type { Exemption };
 
 /** The configuration every agentguard rule understands (Pulumi policy config is per policy). */
 export interface AgentguardConfig {
@@ -55,83 +52,64 @@ export const agentguardConfigSchema: PolicyConfigSchema = {
                 additionalProperties: false,
                 properties: {
                     resource: { type: "string", minLength: 1 },
+                    code: { type: "string", minLength: 1 },
                     reason: { type: "string", minLength: MIN_EXEMPTION_REASON_LENGTH },
                 },
             },
             description:
-                "Resources (name or URN pattern) this rule does not report, each with a reason of at least 10 characters.",
+                "Resources (name or URN pattern, `*` any run) this rule does not report, each with a reason of at least 10 characters; with `code` (a finding code or a glob such as `onward/*`) only the findings with a matching code are waived.",
         },
     },
 };
 
+/** The schema as one JSON Schema object, compiled once (Ajv, as the Pulumi engine validates policy config). */
+const validateConfig = new Ajv({ allErrors: true, strict: false, logger: false, verbose: true }).compile({
+    type: "object",
+    properties: agentguardConfigSchema.properties,
+});
+
 /**
- * Reads the config with defaults and checks it again: the Pulumi engine validates against the schema,
- * but a pack must not trust that a caller did.
+ * Reads the config with defaults and checks it again against the schema: the Pulumi engine validates it,
+ * but a pack must not trust that a caller did. Every problem is listed, each naming the property path, the
+ * value and what is allowed.
  */
 export function readAgentguardConfig(raw: Record<string, unknown>): AgentguardConfig {
-    const patterns = raw.agentNamespacePatterns ?? DEFAULT_AGENT_NAMESPACE_PATTERNS;
-    if (!isStringArray(patterns) || patterns.some((p) => p.length === 0)) {
-        throw new Error(
-            `agentNamespacePatterns must be an array of non-empty strings, got ${JSON.stringify(patterns)}`,
-        );
+    const problems = validateConfig(raw)
+        ? []
+        : (validateConfig.errors ?? []).map((e) => describeSchemaError(e, raw));
+    const exemptions = (raw.exemptions ?? []) as Exemption[];
+    if (problems.length === 0) {
+        // The schema counts characters; a reason of blanks explains nothing.
+        exemptions.forEach((e, i) => {
+            if (e.reason.trim().length < MIN_EXEMPTION_REASON_LENGTH) {
+                problems.push(
+                    `property 'exemptions[${i}].reason' must explain the exemption in at least ${MIN_EXEMPTION_REASON_LENGTH} characters besides blanks, got ${JSON.stringify(e.reason)}`,
+                );
+            }
+        });
     }
-    const budget = raw.maxPublicEgressAddresses ?? DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES;
-    if (typeof budget !== "number" || !Number.isInteger(budget) || budget < 0) {
-        throw new Error(`maxPublicEgressAddresses must be an integer >= 0, got ${JSON.stringify(budget)}`);
-    }
-    const allowed = raw.allowedEgressCidrs ?? [];
-    if (!isStringArray(allowed)) {
-        throw new Error(
-            `allowedEgressCidrs must be an array of CIDR strings, got ${JSON.stringify(allowed)}`,
-        );
-    }
-    const exemptions = raw.exemptions ?? [];
-    if (!Array.isArray(exemptions)) {
-        throw new Error(
-            `exemptions must be an array of { resource, reason }, got ${JSON.stringify(exemptions)}`,
-        );
+    if (problems.length > 0) {
+        throw new Error(`invalid agentguard policy config: ${problems.join("; ")}`);
     }
     return {
-        agentNamespacePatterns: patterns,
-        maxPublicEgressAddresses: budget,
-        allowedEgressCidrs: allowed,
-        exemptions: exemptions.map(readExemption),
+        agentNamespacePatterns: (raw.agentNamespacePatterns ?? DEFAULT_AGENT_NAMESPACE_PATTERNS) as string[],
+        maxPublicEgressAddresses: (raw.maxPublicEgressAddresses ??
+            DEFAULT_MAX_PUBLIC_EGRESS_ADDRESSES) as number,
+        allowedEgressCidrs: (raw.allowedEgressCidrs ?? []) as string[],
+        exemptions: exemptions.map((e) => ({
+            resource: e.resource,
+            ...(e.code === undefined ? {} : { code: e.code }),
+            reason: e.reason,
+        })),
     };
 }
 
-function readExemption(value: unknown, index: number): Exemption {
-    const item = (value ?? {}) as Record<string, unknown>;
-    if (typeof item.resource !== "string" || item.resource.length === 0) {
-        throw new Error(
-            `exemptions[${index}].resource must be a resource name or URN pattern, got ${JSON.stringify(item.resource)}`,
-        );
-    }
-    if (typeof item.reason !== "string" || item.reason.trim().length < MIN_EXEMPTION_REASON_LENGTH) {
-        throw new Error(
-            `exemptions[${index}].reason must explain the exemption in at least ${MIN_EXEMPTION_REASON_LENGTH} characters, got ${JSON.stringify(item.reason)}`,
-        );
-    }
-    return { resource: item.resource, reason: item.reason };
-}
-
-function isStringArray(value: unknown): value is string[] {
-    return Array.isArray(value) && value.every((v) => typeof v === "string");
-}
-
-/** `*` matches any run of characters; everything else is literal. Anchored, case-sensitive. */
-export function globToRegExp(pattern: string): RegExp {
-    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-    return new RegExp(`^${escaped}$`);
-}
-
+/** The exemption that waives a finding on `resource` (by name or URN; by code when the exemption has one). */
 export function isExempt(
     exemptions: readonly Exemption[],
-    resource: { urn: string; name: string },
+    resource: { urn: string; name: string; code?: string },
 ): Exemption | undefined {
-    return exemptions.find((e) => {
-        const re = globToRegExp(e.resource);
-        return re.test(resource.name) || re.test(resource.urn);
-    });
+    return exemptionFor(exemptions, { names: [resource.name, resource.urn], code: resource.code });
 }
 
 export { agentIdentityDivergence };

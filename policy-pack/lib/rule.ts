@@ -24,17 +24,34 @@ export interface RuleMeta {
     readonly enforcementLevel: EnforcementLevel;
     readonly severity: Severity;
     readonly remediationSteps: string;
+    /**
+     * The finding codes a stack rule reports (code -> one-line meaning), listed in docs/rules.md. Exemptions
+     * may name them (or globs over them); a finding with a code not listed here is a bug of the rule.
+     */
+    readonly codes?: Readonly<Record<string, string>>;
 }
 
-import type { Finding } from "../../core/stack/finding";
+import { codedMessage, type Finding } from "../../core/stack/finding";
+import { exemptionCodeProblem } from "../../core/stack/exemptions";
 
 export type { Finding };
 
-/** Reads a rule's config and holds it to the pack-wide agent identity. */
-function ruleConfig(rule: string, raw: Record<string, unknown>): AgentguardConfig {
+/**
+ * Reads a rule's config and holds it to the pack-wide agent identity; an exemption naming a code the rule
+ * does not report is a config error.
+ */
+function ruleConfig(meta: RuleMeta, raw: Record<string, unknown>): AgentguardConfig {
     const config = readAgentguardConfig(raw);
-    recordAgentNamespacePatterns(rule, config.agentNamespacePatterns);
+    recordAgentNamespacePatterns(meta.name, config.agentNamespacePatterns);
+    const problem = exemptionCodeProblem(meta.name, config.exemptions, Object.keys(meta.codes ?? {}));
+    if (problem !== undefined) throw new Error(`invalid agentguard policy config: ${problem}`);
     return config;
+}
+
+/** The codes a rule of the pack declares (its RuleMeta `codes`), for docs and config checks. */
+export function ruleCodes(rule: object): Readonly<Record<string, string>> {
+    const codes = (rule as { codes?: unknown }).codes;
+    return typeof codes === "object" && codes !== null ? (codes as Record<string, string>) : {};
 }
 
 export type StackCheck = (model: StackModel, config: AgentguardConfig) => Finding[];
@@ -49,10 +66,16 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
         ...meta,
         configSchema: agentguardConfigSchema,
         validateStack: (args, reportViolation) => {
-            const config = ruleConfig(meta.name, args.getConfig<Record<string, unknown>>());
+            const config = ruleConfig(meta, args.getConfig<Record<string, unknown>>());
             let findings: Finding[];
             try {
                 findings = check(stackModelOf(args.resources), config);
+                const undeclared = findings.find(
+                    (f) => f.code !== undefined && !(f.code in (meta.codes ?? {})),
+                );
+                if (undeclared !== undefined) {
+                    throw new Error(`finding code ${undeclared.code} is not among the rule's declared codes`);
+                }
             } catch (err) {
                 reportViolation(
                     `${meta.name} could not evaluate the stack, so it cannot vouch for it: ${errorText(err)}`,
@@ -61,7 +84,7 @@ export function defineStackRule(meta: RuleMeta, check: StackCheck): StackValidat
             }
             for (const finding of findings) {
                 if (isExempt(config.exemptions, finding)) continue;
-                reportViolation(finding.message, finding.urn);
+                reportViolation(codedMessage(finding), finding.urn);
             }
         },
     };
@@ -152,7 +175,7 @@ export function defineResourceRule(
         ...meta,
         configSchema: agentguardConfigSchema,
         validateResource: (args, reportViolation) => {
-            const config = ruleConfig(meta.name, args.getConfig<Record<string, unknown>>());
+            const config = ruleConfig(meta, args.getConfig<Record<string, unknown>>());
             if (isExempt(config.exemptions, args)) return;
             let messages: string[];
             try {

@@ -136,7 +136,7 @@ describe("reconcilePolicyConfig", () => {
         const err = configError(() =>
             reconcilePolicyConfig(policies, {}, { "needs-list": { properties: { allowed: ["a", 2] } } }),
         );
-        expect(err.message).toContain("property 'allowed.1' must be string, got 2");
+        expect(err.message).toContain("property 'allowed[1]' must be string, got 2");
     });
 });
 

@@ -133,7 +133,7 @@ describe("agent identification from a policy config", () => {
 
     it("rejects invalid patterns with the pack's message", () => {
         expect(() => agentConfigFrom({ a: { properties: { agentNamespacePatterns: [""] } } })).toThrow(
-            /agentNamespacePatterns must be an array of non-empty strings/,
+            /property 'agentNamespacePatterns\[0\]' must NOT have fewer than 1 characters, got ""/,
         );
     });
 });

@@ -9,6 +9,9 @@ const INVENTORY: Record<string, string> = {
     // Kubernetes
     "kubernetes-require-default-deny-egress": "mandatory",
     "kubernetes-forbid-open-egress": "mandatory",
+    "kubernetes-forbid-dns-tunnelling": "mandatory",
+    "kubernetes-forbid-onward-egress-routes": "mandatory",
+    "kubernetes-forbid-agent-inbound-channels": "mandatory",
     "kubernetes-forbid-agent-rbac-escalation": "mandatory",
     "kubernetes-forbid-host-access": "mandatory",
     "kubernetes-require-gpu-quota": "mandatory",

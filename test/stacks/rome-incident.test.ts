@@ -21,7 +21,9 @@ describe("stacks/rome-incident through the real checker", () => {
             .sort();
         expect(mandatory).toEqual(
             [
-                // open egress that allows a reverse SSH tunnel (and no default deny under it)
+                // open egress that allows a reverse SSH tunnel (and no default deny under it): every address
+                // (egress/direct-cidr) and, within it, the metadata endpoint (egress/metadata)
+                "kubernetes-forbid-open-egress reverse-ssh",
                 "kubernetes-forbid-open-egress reverse-ssh",
                 "kubernetes-require-default-deny-egress agent-rome",
                 // GPU access without quota

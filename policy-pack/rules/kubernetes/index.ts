@@ -2,6 +2,9 @@ import type { Policies } from "@pulumi/policy";
 import { kubernetesDisableTokenAutomount } from "./kubernetes-disable-token-automount";
 import { kubernetesForbidAgentRbacEscalation } from "./kubernetes-forbid-agent-rbac-escalation";
 import { kubernetesForbidHostAccess } from "./kubernetes-forbid-host-access";
+import { kubernetesForbidAgentInboundChannels } from "./kubernetes-forbid-agent-inbound-channels";
+import { kubernetesForbidDnsTunnelling } from "./kubernetes-forbid-dns-tunnelling";
+import { kubernetesForbidOnwardEgressRoutes } from "./kubernetes-forbid-onward-egress-routes";
 import { kubernetesForbidOpenEgress } from "./kubernetes-forbid-open-egress";
 import { kubernetesMarkAgentWorkloads } from "./kubernetes-mark-agent-workloads";
 import { kubernetesRequireDefaultDenyEgress } from "./kubernetes-require-default-deny-egress";
@@ -13,6 +16,9 @@ import { kubernetesRequireRestrictedPodSecurity } from "./kubernetes-require-res
 export const kubernetesRules: Policies = [
     kubernetesRequireDefaultDenyEgress,
     kubernetesForbidOpenEgress,
+    kubernetesForbidDnsTunnelling,
+    kubernetesForbidOnwardEgressRoutes,
+    kubernetesForbidAgentInboundChannels,
     kubernetesForbidAgentRbacEscalation,
     kubernetesForbidHostAccess,
     kubernetesRequireGpuQuota,

@@ -109,11 +109,29 @@ describe("readAgentguardConfig", () => {
     });
 
     it.each([
-        [{ agentNamespacePatterns: "agent-*" }, /agentNamespacePatterns must be an array.*"agent-\*"/],
-        [{ maxPublicEgressAddresses: -1 }, /maxPublicEgressAddresses must be an integer >= 0, got -1/],
-        [{ maxPublicEgressAddresses: 1.5 }, /got 1.5/],
-        [{ allowedEgressCidrs: [1] }, /allowedEgressCidrs/],
-        [{ exemptions: [{ reason: "a long enough reason" }] }, /exemptions\[0\]\.resource/],
+        [
+            { agentNamespacePatterns: "agent-*" },
+            /property 'agentNamespacePatterns' must be array, got "agent-\*"/,
+        ],
+        [
+            { agentNamespacePatterns: [""] },
+            /property 'agentNamespacePatterns\[0\]' must NOT have fewer than 1 characters, got ""/,
+        ],
+        [{ maxPublicEgressAddresses: -1 }, /property 'maxPublicEgressAddresses' must be >= 0, got -1/],
+        [{ maxPublicEgressAddresses: 1.5 }, /property 'maxPublicEgressAddresses' must be integer, got 1.5/],
+        [{ allowedEgressCidrs: [1] }, /property 'allowedEgressCidrs\[0\]' must be string, got 1/],
+        [
+            { exemptions: [{ reason: "a long enough reason" }] },
+            /required property 'exemptions\[0\]\.resource' is missing/,
+        ],
+        [
+            { exemptions: [{ resource: "x", reason: "a long enough reason", scope: "all" }] },
+            /property 'exemptions\[0\]' has unknown property 'scope'; allowed are resource, code, reason/,
+        ],
+        [
+            { exemptions: [{ resource: "x", reason: "  \t  short   " }] },
+            /exemptions\[0\]\.reason' must explain the exemption in at least 10 characters besides blanks/,
+        ],
     ])("rejects %j naming the setting and value", (raw, message) => {
         expect(() => readAgentguardConfig(raw)).toThrow(message);
     });

@@ -150,3 +150,11 @@ export function declaredSquidProxy(squidConf: string, image = "squid:6"): FakeRe
         },
     ];
 }
+
+/** The finding code a violation's message starts with (`[egress/metadata] ...`), after the rule's description. */
+export function codeOf(violation: { message: string }): string | undefined {
+    return /^\[([^\]]+)\] /m.exec(violation.message)?.[1];
+}
+
+/** Every address reaches the metadata endpoints too: two findings, so that exempting one never waives the other. */
+export const WIDE_AND_METADATA = ["egress/direct-cidr", "egress/metadata"];

@@ -5,7 +5,7 @@ import {
 } from "../../../../core/kubernetes/calico-selectors";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
 import { runStackPolicy, UNKNOWN, urnOf, type FakeResource } from "../../../helpers/policy-harness";
-import { defaultDenyEgress, namespace } from "./fixtures";
+import { codeOf, defaultDenyEgress, namespace, WIDE_AND_METADATA } from "./fixtures";
 
 const NP = "kubernetes:projectcalico.org/v3:NetworkPolicy";
 const CRD_NP = "kubernetes:crd.projectcalico.org/v1:NetworkPolicy";
@@ -134,7 +134,7 @@ describe("kubernetes-forbid-open-egress Calico NetworkPolicy", () => {
                 egress: [{ action: "Log" }, allow({ nets: ["0.0.0.0/0"] })],
             }),
         ]);
-        expect(v).toHaveLength(1);
+        expect(v.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(v[0].urn).toBe(urnOf(NP, "allow"));
     });
 
@@ -222,7 +222,7 @@ describe("kubernetes-forbid-open-egress Calico GlobalNetworkPolicy", () => {
                 ...base,
                 global("g", { selector, order: 1, egress: [allow({ nets: ["0.0.0.0/0"] })] }),
             ]);
-            expect(v, String(selector)).toHaveLength(1);
+            expect(v.map(codeOf), String(selector)).toEqual(WIDE_AND_METADATA);
             expect(v[0].urn).toBe(urnOf(GNP, "g"));
             expect(v[0].message).toMatch(
                 /Calico GlobalNetworkPolicy g in the cluster, selecting endpoints that may be agent pods/,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
 import { runStackPolicy, UNKNOWN, urnOf, type FakeResource } from "../../../helpers/policy-harness";
-import { defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
+import { codeOf, defaultDenyEgress, egressPolicy, namespace, WIDE_AND_METADATA } from "./fixtures";
 
 const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
 const CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy";
@@ -56,14 +56,14 @@ describe("kubernetes-forbid-open-egress CiliumNetworkPolicy", () => {
                 egress: [{ toCIDRSet: [{ cidr: "0.0.0.0/1" }, { cidr: "128.0.0.0/1" }] }],
             }),
         ]);
-        expect(alone).toHaveLength(1);
+        expect(alone.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(alone[0].message).toMatch(/every IPv4 address/);
         const split = await run([
             ...base,
             egressPolicy("agent-a", "low", [{ to: [{ ipBlock: { cidr: "0.0.0.0/1" } }] }]),
             cilium("high", "agent-a", { egress: [{ toCIDR: ["128.0.0.0/1"] }] }),
         ]);
-        expect(split).toHaveLength(1);
+        expect(split.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(split[0].message).toMatch(
             /Network policies low, high in agent namespace agent-a together allow egress to every IPv4/,
         );
@@ -165,7 +165,7 @@ describe("kubernetes-forbid-open-egress AdminNetworkPolicy", () => {
                 allow("0.0.0.0/0", "::/0"),
             ),
         ]);
-        expect(v).toHaveLength(1);
+        expect(v.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(v[0].urn).toBe(urnOf(ANP, "out"));
         expect(v[0].message).toMatch(
             /AdminNetworkPolicy out in the cluster, with a subject that selects agent namespaces .*every IPv4 address.*every IPv6 address/,
@@ -190,7 +190,7 @@ describe("kubernetes-forbid-open-egress AdminNetworkPolicy", () => {
                 namespace("agent-a", { team: "a" }),
                 admin("out", subject, allow("0.0.0.0/1", "128.0.0.0/1")),
             ]);
-            expect(v, JSON.stringify(subject)).toHaveLength(1);
+            expect(v.map(codeOf), JSON.stringify(subject)).toEqual(WIDE_AND_METADATA);
         }
     });
 
@@ -224,7 +224,7 @@ describe("kubernetes-forbid-open-egress AdminNetworkPolicy", () => {
 
     it("fails closed on an unknown subject", async () => {
         const v = await run([...base, admin("later", UNKNOWN, allow("0.0.0.0/0"))]);
-        expect(v).toHaveLength(1);
+        expect(v.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(v[0].message).toMatch(/subject unknown during preview/);
     });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { kubernetesForbidDnsTunnelling } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-dns-tunnelling";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
 import { runStackPolicy, urnOf, type FakeResource } from "../../../helpers/policy-harness";
-import { defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
+import { codeOf, defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
 
 const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
 const CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy";
@@ -9,6 +10,12 @@ const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const GNP = "kubernetes:projectcalico.org/v3:GlobalNetworkPolicy";
 const ANP = "kubernetes:policy.networking.k8s.io/v1alpha1:AdminNetworkPolicy";
 const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEgress, resources);
+const runDns = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidDnsTunnelling, resources);
+/** Both rules: a name is either a destination (egress/fqdn) or a public resolver (dns/resolver-name). */
+const runBoth = async (resources: FakeResource[]) => [
+    ...(await run(resources)),
+    ...(await runDns(resources)),
+];
 
 function cilium(
     name: string,
@@ -50,36 +57,44 @@ const filter = cilium("hosts", "agent-a", [filtered, fqdn({ matchName: "api.gith
 
 describe("kubernetes-forbid-open-egress address literals and reserved names as host names", () => {
     it.each([
-        [{ matchName: "metadata.google.internal" }, /metadata server/],
-        [{ matchName: "METADATA.google.internal." }, /metadata server/],
-        [{ matchName: "instance-data.ec2.internal" }, /EC2 instance metadata/],
-        [{ matchPattern: "*.google.internal" }, /can match metadata\.google\.internal/],
-        [{ matchPattern: "instance-data.*.compute.internal" }, /EC2 instance metadata/],
-        [{ matchName: "169.254.169.254" }, /IP address literal \(169\.254\.169\.254/],
-        [{ matchName: "2852039166" }, /IP address literal \(169\.254\.169\.254/],
-        [{ matchName: "169.254.169.254.nip.io" }, /wildcard-DNS/],
-        [{ matchName: "kubernetes.default.svc.cluster.local" }, /cluster-internal/],
-        [{ matchName: "dns.google" }, /public DNS resolver Google/],
-        [{ matchPattern: "*.cloudflare-dns.com" }, /public DNS resolver Cloudflare/],
-    ])("rejects toFQDNs %j", async (selector, why) => {
-        const v = await run([...base, cilium("hosts", "agent-a", [filtered, fqdn(selector)])]);
+        [{ matchName: "metadata.google.internal" }, /metadata server/, "egress/fqdn"],
+        [{ matchName: "METADATA.google.internal." }, /metadata server/, "egress/fqdn"],
+        [{ matchName: "instance-data.ec2.internal" }, /EC2 instance metadata/, "egress/fqdn"],
+        [{ matchPattern: "*.google.internal" }, /can match metadata\.google\.internal/, "egress/fqdn"],
+        [{ matchPattern: "instance-data.*.compute.internal" }, /EC2 instance metadata/, "egress/fqdn"],
+        [{ matchName: "169.254.169.254" }, /IP address literal \(169\.254\.169\.254/, "egress/fqdn"],
+        [{ matchName: "2852039166" }, /IP address literal \(169\.254\.169\.254/, "egress/fqdn"],
+        [{ matchName: "169.254.169.254.nip.io" }, /wildcard-DNS/, "egress/fqdn"],
+        [{ matchName: "kubernetes.default.svc.cluster.local" }, /cluster-internal/, "egress/fqdn"],
+        [{ matchName: "dns.google" }, /public DNS resolver Google/, "dns/resolver-name"],
+        [{ matchPattern: "*.cloudflare-dns.com" }, /public DNS resolver Cloudflare/, "dns/resolver-name"],
+    ])("rejects toFQDNs %j (%s, code %s)", async (selector, why, code) => {
+        const v = await runBoth([...base, cilium("hosts", "agent-a", [filtered, fqdn(selector)])]);
         expect(v.map((x) => x.message).join("\n")).toMatch(why);
-        expect(v[0].urn).toBe(urnOf(CNP, "hosts"));
+        expect(v.map((x) => [x.policy, codeOf(x), x.urn])).toEqual([
+            [
+                code.startsWith("dns/")
+                    ? "kubernetes-forbid-dns-tunnelling"
+                    : "kubernetes-forbid-open-egress",
+                code,
+                urnOf(CNP, "hosts"),
+            ],
+        ]);
     });
 
     it("accepts ordinary names beside the filter", async () => {
-        expect(await run([...base, filter])).toEqual([]);
+        expect(await runBoth([...base, filter])).toEqual([]);
     });
 });
 
-describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide policies", () => {
+describe("kubernetes-forbid-dns-tunnelling: DNS bypasses judged with cluster-wide policies", () => {
     it("rejects a CiliumClusterwideNetworkPolicy allowing unfiltered port 53 to kube-dns for agent pods", async () => {
         const wide = cilium("dns-everywhere", undefined, [unfiltered()]);
-        const v = await run([...base, filter, wide]);
+        const v = await runDns([...base, filter, wide]);
         expect(v).toHaveLength(1);
         expect(v[0].urn).toBe(urnOf(CCNP, "dns-everywhere"));
         expect(v[0].message).toMatch(
-            /^CiliumClusterwideNetworkPolicy dns-everywhere in the cluster, where it applies to agent pods: .*allows port 53 .*beside the DNS name filters \(rules\.dns\) that apply to agent namespace agent-a\. Cilium's DNS proxy/m,
+            /^\[dns\/port-53-bypass\] CiliumClusterwideNetworkPolicy dns-everywhere in the cluster, where it applies to agent pods: .*allows port 53 .*beside the DNS name filters \(rules\.dns\) that apply to agent namespace agent-a\. Cilium's DNS proxy/m,
         );
     });
 
@@ -90,7 +105,7 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
             cilium("hosts-b", "agent-b", [filtered]),
             namespace("agent-c"),
         ];
-        const v = await run([
+        const v = await runDns([
             ...base,
             filter,
             ...second,
@@ -125,7 +140,7 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
                 },
             },
         };
-        const v = await run([...base, filter, noNamespace, pinned, calico]);
+        const v = await runDns([...base, filter, noNamespace, pinned, calico]);
         expect(v.map((x) => x.urn).sort()).toEqual(
             [urnOf(CCNP, "any-ns"), urnOf(CCNP, "pinned"), urnOf(GNP, "global-dns")].sort(),
         );
@@ -144,11 +159,11 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
                 ports: [{ protocol: "UDP", port: 53 }],
             },
         ]);
-        const v = await run([...base, wideFilter, np]);
+        const v = await runDns([...base, wideFilter, np]);
         expect(v).toHaveLength(1);
         expect(v[0].urn).toBe(urnOf(NP, "dns"));
         expect(v[0].message).toMatch(/CiliumClusterwideNetworkPolicy wide-filter, which selects agent pods/);
-        const both = await run([...base, wideFilter, cilium("wide-open", undefined, [unfiltered()])]);
+        const both = await runDns([...base, wideFilter, cilium("wide-open", undefined, [unfiltered()])]);
         expect(both.map((x) => x.urn)).toEqual([urnOf(CCNP, "wide-open")]);
     });
 
@@ -168,7 +183,7 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
             },
         });
         const kubeSystem = { namespaces: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } };
-        const v = await run([
+        const v = await runDns([
             ...base,
             filter,
             anp("number", [{ portNumber: { protocol: "UDP", port: 53 } }], [kubeSystem]),
@@ -190,12 +205,12 @@ describe("kubernetes-forbid-open-egress DNS bypasses judged with cluster-wide po
         const system = cilium("system-dns", undefined, [unfiltered()], {
             matchLabels: { "k8s:io.kubernetes.pod.namespace": "monitoring" },
         });
-        expect(await run([...base, filter, system])).toEqual([]);
-        expect(await run([...base, cilium("wide-open", undefined, [unfiltered()])])).toEqual([]);
+        expect(await runDns([...base, filter, system])).toEqual([]);
+        expect(await runDns([...base, cilium("wide-open", undefined, [unfiltered()])])).toEqual([]);
     });
 });
 
-describe("kubernetes-forbid-open-egress public DoH/DoT resolvers beside a DNS filter", () => {
+describe("kubernetes-forbid-dns-tunnelling: public DoH/DoT resolvers beside a DNS filter", () => {
     const to = (cidr: string, except?: string[], port = 443) =>
         egressPolicy("agent-a", "resolver", [
             { to: [{ ipBlock: { cidr, ...(except && { except }) } }], ports: [{ protocol: "TCP", port }] },
@@ -207,7 +222,7 @@ describe("kubernetes-forbid-open-egress public DoH/DoT resolvers beside a DNS fi
         ["::ffff:9.9.9.9/128", /Quad9 9\.9\.9\.9/],
         ["2001:4860:4860::8888/128", /Google Public DNS/],
     ])("rejects an ipBlock %s", async (cidr, why) => {
-        const v = await run([...base, filter, to(cidr)]);
+        const v = await runDns([...base, filter, to(cidr)]);
         expect(v).toHaveLength(1);
         expect(v[0].urn).toBe(urnOf(NP, "resolver"));
         expect(v[0].message).toMatch(why);
@@ -215,16 +230,16 @@ describe("kubernetes-forbid-open-egress public DoH/DoT resolvers beside a DNS fi
     });
 
     it("rejects DoT on 853 and a resolver in a cluster-wide policy", async () => {
-        expect(await run([...base, filter, to("9.9.9.9/32", undefined, 853)])).toHaveLength(1);
+        expect(await runDns([...base, filter, to("9.9.9.9/32", undefined, 853)])).toHaveLength(1);
         const wide = cilium("wide", undefined, [
             { toCIDR: ["1.1.1.1/32"], toPorts: [{ ports: [{ port: "443" }] }] },
         ]);
-        const v = await run([...base, filter, wide]);
+        const v = await runDns([...base, filter, wide]);
         expect(v.map((x) => x.urn)).toEqual([urnOf(CCNP, "wide")]);
     });
 
     it("accepts resolvers carved out with except, and resolvers where DNS is not filtered", async () => {
-        expect(await run([...base, filter, to("8.8.8.0/24", ["8.8.8.8/32"])])).toEqual([]);
-        expect(await run([...base, to("1.1.1.1/32")])).toEqual([]);
+        expect(await runDns([...base, filter, to("8.8.8.0/24", ["8.8.8.8/32"])])).toEqual([]);
+        expect(await runDns([...base, to("1.1.1.1/32")])).toEqual([]);
     });
 });

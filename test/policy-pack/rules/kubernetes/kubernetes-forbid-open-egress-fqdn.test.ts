@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { kubernetesForbidDnsTunnelling } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-dns-tunnelling";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
 import { runStackPolicy, UNKNOWN, urnOf, type FakeResource } from "../../../helpers/policy-harness";
 import { defaultDenyEgress, namespace } from "./fixtures";
@@ -6,6 +7,7 @@ import { defaultDenyEgress, namespace } from "./fixtures";
 const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
 const CCNP = "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy";
 const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEgress, resources);
+const runDns = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidDnsTunnelling, resources);
 
 function cilium(name: string, ns: string | undefined, egress: unknown[], type = CNP): FakeResource {
     const metadata = ns === undefined ? { name } : { name, namespace: ns };
@@ -83,9 +85,9 @@ describe("kubernetes-forbid-open-egress toFQDNs breadth", () => {
     });
 });
 
-describe("kubernetes-forbid-open-egress DNS tunnelling", () => {
+describe("kubernetes-forbid-dns-tunnelling: open DNS rules", () => {
     it("rejects a DNS rule allowing every name in an agent namespace once names are restricted", async () => {
-        const v = await run([
+        const v = await runDns([
             ...base,
             cilium("hosts", "agent-a", [fqdn({ matchName: "api.github.com" })]),
             cilium("dns", "agent-a", [dns({ matchPattern: "*" })]),
@@ -113,12 +115,12 @@ describe("kubernetes-forbid-open-egress DNS tunnelling", () => {
                 ],
             },
         ];
-        const v = await run([...base, policy]);
+        const v = await runDns([...base, policy]);
         expect(v.map((x) => /rules\.dns\[(\d)\]/.exec(x.message)?.[1])).toEqual(["0", "1", "2"]);
     });
 
     it("fails closed when the DNS rules are unknown during preview", async () => {
-        const v = await run([
+        const v = await runDns([
             ...base,
             cilium("hosts", "agent-a", [
                 fqdn({ matchName: "api.github.com" }),
@@ -130,9 +132,9 @@ describe("kubernetes-forbid-open-egress DNS tunnelling", () => {
     });
 
     it("leaves an all-names DNS rule alone when nothing in the stack restricts names, and in kube-system", async () => {
-        expect(await run([...base, cilium("dns", "agent-a", [dns({ matchPattern: "*" })])])).toEqual([]);
+        expect(await runDns([...base, cilium("dns", "agent-a", [dns({ matchPattern: "*" })])])).toEqual([]);
         expect(
-            await run([
+            await runDns([
                 ...base,
                 cilium("hosts", "agent-a", [fqdn({ matchName: "api.github.com" })]),
                 // Cluster DNS visibility policies of system workloads are not agent egress.

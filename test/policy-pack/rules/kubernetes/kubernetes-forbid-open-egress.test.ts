@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
 import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
-import { defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
+import { codeOf, defaultDenyEgress, egressPolicy, namespace, WIDE_AND_METADATA } from "./fixtures";
 
 const run = (resources: FakeResource[], config?: Record<string, unknown>) =>
     runStackPolicy(kubernetesForbidOpenEgress, resources, { config });
@@ -34,7 +34,7 @@ describe("kubernetes-forbid-open-egress", () => {
     it("rejects TCP 22 to 0.0.0.0/0: ports do not narrow the destination", async () => {
         const egress = [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 22 }] }];
         const v = await run([namespace("agent-a"), agentPolicy(egress, "ssh-out")]);
-        expect(v).toHaveLength(1);
+        expect(v.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(v[0].enforcementLevel).toBe("mandatory");
         expect(v[0].urn).toContain("NetworkPolicy::ssh-out");
         expect(v[0].message).toMatch(
@@ -135,7 +135,7 @@ describe("kubernetes-forbid-open-egress", () => {
             agentPolicy(toCidrs("0.0.0.0/1"), "low-half"),
             agentPolicy(toCidrs("128.0.0.0/1"), "high-half"),
         ]);
-        expect(v).toHaveLength(1);
+        expect(v.map(codeOf)).toEqual(WIDE_AND_METADATA);
         expect(v[0].message).toMatch(
             /NetworkPolicies low-half, high-half in agent namespace agent-a together/,
         );
@@ -197,7 +197,7 @@ describe("kubernetes-forbid-open-egress", () => {
                 spec: { ...(policy.props.spec as object), podSelector: { matchLabels: { app: "x" } } },
             },
         };
-        expect(await run([narrowed])).toHaveLength(1);
+        expect((await run([narrowed])).map(codeOf)).toEqual(WIDE_AND_METADATA);
     });
 
     it("infers Egress when policyTypes is omitted but egress rules exist", async () => {

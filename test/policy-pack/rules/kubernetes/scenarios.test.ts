@@ -30,8 +30,13 @@ describe("Kubernetes rules over whole stacks", () => {
             inNs(defaultDenyEgress("x", "deny-all"), "agent-miner"),
             inNs(ssh, "agent-miner"),
         ]);
-        expect(v.map((x) => x.policy)).toEqual(["kubernetes-forbid-open-egress"]);
-        expect(v[0].message).toMatch(/egress to every IPv4 address/);
+        // Every address and, within it, the metadata endpoint: two findings, exempted separately if ever.
+        expect(v.map((x) => x.policy)).toEqual([
+            "kubernetes-forbid-open-egress",
+            "kubernetes-forbid-open-egress",
+        ]);
+        expect(v[0].message).toMatch(/\[egress\/direct-cidr\] .*egress to every IPv4 address/);
+        expect(v[1].message).toMatch(/\[egress\/metadata\] .*cloud metadata endpoints 169\.254\.169\.254/);
     });
 
     it("escalate verb on roles for the agent's service account", async () => {

@@ -7,15 +7,12 @@
  * resolver, which resolves any name inside HTTPS or TLS where no DNS filter sees it. A cluster-wide policy is
  * reported once, naming the agent namespaces whose filter it undoes.
  */
-import { publicResolversInRange } from "../../../core/dns-resolvers";
-import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
-import type { Finding } from "../rule";
-import type { ResourceNode } from "../../../core/stack/stack-model";
-import type { CalicoIndex } from "../../../core/kubernetes/calico-network-policies";
-import {
-    adminSubjectSelectsAgents,
-    clusterwideSelectsAgents,
-} from "../../../core/kubernetes/custom-network-policies";
+import { publicResolversInRange } from "../dns-resolvers";
+import type { AgentNamespaces } from "../stack/agent-namespaces";
+import type { Finding } from "../stack/finding";
+import type { ResourceNode } from "../stack/stack-model";
+import type { CalicoIndex } from "./calico-network-policies";
+import { adminSubjectSelectsAgents, clusterwideSelectsAgents } from "./custom-network-policies";
 import {
     BYPASS_WHY,
     clusterwideDnsAllows,
@@ -24,7 +21,7 @@ import {
     dnsFilters,
     type AgentNamespacePolicies,
 } from "./dns-bypass";
-import type { IpBlock } from "../../../core/kubernetes/network-policies";
+import type { IpBlock } from "./network-policies";
 
 export interface DnsEscapeContext {
     readonly agents: AgentNamespaces;
@@ -41,6 +38,12 @@ export interface DnsEscapeContext {
 
 const kindOf = (node: ResourceNode): string =>
     `${node.type.includes("projectcalico.org") ? "Calico " : ""}${node.type.slice(node.type.lastIndexOf(":") + 1)}`;
+
+/** The finding codes of DNS escapes (documented by kubernetes-forbid-dns-tunnelling). */
+export const DNS_CODES = {
+    bypass: "dns/port-53-bypass",
+    resolverAddress: "dns/resolver-address",
+} as const;
 
 const RESOLVER_WHY =
     "They answer over HTTPS and TLS (DoH, DoT), where the filter never sees the lookups, so the agent can resolve any name and tunnel data out. Leave them out with except entries";
@@ -73,10 +76,11 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
         ...[...ctx.agents.declared.keys()].filter((n) => ctx.agents.isAgent(n)),
     ]);
     const out: Finding[] = [];
-    const say = (policy: ResourceNode, where: string, message: string) =>
+    const say = (policy: ResourceNode, where: string, message: string, code: string) =>
         out.push({
             urn: policy.urn,
             name: policy.name,
+            code,
             message: `${kindOf(policy)} ${policy.name} in ${where}: ${message}.`,
         });
     /** Per cluster-wide finding, the namespaces whose filter it undoes. */
@@ -91,7 +95,8 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
         const own = ctx.placed.get(ns) ?? { networkPolicies: [], cilium: [], calico: [] };
         const filters = [...dnsFilters(own.cilium, []), ...wideFilters];
         if (filters.length === 0) continue;
-        for (const f of dnsBypassFindings(own, filters)) say(f.policy, `agent namespace ${ns}`, f.message);
+        for (const f of dnsBypassFindings(own, filters))
+            say(f.policy, `agent namespace ${ns}`, f.message, DNS_CODES.bypass);
         for (const policy of [...own.networkPolicies, ...own.cilium, ...own.calico]) {
             for (const block of ctx.blocksOf.get(policy) ?? []) {
                 const resolvers = publicResolversInRange(block.cidr, block.except ?? []);
@@ -100,6 +105,7 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
                     policy,
                     `agent namespace ${ns}`,
                     `its ipBlock ${blockText(block)} reaches the public DNS resolvers ${resolvers.join(", ")}, beside the DNS name filter (rules.dns) of ${describeFilters(filters)}. ${RESOLVER_WHY}`,
+                    DNS_CODES.resolverAddress,
                 );
             }
         }
@@ -112,11 +118,12 @@ export function dnsEscapeFindings(ctx: DnsEscapeContext): Finding[] {
             );
     }
     for (const { policy, what, namespaces: hit } of undone.values()) {
-        const why = what.startsWith("its ipBlock") ? RESOLVER_WHY : BYPASS_WHY;
+        const resolver = what.startsWith("its ipBlock");
         say(
             policy,
             "the cluster, where it applies to agent pods",
-            `${what}, beside the DNS name filters (rules.dns) that apply to agent namespace${hit.length > 1 ? "s" : ""} ${namespaceList(hit)}. ${why}`,
+            `${what}, beside the DNS name filters (rules.dns) that apply to agent namespace${hit.length > 1 ? "s" : ""} ${namespaceList(hit)}. ${resolver ? RESOLVER_WHY : BYPASS_WHY}`,
+            resolver ? DNS_CODES.resolverAddress : DNS_CODES.bypass,
         );
     }
     return out;

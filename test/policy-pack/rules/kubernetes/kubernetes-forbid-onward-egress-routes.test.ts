@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
+import { kubernetesForbidOnwardEgressRoutes } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-onward-egress-routes";
 import { runStackPolicy, UNKNOWN, urnOf, type FakeResource } from "../../../helpers/policy-harness";
 import { defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
 
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
-const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEgress, resources);
+const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOnwardEgressRoutes, resources);
 
 const ALLOWLIST = [
     "http_port 3128",
@@ -61,7 +61,7 @@ const agentTo = (to: unknown[], port = 3128) =>
     egressPolicy("agent-a", "to-peer", [{ to, ports: [{ protocol: "TCP", port }] }]);
 const base = [namespace("agent-a"), defaultDenyEgress("agent-a")];
 
-describe("kubernetes-forbid-open-egress onward routes through other namespaces", () => {
+describe("kubernetes-forbid-onward-egress-routes: onward routes through other namespaces", () => {
     it("accepts a declared Squid proxy whose allowlist is narrow, even with open egress of its own", async () => {
         expect(await run([...base, ...squid(), agentTo([peer("egress-proxy", { app: "squid" })])])).toEqual(
             [],
@@ -428,7 +428,7 @@ describe("kubernetes-forbid-open-egress onward routes through other namespaces",
     });
 });
 
-describe("kubernetes-forbid-open-egress judges a shared proxy per agent", () => {
+describe("kubernetes-forbid-onward-egress-routes: judges a shared proxy per agent", () => {
     const PER_AGENT = [
         "http_port 3130",
         "http_port 3131",

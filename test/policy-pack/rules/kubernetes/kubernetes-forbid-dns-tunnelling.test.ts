@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesForbidOpenEgress } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-open-egress";
+import { kubernetesForbidDnsTunnelling } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-dns-tunnelling";
 import { runStackPolicy, urnOf, type FakeResource } from "../../../helpers/policy-harness";
 import { defaultDenyEgress, egressPolicy, namespace } from "./fixtures";
 
 const CNP = "kubernetes:cilium.io/v2:CiliumNetworkPolicy";
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CALICO = "kubernetes:projectcalico.org/v3:NetworkPolicy";
-const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidOpenEgress, resources);
+const run = (resources: FakeResource[]) => runStackPolicy(kubernetesForbidDnsTunnelling, resources);
 
 function cilium(name: string, ns: string, egress: unknown[]): FakeResource {
     return {
@@ -45,7 +46,7 @@ const kubeDnsPeer = {
 const base = [namespace("agent-a"), defaultDenyEgress("agent-a"), filter];
 const npDns = (peer: unknown, ports: unknown) => egressPolicy("agent-a", "dns", [{ to: [peer], ports }]);
 
-describe("kubernetes-forbid-open-egress unfiltered port 53 beside a Cilium DNS filter", () => {
+describe("kubernetes-forbid-dns-tunnelling: unfiltered port 53 beside a Cilium DNS filter", () => {
     it("rejects the plain NetworkPolicy DNS allow to kube-dns, naming both policies", async () => {
         const v = await run([
             ...base,
@@ -57,7 +58,7 @@ describe("kubernetes-forbid-open-egress unfiltered port 53 beside a Cilium DNS f
         expect(v).toHaveLength(1);
         expect(v[0].urn).toBe(urnOf(NP, "dns"));
         expect(v[0].message).toMatch(
-            /^NetworkPolicy dns in agent namespace agent-a: spec\.egress\[0\] allows port 53 .* to to\[0\] .*kube-dns.* beside the DNS name filter \(rules\.dns\) of CiliumNetworkPolicy hosts in the same namespace\. Cilium's DNS proxy filters only/m,
+            /^\[dns\/port-53-bypass\] NetworkPolicy dns in agent namespace agent-a: spec\.egress\[0\] allows port 53 .* to to\[0\] .*kube-dns.* beside the DNS name filter \(rules\.dns\) of CiliumNetworkPolicy hosts in the same namespace\. Cilium's DNS proxy filters only/m,
         );
     });
 
@@ -84,15 +85,20 @@ describe("kubernetes-forbid-open-egress unfiltered port 53 beside a Cilium DNS f
         const anywhere = egressPolicy("agent-a", "anywhere", [{ ports: [{ protocol: "UDP", port: 53 }] }]);
         const v = await run([...base, wide, ip, anywhere]);
         expect(v.map((x) => x.urn).sort()).toEqual(
-            // 8.8.8.8 is also a public DoH/DoT resolver: reported once more, on any port.
-            [
-                urnOf(NP, "dns"),
-                urnOf(NP, "ip"),
-                urnOf(NP, "ip"),
-                urnOf(NP, "anywhere"),
-                urnOf(NP, "anywhere"),
-            ].sort(),
+            // 8.8.8.8 is also a public DoH/DoT resolver: reported once more, on any port. That "anywhere" allows
+            // every destination is kubernetes-forbid-open-egress's finding.
+            [urnOf(NP, "dns"), urnOf(NP, "ip"), urnOf(NP, "ip"), urnOf(NP, "anywhere")].sort(),
         );
+        expect(v.map((x) => x.message.split("\n")[1].split(" ")[0]).sort()).toEqual([
+            "[dns/port-53-bypass]",
+            "[dns/port-53-bypass]",
+            "[dns/port-53-bypass]",
+            "[dns/resolver-address]",
+        ]);
+        const direct = await runStackPolicy(kubernetesForbidOpenEgress, [...base, wide, ip, anywhere]);
+        expect(direct.map((x) => [x.urn, x.message.split("\n")[1].split(" ")[0]])).toEqual([
+            [urnOf(NP, "anywhere"), "[egress/open-destination]"],
+        ]);
         expect(v.map((x) => x.message).join("\n")).toMatch(
             /anywhere in agent namespace agent-a: spec\.egress\[0\] allows port 53 to every destination/,
         );

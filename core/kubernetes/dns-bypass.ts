@@ -4,9 +4,9 @@
  * selects the pod (NetworkPolicy, another CiliumNetworkPolicy, Calico), adds up with it and lets every lookup
  * through, so names the filter restricts can be tunnelled through DNS again.
  */
-import type { ResourceNode } from "../../../core/stack/stack-model";
+import type { ResourceNode } from "../stack/stack-model";
 import { containsUnknown } from "../unknowns";
-import { selectsNearlyEverything } from "../../../core/kubernetes/network-policies";
+import { selectsNearlyEverything } from "./network-policies";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
