@@ -23,13 +23,15 @@ import { RolePermissionIndex } from "./role-documents";
 import { admittedSubjects, allowStatements, isOidcCapable } from "./trust-policy";
 import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
 import { USER_TYPE } from "./iam-entity-lookup";
+import { computeRouteOutcomes } from "./compute-routes";
 
 /**
  * The stack's reach graph for the pack: built once per stack and agent identity setting (StackModel's
  * derived cache), from the agent roles and users and the permission indexes the other AWS rules use.
  */
 export function stackReachGraph(model: StackModel, config: AgentguardConfig): ReachGraph {
-    return model.derived(`reach-graph:${JSON.stringify(config.agentNamespacePatterns)}`, () => {
+    const key = [config.agentNamespacePatterns, config.maxPublicEgressAddresses, config.allowedEgressCidrs];
+    return model.derived(`reach-graph:${JSON.stringify(key)}`, () => {
         const roles = RolePermissionIndex.of(model);
         const users = UserPermissionIndex.of(model);
         const agentRoles = identifyAgentRoles(model, config, { roles, users });
@@ -57,6 +59,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
             kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
+            outcomesOf: computeRouteOutcomes(model, config, agentRoles.roles),
         });
     });
 }

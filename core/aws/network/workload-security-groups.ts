@@ -42,6 +42,9 @@ export const WORKLOAD_GROUP_FIELDS: Readonly<Record<string, readonly GroupField[
     "aws:sagemaker/domain:Domain": [{ path: ["defaultUserSettings", "securityGroups"], by: "id" }],
     "aws:codebuild/project:Project": [{ path: ["vpcConfig", "securityGroupIds"], by: "id" }],
     "aws:apprunner/vpcConnector:VpcConnector": [{ path: ["securityGroups"], by: "id" }],
+    "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime": [
+        { path: ["networkConfiguration", "networkModeConfig", "securityGroups"], by: "id" },
+    ],
 };
 
 /** Finds security groups of this stack by their id or name (ids are unknown during preview). */
@@ -142,7 +145,7 @@ export function groupsOfWorkload(workload: ResourceNode, groups: GroupFinder): W
  * A workload's own agent tag; a launch template also marks what it launches through tagSpecifications, and
  * an ECS service runs the agent when its task definition is agent-tagged.
  */
-function workloadAgentState(workload: ResourceNode): AgentTagState {
+export function workloadAgentState(workload: ResourceNode): AgentTagState {
     const own = agentTagState(workload);
     if (own === "tagged") return own;
     const specs = workload.props.tagSpecifications;
