@@ -88,10 +88,10 @@ class ComputeRoutes {
     }
 
     egress(resource: ResourceNode): Reason[] {
+        const out: Reason[] = [];
         const kind = GRAPH_EGRESS_KINDS[resource.type];
-        if (kind) {
-            // aws-restrict-agent-compute-egress judges where the agent's own compute runs.
-            if (agentComputeReason(resource, kind, this.agentRoles, this.model)) return [];
+        // aws-restrict-agent-compute-egress judges where the agent's own compute runs.
+        if (kind && !agentComputeReason(resource, kind, this.agentRoles, this.model)) {
             const egress = kind.egress(resource.props);
             if (egress && "open" in egress) {
                 return [
@@ -102,20 +102,41 @@ class ComputeRoutes {
                 ];
             }
             if (egress)
-                return [
-                    { text: `its network placement cannot be judged: ${egress.unknown}`, certain: false },
-                ];
+                out.push({
+                    text: `its network placement cannot be judged: ${egress.unknown}`,
+                    certain: false,
+                });
         }
-        return this.placements(resource).flatMap((p) => this.groupEgress(p));
+        if (kind && kind.egress(resource.props) !== undefined) return out;
+        for (const placement of this.placements(resource)) {
+            if ("unplaced" in placement) out.push({ text: placement.unplaced, certain: false });
+            else out.push(...this.groupEgress(placement));
+        }
+        return out;
     }
 
     /** Where the compute's network interfaces live: itself, or the resources that place it in a VPC. */
-    private placements(resource: ResourceNode): ResourceNode[] {
+    private placements(resource: ResourceNode): (ResourceNode | { unplaced: string })[] {
         switch (resource.type) {
             case TASK_DEFINITION:
-                return this.servicesOf(resource);
-            case "aws:batch/jobDefinition:JobDefinition":
-                return this.model.ofType(BATCH_ENVIRONMENT);
+                return this.servicesOf(resource).map((service) => {
+                    const network = record(service.props.networkConfiguration);
+                    if (network !== undefined || isUnknown(service.props.networkConfiguration))
+                        return service;
+                    return {
+                        unplaced: `ECS service ${service.name} runs it without an awsvpc networkConfiguration, so its tasks use the network of their container instances, which is not judged here`,
+                    };
+                });
+            case "aws:batch/jobDefinition:JobDefinition": {
+                const environments = this.model.ofType(BATCH_ENVIRONMENT);
+                if (environments.length > 0) return environments;
+                return [
+                    {
+                        unplaced:
+                            "no Batch compute environment is declared in this stack, so the network its jobs run in cannot be judged",
+                    },
+                ];
+            }
             case "aws:glue/job:Job":
                 return this.linkedByValue(resource, "connections", GLUE_CONNECTION, ["name"]);
             case "aws:apprunner/service:Service":

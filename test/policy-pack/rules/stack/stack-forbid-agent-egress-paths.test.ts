@@ -468,6 +468,67 @@ describe("stack-forbid-agent-egress-paths: other compute kinds", () => {
         );
     });
 
+    it("judges the security groups of untagged compute that runs as the agent role (no direct rule reads them)", async () => {
+        const stack = [
+            group("web", { egress: OPEN }),
+            {
+                ...vpcLambda("own", "web"),
+                props: { ...vpcLambda("own", "web").props, name: "own", role: arn.role("agent-analyst") },
+                propertyDependencies: { role: ["agent-analyst"], vpcConfig: ["web"] },
+            },
+            updates("own"),
+        ];
+        expect(lines(await run(stack))[0]).toMatch(
+            /Lambda function own → security group web \(Function own\): egress reaches every IPv4 address/,
+        );
+        expect(await runStackPolicy(awsRestrictAgentComputeEgress, stack)).toEqual([]);
+    });
+
+    it("fails closed on an ECS service without awsvpc networkConfiguration and on Batch without a compute environment", async () => {
+        const ecs = await run([
+            { type: "aws:ecr/repository:Repository", name: "api", props: { name: "api" } },
+            narrowRole("task-role", "ecs-tasks.amazonaws.com"),
+            {
+                type: "aws:ecs/taskDefinition:TaskDefinition",
+                name: "api-task",
+                props: {
+                    family: "api",
+                    taskRoleArn: arn.role("task-role"),
+                    networkMode: "bridge",
+                    containerDefinitions: JSON.stringify([
+                        { image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:v1" },
+                    ]),
+                },
+                propertyDependencies: { taskRoleArn: ["task-role"] },
+            },
+            { type: "aws:ecs/service:Service", name: "api-svc", props: { taskDefinition: "api:3" } },
+            agentRole([allow("ecr:PutImage", arn.repository("api"))]),
+        ]);
+        expect(lines(ecs)[0]).toMatch(
+            /^Possible open egress path .*ECS service api-svc runs it without an awsvpc networkConfiguration/,
+        );
+        const batch = await run([
+            narrowRole("job-role", "ecs-tasks.amazonaws.com"),
+            {
+                type: "aws:batch/jobDefinition:JobDefinition",
+                name: "etl",
+                props: {
+                    name: "etl",
+                    type: "container",
+                    containerProperties: JSON.stringify({
+                        image: "busybox",
+                        jobRoleArn: arn.role("job-role"),
+                    }),
+                },
+                propertyDependencies: { containerProperties: ["job-role"] },
+            },
+            agentRole([allow("batch:SubmitJob", arn.jobDefinition("etl"))]),
+        ]);
+        expect(lines(batch)[0]).toMatch(
+            /^Possible open egress path .*no Batch compute environment is declared in this stack/,
+        );
+    });
+
     it("ignores a trust-only role with no way to change the function", async () => {
         expect(
             await run([
