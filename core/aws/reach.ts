@@ -23,6 +23,7 @@ import { RolePermissionIndex } from "./role-documents";
 import { admittedSubjects, allowStatements, isOidcCapable } from "./trust-policy";
 import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
 import { USER_TYPE } from "./iam-entity-lookup";
+import { channelGrantLinks } from "./channel-grants";
 import { computeRouteOutcomes } from "./compute-routes";
 
 /**
@@ -48,18 +49,22 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             })),
         ];
         const serviceAccounts = new ServiceAccountRoles(model);
+        const permissionsOf = (principal: { readonly urn: string }) => {
+            const node = model.byUrn(principal.urn);
+            if (!node) return { documents: [], managed: [], unresolved: [] };
+            return node.type === USER_TYPE ? users.of(node) : roles.of(node);
+        };
+        const routes = computeRouteOutcomes(model, config, agentRoles.roles);
+        const channels = channelGrantLinks(model, agents, permissionsOf, agentRoles.roles);
         return buildReachGraph(model.resources, {
             agents,
-            permissionsOf: (principal) => {
-                const node = model.byUrn(principal.urn);
-                if (!node) return { documents: [], managed: [], unresolved: [] };
-                return node.type === USER_TYPE ? users.of(node) : roles.of(node);
-            },
+            permissionsOf,
             serviceAccountRoles: (namespace, account) => serviceAccounts.of(namespace, account),
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
             kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
-            outcomesOf: computeRouteOutcomes(model, config, agentRoles.roles),
+            links: channels.links,
+            outcomesOf: (node) => [...routes(node), ...channels.outcomesOf(node)],
         });
     });
 }

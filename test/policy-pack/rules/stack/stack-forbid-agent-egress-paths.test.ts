@@ -427,6 +427,78 @@ describe("stack-forbid-agent-egress-paths: inbound channels to compute the agent
     });
 });
 
+describe("stack-forbid-agent-egress-paths: the agent's own grants that open a channel", () => {
+    const tool = () => [
+        narrowRole("worker-role"),
+        group("web", { egress: NARROW }),
+        {
+            ...vpcLambda("tool", "web"),
+            props: {
+                ...vpcLambda("tool", "web").props,
+                name: "tool",
+                tags: { "agentguard.io/agent": "analyst" },
+            },
+        },
+    ];
+
+    it("rejects lambda:CreateFunctionUrlConfig on the agent's own function", async () => {
+        const v = await run([
+            ...tool(),
+            agentRole([allow("lambda:CreateFunctionUrlConfig", arn.fn("tool"))]),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Inbound channel path .*agent analyst \(role agent-analyst\) → lambda:CreateFunctionUrlConfig on the public endpoints of Lambda function tool → it may open a function URL/,
+        );
+    });
+
+    it("rejects it on a function whose code the agent may change, and accepts it on one it cannot change", async () => {
+        const platform = [
+            narrowRole("worker-role"),
+            group("web", { egress: NARROW }),
+            vpcLambda("worker", "web"),
+        ];
+        const both = await run([
+            ...platform,
+            agentRole([
+                allow(["lambda:UpdateFunctionCode", "lambda:UpdateFunctionUrlConfig"], arn.fn("worker")),
+            ]),
+        ]);
+        expect(lines(both)[0]).toMatch(
+            /lambda:UpdateFunctionUrlConfig on the public endpoints of Lambda function worker/,
+        );
+        expect(
+            await run([...platform, agentRole([allow("lambda:UpdateFunctionUrlConfig", arn.fn("worker"))])]),
+        ).toEqual([]);
+    });
+
+    it("rejects elasticloadbalancing:RegisterTargets on a target group behind an internet-facing load balancer", async () => {
+        const stack = (internal: boolean) => [
+            { type: "aws:lb/loadBalancer:LoadBalancer", name: "edge", props: { internal } },
+            { type: "aws:lb/targetGroup:TargetGroup", name: "boxes", props: { name: "boxes" } },
+            {
+                type: "aws:lb/listener:Listener",
+                name: "http",
+                props: {
+                    loadBalancerArn: UNKNOWN,
+                    defaultActions: [{ type: "forward", targetGroupArn: UNKNOWN }],
+                },
+                propertyDependencies: { loadBalancerArn: ["edge"], defaultActions: ["boxes"] },
+            },
+            agentRole([
+                allow(
+                    "elasticloadbalancing:RegisterTargets",
+                    "arn:aws:elasticloadbalancing:*:*:targetgroup/boxes/*",
+                ),
+            ]),
+        ];
+        expect(lines(await run(stack(false)))[0]).toMatch(
+            /elasticloadbalancing:RegisterTargets on target group boxes → internet-facing load balancer edge forwards to it/,
+        );
+        expect(await run(stack(true))).toEqual([]);
+    });
+});
+
 describe("stack-forbid-agent-egress-paths: other compute kinds", () => {
     it("rejects codebuild:StartBuild on a project without vpcConfig", async () => {
         const v = await run([
