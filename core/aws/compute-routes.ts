@@ -50,12 +50,8 @@ interface Reason {
 }
 
 /** The outcome provider for the reach graph: open egress and inbound channels of reached AWS compute. */
-export function computeRouteOutcomes(
-    model: StackModel,
-    config: AgentguardConfig,
-    agentRoles: ReadonlyMap<string, AgentRole>,
-): (node: GraphNode) => NodeOutcome[] {
-    const routes = new ComputeRoutes(model, config, agentRoles);
+export function computeRouteOutcomes(routes: ComputeRoutes): (node: GraphNode) => NodeOutcome[] {
+    const model = routes.model;
     return (node) => {
         if (node.decoded?.what.kind !== "compute") return [];
         const resource = model.byUrn(node.id);
@@ -76,11 +72,14 @@ function outcome(kind: "open-egress" | "inbound-channel", reasons: readonly Reas
     return [{ outcome: { kind, why }, certain: certain.length > 0, via: CODE_EDGES }];
 }
 
-class ComputeRoutes {
+/** One reason a route is open, as the outcome provider and the endpoint routes read it. */
+export type RouteReason = Reason;
+
+export class ComputeRoutes {
     private readonly groups: SecurityGroups;
 
     constructor(
-        private readonly model: StackModel,
+        readonly model: StackModel,
         private readonly config: AgentguardConfig,
         private readonly agentRoles: ReadonlyMap<string, AgentRole>,
     ) {
@@ -111,6 +110,18 @@ class ComputeRoutes {
         for (const placement of this.placements(resource)) {
             if ("unplaced" in placement) out.push({ text: placement.unplaced, certain: false });
             else out.push(...this.groupEgress(placement));
+        }
+        return out;
+    }
+
+    /** The VPCs the compute's security groups belong to (by Vpc URN, or `id:<vpc id>`), for endpoint routes. */
+    vpcsOf(resource: ResourceNode): Set<string> {
+        const out = new Set<string>();
+        for (const placement of this.placements(resource)) {
+            if ("unplaced" in placement) continue;
+            for (const group of groupsOfWorkload(placement, this.groups.finder)?.groups ?? []) {
+                for (const key of vpcKeys(group)) out.add(key);
+            }
         }
         return out;
     }
@@ -467,6 +478,16 @@ class ComputeRoutes {
         }
         return [...out];
     }
+}
+
+/** How a resource names its VPC: the Vpc it was computed from, or a known id. */
+export function vpcKeys(resource: ResourceNode): string[] {
+    const out = (resource.propertyDependencies.vpcId ?? [])
+        .filter((n) => n.type === "aws:ec2/vpc:Vpc")
+        .map((n) => n.urn);
+    const id = resource.props.vpcId;
+    if (typeof id === "string" && !isUnknown(id)) out.push(`id:${id}`);
+    return out;
 }
 
 function kindName(resource: ResourceNode): string {

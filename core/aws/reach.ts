@@ -24,7 +24,8 @@ import { admittedSubjects, allowStatements, isOidcCapable } from "./trust-policy
 import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
 import { USER_TYPE } from "./iam-entity-lookup";
 import { channelGrantLinks } from "./channel-grants";
-import { computeRouteOutcomes } from "./compute-routes";
+import { ComputeRoutes, computeRouteOutcomes } from "./compute-routes";
+import { endpointRouteLinks } from "./endpoint-routes";
 
 /**
  * The stack's reach graph for the pack: built once per stack and agent identity setting (StackModel's
@@ -54,7 +55,9 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             if (!node) return { documents: [], managed: [], unresolved: [] };
             return node.type === USER_TYPE ? users.of(node) : roles.of(node);
         };
-        const routes = computeRouteOutcomes(model, config, agentRoles.roles);
+        const computeRoutes = new ComputeRoutes(model, config, agentRoles.roles);
+        const routes = computeRouteOutcomes(computeRoutes);
+        const endpoints = endpointRouteLinks(model, computeRoutes);
         const channels = channelGrantLinks(model, agents, permissionsOf, agentRoles.roles);
         return buildReachGraph(model.resources, {
             agents,
@@ -63,8 +66,12 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
             kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
-            links: channels.links,
-            outcomesOf: (node) => [...routes(node), ...channels.outcomesOf(node)],
+            links: [...channels.links, ...endpoints.links],
+            outcomesOf: (node) => [
+                ...routes(node),
+                ...channels.outcomesOf(node),
+                ...endpoints.outcomesOf(node),
+            ],
         });
     });
 }

@@ -499,6 +499,80 @@ describe("stack-forbid-agent-egress-paths: the agent's own grants that open a ch
     });
 });
 
+describe("stack-forbid-agent-egress-paths: VPC endpoints as onward routes", () => {
+    const vpc: FakeResource = {
+        type: "aws:ec2/vpc:Vpc",
+        name: "main",
+        props: { id: UNKNOWN, cidrBlock: "10.0.0.0/16" },
+    };
+    const closedIn = (props: Record<string, unknown> = {}): FakeResource[] => [
+        vpc,
+        narrowRole("worker-role"),
+        { ...group("web", { egress: NARROW }), propertyDependencies: { vpcId: ["main"] } },
+        vpcLambda("worker", "web"),
+        updates("worker"),
+        {
+            type: "aws:ec2/vpcEndpoint:VpcEndpoint",
+            name: "s3-endpoint",
+            props: {
+                vpcId: UNKNOWN,
+                serviceName: "com.amazonaws.eu-west-1.s3",
+                vpcEndpointType: "Interface",
+                ...props,
+            },
+            propertyDependencies: { vpcId: ["main"] },
+        },
+    ];
+
+    it("rejects an interface endpoint without policy in the VPC of a closed function the agent can update", async () => {
+        const v = await run(closedIn());
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /lambda:UpdateFunctionCode on Lambda function worker → reaches VPC endpoint s3-endpoint \(com\.amazonaws\.eu-west-1\.s3\) → it has no policy \(full access\), so the compute reaches s3 in any account/,
+        );
+    });
+
+    it("accepts an endpoint whose policy names the stack's own bucket, or one conditioned on the resource account", async () => {
+        const own = JSON.stringify({
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: ["arn:aws:s3:::acme-data", "arn:aws:s3:::acme-data/*"],
+                },
+            ],
+        });
+        expect(await run(closedIn({ policy: own }))).toEqual([]);
+        const account = JSON.stringify({
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: "*",
+                    Action: "*",
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:ResourceAccount": "111122223333" } },
+                },
+            ],
+        });
+        expect(await run(closedIn({ policy: account }))).toEqual([]);
+    });
+
+    it("rejects a wildcard bucket policy and fails closed on an unknown one; ignores gateway endpoints and other services", async () => {
+        const any = JSON.stringify({
+            Statement: [
+                { Effect: "Allow", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::*/*" },
+            ],
+        });
+        expect(await run(closedIn({ policy: any }))).toHaveLength(1);
+        expect(lines(await run(closedIn({ policy: UNKNOWN })))[0]).toMatch(
+            /^Possible open egress path .*its policy is unknown during preview/,
+        );
+        expect(await run(closedIn({ vpcEndpointType: "Gateway" }))).toEqual([]);
+        expect(await run(closedIn({ serviceName: "com.amazonaws.eu-west-1.ecr.api" }))).toEqual([]);
+    });
+});
+
 describe("stack-forbid-agent-egress-paths: other compute kinds", () => {
     it("rejects codebuild:StartBuild on a project without vpcConfig", async () => {
         const v = await run([
