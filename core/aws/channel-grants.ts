@@ -10,8 +10,8 @@ import type { AgentRole } from "./agent-roles";
 import { agentComputeReason, DIRECT_EGRESS_KINDS } from "./compute-egress";
 
 /**
- * The agent's own grants that open an inbound channel to code it runs: a function URL or an invoke
- * permission on a function it runs code in (its own, or one whose code it may change), or registering
+ * The agent's own grants that open an inbound channel to code it runs: a function URL on a function it runs
+ * code in (its own, or one whose code it may change), or registering
  * targets in a target group an internet-facing load balancer forwards to. Nothing else judges these
  * actions (core/iam classifies none of them), so each becomes a `route` edge from the agent to a node that
  * holds the inbound-channel outcome.
@@ -22,11 +22,13 @@ const TARGET_GROUP_TYPES = ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGro
 const LISTENER_TYPES = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
 const LB_TYPES = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
 
-/** Grants that open a function to callers outside the account's IAM. */
+/**
+ * Grants that open a function to callers outside the account's IAM. lambda:AddPermission is permissions
+ * management, which aws-restrict-agent-iam-grants rejects on its own.
+ */
 export const FUNCTION_CHANNEL_ACTIONS: readonly string[] = [
     "lambda:CreateFunctionUrlConfig",
     "lambda:UpdateFunctionUrlConfig",
-    "lambda:AddPermission",
 ];
 export const REGISTER_TARGETS = "elasticloadbalancing:RegisterTargets";
 const CODE_ACTIONS = ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"];
@@ -98,13 +100,14 @@ export function channelGrantLinks(
             if (!mayChange) continue;
             for (const { statement, source } of statements) {
                 for (const action of FUNCTION_CHANNEL_ACTIONS) {
+                    // An action core/iam classifies is the direct rule's (reported once).
                     if (!covers(statement, action) || classifyAction(action).length > 0) continue;
                     const match = matches(statement, arns);
                     if (!match.any) continue;
                     add(
                         fn.urn,
                         `the public endpoints of Lambda function ${nameOf(fn)}`,
-                        "it may open a function URL or an invoke permission to callers outside the account on code it runs",
+                        "it may open a function URL (authorizationType NONE) to the internet on code it runs",
                         action,
                         source,
                         match.certain && statement.condition === undefined,

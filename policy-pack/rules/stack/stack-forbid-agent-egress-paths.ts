@@ -4,7 +4,7 @@ export const stackForbidAgentEgressPaths = defineReachRule(
     {
         name: "stack-forbid-agent-egress-paths",
         description:
-            "An agent identity must not reach, through the reach graph, compute or pods that can open connections to the internet, nor a channel the internet can open to what it controls: compute whose code it can change or whose images it can push, and namespaces where it can create pods, are judged by the same egress and inbound rules as its own.",
+            "An agent identity must not reach, through the reach graph, compute that can open connections to the internet, nor a channel the internet can open to what it controls. Judged on every AWS compute resource whose code, image or lifecycle script the agent can change (one or more hops): placement outside the VPC, security groups with egress to 0.0.0.0/0 or ::/0 or over the public-address budget, function URLs without auth, invoke permissions for anyone, API Gateway routes without authorizer, internet-facing load balancers and public IPs with open ingress, the agent's own grants that open a function URL or register targets behind an internet-facing load balancer, and interface VPC endpoints without a resource-restricting policy; unknown values are possible paths. Pods it can create in Kubernetes namespaces are not judged here yet (the Kubernetes egress rules judge agent namespaces). Still accepted: security groups of other stacks, task definitions no service of the stack runs, subnet routing (see the reach graph's routes section).",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
