@@ -241,11 +241,12 @@ export class ComputeRoutes {
             const joined = refersTo(url, "functionName", fn);
             if (joined === "no") continue;
             const auth = url.props.authorizationType;
+            // Only AWS_IAM closes it; any other value (a typo, another case) is not trusted.
+            if (auth === "AWS_IAM") continue;
             const open = auth === "NONE";
-            if (!open && !isUnknown(auth) && joined === "yes") continue;
             const what = isUnknown(auth)
                 ? "its authorizationType is unknown during preview"
-                : `authorizationType ${String(auth)}`;
+                : `authorizationType ${JSON.stringify(auth)}, not AWS_IAM`;
             const which =
                 joined === "yes"
                     ? ""
@@ -309,11 +310,11 @@ export class ComputeRoutes {
                 .filter((r) => routeTargets(r, integration) !== "no");
             for (const route of routes) {
                 const auth = route.props.authorizationType;
-                if (auth !== undefined && auth !== "NONE" && !isUnknown(auth)) continue;
-                const certain =
-                    joined === "yes" && !isUnknown(auth) && routeTargets(route, integration) === "yes";
+                if (typeof auth === "string" && ["JWT", "AWS_IAM", "CUSTOM"].includes(auth)) continue;
+                const none = auth === undefined || auth === "NONE";
+                const certain = joined === "yes" && none && routeTargets(route, integration) === "yes";
                 out.push({
-                    text: `API Gateway route ${route.name} (${String(route.props.routeKey ?? "?")}) invokes it through integration ${integration.name} with ${isUnknown(auth) ? "an authorizationType unknown during preview" : "no authorizer"}`,
+                    text: `API Gateway route ${route.name} (${String(route.props.routeKey ?? "?")}) invokes it through integration ${integration.name} with ${none ? "no authorizer" : isUnknown(auth) ? "an authorizationType unknown during preview" : `authorizationType ${JSON.stringify(auth)}, not JWT, AWS_IAM or CUSTOM`}`,
                     certain,
                 });
             }
@@ -330,10 +331,11 @@ export class ComputeRoutes {
             }
             for (const method of methods) {
                 const auth = method.props.authorization;
-                if (auth !== "NONE" && !isUnknown(auth)) continue;
+                if (typeof auth === "string" && ["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"].includes(auth))
+                    continue;
                 out.push({
-                    text: `API Gateway method ${method.name} invokes it through integration ${integration.name} with ${isUnknown(auth) ? "an authorization unknown during preview" : "authorization NONE"}`,
-                    certain: joined === "yes" && !isUnknown(auth),
+                    text: `API Gateway method ${method.name} invokes it through integration ${integration.name} with ${auth === "NONE" ? "authorization NONE" : isUnknown(auth) ? "an authorization unknown during preview" : `authorization ${JSON.stringify(auth)}, not AWS_IAM, CUSTOM or COGNITO_USER_POOLS`}`,
+                    certain: joined === "yes" && auth === "NONE",
                 });
             }
         }
