@@ -118,18 +118,36 @@ export function agentComputeReason(
 /** Roles named by the role properties: by property dependency, or by a known ARN anywhere in the value. */
 function rolesOf(node: ResourceNode, kind: DirectEgressKind, model: StackModel): ResourceNode[] {
     const found = new Set<ResourceNode>();
-    const roles = model.ofType("aws:iam/role:Role");
+    const byArn = rolesByArn(model);
     for (const prop of kind.roleProps) {
         for (const dep of node.propertyDependencies[prop] ?? [])
             if (dep.type === "aws:iam/role:Role") found.add(dep);
-        const text = JSON.stringify(node.props[prop] ?? null);
-        for (const role of roles) {
-            const arn = role.props.arn;
-            if (typeof arn === "string" && !isUnknown(arn) && text.includes(JSON.stringify(arn)))
-                found.add(role);
+        for (const text of stringLeaves(node.props[prop])) {
+            const role = byArn.get(text);
+            if (role) found.add(role);
         }
     }
     return [...found];
+}
+
+/** The stack's roles by known ARN, built once per stack (every compute resource asks). */
+function rolesByArn(model: StackModel): ReadonlyMap<string, ResourceNode> {
+    return model.derived("roles-by-arn", () => {
+        const out = new Map<string, ResourceNode>();
+        for (const role of model.ofType("aws:iam/role:Role")) {
+            const arn = role.props.arn;
+            if (typeof arn === "string" && !isUnknown(arn)) out.set(arn, role);
+        }
+        return out;
+    });
+}
+
+function stringLeaves(value: unknown, out: string[] = []): string[] {
+    if (typeof value === "string") out.push(value);
+    else if (Array.isArray(value)) for (const item of value) stringLeaves(item, out);
+    else if (value !== null && typeof value === "object")
+        for (const item of Object.values(value)) stringLeaves(item, out);
+    return out;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
