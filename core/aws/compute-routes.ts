@@ -77,6 +77,8 @@ export type RouteReason = Reason;
 
 export class ComputeRoutes {
     private readonly groups: SecurityGroups;
+    /** ECS services whose task definition is unknown and not linked: they may run any task definition. */
+    private readonly maybeRuns = new Set<string>();
 
     constructor(
         readonly model: StackModel,
@@ -109,7 +111,15 @@ export class ComputeRoutes {
         if (kind && kind.egress(resource.props) !== undefined) return out;
         for (const placement of this.placements(resource)) {
             if ("unplaced" in placement) out.push({ text: placement.unplaced, certain: false });
-            else out.push(...this.groupEgress(placement));
+            else if (this.maybeRuns.has(placement.urn)) {
+                // A service whose task definition is unknown may run this one: what it opens is a guess.
+                out.push(
+                    ...this.groupEgress(placement).map((r) => ({
+                        text: `${r.text} (ECS service ${placement.name}'s taskDefinition is unknown and not linked, so it may run this one)`,
+                        certain: false,
+                    })),
+                );
+            } else out.push(...this.groupEgress(placement));
         }
         return out;
     }
@@ -226,10 +236,11 @@ export class ComputeRoutes {
             case "aws:ec2/launchTemplate:LaunchTemplate":
                 return this.publicInstance(resource);
             case TASK_DEFINITION:
-                return this.servicesOf(resource).flatMap((s) => [
-                    ...this.publicTargets([s]),
-                    ...this.publicTask(s),
-                ]);
+                return this.servicesOf(resource).flatMap((s) =>
+                    [...this.publicTargets([s]), ...this.publicTask(s)].map((r) =>
+                        this.maybeRuns.has(s.urn) ? { text: r.text, certain: false } : r,
+                    ),
+                );
             default:
                 return [];
         }
@@ -459,7 +470,11 @@ export class ComputeRoutes {
 
     /** ECS services that run a task definition (by dependency, family, family:revision or ARN). */
     private servicesOf(task: ResourceNode): ResourceNode[] {
-        return this.model.ofType(ECS_SERVICE).filter((s) => refersTo(s, "taskDefinition", task) === "yes");
+        return this.model.ofType(ECS_SERVICE).filter((s) => {
+            const joined = refersTo(s, "taskDefinition", task);
+            if (joined === "unknown") this.maybeRuns.add(s.urn);
+            return joined !== "no";
+        });
     }
 
     /** Resources of a type a property names, by dependency or by a known identifier. */

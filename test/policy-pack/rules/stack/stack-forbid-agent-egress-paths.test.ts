@@ -232,6 +232,40 @@ describe("stack-forbid-agent-egress-paths: open egress of compute the agent runs
         );
     });
 
+    it("fails closed on an ECS service whose taskDefinition is unknown and not linked", async () => {
+        const v = await run([
+            { type: "aws:ecr/repository:Repository", name: "api", props: { name: "api" } },
+            narrowRole("task-role", "ecs-tasks.amazonaws.com"),
+            {
+                type: "aws:ecs/taskDefinition:TaskDefinition",
+                name: "api-task",
+                props: {
+                    family: "api",
+                    taskRoleArn: arn.role("task-role"),
+                    networkMode: "awsvpc",
+                    containerDefinitions: JSON.stringify([
+                        { image: "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:v1" },
+                    ]),
+                },
+                propertyDependencies: { taskRoleArn: ["task-role"] },
+            },
+            group("api-sg", { egress: OPEN }),
+            {
+                type: "aws:ecs/service:Service",
+                name: "other-svc",
+                props: {
+                    taskDefinition: UNKNOWN,
+                    networkConfiguration: { subnets: ["subnet-1"], securityGroups: [UNKNOWN] },
+                },
+                propertyDependencies: { networkConfiguration: ["api-sg"] },
+            },
+            agentRole([allow("ecr:PutImage", arn.repository("api"))]),
+        ]);
+        expect(lines(v)[0]).toMatch(
+            /^Possible open egress path .*security group api-sg .*taskDefinition is unknown and not linked, so it may run this one/,
+        );
+    });
+
     it("rejects ssm:SendCommand on an instance whose security group allows 0.0.0.0/0, and accepts a narrow one", async () => {
         const stack = (egress: unknown) => [
             narrowRole("box-role", "ec2.amazonaws.com"),
