@@ -121,6 +121,46 @@ describe("stack-forbid-agent-egress-paths: open egress of compute the agent runs
         );
     });
 
+    it("fails closed on an egress rule whose group is unknown, and on ::/0 in a prefix list of the group", async () => {
+        const unresolved = await run([
+            narrowRole("worker-role"),
+            group("web", { egress: NARROW }),
+            {
+                type: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+                name: "sneaky",
+                props: { securityGroupId: UNKNOWN, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" },
+            },
+            vpcLambda("worker", "web"),
+            updates("worker"),
+        ]);
+        expect(lines(unresolved)[0]).toMatch(
+            /^Possible open egress path .*egress rule sneaky may open security group web/,
+        );
+        const listed = await run([
+            narrowRole("worker-role"),
+            {
+                type: "aws:ec2/managedPrefixList:ManagedPrefixList",
+                name: "world6",
+                props: {
+                    id: UNKNOWN,
+                    addressFamily: "IPv6",
+                    entries: [{ cidr: "::/1" }, { cidr: "8000::/1" }],
+                },
+            },
+            {
+                ...group("web", {
+                    egress: [{ protocol: "-1", fromPort: 0, toPort: 0, prefixListIds: [UNKNOWN] }],
+                }),
+                propertyDependencies: { egress: ["world6"] },
+            },
+            vpcLambda("worker", "web"),
+            updates("worker"),
+        ]);
+        expect(lines(listed)[0]).toMatch(
+            /^Open egress path .*security group web \(Function worker\): .*egress reaches every IPv6 address \(::\/0\)/,
+        );
+    });
+
     it("fails closed on an unknown vpcConfig, saying what was unknown", async () => {
         const v = await run([
             narrowRole("worker-role"),
