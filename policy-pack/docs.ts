@@ -4,6 +4,7 @@ import { renderHostNameLists } from "./docs-hosts";
 import { renderReachGraphSection } from "./docs-reach";
 import { renderKubernetesReachSection } from "./docs-reach-kubernetes";
 import { ruleCodes } from "./lib/rule";
+import { renderComputeRoutesSection } from "./docs-routes";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -50,7 +51,11 @@ export function renderRulesMarkdown(rules: Policies): string {
             ...renderCodes(ruleCodes(rule)),
         );
     }
-    lines.push(...renderReachGraphSection(), ...renderKubernetesReachSection());
+    lines.push(
+        ...renderReachGraphSection(),
+        ...renderComputeRoutesSection(),
+        ...renderKubernetesReachSection(),
+    );
     lines.push(...renderGuardrailKinds(), ...renderHostNameLists());
     return `${lines.join("\n")}\n`;
 }

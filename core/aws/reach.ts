@@ -24,13 +24,17 @@ import { RolePermissionIndex } from "./role-documents";
 import { admittedSubjects, allowStatements, isOidcCapable } from "./trust-policy";
 import { identifyAgentUsers, UserPermissionIndex } from "./user-documents";
 import { USER_TYPE } from "./iam-entity-lookup";
+import { channelGrantLinks } from "./channel-grants";
+import { ComputeRoutes, computeRouteOutcomes } from "./compute-routes";
+import { endpointRouteLinks } from "./endpoint-routes";
 
 /**
  * The stack's reach graph for the pack: built once per stack and agent identity setting (StackModel's
  * derived cache), from the agent roles and users and the permission indexes the other AWS rules use.
  */
 export function stackReachGraph(model: StackModel, config: AgentguardConfig): ReachGraph {
-    return model.derived(`reach-graph:${JSON.stringify(config.agentNamespacePatterns)}`, () => {
+    const key = [config.agentNamespacePatterns, config.maxPublicEgressAddresses, config.allowedEgressCidrs];
+    return model.derived(`reach-graph:${JSON.stringify(key)}`, () => {
         const roles = RolePermissionIndex.of(model);
         const users = UserPermissionIndex.of(model);
         const agentRoles = identifyAgentRoles(model, config, { roles, users });
@@ -49,19 +53,29 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
         ];
         const serviceAccounts = new ServiceAccountRoles(model);
         const kubernetes = kubernetesReach(model, config, (ns) => serviceAccounts.inNamespace(ns));
+        const permissionsOf = (principal: { readonly urn: string }) => {
+            const node = model.byUrn(principal.urn);
+            if (!node) return { documents: [], managed: [], unresolved: [] };
+            return node.type === USER_TYPE ? users.of(node) : roles.of(node);
+        };
+        const computeRoutes = new ComputeRoutes(model, config, agentRoles.roles);
+        const routes = computeRouteOutcomes(computeRoutes);
+        const endpoints = endpointRouteLinks(model, computeRoutes);
+        const channels = channelGrantLinks(model, agents, permissionsOf, agentRoles.roles);
         return buildReachGraph(model.resources, {
             agents,
-            permissionsOf: (principal) => {
-                const node = model.byUrn(principal.urn);
-                if (!node) return { documents: [], managed: [], unresolved: [] };
-                return node.type === USER_TYPE ? users.of(node) : roles.of(node);
-            },
+            permissionsOf,
             serviceAccountRoles: (namespace, account) => serviceAccounts.of(namespace, account),
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
             kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
-            links: kubernetes.links,
-            outcomesOf: (node) => kubernetes.outcomesOf(node),
+            links: [...kubernetes.links, ...channels.links, ...endpoints.links],
+            outcomesOf: (node) => [
+                ...kubernetes.outcomesOf(node),
+                ...routes(node),
+                ...channels.outcomesOf(node),
+                ...endpoints.outcomesOf(node),
+            ],
         });
     });
 }

@@ -27,6 +27,11 @@ export function formatStep(edge: ReachEdge, to: GraphNode): string {
             return `pulled and run by ${to.label}`;
         case "configures":
             return `runs its scripts in ${to.label}`;
+        case "route":
+            // A network route from compute (an endpoint in its VPC), or a grant that opens one.
+            return edge.permission === undefined
+                ? `reaches ${to.label}`
+                : `${edge.permission} on ${may}${to.label}`;
         case "assume":
             // A service account's pods hold the role's credentials (IRSA trust or Pod Identity).
             if (edge.permission === undefined) return `which is ${to.label} (IRSA or Pod Identity)`;

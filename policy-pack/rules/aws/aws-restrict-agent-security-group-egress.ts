@@ -1,10 +1,9 @@
+import { egressProblems } from "../../../core/aws/compute-egress";
 import {
     indexSecurityGroupEgress,
     type AgentGroupEgress,
     type EgressCidr,
-} from "../../lib/aws/security-group-egress";
-import { analyzeIpBlocks, parseCidr } from "../../../core/cidr";
-import type { AgentguardConfig } from "../../../core/stack/config";
+} from "../../../core/aws/network/security-group-egress";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../../core/stack/stack-model";
 
@@ -73,58 +72,6 @@ function subjectOf(entry: AgentGroupEgress): string {
     if (entry.tagged) return `Agent security group ${name}`;
     const users = entry.usedBy.map((w) => `${w.type.split(":").pop()} ${w.name}`).join(", ");
     return `Security group ${name} (an agent group because agent workload ${users} runs in it)`;
-}
-
-/**
- * What is wrong with a set of egress CIDRs. A rule whose group is unknown gets no budget: it may add to
- * any agent group's egress, so any public address it reaches counts.
- */
-function egressProblems(
-    cidrs: readonly EgressCidr[],
-    config: AgentguardConfig,
-    groupUnknown = false,
-): string[] {
-    if (cidrs.length === 0) return [];
-    // An unparseable CIDR is a problem of its own and never hides what the other CIDRs reach.
-    const problems = invalidCidrs(cidrs);
-    const valid = cidrs.filter((c) => !isInvalid(c.cidr));
-    const all = analyzeIpBlocks(valid.map((c) => ({ cidr: c.cidr })));
-    if (all.coversAllIpv4) problems.push("egress reaches every IPv4 address (0.0.0.0/0)");
-    if (all.coversAllIpv6) problems.push("egress reaches every IPv6 address (::/0)");
-    if (all.coversAllIpv4 || all.coversAllIpv6) return problems;
-    const limit = BigInt(groupUnknown ? 0 : config.maxPublicEgressAddresses);
-    const budgeted = analyzeIpBlocks(
-        valid.map((c) => ({ cidr: c.cidr, except: [...config.allowedEgressCidrs] })),
-    );
-    const reachable = budgeted.publicIpv4Addresses + budgeted.publicIpv6Addresses;
-    if (reachable > limit) {
-        problems.push(
-            `egress reaches ${reachable} public addresses, more than the allowed ${limit} (maxPublicEgressAddresses)`,
-        );
-    }
-    return problems;
-}
-
-function isInvalid(cidr: string): boolean {
-    try {
-        parseCidr(cidr);
-        return false;
-    } catch {
-        return true;
-    }
-}
-
-function invalidCidrs(cidrs: readonly EgressCidr[]): string[] {
-    return cidrs.flatMap((c) => {
-        try {
-            parseCidr(c.cidr);
-            return [];
-        } catch (err) {
-            return [
-                `egress CIDR "${c.cidr}" in ${c.source} is not a valid CIDR (${err instanceof Error ? err.message : String(err)})`,
-            ];
-        }
-    });
 }
 
 function list(cidrs: readonly EgressCidr[]): string {

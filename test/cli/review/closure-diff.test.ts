@@ -107,7 +107,10 @@ describe("report: each agent's closure", () => {
         expect(toRole.text).toBe(
             "agent coder (role coder) → lambda:UpdateFunctionCode on Lambda function report-builder → runs as role reporting",
         );
-        expect(closure.findings).toEqual([]);
+        // The function has no vpcConfig: the agent's code there reaches the internet (the egress concern).
+        expect(closure.findings.map((f) => [f.outcome.kind, f.target])).toEqual([
+            ["open-egress", "Lambda function report-builder"],
+        ]);
     });
 
     it("names the forbidden outcome at the end of the path when the role it runs as is privileged", () => {
@@ -115,7 +118,9 @@ describe("report: each agent's closure", () => {
             buildStackModel(stack({ reportingActions: ["iam:PassRole", "ec2:RunInstances"] })),
             readAgentguardConfig({}),
         );
-        const [finding] = report.agents.find((a) => a.id === "coder")!.reach[0].findings;
+        const finding = report.agents
+            .find((a) => a.id === "coder")!
+            .reach[0].findings.find((f) => f.outcome.kind !== "open-egress")!;
         expect(finding.outcome.kind).toBe("privileged-principal");
         expect(finding.text).toMatch(
             /^agent coder \(role coder\) → lambda:UpdateFunctionCode on Lambda function report-builder → runs as role reporting → .*iam:PassRole/,

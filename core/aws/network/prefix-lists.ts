@@ -1,6 +1,6 @@
-import { isPlainObject, shapeProblem } from "../../../core/shape";
-import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
-import { containsUnknown, isUnknown } from "../unknowns";
+import { isPlainObject, shapeProblem } from "../../shape";
+import type { ResourceNode, StackModel } from "../../stack/stack-model";
+import { containsUnknown, isUnknown } from "../../unknowns";
 
 export const MANAGED_PREFIX_LIST_TYPE = "aws:ec2/managedPrefixList:ManagedPrefixList";
 export const MANAGED_PREFIX_LIST_ENTRY_TYPE = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";

@@ -1,6 +1,6 @@
-import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
-import { isUnknown } from "../unknowns";
-import { AGENT_TAG, agentTagState, type AgentTagState } from "../../../core/aws/tags";
+import type { ResourceNode, StackModel } from "../../stack/stack-model";
+import { isUnknown } from "../../unknowns";
+import { AGENT_TAG, agentTagState, type AgentTagState } from "../tags";
 
 const TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
 
@@ -11,7 +11,7 @@ interface GroupField {
 }
 
 /** Workloads whose code runs inside the security groups they name (`[]` steps into an array). */
-const WORKLOAD_GROUP_FIELDS: Readonly<Record<string, readonly GroupField[]>> = {
+export const WORKLOAD_GROUP_FIELDS: Readonly<Record<string, readonly GroupField[]>> = {
     "aws:ec2/instance:Instance": [
         { path: ["vpcSecurityGroupIds"], by: "id" },
         { path: ["securityGroups"], by: "id-or-name" },
@@ -42,6 +42,9 @@ const WORKLOAD_GROUP_FIELDS: Readonly<Record<string, readonly GroupField[]>> = {
     "aws:sagemaker/domain:Domain": [{ path: ["defaultUserSettings", "securityGroups"], by: "id" }],
     "aws:codebuild/project:Project": [{ path: ["vpcConfig", "securityGroupIds"], by: "id" }],
     "aws:apprunner/vpcConnector:VpcConnector": [{ path: ["securityGroups"], by: "id" }],
+    "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime": [
+        { path: ["networkConfiguration", "networkModeConfig", "securityGroups"], by: "id" },
+    ],
 };
 
 /** Finds security groups of this stack by their id or name (ids are unknown during preview). */
@@ -72,34 +75,14 @@ export interface WorkloadGroups {
 export function workloadSecurityGroups(model: StackModel, groups: GroupFinder): WorkloadGroups {
     const usedBy = new Map<string, WorkloadUse[]>();
     const unjoined: { workload: ResourceNode; why: string }[] = [];
-    for (const [type, fields] of Object.entries(WORKLOAD_GROUP_FIELDS)) {
+    for (const type of Object.keys(WORKLOAD_GROUP_FIELDS)) {
         for (const workload of model.ofType(type)) {
             const state = workloadAgentState(workload);
             if (state === "untagged") continue;
-            const found = new Set<ResourceNode>();
-            for (const field of fields) {
-                const values = collect(workload.props[field.path[0]], field.path.slice(1));
-                const unknown = values.filter((v) => typeof v !== "string" || isUnknown(v)).length;
-                for (const v of values) {
-                    if (typeof v !== "string" || isUnknown(v)) continue;
-                    const group =
-                        (field.by !== "name" ? groups.byId(v) : undefined) ??
-                        (field.by !== "id" ? groups.byName(v) : undefined);
-                    if (group) found.add(group); // else a group of another stack, judged there
-                }
-                if (unknown === 0) continue;
-                const linked = (workload.propertyDependencies[field.path[0]] ?? []).filter((n) =>
-                    groups.groupTypes.has(n.type),
-                );
-                for (const group of linked) found.add(group);
-                if (linked.length < unknown && state === "tagged") {
-                    unjoined.push({
-                        workload,
-                        why: `${unknown - linked.length} security group reference(s) in ${field.path.filter((p) => p !== "[]").join(".")} are unknown and not linked to a SecurityGroup in this stack`,
-                    });
-                }
-            }
-            for (const group of found) {
+            const refs = groupsOfWorkload(workload, groups);
+            if (refs === undefined) continue;
+            if (state === "tagged") for (const why of refs.unjoined) unjoined.push({ workload, why });
+            for (const group of refs.groups) {
                 const uses = usedBy.get(group.urn) ?? [];
                 uses.push({ workload, possible: state === "unknown" });
                 usedBy.set(group.urn, uses);
@@ -109,11 +92,60 @@ export function workloadSecurityGroups(model: StackModel, groups: GroupFinder): 
     return { usedBy, unjoined };
 }
 
+/** The security groups one workload names, and why some references cannot be joined. */
+export interface WorkloadGroupRefs {
+    /** Groups of this stack, joined by property dependency, id or name. */
+    readonly groups: readonly ResourceNode[];
+    /** Known ids or names of groups that are not declared in this stack (judged where they are). */
+    readonly outside: readonly string[];
+    /** Unknown references no property dependency explains, one text per field. */
+    readonly unjoined: readonly string[];
+    /** Whether the workload names any group at all. */
+    readonly named: boolean;
+}
+
+/**
+ * The security groups a workload of a kind in WORKLOAD_GROUP_FIELDS names (undefined for other kinds).
+ * Joined through property dependencies (the group ids are unknown during preview), then by id or name.
+ */
+export function groupsOfWorkload(workload: ResourceNode, groups: GroupFinder): WorkloadGroupRefs | undefined {
+    const fields = WORKLOAD_GROUP_FIELDS[workload.type];
+    if (!fields) return undefined;
+    const found = new Set<ResourceNode>();
+    const outside: string[] = [];
+    const unjoined: string[] = [];
+    let named = false;
+    for (const field of fields) {
+        const values = collect(workload.props[field.path[0]], field.path.slice(1));
+        if (values.length > 0) named = true;
+        const unknown = values.filter((v) => typeof v !== "string" || isUnknown(v)).length;
+        for (const v of values) {
+            if (typeof v !== "string" || isUnknown(v)) continue;
+            const group =
+                (field.by !== "name" ? groups.byId(v) : undefined) ??
+                (field.by !== "id" ? groups.byName(v) : undefined);
+            if (group) found.add(group);
+            else outside.push(v); // a group of another stack, judged there
+        }
+        if (unknown === 0) continue;
+        const linked = (workload.propertyDependencies[field.path[0]] ?? []).filter((n) =>
+            groups.groupTypes.has(n.type),
+        );
+        for (const group of linked) found.add(group);
+        if (linked.length < unknown) {
+            unjoined.push(
+                `${unknown - linked.length} security group reference(s) in ${field.path.filter((p) => p !== "[]").join(".")} are unknown and not linked to a SecurityGroup in this stack`,
+            );
+        }
+    }
+    return { groups: [...found], outside, unjoined, named };
+}
+
 /**
  * A workload's own agent tag; a launch template also marks what it launches through tagSpecifications, and
  * an ECS service runs the agent when its task definition is agent-tagged.
  */
-function workloadAgentState(workload: ResourceNode): AgentTagState {
+export function workloadAgentState(workload: ResourceNode): AgentTagState {
     const own = agentTagState(workload);
     if (own === "tagged") return own;
     const specs = workload.props.tagSpecifications;
