@@ -1,7 +1,13 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { stackReachGraph } from "../../core/aws/reach";
 import { formatReachPath, type ReachFinding } from "../../core/reach";
-import { OUTCOME_CONCERN, OUTCOME_LEAD, type ReachConcern } from "../../core/reach/outcomes";
+import {
+    concernCodes,
+    OUTCOME_CODE,
+    OUTCOME_CONCERN,
+    OUTCOME_LEAD,
+    type ReachConcern,
+} from "../../core/reach/outcomes";
 import { defineStackRule, type Finding, type RuleMeta } from "./rule";
 
 /**
@@ -9,11 +15,11 @@ import { defineStackRule, type Finding, type RuleMeta } from "./rule";
  * per stack), so a path is judged once and reported by the rule its outcome belongs to.
  */
 export function defineReachRule(
-    meta: RuleMeta,
+    meta: Omit<RuleMeta, "codes">,
     concern: Exclude<ReachConcern, "escalation">,
     remedy: string,
 ): StackValidationPolicy {
-    return defineStackRule(meta, (model, config): Finding[] => {
+    return defineStackRule({ ...meta, codes: concernCodes(concern) }, (model, config): Finding[] => {
         const graph = stackReachGraph(model, config);
         const findings: Finding[] = [];
         for (const closure of graph.closures()) {
@@ -24,6 +30,7 @@ export function defineReachRule(
                     urn: node.urn,
                     name: node.name,
                     message: reachMessage(finding, (id) => graph.node(id), remedy),
+                    code: OUTCOME_CODE[finding.outcome.kind],
                 });
             }
         }

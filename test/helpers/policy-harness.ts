@@ -307,3 +307,15 @@ export async function runPolicies(
     }
     return out;
 }
+
+/** A violation's own text: the harness prefixes the rule's description line; the `[code] ` prefix is split off. */
+export function ownLine(violation: { message: string }): { code: string | undefined; text: string } {
+    const line = violation.message.split("\n").slice(1).join("\n");
+    const match = /^\[([a-z0-9-]+\/[a-z0-9-]+)\] /.exec(line);
+    return match ? { code: match[1], text: line.slice(match[0].length) } : { code: undefined, text: line };
+}
+
+/** Each violation's own text, without its code (see ownLine). */
+export function violationLines(violations: readonly { message: string }[]): string[] {
+    return violations.map((v) => ownLine(v).text);
+}

@@ -1,6 +1,6 @@
 import { formatReachPath, type ReachFinding } from "../../../core/reach";
 import { stackReachGraph } from "../../../core/aws/reach";
-import { OUTCOME_CONCERN } from "../../../core/reach/outcomes";
+import { concernCodes, OUTCOME_CODE, OUTCOME_CONCERN } from "../../../core/reach/outcomes";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const awsForbidAgentEscalationPaths = defineStackRule(
@@ -12,6 +12,7 @@ export const awsForbidAgentEscalationPaths = defineStackRule(
         severity: "critical",
         remediationSteps:
             "Follow the printed path and cut it at one edge: scope the agent's grant (lambda:UpdateFunctionCode, ssm:SendCommand, codebuild:StartBuild, ecr:PutImage, ...) to resources that run as roles no wider than the agent's own, narrow the role at the end of the path, or give that compute its own least-privilege role. Name resources declared in this stack so their roles can be judged.",
+        codes: concernCodes("escalation"),
     },
     (model, config): Finding[] => {
         const graph = stackReachGraph(model, config);
@@ -24,6 +25,7 @@ export const awsForbidAgentEscalationPaths = defineStackRule(
                     urn: node.urn,
                     name: node.name,
                     message: messageOf(finding, (id) => graph.node(id)),
+                    code: OUTCOME_CODE[finding.outcome.kind],
                 });
             }
         }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { awsForbidAgentEscalationPaths } from "../../../../policy-pack/rules/aws/aws-forbid-agent-escalation-paths";
 import { awsRestrictAgentIamGrants } from "../../../../policy-pack/rules/aws/aws-restrict-agent-iam-grants";
-import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
+import {
+    runStackPolicy,
+    UNKNOWN,
+    type FakeResource,
+    ownLine,
+    violationLines,
+} from "../../../helpers/policy-harness";
 import { allow, irsaTrust, policyDoc, role, SUB_KEY } from "../../lib/aws/fixtures";
 import { adminRole, agentRole, arn, instanceProfile, lambda, narrowRole, roleWith } from "./reach-fixtures";
 
@@ -13,10 +19,7 @@ async function grants(resources: FakeResource[]) {
     return runStackPolicy(awsRestrictAgentIamGrants, resources);
 }
 
-/** The violation's own line (the harness prefixes the rule's description). */
-function lines(violations: { message: string }[]): string[] {
-    return violations.map((v) => v.message.split("\n").slice(1).join("\n"));
-}
+const lines = violationLines;
 
 describe("aws-forbid-agent-escalation-paths: red-team p7 and p8", () => {
     it("rejects p7: the agent may replace the code of a function that runs as an administrator role", async () => {
@@ -38,6 +41,8 @@ describe("aws-forbid-agent-escalation-paths: red-team p7 and p8", () => {
                 "Lambda function report-builder → runs as role reporting → AdministratorAccess grants * (every " +
                 "action, IAM write included). The agent can act with that principal's permissions without holding them.",
         );
+        // The finding code, usable in exemptions, leads the message.
+        expect(ownLine(v[0]).code).toBe("reach/escalation");
         // The direct rule leaves a run-as grant on an exact function to the graph: one finding, with its path.
         expect(await grants(stack)).toEqual([]);
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { containmentResourceArnPatterns } from "../../../../core/containment";
 import { buildAgentGuardrailPolicies } from "../../../../core/iam/boundary";
 import { awsForbidAgentEscalationPaths } from "../../../../policy-pack/rules/aws/aws-forbid-agent-escalation-paths";
-import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
+import { runStackPolicy, UNKNOWN, type FakeResource, violationLines } from "../../../helpers/policy-harness";
 import { allow, policyDoc, role, serviceTrust } from "../../lib/aws/fixtures";
 import { ACCOUNT, AGENT_TAGS, agentRole, arn, lambda, narrowRole } from "./reach-fixtures";
 
@@ -80,7 +80,7 @@ const DENY_CONTAINMENT = {
 
 async function lines(resources: FakeResource[]): Promise<string[]> {
     const v = await runStackPolicy(awsForbidAgentEscalationPaths, resources);
-    return v.map((x) => x.message.split("\n").slice(1).join("\n"));
+    return violationLines(v);
 }
 
 const tampering = (found: string[]) => found.filter((l) => /automated containment/.test(l));

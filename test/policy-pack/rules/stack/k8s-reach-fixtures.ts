@@ -1,4 +1,4 @@
-import type { FakeResource } from "../../../helpers/policy-harness";
+import { violationLines, type FakeResource } from "../../../helpers/policy-harness";
 
 /** Kubernetes fixtures for the reach-path rules: an agent service account agent-a/runner and its bindings. */
 
@@ -70,7 +70,5 @@ export function confinedNamespace(name: string): FakeResource[] {
     ];
 }
 
-/** The violation's own line (the harness prefixes the rule's description). */
-export function lines(violations: { message: string }[]): string[] {
-    return violations.map((v) => v.message.split("\n").slice(1).join("\n"));
-}
+/** The violation's own line, without the harness's description line and the finding code. */
+export const lines = violationLines;

@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { awsRestrictAgentComputeEgress } from "../../../../policy-pack/rules/aws/aws-restrict-agent-compute-egress";
 import { stackForbidAgentEgressPaths } from "../../../../policy-pack/rules/stack/stack-forbid-agent-egress-paths";
-import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
+import { runStackPolicy, UNKNOWN, type FakeResource, violationLines } from "../../../helpers/policy-harness";
 import { allow, policyDoc, role } from "../../lib/aws/fixtures";
 import { agentRole, arn, instanceProfile, lambda, narrowRole, roleWith } from "../aws/reach-fixtures";
 
 const run = (resources: FakeResource[]) => runStackPolicy(stackForbidAgentEgressPaths, resources);
 
-/** The violation's own line (the harness prefixes the rule's description). */
-function lines(violations: { message: string }[]): string[] {
-    return violations.map((v) => v.message.split("\n").slice(1).join("\n"));
-}
+const lines = violationLines;
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const OPEN = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { kubernetesForbidAgentRbacEscalation } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-agent-rbac-escalation";
 import { stackForbidAgentEscapePaths } from "../../../../policy-pack/rules/stack/stack-forbid-agent-escape-paths";
-import { runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
+import { ownLine, runStackPolicy, UNKNOWN, type FakeResource } from "../../../helpers/policy-harness";
 import { binding, confinedNamespace, createPods, lines, namespace, role } from "./k8s-reach-fixtures";
 
 async function escapes(resources: FakeResource[]): Promise<string[]> {
@@ -32,6 +32,30 @@ describe("stack-forbid-agent-escape-paths: pods the agent may create outside age
                 /^Uncapped GPU path .*→ run as any service account of namespace batch → may request GPUs no quota caps: namespace batch has no ResourceQuota \(without scopes\) capping GPU requests/,
             ),
         ]);
+    });
+
+    it("codes each finding by its outcome, so an exemption can waive one kind", async () => {
+        const v = await runStackPolicy(stackForbidAgentEscapePaths, [
+            namespace("batch"),
+            ...grantIn("batch", createPods),
+        ]);
+        expect(v.map((x) => ownLine(x).code).sort()).toEqual(["reach/host-access", "reach/uncapped-gpu"]);
+        const exempt = await runStackPolicy(
+            stackForbidAgentEscapePaths,
+            [namespace("batch"), ...grantIn("batch", createPods)],
+            {
+                config: {
+                    exemptions: [
+                        {
+                            resource: "agent-grant",
+                            code: "reach/uncapped-gpu",
+                            reason: "batch GPUs are capped by the node pool's size",
+                        },
+                    ],
+                },
+            },
+        );
+        expect(exempt.map((x) => ownLine(x).code)).toEqual(["reach/host-access"]);
     });
 
     it("accepts the same binding where the namespace enforces restricted Pod Security and caps GPUs", async () => {
