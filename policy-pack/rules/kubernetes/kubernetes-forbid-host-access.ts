@@ -1,5 +1,5 @@
 import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
-import { findHostAccess, podMetadataAt, type HostAccess } from "../../../core/kubernetes/host-access";
+import { findHostAccess, findLooseHostAccess, type HostAccess } from "../../../core/kubernetes/host-access";
 import {
     describeBinding,
     describeHostVolume,
@@ -9,8 +9,8 @@ import {
 import { agentPlacementPhrase, placementOf } from "../../../core/kubernetes/placement";
 import { runTimePodEscapes } from "../../lib/kubernetes/pod-security";
 import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
-import { PERSISTENT_VOLUME_CLAIM_TYPES, WORKLOAD_TYPES } from "../../../core/kubernetes/types";
-import { kindOf, podSpecOf } from "../../../core/kubernetes/workloads";
+import { PERSISTENT_VOLUME_CLAIM_TYPES } from "../../../core/kubernetes/types";
+import { kindOf, looseObjectsOf, podRunningResources, podSpecsOf } from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesForbidHostAccess = defineStackRule(
@@ -27,14 +27,18 @@ export const kubernetesForbidHostAccess = defineStackRule(
         const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
         const volumes = new HostVolumes(model, (node) => placementOf(node, agents));
         const findings: Finding[] = [];
-        for (const workload of model.ofType(...WORKLOAD_TYPES)) {
-            const pod = podSpecOf(workload);
-            if (pod === undefined) continue;
-            const access = findHostAccess(pod.spec, pod.path, podMetadataAt(workload.props, pod.path));
+        for (const workload of podRunningResources(model)) {
+            const pods = podSpecsOf(workload);
+            const loose = looseObjectsOf(workload, pods);
+            if (pods.length === 0 && loose.length === 0) continue;
+            const access = [
+                ...pods.flatMap((pod) => findHostAccess(pod.spec, pod.path, pod.metadata, pod.metadataPath)),
+                ...findLooseHostAccess(loose),
+            ];
             if (access.length === 0 && volumes.volumes.length === 0) continue;
             const placement = placementOf(workload, agents);
             if (placement.known && !placement.agent) continue;
-            const uses = volumes.claimUses(workload, pod, placement);
+            const uses = pods.flatMap((pod) => volumes.claimUses(workload, pod, placement));
             if (access.length === 0 && uses.length === 0) continue;
             const advice = [
                 ...(access.length > 0
