@@ -1,20 +1,17 @@
-import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
+import type { StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { placementOf, type Placement } from "../../../core/kubernetes/placement";
-import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { containersOf } from "../../../core/kubernetes/workloads";
+import { claimReferences, type ClaimReference } from "./dra-claims";
 
 /** Env names the NVIDIA container runtime reads to expose GPUs, whatever the pod's resource requests. */
 export const NVIDIA_ENV = ["NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES"] as const;
 /** Values of NVIDIA_VISIBLE_DEVICES that expose no GPU. */
 const NO_DEVICES = new Set(["none", "void", ""]);
-const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
 const RUNTIME_CLASS_TYPES = ["v1", "v1beta1", "v1alpha1"].flatMap((v) => [
     `kubernetes:node.k8s.io/${v}:RuntimeClass`,
     `kubernetes:node.k8s.io/${v}:RuntimeClassPatch`,
 ]);
 const GPU_RUNTIME = /nvidia|gpu|cuda|rocm|amd/i;
-/** Quota keys that cap Dynamic Resource Allocation claims. */
-const DRA_QUOTA = /(^count\/resourceclaims\.resource\.k8s\.io$|\.deviceclass\.resource\.k8s\.io\/devices$)/;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -25,8 +22,9 @@ export interface GpuRoutes {
     readonly uncapped: string[];
     /** A runtime class that grants devices: allowed only beside a capped GPU request. */
     readonly runtime: string[];
-    /** Dynamic Resource Allocation claims: need a DRA quota in the namespace. */
+    /** Dynamic Resource Allocation claims: each named claim or template must be declared and capped. */
     readonly claims: string[];
+    readonly claimRefs: ClaimReference[];
     readonly unknown: string[];
 }
 
@@ -37,9 +35,25 @@ export function gpuRoutes(
     model: StackModel,
     namespace: string | undefined,
 ): GpuRoutes {
-    const out: GpuRoutes = { uncapped: [], runtime: [], claims: [], unknown: [] };
+    const out = emptyRoutes();
     if (isUnknown(podSpec)) return { ...out, unknown: [`${at} is unknown during preview`] };
     if (!isObject(podSpec)) return out;
+    podLevel(podSpec, at, model, out);
+    for (const { path, container } of containersOf(podSpec, at)) {
+        if (isUnknown(container)) {
+            out.unknown.push(`${path} is unknown during preview`);
+            continue;
+        }
+        if (!isObject(container)) continue;
+        checkEnv(container.env, `${path}.env`, out);
+        checkEnvFrom(container.envFrom, `${path}.envFrom`, model, namespace, out);
+    }
+    return out;
+}
+
+const emptyRoutes = (): GpuRoutes => ({ uncapped: [], runtime: [], claims: [], claimRefs: [], unknown: [] });
+
+function podLevel(podSpec: Obj, at: string, model: StackModel, out: GpuRoutes): void {
     const runtime = podSpec.runtimeClassName;
     if (isUnknown(runtime)) out.unknown.push(`${at}.runtimeClassName is unknown during preview`);
     else if (typeof runtime === "string" && runtime !== "") {
@@ -48,24 +62,47 @@ export function gpuRoutes(
     }
     const claims = podSpec.resourceClaims;
     if (isUnknown(claims)) out.unknown.push(`${at}.resourceClaims is unknown during preview`);
-    else if (Array.isArray(claims) && claims.length > 0)
+    else if (Array.isArray(claims) && claims.length > 0) {
         out.claims.push(
             `${at}.resourceClaims claims ${claims.length} device(s) through Dynamic Resource Allocation`,
         );
-    for (const list of CONTAINER_LISTS) {
-        const containers = podSpec[list];
-        if (isUnknown(containers)) {
-            out.unknown.push(`${at}.${list} is unknown during preview`);
-            continue;
-        }
-        if (!Array.isArray(containers)) continue;
-        containers.forEach((c, i) => {
-            const where = `${at}.${list}[${i}]`;
-            if (isUnknown(c)) return void out.unknown.push(`${where} is unknown during preview`);
-            if (!isObject(c)) return;
-            checkEnv(c.env, `${where}.env`, out);
-            checkEnvFrom(c.envFrom, `${where}.envFrom`, model, namespace, out);
-        });
+        const { refs, unknown } = claimReferences(claims, `${at}.resourceClaims`);
+        out.claimRefs.push(...refs);
+        out.unknown.push(...unknown);
+    }
+}
+
+/**
+ * GPU routes a custom resource sets outside its pod specs, in shapes of its own: runtimeClassName,
+ * resourceClaims, env and envFrom lists (Spark's driver and executor), and Spark's `envVars` map.
+ */
+export function looseGpuRoutes(
+    objects: readonly { path: string; value: Obj }[],
+    model: StackModel,
+    namespace: string | undefined,
+): GpuRoutes {
+    const out = emptyRoutes();
+    for (const { path, value } of objects) {
+        podLevel(value, path, model, out);
+        if ("env" in value) checkEnv(value.env, `${path}.env`, out);
+        if ("envFrom" in value) checkEnvFrom(value.envFrom, `${path}.envFrom`, model, namespace, out);
+        const envVars = value.envVars;
+        if (isUnknown(envVars)) out.unknown.push(`${path}.envVars is unknown during preview`);
+        else if (isObject(envVars))
+            for (const [name, v] of Object.entries(envVars)) nvidiaValue(name, v, `${path}.envVars`, out);
+    }
+    return out;
+}
+
+/** Several route sets as one. */
+export function mergeRoutes(...all: GpuRoutes[]): GpuRoutes {
+    const out = emptyRoutes();
+    for (const r of all) {
+        out.uncapped.push(...r.uncapped);
+        out.runtime.push(...r.runtime);
+        out.claims.push(...r.claims);
+        out.claimRefs.push(...r.claimRefs);
+        out.unknown.push(...r.unknown);
     }
     return out;
 }
@@ -194,27 +231,4 @@ function runtimeGrantsDevices(model: StackModel, name: string): string | undefin
     if (declared.length === 0 && GPU_RUNTIME.test(name))
         return "names a GPU container runtime, which hands the node's GPUs to containers";
     return undefined;
-}
-
-/** Whether the quota keys cap Dynamic Resource Allocation claims. */
-export function capsClaims(keys: ReadonlySet<string>): boolean {
-    return [...keys].some((k) => DRA_QUOTA.test(k));
-}
-
-const DRA_TYPES = ["v1", "v1beta1", "v1beta2", "v1alpha3", "v1alpha2"].flatMap((v) =>
-    ["ResourceClaim", "ResourceClaimTemplate"].flatMap((k) => [
-        `kubernetes:resource.k8s.io/${v}:${k}`,
-        `kubernetes:resource.k8s.io/${v}:${k}Patch`,
-    ]),
-);
-
-/** ResourceClaims and ResourceClaimTemplates the stack places in (possibly) agent namespaces. */
-export function agentResourceClaims(
-    model: StackModel,
-    agents: AgentNamespaces,
-): { node: ResourceNode; placement: Placement }[] {
-    return model
-        .ofType(...DRA_TYPES)
-        .map((node) => ({ node, placement: placementOf(node, agents) }))
-        .filter(({ placement }) => !placement.known || placement.agent);
 }

@@ -3,6 +3,7 @@ import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
 import { placementOf } from "../../../core/kubernetes/placement";
 import { RESOURCE_QUOTA_TYPES } from "../../../core/kubernetes/types";
+import { containersOf } from "../../../core/kubernetes/workloads";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -18,7 +19,8 @@ export interface QuotaCaps {
     unknown: string[];
 }
 
-const isGpuKey = (key: string) => /^requests\..*gpu/i.test(key);
+const isGpuKey = (key: string) =>
+    key.startsWith("requests.") && acceleratorKind(key.slice(9)) === "accelerator";
 const CPU_KEYS = new Set(["cpu", "requests.cpu", "limits.cpu"]);
 const MEMORY_KEYS = new Set(["memory", "requests.memory", "limits.memory"]);
 
@@ -62,38 +64,130 @@ function addQuota(quota: ResourceNode, caps: QuotaCaps): void {
     }
 }
 
+/** Names Kubernetes itself accounts for; every other name is an extended resource some device plugin advertises. */
+const STANDARD_RESOURCES = new Set(["cpu", "memory", "ephemeral-storage", "storage", "pods"]);
 /**
- * GPU resource names a pod spec requests or limits (`nvidia.com/gpu`, `amd.com/gpu`…) as "name: amount", the
- * bare names in `names`, or what is unknown.
+ * Extended resources known to be accelerators: GPUs of every vendor, NVIDIA MIG profiles and shared or
+ * time-sliced names (`nvidia.com/mig-1g.5gb`, `nvidia.com/gpu.shared`), Gaudi, Neuron, TPUs, FPGAs.
  */
-export function gpuRequests(podSpec: unknown): { gpus: string[]; names: string[]; unknown: string[] } {
-    const out = { gpus: [] as string[], names: [] as string[], unknown: [] as string[] };
-    if (isUnknown(podSpec)) return { gpus: [], names: [], unknown: ["the pod spec"] };
-    if (!isObject(podSpec)) return out;
-    for (const list of ["containers", "initContainers"]) {
-        const containers = podSpec[list];
-        if (isUnknown(containers)) {
-            out.unknown.push(list);
+const ACCELERATOR =
+    /gpu|tpu|mig-|neuron|gaudi|fpga|accelerat|^(nvidia\.com|amd\.com|habana\.ai|xilinx\.com)\//i;
+
+/**
+ * How the pack treats a resource name in a container's requests or limits: `accelerator` for a known
+ * accelerator name, `extended` for any other extended resource (judged as one: a device plugin can advertise
+ * GPUs under any name, so it needs the same quota), undefined for cpu, memory, storage, hugepages and
+ * kubernetes.io names.
+ */
+export function acceleratorKind(name: string): "accelerator" | "extended" | undefined {
+    if (STANDARD_RESOURCES.has(name) || /^(hugepages-|attachable-volumes-)/.test(name)) return undefined;
+    const domain = name.includes("/") ? name.slice(0, name.indexOf("/")) : "";
+    if (domain === "kubernetes.io" || domain.endsWith(".kubernetes.io")) return undefined;
+    return ACCELERATOR.test(name) ? "accelerator" : "extended";
+}
+
+/** Accelerator requests: "name: amount" entries, the bare names, and what is unknown during preview. */
+export interface GpuRequests {
+    gpus: string[];
+    names: string[];
+    unknown: string[];
+}
+
+const emptyRequests = (): GpuRequests => ({ gpus: [], names: [], unknown: [] });
+
+/** A quantity that asks for nothing ("0", 0, "0.0", "0m"). */
+function isZero(value: unknown): boolean {
+    return (
+        value === 0 ||
+        (typeof value === "string" && /^\s*[+]?0*(\.0*)?[a-zA-Z]*\s*$/.test(value) && /0/.test(value))
+    );
+}
+
+/** Adds the accelerator (and other extended resource) amounts of one `limits` or `requests` map. */
+export function addAmounts(amounts: unknown, at: string, out: GpuRequests, source = ""): void {
+    if (isUnknown(amounts)) return void out.unknown.push(at);
+    if (!isObject(amounts)) return;
+    for (const [key, value] of Object.entries(amounts)) {
+        const kind = acceleratorKind(key);
+        if (kind === undefined) continue;
+        if (isUnknown(value)) {
+            out.unknown.push(`${at}.${key}`);
             continue;
         }
-        if (!Array.isArray(containers)) continue;
-        containers.forEach((c, i) => {
-            const resources = isObject(c) ? c.resources : c;
-            if (isUnknown(resources)) return void out.unknown.push(`${list}[${i}].resources`);
-            if (!isObject(resources)) return;
-            for (const kind of ["limits", "requests"]) {
-                const amounts = resources[kind];
-                if (isUnknown(amounts)) out.unknown.push(`${list}[${i}].resources.${kind}`);
-                else if (isObject(amounts)) {
-                    for (const [key, value] of Object.entries(amounts)) {
-                        if (/gpu/i.test(key) && value !== 0 && value !== "0") {
-                            out.gpus.push(`${key}: ${String(value)}`);
-                            if (!out.names.includes(key)) out.names.push(key);
-                        }
-                    }
-                }
-            }
-        });
+        if (isZero(value)) continue;
+        const note =
+            kind === "extended" ? " (an extended resource not known as an accelerator, judged as one)" : "";
+        out.gpus.push(`${key}: ${String(value)}${source ? ` ${source}` : ""}${note}`);
+        if (!out.names.includes(key)) out.names.push(key);
+    }
+}
+
+/**
+ * Accelerator resource names a pod spec requests or limits (`nvidia.com/gpu`, `nvidia.com/mig-1g.5gb`,
+ * `amd.com/gpu`, any other extended resource…) in every container it runs, as "name: amount", the bare names
+ * in `names`, or what is unknown.
+ */
+export function gpuRequests(podSpec: unknown, at = ""): GpuRequests {
+    const out = emptyRequests();
+    const prefix = at === "" ? "" : `${at}.`;
+    if (isUnknown(podSpec)) return { ...out, unknown: [at === "" ? "the pod spec" : at] };
+    if (!isObject(podSpec)) return out;
+    for (const { path, container } of containersOf(podSpec, at)) {
+        const where = at === "" ? path.replace(/^\./, "") : path;
+        if (isUnknown(container)) {
+            out.unknown.push(where);
+            continue;
+        }
+        const resources = isObject(container) ? container.resources : undefined;
+        if (isUnknown(resources)) {
+            out.unknown.push(`${where}.resources`);
+            continue;
+        }
+        if (!isObject(resources)) continue;
+        for (const kind of ["limits", "requests"])
+            addAmounts(resources[kind], `${where}.resources.${kind}`, out, at === "" ? "" : `at ${where}`);
+    }
+    // Pod-level resources (spec.resources) count toward quota like a container's.
+    const podResources = podSpec.resources;
+    if (isUnknown(podResources)) out.unknown.push(`${prefix}resources`);
+    else if (isObject(podResources))
+        for (const kind of ["limits", "requests"])
+            addAmounts(
+                podResources[kind],
+                `${prefix}resources.${kind}`,
+                out,
+                `in ${prefix}resources.${kind}`,
+            );
+    return out;
+}
+
+/**
+ * Accelerator amounts a custom resource sets outside its pod specs, in shapes of its own: any `limits` or
+ * `requests` map (KServe `predictor.model.resources`, TrainJob `trainer.resourcesPerNode`) and Spark's
+ * `gpu: {name, quantity}`.
+ */
+export function looseGpuRequests(objects: readonly { path: string; value: Obj }[]): GpuRequests {
+    const out = emptyRequests();
+    for (const { path, value } of objects) {
+        for (const kind of ["limits", "requests"])
+            if (kind in value) addAmounts(value[kind], `${path}.${kind}`, out, `at ${path}.${kind}`);
+        const gpu = value.gpu;
+        if (isUnknown(gpu)) out.unknown.push(`${path}.gpu`);
+        else if (isObject(gpu) && (gpu.name !== undefined || gpu.quantity !== undefined)) {
+            if (isUnknown(gpu.name) || typeof gpu.name !== "string") out.unknown.push(`${path}.gpu.name`);
+            else addAmounts({ [gpu.name]: gpu.quantity ?? 1 }, `${path}.gpu`, out, `at ${path}.gpu`);
+        }
+    }
+    return out;
+}
+
+/** Several request sets as one. */
+export function mergeRequests(...all: GpuRequests[]): GpuRequests {
+    const out = emptyRequests();
+    for (const r of all) {
+        out.gpus.push(...r.gpus);
+        out.unknown.push(...r.unknown);
+        for (const n of r.names) if (!out.names.includes(n)) out.names.push(n);
     }
     return out;
 }

@@ -15,15 +15,14 @@ const cr = (type: string, spec: unknown, ns = "agent-a"): FakeResource => {
 };
 const c = (extra: Record<string, unknown> = {}) => ({ name: "main", image: "trainer:1", ...extra });
 const privileged = c({ securityContext: { privileged: true } });
-const hardened = c({
-    securityContext: {
-        privileged: false,
-        allowPrivilegeEscalation: false,
-        runAsNonRoot: true,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-    },
-});
+const restricted = {
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+const hardened = c({ securityContext: restricted });
 const RAY = "kubernetes:ray.io/v1:RayCluster";
 const rayCluster = (
     worker: Record<string, unknown>,
@@ -70,7 +69,7 @@ describe("kubernetes-forbid-host-access: pod templates inside custom resources",
             }),
             cr("kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication", {
                 type: "Python",
-                driver: { cores: 1, securityContext: hardened.securityContext },
+                driver: { cores: 1, securityContext: restricted },
                 executor: { instances: 2 },
             }),
             cr("kubernetes:jobset.x-k8s.io/v1alpha2:JobSet", {
