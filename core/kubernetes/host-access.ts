@@ -49,6 +49,7 @@ export function findHostAccess(
     at = "spec",
     podMetadata?: unknown,
     metadataAt = metadataPathOf(at),
+    customShape = false,
 ): HostAccess[] {
     const found: HostAccess[] = [];
     const unknown = (field: string, value: unknown) =>
@@ -74,7 +75,9 @@ export function findHostAccess(
     );
     flag("hostPID", podSpec.hostPID, "it shares the node's process namespace");
     flag("hostIPC", podSpec.hostIPC, "it shares the node's IPC namespace");
-    checkSecurityContext(podSpec.securityContext, `${at}.securityContext`, found, false);
+    // A custom resource's pod-like object (a Spark executor) may hold a container's securityContext.
+    if (customShape) checkEitherSecurityContext(podSpec.securityContext, `${at}.securityContext`, found);
+    else checkSecurityContext(podSpec.securityContext, `${at}.securityContext`, found, false);
     eachItem(podSpec.volumes, `${at}.volumes`, found, (volume, field) => {
         if (!isObject(volume)) return malformed(found, field, volume, "a volume object");
         if (isUnknown(volume.hostPath)) unknown(`${field}.hostPath`, volume.hostPath);
@@ -167,10 +170,7 @@ export function findLooseHostAccess(
         if ("hostPort" in value) checkHostPort(value.hostPort, `${path}.hostPort`, found);
         for (const key of SECURITY_CONTEXT_KEYS) {
             if (!(key in value)) continue;
-            checkSecurityContext(value[key], `${path}.${key}`, found, true);
-            const context = value[key];
-            if (isObject(context) && context.sysctls !== undefined)
-                checkSecurityContext({ sysctls: context.sysctls }, `${path}.${key}`, found, false);
+            checkEitherSecurityContext(value[key], `${path}.${key}`, found);
         }
     }
     return found;
@@ -288,6 +288,13 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
             why: "it adds a Linux capability beyond the container's default set (only NET_BIND_SERVICE is allowed)",
         });
     });
+}
+
+/** A security context that may be a pod's or a container's: judged as a container's, sysctls included. */
+function checkEitherSecurityContext(context: unknown, at: string, found: HostAccess[]): void {
+    checkSecurityContext(context, at, found, true);
+    if (isObject(context) && context.sysctls !== undefined)
+        checkSecurityContext({ sysctls: context.sysctls }, at, found, false);
 }
 
 /**

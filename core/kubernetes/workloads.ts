@@ -85,6 +85,7 @@ const CONTAINER_HOLDERS = [
     "containers",
     "initContainers",
     "ephemeralContainers",
+    "sidecars",
     "container",
     "script",
     "containerSet",

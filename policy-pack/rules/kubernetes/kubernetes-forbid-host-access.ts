@@ -10,7 +10,13 @@ import { agentPlacementPhrase, placementOf } from "../../../core/kubernetes/plac
 import { runTimePodEscapes } from "../../lib/kubernetes/pod-security";
 import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
 import { PERSISTENT_VOLUME_CLAIM_TYPES } from "../../../core/kubernetes/types";
-import { kindOf, looseObjectsOf, podRunningResources, podSpecsOf } from "../../../core/kubernetes/workloads";
+import {
+    isCustomWorkloadType,
+    kindOf,
+    looseObjectsOf,
+    podRunningResources,
+    podSpecsOf,
+} from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
 
 export const kubernetesForbidHostAccess = defineStackRule(
@@ -31,8 +37,11 @@ export const kubernetesForbidHostAccess = defineStackRule(
             const pods = podSpecsOf(workload);
             const loose = looseObjectsOf(workload, pods);
             if (pods.length === 0 && loose.length === 0) continue;
+            const custom = isCustomWorkloadType(workload.type);
             const access = [
-                ...pods.flatMap((pod) => findHostAccess(pod.spec, pod.path, pod.metadata, pod.metadataPath)),
+                ...pods.flatMap((pod) =>
+                    findHostAccess(pod.spec, pod.path, pod.metadata, pod.metadataPath, custom),
+                ),
                 ...findLooseHostAccess(loose),
             ];
             if (access.length === 0 && volumes.volumes.length === 0) continue;

@@ -288,3 +288,20 @@ describe("kubernetes-forbid-host-access: pod templates inside custom resources",
         expect(await run([namespace("agent-a"), release])).toEqual([]);
     });
 });
+
+describe("kubernetes-forbid-host-access: custom resource shapes", () => {
+    it("judges a Spark executor's securityContext as a container's when it also holds sidecars", async () => {
+        const spark = cr("kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication", {
+            executor: {
+                instances: 2,
+                securityContext: { capabilities: { add: ["NET_ADMIN"] } },
+                sidecars: [c()],
+            },
+        });
+        const v = await run([namespace("agent-a"), spark]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(
+            /spec\.executor\.securityContext\.capabilities\.add\[0\] is "NET_ADMIN"/,
+        );
+    });
+});
