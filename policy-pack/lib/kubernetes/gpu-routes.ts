@@ -181,29 +181,39 @@ function checkEnvFrom(
     });
 }
 
-/** The data keys (with plain values where known) of a ConfigMap or Secret declared in the stack. */
+/**
+ * The data keys (with plain values where known) of a ConfigMap or Secret declared in the stack, merged over
+ * every declaration of that name: the object and the Patches that add keys to it (a ConfigMapPatch can add
+ * NVIDIA_VISIBLE_DEVICES to a clean ConfigMap). With the namespace unknown, every namespace's counts.
+ */
 function declaredData(
     model: StackModel,
     kind: "ConfigMap" | "Secret",
     name: string,
     namespace: string | undefined,
 ): Record<string, unknown> | undefined {
-    const node = model
-        .ofType(`kubernetes:core/v1:${kind}`)
-        .find(
+    const nodes = model
+        .ofType(`kubernetes:core/v1:${kind}`, `kubernetes:core/v1:${kind}Patch`)
+        .filter(
             (n) =>
                 isObject(n.props.metadata) &&
                 n.props.metadata.name === name &&
                 (namespace === undefined || (n.props.metadata.namespace ?? "default") === namespace),
         );
-    if (node === undefined) return undefined;
+    if (nodes.length === 0) return undefined;
     const merged: Record<string, unknown> = {};
-    for (const field of ["data", "stringData", "binaryData"]) {
-        const value = node.props[field];
-        if (isUnknown(value)) return undefined;
-        if (!isObject(value)) continue;
-        for (const [key, v] of Object.entries(value))
-            merged[key] = field === "data" && kind === "Secret" ? decode(v) : v;
+    for (const node of nodes) {
+        for (const field of ["data", "stringData", "binaryData"]) {
+            const value = node.props[field];
+            if (isUnknown(value)) return undefined;
+            if (!isObject(value)) continue;
+            for (const [key, v] of Object.entries(value)) {
+                const plain = field === "data" && kind === "Secret" ? decode(v) : v;
+                // Two declarations that disagree: keep the value that exposes devices.
+                if (!(key in merged) || NO_DEVICES.has(String(merged[key]).trim().toLowerCase()))
+                    merged[key] = plain;
+            }
+        }
     }
     return merged;
 }

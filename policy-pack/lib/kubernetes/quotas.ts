@@ -24,35 +24,58 @@ const isGpuKey = (key: string) =>
 const CPU_KEYS = new Set(["cpu", "requests.cpu", "limits.cpu"]);
 const MEMORY_KEYS = new Set(["memory", "requests.memory", "limits.memory"]);
 
-/** Caps per namespace name, from every unscoped ResourceQuota the stack declares. */
+/**
+ * Caps per namespace name, from every unscoped ResourceQuota the stack declares. Declarations of one quota
+ * (a ResourceQuota and the ResourceQuotaPatches of its name) are judged together: a Patch that adds scopes
+ * or a scopeSelector narrows the quota its sibling declared, so none of them caps.
+ */
 export function quotaCapsByNamespace(model: StackModel, agents: AgentNamespaces): Map<string, QuotaCaps> {
     const caps = new Map<string, QuotaCaps>();
+    const groups = new Map<string, { namespace: string; nodes: ResourceNode[] }>();
     for (const quota of model.ofType(...RESOURCE_QUOTA_TYPES)) {
         const placement = placementOf(quota, agents);
         if (!placement.known) continue;
-        const entry = caps.get(placement.namespace) ?? {
+        const metadata = quota.props.metadata;
+        const name = isObject(metadata) && typeof metadata.name === "string" ? metadata.name : quota.urn;
+        const key = `${placement.namespace}\u0000${name}`;
+        const group = groups.get(key) ?? { namespace: placement.namespace, nodes: [] };
+        group.nodes.push(quota);
+        groups.set(key, group);
+    }
+    for (const { namespace, nodes } of groups.values()) {
+        const entry = caps.get(namespace) ?? {
             gpu: false,
             cpu: false,
             memory: false,
             keys: new Set<string>(),
             unknown: [],
         };
-        caps.set(placement.namespace, entry);
-        addQuota(quota, entry);
+        caps.set(namespace, entry);
+        const scoping = nodes.map(scopingOf);
+        const unknown = nodes.filter((_, i) => scoping[i] === "unknown");
+        if (unknown.length > 0) {
+            entry.unknown.push(...unknown.map((q) => `ResourceQuota ${q.name}: scopes are unknown`));
+            continue;
+        }
+        // A scoped quota (e.g. Terminating only) leaves the other pods uncapped.
+        if (scoping.includes("scoped")) continue;
+        for (const quota of nodes) addQuota(quota, entry);
     }
     return caps;
+}
+
+function scopingOf(quota: ResourceNode): "scoped" | "unscoped" | "unknown" {
+    const spec = quota.props.spec;
+    if (!isObject(spec)) return "unscoped";
+    if (isUnknown(spec.scopes) || isUnknown(spec.scopeSelector)) return "unknown";
+    const scoped = (Array.isArray(spec.scopes) && spec.scopes.length > 0) || isObject(spec.scopeSelector);
+    return scoped ? "scoped" : "unscoped";
 }
 
 function addQuota(quota: ResourceNode, caps: QuotaCaps): void {
     const spec = quota.props.spec;
     if (isUnknown(spec)) return void caps.unknown.push(`ResourceQuota ${quota.name}: spec is unknown`);
     if (!isObject(spec)) return;
-    if (isUnknown(spec.scopes) || isUnknown(spec.scopeSelector)) {
-        return void caps.unknown.push(`ResourceQuota ${quota.name}: scopes are unknown`);
-    }
-    // A scoped quota (e.g. Terminating only) leaves the other pods uncapped.
-    const scoped = (Array.isArray(spec.scopes) && spec.scopes.length > 0) || isObject(spec.scopeSelector);
-    if (scoped) return;
     const hard = spec.hard;
     if (isUnknown(hard)) return void caps.unknown.push(`ResourceQuota ${quota.name}: spec.hard is unknown`);
     if (!isObject(hard)) return;

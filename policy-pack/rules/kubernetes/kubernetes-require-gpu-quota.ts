@@ -1,4 +1,5 @@
-import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { AgentNamespaces, declaredNamespaceName } from "../../../core/stack/agent-namespaces";
+import { NAMESPACE_TYPES } from "../../../core/kubernetes/types";
 import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import {
     agentResourceClaims,
@@ -25,12 +26,13 @@ import {
     podSpecsOf,
 } from "../../../core/kubernetes/workloads";
 import { defineStackRule, type Finding } from "../../lib/rule";
+import { isUnknown } from "../../lib/unknowns";
 
 export const kubernetesRequireGpuQuota = defineStackRule(
     {
         name: "kubernetes-require-gpu-quota",
         description:
-            "A workload that requests GPUs in an agent namespace must be capped by an unscoped ResourceQuota on the very resource it requests (`requests.nvidia.com/gpu` caps nvidia.com/gpu, not amd.com/gpu nor the MIG profile `nvidia.com/mig-1g.5gb` nor `nvidia.com/gpu.shared`). Every extended resource counts: known accelerator names (GPUs of any vendor, MIG and shared profiles, Gaudi, Neuron, TPU, FPGA) and any other `<domain>/<name>` resource, since a device plugin may advertise GPUs under any name. Workloads include the pod templates inside custom resources (Argo, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano and unlisted kinds, with Spark's `gpu` and TrainJob's `resourcesPerNode`), and a LimitRange `default`/`defaultRequest` of such a resource counts as a request of every pod in its namespace (the LimitRange is rejected too). Agent pods must not reach GPUs around quota: no NVIDIA_VISIBLE_DEVICES or NVIDIA_DRIVER_CAPABILITIES in env or in envFrom ConfigMaps/Secrets (a source not declared in the stack fails closed), no runtimeClassName that grants devices (a RuntimeClass of the stack with an nvidia/gpu/cuda/rocm/amd handler, or an undeclared class so named) unless the pod also requests a capped GPU, and no Dynamic Resource Allocation claim (pod resourceClaims, ResourceClaim, ResourceClaimTemplate, any resource.k8s.io version) unless a quota caps `<class>.deviceclass.resource.k8s.io/devices` for each device class it names, or `count/resourceclaims.resource.k8s.io` when no request takes all devices (allocationMode All); a pod's claim must be declared in the stack, and no claim may set adminAccess.",
+            "A workload that requests GPUs in an agent namespace must be capped by an unscoped ResourceQuota on the very resource it requests (`requests.nvidia.com/gpu` caps nvidia.com/gpu, not amd.com/gpu nor the MIG profile `nvidia.com/mig-1g.5gb` nor `nvidia.com/gpu.shared`). Every extended resource counts: known accelerator names (GPUs of any vendor, MIG and shared profiles, Gaudi, Neuron, TPU, FPGA) and any other `<domain>/<name>` resource, since a device plugin may advertise GPUs under any name. Workloads include the pod templates inside custom resources (Argo, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano and unlisted kinds, with Spark's `gpu` and TrainJob's `resourcesPerNode`), and a LimitRange `default`/`defaultRequest` of such a resource counts as a request of every pod in its namespace (the LimitRange is rejected too). Agent pods must not reach GPUs around quota: no NVIDIA_VISIBLE_DEVICES or NVIDIA_DRIVER_CAPABILITIES in env or in envFrom ConfigMaps/Secrets (a source not declared in the stack fails closed), no runtimeClassName that grants devices (a RuntimeClass of the stack with an nvidia/gpu/cuda/rocm/amd handler, or an undeclared class so named) unless the pod also requests a capped GPU, and no Dynamic Resource Allocation claim (pod resourceClaims, ResourceClaim, ResourceClaimTemplate, any resource.k8s.io version) unless a quota caps `<class>.deviceclass.resource.k8s.io/devices` for each device class it names, or `count/resourceclaims.resource.k8s.io` when no request takes all devices (allocationMode All); a pod's claim must be declared in the stack, no claim may set adminAccess, and no agent namespace may carry the label resource.kubernetes.io/admin-access. Quota declarations are judged together: a ResourceQuotaPatch that adds scopes to a quota of the same name leaves it uncapping.",
         enforcementLevel: "mandatory",
         severity: "high",
         remediationSteps:
@@ -109,9 +111,37 @@ export const kubernetesRequireGpuQuota = defineStackRule(
                 message: `${kindOf(node.type)} ${node.name} ${agentPlacementPhrase(placement)} allocates devices (GPUs included) through Dynamic Resource Allocation without a GPU quota: ${problems.join("; ")}. Cap it by a ResourceQuota on <class>.deviceclass.resource.k8s.io/devices for each device class it names (or count/resourceclaims.resource.k8s.io when no request uses allocationMode All), and never set adminAccess.`,
             });
         }
+        findings.push(...adminAccessNamespaces(model, agents));
         return findings;
     },
 );
+
+/** The namespace label without which Kubernetes refuses adminAccess claims: an agent namespace must not carry it. */
+const ADMIN_ACCESS_LABEL = "resource.kubernetes.io/admin-access";
+
+function adminAccessNamespaces(model: StackModel, agents: AgentNamespaces): Finding[] {
+    return model.ofType(...NAMESPACE_TYPES).flatMap((ns): Finding[] => {
+        const name = declaredNamespaceName(ns);
+        if (name === undefined || !agents.isAgent(name)) return [];
+        const metadata = ns.props.metadata;
+        const labels =
+            metadata !== null && typeof metadata === "object"
+                ? (metadata as Record<string, unknown>).labels
+                : undefined;
+        const value =
+            labels !== null && typeof labels === "object"
+                ? (labels as Record<string, unknown>)[ADMIN_ACCESS_LABEL]
+                : undefined;
+        if (value === undefined || value === null || value === "false") return [];
+        return [
+            {
+                urn: ns.urn,
+                name: ns.name,
+                message: `${kindOf(ns.type)} ${ns.name} (agent namespace ${name}) sets label ${ADMIN_ACCESS_LABEL}=${isUnknown(value) ? "(unknown during preview)" : JSON.stringify(value)}, which lets its ResourceClaims take admin access to devices (GPUs included) in use by other pods, past any GPU quota. Remove the label from agent namespaces.`,
+            },
+        ];
+    });
+}
 
 const emptyRequests = (): GpuRequests => ({ gpus: [], names: [], unknown: [] });
 

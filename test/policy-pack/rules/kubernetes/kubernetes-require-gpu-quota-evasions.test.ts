@@ -396,3 +396,55 @@ describe("kubernetes-require-gpu-quota: pod templates inside custom resources", 
         expect(await run([namespace("ml"), elsewhere])).toEqual([]);
     });
 });
+
+describe("kubernetes-require-gpu-quota: patches and namespace labels", () => {
+    it("does not credit a quota that a ResourceQuotaPatch of the same name scopes", async () => {
+        const patch: FakeResource = {
+            type: "kubernetes:core/v1:ResourceQuotaPatch",
+            name: "q-scope",
+            props: { metadata: { name: "q", namespace: "agent-a" }, spec: { scopes: ["BestEffort"] } },
+        };
+        const gpuPod = pod("p", "agent-a", { containers: [limit("nvidia.com/gpu")] });
+        expect(await run([namespace("agent-a"), nvidiaQuota, gpuPod])).toEqual([]);
+        expect(await run([namespace("agent-a"), nvidiaQuota, patch, gpuPod])).toHaveLength(1);
+        const otherName = {
+            ...patch,
+            props: { ...patch.props, metadata: { name: "other", namespace: "agent-a" } },
+        };
+        expect(await run([namespace("agent-a"), nvidiaQuota, otherName, gpuPod])).toEqual([]);
+    });
+
+    it("reads NVIDIA_VISIBLE_DEVICES that a ConfigMapPatch adds to a clean ConfigMap", async () => {
+        const clean: FakeResource = {
+            type: "kubernetes:core/v1:ConfigMap",
+            name: "settings",
+            props: { metadata: { name: "settings", namespace: "agent-a" }, data: { LOG: "info" } },
+        };
+        const patch: FakeResource = {
+            type: "kubernetes:core/v1:ConfigMapPatch",
+            name: "settings-patch",
+            props: {
+                metadata: { name: "settings", namespace: "agent-a" },
+                data: { NVIDIA_VISIBLE_DEVICES: "all" },
+            },
+        };
+        const p = pod("p", "agent-a", {
+            containers: [c({ envFrom: [{ configMapRef: { name: "settings" } }] })],
+        });
+        expect(await run([namespace("agent-a"), clean, p])).toEqual([]);
+        const v = await run([namespace("agent-a"), clean, patch, p]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/\(ConfigMap settings\) sets NVIDIA_VISIBLE_DEVICES="all"/);
+    });
+
+    it("rejects an agent namespace labelled for DRA admin access, not others", async () => {
+        const v = await run([namespace("agent-a", { "resource.kubernetes.io/admin-access": "true" })]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(
+            /sets label resource\.kubernetes\.io\/admin-access="true".*GPUs included/,
+        );
+        expect(
+            await run([namespace("gpu-admin", { "resource.kubernetes.io/admin-access": "true" })]),
+        ).toEqual([]);
+    });
+});
