@@ -2,7 +2,7 @@ import * as yaml from "js-yaml";
 import { POD_RUNNING_KINDS } from "../reach/decode";
 import type { ResourceNode, StackModel } from "../stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { WORKLOAD_POD_SPEC_PATHS, WORKLOAD_TYPES } from "./types";
+import { customResourceGroup, WORKLOAD_POD_SPEC_PATHS, WORKLOAD_TYPES } from "./types";
 
 /**
  * The pod spec a workload runs, and its path. The value is the unknown sentinel when any object on the path
@@ -45,31 +45,17 @@ export interface PodSpecAt {
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** API groups Kubernetes itself serves: resources of any other group are custom resources. */
-const BUILT_IN_GROUPS = new Set([
-    "core",
-    "apps",
-    "batch",
-    "extensions",
-    "policy",
-    "autoscaling",
-    "helm.sh",
-    "yaml",
-]);
-const TYPE_TOKEN = /^kubernetes:([^:/]+)\/[^:/]+:([^:]+)$/;
+const TYPE_TOKEN = /^kubernetes:[^:]+\/[^:/]+:([^:]+)$/;
 
 /**
  * Whether a Kubernetes type token is a custom resource that may run pods: a kind common controllers turn
- * into pods (in any API group, as the reach graph matches them), or any kind of a non-Kubernetes API group.
- * Groups ending in `.k8s.io` are Kubernetes' own, except the kinds listed as pod-running.
+ * into pods (in any API group, as the reach graph matches them), or any kind of a custom API group.
  */
 export function isCustomWorkloadType(type: string): boolean {
     if (WORKLOAD_POD_SPEC_PATHS.has(type)) return false;
     const match = TYPE_TOKEN.exec(type);
     if (match === null) return false;
-    const [, group, kind] = match;
-    if (POD_RUNNING_KINDS.has(kind.replace(/Patch$/, ""))) return true;
-    return !BUILT_IN_GROUPS.has(group) && !group.endsWith(".k8s.io") && !group.endsWith(".kubernetes.io");
+    return POD_RUNNING_KINDS.has(match[1].replace(/Patch$/, "")) || customResourceGroup(type) !== undefined;
 }
 
 /** Every resource of the stack that runs pods: the built-in workloads, then the custom resources that may. */
