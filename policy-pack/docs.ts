@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES, type AdmissionTreatment } from "../core/guardrail-kinds";
 import { renderHostNameLists } from "./docs-hosts";
 import { renderReachGraphSection } from "./docs-reach";
+import { renderWorkloadSection } from "./docs-workloads";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -42,7 +43,7 @@ export function renderRulesMarkdown(rules: Policies): string {
             `**Remediation.** ${rule.remediationSteps ?? "None given."}`,
         );
     }
-    lines.push(...renderReachGraphSection());
+    lines.push(...renderReachGraphSection(), ...renderWorkloadSection());
     lines.push(...renderGuardrailKinds(), ...renderHostNameLists());
     return `${lines.join("\n")}\n`;
 }
