@@ -6,7 +6,7 @@ import {
     HostVolumes,
     type HostClaimUse,
 } from "../../lib/kubernetes/host-volumes";
-import { agentPlacementPhrase, placementOf } from "../../../core/kubernetes/placement";
+import { agentPlacementPhrase, placementOf, type Placement } from "../../../core/kubernetes/placement";
 import { runTimePodEscapes } from "../../lib/kubernetes/pod-security";
 import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
 import { PERSISTENT_VOLUME_CLAIM_TYPES } from "../../../core/kubernetes/types";
@@ -34,10 +34,12 @@ export const kubernetesForbidHostAccess = defineStackRule(
         const volumes = new HostVolumes(model, (node) => placementOf(node, agents));
         const findings: Finding[] = [];
         for (const workload of podRunningResources(model)) {
+            const custom = isCustomWorkloadType(workload.type);
+            // Custom resources are many (network policies, certificates): walk only those agents may own.
+            if (custom && !mayBeAgent(placementOf(workload, agents))) continue;
             const pods = podSpecsOf(workload);
             const loose = looseObjectsOf(workload, pods);
             if (pods.length === 0 && loose.length === 0) continue;
-            const custom = isCustomWorkloadType(workload.type);
             const access = [
                 ...pods.flatMap((pod) =>
                     findHostAccess(pod.spec, pod.path, pod.metadata, pod.metadataPath, custom),
@@ -99,6 +101,10 @@ export const kubernetesForbidHostAccess = defineStackRule(
         return findings;
     },
 );
+
+function mayBeAgent(placement: Placement): boolean {
+    return !placement.known || placement.agent;
+}
 
 function describe(access: HostAccess): string {
     return access.unknown

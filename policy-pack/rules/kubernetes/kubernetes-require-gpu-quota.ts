@@ -54,11 +54,11 @@ export const kubernetesRequireGpuQuota = defineStackRule(
                 );
         const findings: Finding[] = [];
         for (const workload of podRunningResources(model)) {
+            const placement = placementOf(workload, agents);
+            if (placement.known && !placement.agent) continue;
             const pods = podSpecsOf(workload);
             const loose = looseObjectsOf(workload, pods);
             if (pods.length === 0 && loose.length === 0) continue;
-            const placement = placementOf(workload, agents);
-            if (placement.known && !placement.agent) continue;
             const namespace = placement.known ? placement.namespace : undefined;
             const cap: QuotaCaps | undefined = namespace !== undefined ? caps.get(namespace) : undefined;
             const custom = isCustomWorkloadType(workload.type);
