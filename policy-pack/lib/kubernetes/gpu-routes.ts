@@ -1,3 +1,4 @@
+import { posix } from "path";
 import type { StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
 import { containersOf } from "../../../core/kubernetes/workloads";
@@ -34,9 +35,14 @@ export function gpuRoutes(
     at: string,
     model: StackModel,
     namespace: string | undefined,
+    podMetadata?: unknown,
+    metadataAt = "metadata",
 ): GpuRoutes {
     const out = emptyRoutes();
-    if (isUnknown(podSpec)) return { ...out, unknown: [`${at} is unknown during preview`] };
+    if (isUnknown(podMetadata)) out.unknown.push(`${metadataAt} is unknown during preview`);
+    else if (isObject(podMetadata))
+        checkCdiAnnotations(podMetadata.annotations, `${metadataAt}.annotations`, out);
+    if (isUnknown(podSpec)) return { ...out, unknown: [...out.unknown, `${at} is unknown during preview`] };
     if (!isObject(podSpec)) return out;
     podLevel(podSpec, at, model, out);
     for (const { path, container } of containersOf(podSpec, at)) {
@@ -46,6 +52,7 @@ export function gpuRoutes(
         }
         if (!isObject(container)) continue;
         checkEnv(container.env, `${path}.env`, out);
+        checkDeviceMounts(container.volumeMounts, `${path}.volumeMounts`, out);
         checkEnvFrom(container.envFrom, `${path}.envFrom`, model, namespace, out);
     }
     return out;
@@ -85,6 +92,8 @@ export function looseGpuRoutes(
     for (const { path, value } of objects) {
         podLevel(value, path, model, out);
         if ("env" in value) checkEnv(value.env, `${path}.env`, out);
+        if ("volumeMounts" in value) checkDeviceMounts(value.volumeMounts, `${path}.volumeMounts`, out);
+        if (path.endsWith(".annotations")) checkCdiAnnotations(value, path, out);
         if ("envFrom" in value) checkEnvFrom(value.envFrom, `${path}.envFrom`, model, namespace, out);
         const envVars = value.envVars;
         if (isUnknown(envVars)) out.unknown.push(`${path}.envVars is unknown during preview`);
@@ -105,6 +114,38 @@ export function mergeRoutes(...all: GpuRoutes[]): GpuRoutes {
         out.unknown.push(...r.unknown);
     }
     return out;
+}
+
+/**
+ * The directory whose mount paths the NVIDIA toolkit reads as device requests when the device plugin passes
+ * devices as volume mounts: any volume mounted at `.../nvidia-container-devices/all` asks for every GPU.
+ */
+const DEVICE_MOUNT_DIR = /^\/*(var\/)?run\/nvidia-container-devices(\/|$)/;
+/** Pod annotations the container runtime turns into devices (Container Device Interface). */
+const CDI_ANNOTATION = "cdi.k8s.io/";
+
+function checkDeviceMounts(mounts: unknown, at: string, out: GpuRoutes): void {
+    if (isUnknown(mounts)) return void out.unknown.push(`${at} is unknown during preview`);
+    if (!Array.isArray(mounts)) return;
+    mounts.forEach((mount, i) => {
+        const path = isObject(mount) ? mount.mountPath : undefined;
+        if (isUnknown(path)) return void out.unknown.push(`${at}[${i}].mountPath is unknown during preview`);
+        if (typeof path === "string" && DEVICE_MOUNT_DIR.test(posix.normalize(path)))
+            out.uncapped.push(
+                `${at}[${i}].mountPath ${JSON.stringify(path)} is where the NVIDIA toolkit reads device requests from volume mounts`,
+            );
+    });
+}
+
+/** CDI annotations on a pod (template): the runtime injects the devices they name, with no resource request. */
+export function checkCdiAnnotations(annotations: unknown, at: string, out: GpuRoutes): void {
+    if (isUnknown(annotations)) return void out.unknown.push(`${at} is unknown during preview`);
+    if (!isObject(annotations)) return;
+    for (const [key, value] of Object.entries(annotations))
+        if (key.toLowerCase().startsWith(CDI_ANNOTATION))
+            out.uncapped.push(
+                `${at}["${key}"] asks the container runtime for device ${isUnknown(value) ? "(unknown during preview)" : JSON.stringify(value)} through the Container Device Interface`,
+            );
 }
 
 function nvidiaValue(name: string, value: unknown, field: string, out: GpuRoutes): void {

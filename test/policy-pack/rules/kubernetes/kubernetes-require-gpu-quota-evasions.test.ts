@@ -448,3 +448,70 @@ describe("kubernetes-require-gpu-quota: patches and namespace labels", () => {
         ).toEqual([]);
     });
 });
+
+describe("kubernetes-require-gpu-quota: device requests the runtime reads without a resource", () => {
+    const withMount = (mountPath: string) =>
+        pod("p", "agent-a", {
+            volumes: [{ name: "v", emptyDir: {} }],
+            containers: [c({ volumeMounts: [{ name: "v", mountPath }] })],
+        });
+
+    it.each([
+        "/var/run/nvidia-container-devices/all",
+        "/run/nvidia-container-devices/0",
+        "//var/run//nvidia-container-devices",
+        "/var/run/app/../nvidia-container-devices/all",
+    ])("rejects a volume mounted at %s, even beside a capped GPU quota", async (mountPath) => {
+        const v = await run([namespace("agent-a"), nvidiaQuota, withMount(mountPath)]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/where the NVIDIA toolkit reads device requests from volume mounts/);
+    });
+
+    it("passes volumes mounted elsewhere", async () => {
+        expect(await run([namespace("agent-a"), withMount("/var/run/app")])).toEqual([]);
+    });
+
+    it("rejects CDI annotations on a pod template and on a custom resource's template", async () => {
+        const d: FakeResource = {
+            type: "kubernetes:apps/v1:Deployment",
+            name: "d",
+            props: {
+                metadata: { name: "d", namespace: "agent-a" },
+                spec: {
+                    template: {
+                        metadata: { annotations: { "cdi.k8s.io/gpu": "nvidia.com/gpu=all", team: "ml" } },
+                        spec: { containers: [c()] },
+                    },
+                },
+            },
+        };
+        const v = await run([namespace("agent-a"), nvidiaQuota, d]);
+        expect(v[0].message).toMatch(
+            /spec\.template\.metadata\.annotations\["cdi\.k8s\.io\/gpu"\] asks the container runtime for device "nvidia\.com\/gpu=all"/,
+        );
+        const ray = cr("kubernetes:ray.io/v1:RayCluster", {
+            workerGroupSpecs: [
+                {
+                    template: {
+                        metadata: { annotations: { "cdi.k8s.io/x": "nvidia.com/gpu=0" } },
+                        spec: { containers: [c()] },
+                    },
+                },
+            ],
+        });
+        const w = await run([namespace("agent-a"), ray]);
+        expect(w[0].message).toMatch(
+            /spec\.workerGroupSpecs\[0\]\.template\.metadata\.annotations\["cdi\.k8s\.io\/x"\]/,
+        );
+        const plain = {
+            ...d,
+            props: {
+                ...d.props,
+                spec: {
+                    template: { metadata: { annotations: { team: "ml" } }, spec: { containers: [c()] } },
+                },
+            },
+        };
+        expect(await run([namespace("agent-a"), plain])).toEqual([]);
+    });
+});
