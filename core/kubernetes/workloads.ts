@@ -79,7 +79,6 @@ const CONTAINER_HOLDERS = [
 /** Strings that hold a (partial) pod spec or a whole manifest a controller applies: Argo's podSpecPatch and resource templates. */
 const EMBEDDED_YAML = ["podSpecPatch", "resource"];
 const SKIPPED_TOP_LEVEL = new Set(["apiVersion", "kind", "metadata", "status"]);
-const MAX_DEPTH = 24;
 
 /**
  * Every pod spec a resource runs, with its path: the one pod spec of a built-in workload, or, for a custom
@@ -108,7 +107,7 @@ function podSpecsOfProps(type: string, props: unknown, prefix: string): PodSpecA
     if (!isCustomWorkloadType(type) || !isObject(props)) return [];
     const found: PodSpecAt[] = [];
     for (const [key, value] of Object.entries(props))
-        if (!SKIPPED_TOP_LEVEL.has(key)) walk(value, `${prefix}${key}`, props, found, 0);
+        if (!SKIPPED_TOP_LEVEL.has(key)) walk(value, `${prefix}${key}`, props, found);
     return found;
 }
 
@@ -117,7 +116,7 @@ export function holdsContainers(value: Obj): boolean {
     return CONTAINER_HOLDERS.some((key) => value[key] !== undefined && value[key] !== null);
 }
 
-function walk(value: unknown, path: string, parent: Obj, found: PodSpecAt[], depth: number): void {
+function walk(value: unknown, path: string, parent: Obj, found: PodSpecAt[]): void {
     const key = path.slice(path.lastIndexOf(".") + 1).replace(/\[\d+\]$/, "");
     if (isUnknown(value)) {
         // An unknown template could hold any pod: judge it as an unknown pod spec.
@@ -127,9 +126,8 @@ function walk(value: unknown, path: string, parent: Obj, found: PodSpecAt[], dep
     }
     if (typeof value === "string" && (key === "podSpecPatch" || path.endsWith("resource.manifest")))
         return embedded(value, path, found);
-    if (depth > MAX_DEPTH) return;
     if (Array.isArray(value)) {
-        value.forEach((item, i) => walk(item, `${path}[${i}]`, parent, found, depth + 1));
+        value.forEach((item, i) => walk(item, `${path}[${i}]`, parent, found));
         return;
     }
     if (!isObject(value)) return;
@@ -144,10 +142,10 @@ function walk(value: unknown, path: string, parent: Obj, found: PodSpecAt[], dep
         });
         // An Argo template also carries YAML the controller merges into its pod or applies as a manifest.
         for (const k of EMBEDDED_YAML)
-            if (value[k] !== undefined) walk(value[k], `${path}.${k}`, value, found, depth + 1);
+            if (value[k] !== undefined) walk(value[k], `${path}.${k}`, value, found);
         return;
     }
-    for (const [k, child] of Object.entries(value)) walk(child, `${path}.${k}`, value, found, depth + 1);
+    for (const [k, child] of Object.entries(value)) walk(child, `${path}.${k}`, value, found);
 }
 
 function siblingMetadataPath(path: string): string {
@@ -201,15 +199,14 @@ export function looseObjectsOf(
     if (!isCustomWorkloadType(node.type) || !isObject(node.props)) return [];
     const skip = new Set(specs.map((s) => s.path));
     const out: { path: string; value: Obj }[] = [];
-    const visit = (value: unknown, path: string, depth: number): void => {
-        if (skip.has(path) || depth > MAX_DEPTH) return;
-        if (Array.isArray(value)) return value.forEach((v, i) => visit(v, `${path}[${i}]`, depth + 1));
+    const visit = (value: unknown, path: string): void => {
+        if (skip.has(path)) return;
+        if (Array.isArray(value)) return value.forEach((v, i) => visit(v, `${path}[${i}]`));
         if (!isObject(value) || isUnknown(value)) return;
         out.push({ path, value });
-        for (const [k, child] of Object.entries(value)) visit(child, `${path}.${k}`, depth + 1);
+        for (const [k, child] of Object.entries(value)) visit(child, `${path}.${k}`);
     };
-    for (const [key, value] of Object.entries(node.props))
-        if (!SKIPPED_TOP_LEVEL.has(key)) visit(value, key, 0);
+    for (const [key, value] of Object.entries(node.props)) if (!SKIPPED_TOP_LEVEL.has(key)) visit(value, key);
     return out;
 }
 

@@ -161,3 +161,13 @@ describe("containersOf and looseObjectsOf", () => {
         expect(looseObjectsOf(spark, specs).map((o) => o.path)).toEqual(["spec", "spec.driver"]);
     });
 });
+
+describe("podSpecsOf at any depth", () => {
+    it("finds a pod template nested deeper than any CRD nests one", () => {
+        let spec: Record<string, unknown> = { containers: [{ name: "c" }] };
+        for (let i = 0; i < 120; i++) spec = { wrap: spec };
+        const found = podSpecsOf(node("kubernetes:example.dev/v1:Deep", { spec }));
+        expect(found).toHaveLength(1);
+        expect(found[0].path).toBe(`spec${".wrap".repeat(120)}`);
+    });
+});
