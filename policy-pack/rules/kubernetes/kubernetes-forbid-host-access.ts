@@ -9,6 +9,7 @@ import {
 import { agentPlacementPhrase, placementOf, type Placement } from "../../../core/kubernetes/placement";
 import { runTimePodEscapes } from "../../lib/kubernetes/pod-security";
 import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
+import { HOST_FIELDS, mutatorFindings, podMutators } from "../../../core/kubernetes/pod-mutators";
 import { PERSISTENT_VOLUME_CLAIM_TYPES } from "../../../core/kubernetes/types";
 import {
     isCustomWorkloadType,
@@ -23,7 +24,7 @@ export const kubernetesForbidHostAccess = defineStackRule(
     {
         name: "kubernetes-forbid-host-access",
         description:
-            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, added capabilities, Unconfined seccomp or AppArmor profiles (or AppArmor annotations), Unmasked procMount or unsafe sysctls, Windows hostProcess, SELinux options that leave the confined container types (spc_t, unconfined_t, *_unconfined_t, container_engine_t…) or set a user, role or level (hostUsers: false permits none of these), in any pod template they hold: custom resources of pod-running controllers (Argo Workflow, CronWorkflow and WorkflowTemplate with their podSpecPatch and resource-template manifests, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano) and of any other API group are searched for every object holding containers, and for host fields kept in a controller's own shape (a Spark driver's securityContext or hostNetwork, a hostPath volume anywhere); they must not reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too. A RoleBinding that lets an agent service account create pods or pod controllers (directly, through edit/admin, a wildcard, or rules aggregated into view) in an agent namespace that does not enforce restricted Pod Security (label pod-security.kubernetes.io/enforce: restricted, enforce-version latest or v1.25+, on every Namespace and NamespacePatch of that name declared in the stack) is rejected: the agent could create a privileged pod at run time.",
+            "Workloads in agent namespaces must not use hostNetwork, hostPID, hostIPC, hostPort, hostPath volumes, privileged or privilege-escalating containers, added capabilities, Unconfined seccomp or AppArmor profiles (or AppArmor annotations), Unmasked procMount or unsafe sysctls, Windows hostProcess, SELinux options that leave the confined container types (spc_t, unconfined_t, *_unconfined_t, container_engine_t…) or set a user, role or level (hostUsers: false permits none of these), in any pod template they hold: custom resources of pod-running controllers (Argo Workflow, CronWorkflow and WorkflowTemplate with their podSpecPatch and resource-template manifests, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano) and of any other API group are searched for every object holding containers, and for host fields kept in a controller's own shape (a Spark driver's securityContext or hostNetwork, a hostPath volume anywhere); they must not reach a node's disk through a PersistentVolumeClaim bound to a hostPath or local PersistentVolume; such claims in agent namespaces, and such PersistentVolumes reserved for them, are rejected too. A MutatingAdmissionPolicy whose mutations write host-access fields, or a MutatingWebhookConfiguration (whose mutations no policy can read), that matches pods, pod controllers or custom resources in a declared agent namespace is rejected: it would rewrite agent pods after this check. A RoleBinding that lets an agent service account create pods or pod controllers (directly, through edit/admin, a wildcard, or rules aggregated into view) in an agent namespace that does not enforce restricted Pod Security (label pod-security.kubernetes.io/enforce: restricted, enforce-version latest or v1.25+, on every Namespace and NamespacePatch of that name declared in the stack) is rejected: the agent could create a privileged pod at run time.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
@@ -95,6 +96,15 @@ export const kubernetesForbidHostAccess = defineStackRule(
                 urn: node.urn,
                 name: node.name,
                 message: `${describeHostVolume(volume)}, ${reservation.certain ? "is reserved" : "may be reserved"} for a claim in an agent namespace: ${reservation.via}. Do not reserve hostPath or local PersistentVolumes for agent claims: remove the spec.claimRef or use a network or CSI volume.`,
+            });
+        }
+        for (const mutator of podMutators(model, agents)) {
+            const writes = mutatorFindings(mutator, HOST_FIELDS);
+            if (writes.length === 0) continue;
+            findings.push({
+                urn: mutator.node.urn,
+                name: mutator.node.name,
+                message: `${mutator.kind} ${mutator.node.name} may rewrite agent pods before they run, past host confinement (${mutator.reach}): ${writes.join("; ")}. The pods agents run would not be the ones this stack declares: exclude agent namespaces with its namespaceSelector (e.g. agentguard.io/agent DoesNotExist), or do not write host-access fields.`,
             });
         }
         findings.push(...runTimePodEscapes(model, agents, new RoleIndex(model, agents)));

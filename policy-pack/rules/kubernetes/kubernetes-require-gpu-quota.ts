@@ -1,5 +1,6 @@
 import { AgentNamespaces, declaredNamespaceName } from "../../../core/stack/agent-namespaces";
 import { NAMESPACE_TYPES } from "../../../core/kubernetes/types";
+import { GPU_FIELDS, mutatorFindings, podMutators } from "../../../core/kubernetes/pod-mutators";
 import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
 import {
     agentResourceClaims,
@@ -32,7 +33,7 @@ export const kubernetesRequireGpuQuota = defineStackRule(
     {
         name: "kubernetes-require-gpu-quota",
         description:
-            "A workload that requests GPUs in an agent namespace must be capped by an unscoped ResourceQuota on the very resource it requests (`requests.nvidia.com/gpu` caps nvidia.com/gpu, not amd.com/gpu nor the MIG profile `nvidia.com/mig-1g.5gb` nor `nvidia.com/gpu.shared`). Every extended resource counts: known accelerator names (GPUs of any vendor, MIG and shared profiles, Gaudi, Neuron, TPU, FPGA) and any other `<domain>/<name>` resource, since a device plugin may advertise GPUs under any name. Workloads include the pod templates inside custom resources (Argo, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano and unlisted kinds, with Spark's `gpu` and TrainJob's `resourcesPerNode`), and a LimitRange `default`/`defaultRequest` of such a resource counts as a request of every pod in its namespace (the LimitRange is rejected too). Agent pods must not reach GPUs around quota: no NVIDIA_VISIBLE_DEVICES or NVIDIA_DRIVER_CAPABILITIES in env or in envFrom ConfigMaps/Secrets (a source not declared in the stack fails closed; ConfigMapPatches and SecretPatches count), no volume mounted under /var/run/nvidia-container-devices (read by the NVIDIA toolkit as device requests), no Container Device Interface annotation (`cdi.k8s.io/*`) on the pod template, no runtimeClassName that grants devices (a RuntimeClass of the stack with an nvidia/gpu/cuda/rocm/amd handler, or an undeclared class so named) unless the pod also requests a capped GPU, and no Dynamic Resource Allocation claim (pod resourceClaims, ResourceClaim, ResourceClaimTemplate, any resource.k8s.io version) unless a quota caps `<class>.deviceclass.resource.k8s.io/devices` for each device class it names, or `count/resourceclaims.resource.k8s.io` when no request takes all devices (allocationMode All); a pod's claim must be declared in the stack, no claim may set adminAccess, and no agent namespace may carry the label resource.kubernetes.io/admin-access. Quota declarations are judged together: a ResourceQuotaPatch that adds scopes to a quota of the same name leaves it uncapping.",
+            "A workload that requests GPUs in an agent namespace must be capped by an unscoped ResourceQuota on the very resource it requests (`requests.nvidia.com/gpu` caps nvidia.com/gpu, not amd.com/gpu nor the MIG profile `nvidia.com/mig-1g.5gb` nor `nvidia.com/gpu.shared`). Every extended resource counts: known accelerator names (GPUs of any vendor, MIG and shared profiles, Gaudi, Neuron, TPU, FPGA) and any other `<domain>/<name>` resource, since a device plugin may advertise GPUs under any name. Workloads include the pod templates inside custom resources (Argo, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano and unlisted kinds, with Spark's `gpu` and TrainJob's `resourcesPerNode`), and a LimitRange `default`/`defaultRequest` of such a resource counts as a request of every pod in its namespace (the LimitRange is rejected too). Agent pods must not reach GPUs around quota: no NVIDIA_VISIBLE_DEVICES or NVIDIA_DRIVER_CAPABILITIES in env or in envFrom ConfigMaps/Secrets (a source not declared in the stack fails closed; ConfigMapPatches and SecretPatches count), no volume mounted under /var/run/nvidia-container-devices (read by the NVIDIA toolkit as device requests), no Container Device Interface annotation (`cdi.k8s.io/*`) on the pod template, no runtimeClassName that grants devices (a RuntimeClass of the stack with an nvidia/gpu/cuda/rocm/amd handler, or an undeclared class so named) unless the pod also requests a capped GPU, and no Dynamic Resource Allocation claim (pod resourceClaims, ResourceClaim, ResourceClaimTemplate, any resource.k8s.io version) unless a quota caps `<class>.deviceclass.resource.k8s.io/devices` for each device class it names, or `count/resourceclaims.resource.k8s.io` when no request takes all devices (allocationMode All); a pod's claim must be declared in the stack, no claim may set adminAccess, and no agent namespace may carry the label resource.kubernetes.io/admin-access. A MutatingAdmissionPolicy whose mutations write accelerator names, claims, runtime classes or CDI annotations, or a MutatingWebhookConfiguration, that matches pods, pod controllers or custom resources in a declared agent namespace is rejected too. Quota declarations are judged together: a ResourceQuotaPatch that adds scopes to a quota of the same name leaves it uncapping.",
         enforcementLevel: "mandatory",
         severity: "high",
         remediationSteps:
@@ -111,6 +112,15 @@ export const kubernetesRequireGpuQuota = defineStackRule(
                 urn: node.urn,
                 name: node.name,
                 message: `${kindOf(node.type)} ${node.name} ${agentPlacementPhrase(placement)} allocates devices (GPUs included) through Dynamic Resource Allocation without a GPU quota: ${problems.join("; ")}. Cap it by a ResourceQuota on <class>.deviceclass.resource.k8s.io/devices for each device class it names (or count/resourceclaims.resource.k8s.io when no request uses allocationMode All), and never set adminAccess.`,
+            });
+        }
+        for (const mutator of podMutators(model, agents)) {
+            const writes = mutatorFindings(mutator, GPU_FIELDS);
+            if (writes.length === 0) continue;
+            findings.push({
+                urn: mutator.node.urn,
+                name: mutator.node.name,
+                message: `${mutator.kind} ${mutator.node.name} may give agent pods GPUs that no pod spec of this stack asks for, past the GPU quota check (${mutator.reach}): ${writes.join("; ")}. Exclude agent namespaces with its namespaceSelector (e.g. agentguard.io/agent DoesNotExist), or do not write accelerator requests, claims, runtime classes or device annotations.`,
             });
         }
         findings.push(...adminAccessNamespaces(model, agents));
