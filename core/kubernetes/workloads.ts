@@ -85,7 +85,7 @@ const SKIPPED_TOP_LEVEL = new Set(["apiVersion", "kind", "metadata", "status"]);
  * resource (Argo, Ray, Kubeflow, Spark, JobSet, KServe, LeaderWorkerSet, Volcano, or a kind nobody listed),
  * every object inside it that holds containers, wherever its CRD nests it. YAML strings a controller merges
  * into pods (Argo `podSpecPatch`, resource-template `manifest`) are parsed and judged too; one that cannot be
- * parsed is returned as the unknown sentinel so readers fail closed. Empty for other resources.
+ * parsed is returned as the raw string, which readers report as a malformed pod spec. Empty for other resources.
  */
 export function podSpecsOf(node: ResourceNode): PodSpecAt[] {
     return podSpecsOfProps(node.type, node.props, "");
@@ -112,7 +112,7 @@ function podSpecsOfProps(type: string, props: unknown, prefix: string): PodSpecA
 }
 
 /** Whether an object holds containers, so it is a pod spec or a pod template of some controller's making. */
-export function holdsContainers(value: Obj): boolean {
+function holdsContainers(value: Obj): boolean {
     return CONTAINER_HOLDERS.some((key) => value[key] !== undefined && value[key] !== null);
 }
 

@@ -1,6 +1,7 @@
 import { posix } from "path";
 import type { StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
+import { kindOfValue } from "../../../core/shape";
 import { containersOf } from "../../../core/kubernetes/workloads";
 import { claimReferences, type ClaimReference } from "./dra-claims";
 
@@ -43,7 +44,15 @@ export function gpuRoutes(
     else if (isObject(podMetadata))
         checkCdiAnnotations(podMetadata.annotations, `${metadataAt}.annotations`, out);
     if (isUnknown(podSpec)) return { ...out, unknown: [...out.unknown, `${at} is unknown during preview`] };
-    if (!isObject(podSpec)) return out;
+    if (podSpec === undefined || podSpec === null) return out;
+    if (!isObject(podSpec))
+        return {
+            ...out,
+            unknown: [
+                ...out.unknown,
+                `${at} is ${kindOfValue(podSpec)}, not a pod spec object, so what it asks for cannot be read`,
+            ],
+        };
     podLevel(podSpec, at, model, out);
     for (const { path, container } of containersOf(podSpec, at)) {
         if (isUnknown(container)) {

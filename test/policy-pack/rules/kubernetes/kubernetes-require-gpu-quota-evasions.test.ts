@@ -380,6 +380,15 @@ describe("kubernetes-require-gpu-quota: pod templates inside custom resources", 
         expect(v[0].message).toMatch(message);
     });
 
+    it("fails closed on a podSpecPatch that does not parse", async () => {
+        const wf = cr("kubernetes:argoproj.io/v1alpha1:Workflow", {
+            templates: [{ name: "m", container: c(), podSpecPatch: "{containers: [" }],
+        });
+        const v = await run([namespace("agent-a"), wf]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/spec\.templates\[0\]\.podSpecPatch is a string, not a pod spec object/);
+    });
+
     it("passes GPU custom resources capped by the quota, and outside agent namespaces", async () => {
         const ray = cr("kubernetes:ray.io/v1:RayCluster", {
             workerGroupSpecs: [{ template: { spec: gpuWorker } }],
