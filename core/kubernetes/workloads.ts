@@ -58,6 +58,16 @@ export function isCustomWorkloadType(type: string): boolean {
     return POD_RUNNING_KINDS.has(match[1].replace(/Patch$/, "")) || customResourceGroup(type) !== undefined;
 }
 
+/**
+ * Whether a resource certainly makes pods: a built-in workload, a kind the reach graph lists as pod-running,
+ * or a custom resource in which pod specs were found. Other custom resources are only swept for loose fields.
+ */
+export function makesPods(node: ResourceNode, specs: readonly PodSpecAt[]): boolean {
+    if (specs.length > 0 || WORKLOAD_POD_SPEC_PATHS.has(node.type)) return true;
+    const match = TYPE_TOKEN.exec(node.type);
+    return match !== null && POD_RUNNING_KINDS.has(match[1].replace(/Patch$/, ""));
+}
+
 /** Every resource of the stack that runs pods: the built-in workloads, then the custom resources that may. */
 export function podRunningResources(model: StackModel): ResourceNode[] {
     return [

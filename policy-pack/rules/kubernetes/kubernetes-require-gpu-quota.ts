@@ -23,6 +23,7 @@ import {
     isCustomWorkloadType,
     kindOf,
     looseObjectsOf,
+    makesPods,
     podRunningResources,
     podSpecsOf,
 } from "../../../core/kubernetes/workloads";
@@ -66,7 +67,10 @@ export const kubernetesRequireGpuQuota = defineStackRule(
             const requests = mergeRequests(
                 ...pods.map((pod) => gpuRequests(pod.spec, custom ? pod.path : "")),
                 looseGpuRequests(loose),
-                ...(namespace !== undefined && defaults.has(namespace) ? [defaults.get(namespace)!] : []),
+                // A LimitRange default reaches every container of the namespace's pods, not other objects.
+                ...(namespace !== undefined && defaults.has(namespace) && makesPods(workload, pods)
+                    ? [defaults.get(namespace)!]
+                    : []),
             );
             const routes = mergeRoutes(
                 ...pods.map((pod) =>

@@ -153,6 +153,18 @@ describe("kubernetes-require-gpu-quota: LimitRange defaults", () => {
         ).toEqual([]);
     });
 
+    it("gives the default to a SparkApplication's pods, not to a network policy of the namespace", async () => {
+        const cnp = cr("kubernetes:cilium.io/v2:CiliumNetworkPolicy", { endpointSelector: {}, egress: [] });
+        const spark = cr("kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication", {
+            driver: { cores: 1 },
+        });
+        const v = await run([namespace("agent-a"), limitRange(defaults), cnp, spark]);
+        expect(v.map((x) => x.message)).toEqual([
+            expect.stringMatching(/SparkApplication cr .*by default from LimitRange defaults/),
+            expect.stringMatching(/LimitRange defaults in agent namespace/),
+        ]);
+    });
+
     it("fails closed on unknown limits, and ignores LimitRanges of other namespaces", async () => {
         const v = await run([namespace("agent-a"), limitRange(UNKNOWN)]);
         expect(v[0].message).toMatch(
