@@ -5,6 +5,7 @@ import { renderReachGraphSection } from "./docs-reach";
 import { renderKubernetesReachSection } from "./docs-reach-kubernetes";
 import { ruleCodes } from "./lib/rule";
 import { renderComputeRoutesSection } from "./docs-routes";
+import { renderWorkloadSection } from "./docs-workloads";
 
 /** docs/rules.md, rendered from the rules' own metadata so that the reference cannot drift from the pack. */
 export function renderRulesMarkdown(rules: Policies): string {
@@ -55,6 +56,7 @@ export function renderRulesMarkdown(rules: Policies): string {
         ...renderReachGraphSection(),
         ...renderComputeRoutesSection(),
         ...renderKubernetesReachSection(),
+        ...renderWorkloadSection(),
     );
     lines.push(...renderGuardrailKinds(), ...renderHostNameLists());
     return `${lines.join("\n")}\n`;

@@ -22,6 +22,7 @@ const CATEGORY_WORDS: Record<string, RegExp> = {
     rbac: /rbac|rolebinding|clusterrole|binding|escalat/i,
     bypass: /host|privileged|capabilit|pod.?security|confine/i,
     coverage: /could not be checked offline/i,
+    gpu: /gpu|quota/i,
 };
 
 const cases = fs

@@ -6,7 +6,7 @@ import { POLICY_TYPE, PolicyLookup } from "../../core/aws/policy-lookup";
 import { RolePermissionIndex } from "../../core/aws/role-documents";
 import { identifyAgentUsers, UserPermissionIndex } from "../../core/aws/user-documents";
 import type { AgentguardConfig } from "../../core/stack/config";
-import { findHostAccess } from "../../core/kubernetes/host-access";
+import { findHostAccess, findLooseHostAccess } from "../../core/kubernetes/host-access";
 import { placementOf } from "../../core/kubernetes/placement";
 import { RoleIndex } from "../../core/kubernetes/rbac-roles";
 import { agentSubjects } from "../../core/kubernetes/rbac-subjects";
@@ -15,9 +15,14 @@ import {
     RESOURCE_QUOTA_TYPES,
     ROLE_BINDING_TYPES,
     SERVICE_ACCOUNT_TYPES,
-    WORKLOAD_TYPES,
 } from "../../core/kubernetes/types";
-import { kindOf, podSpecOf } from "../../core/kubernetes/workloads";
+import {
+    isCustomWorkloadType,
+    kindOf,
+    looseObjectsOf,
+    podRunningResources,
+    podSpecsOf,
+} from "../../core/kubernetes/workloads";
 import type { RbacGrantScope } from "../../core/rbac";
 import { closureData, type ClosureData } from "../../core/reach";
 import type { ResourceNode, StackModel } from "../../core/stack/stack-model";
@@ -219,12 +224,19 @@ export function computeBlastRadius(model: StackModel, config: AgentguardConfig):
         if (spec.hard.pods === "0" || spec.hard.pods === 0)
             b.suspendedBy.push(`ResourceQuota ${quota.name} allows 0 pods`);
     }
-    for (const workload of model.ofType(...WORKLOAD_TYPES)) {
+    // The same pod specs the host-access rule reads, custom resources' templates included.
+    for (const workload of podRunningResources(model)) {
         const placement = placementOf(workload, agents);
         if (!placement.known || !placement.agent) continue;
-        const pod = podSpecOf(workload);
-        if (!pod) continue;
-        for (const access of findHostAccess(pod.spec, pod.path)) {
+        const pods = podSpecsOf(workload);
+        const custom = isCustomWorkloadType(workload.type);
+        const found = [
+            ...pods.flatMap((pod) =>
+                findHostAccess(pod.spec, pod.path, pod.metadata, pod.metadataPath, custom),
+            ),
+            ...findLooseHostAccess(looseObjectsOf(workload, pods)),
+        ];
+        for (const access of found) {
             forNamespace(placement.namespace).hostAccess.push(
                 `${kindOf(workload.type)} ${workload.name}: ${access.field}${access.unknown ? " (unknown)" : ""}`,
             );

@@ -13,7 +13,7 @@ export interface HostAccess {
 
 // Restricted Pod Security allows adding this one capability: it only binds ports below 1024.
 const ALLOWED_ADDED_CAPABILITIES = new Set(["NET_BIND_SERVICE"]);
-const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers", "sidecars"] as const;
 // The sysctls baseline Pod Security calls safe: namespaced to the pod, and unable to reach the node.
 const SAFE_SYSCTLS = new Set([
     "kernel.shm_rmid_forced",
@@ -49,6 +49,7 @@ export function findHostAccess(
     at = "spec",
     podMetadata?: unknown,
     metadataAt = metadataPathOf(at),
+    customShape = false,
 ): HostAccess[] {
     const found: HostAccess[] = [];
     const unknown = (field: string, value: unknown) =>
@@ -74,7 +75,9 @@ export function findHostAccess(
     );
     flag("hostPID", podSpec.hostPID, "it shares the node's process namespace");
     flag("hostIPC", podSpec.hostIPC, "it shares the node's IPC namespace");
-    checkSecurityContext(podSpec.securityContext, `${at}.securityContext`, found, false);
+    // A custom resource's pod-like object (a Spark executor) may hold a container's securityContext.
+    if (customShape) checkEitherSecurityContext(podSpec.securityContext, `${at}.securityContext`, found);
+    else checkSecurityContext(podSpec.securityContext, `${at}.securityContext`, found, false);
     eachItem(podSpec.volumes, `${at}.volumes`, found, (volume, field) => {
         if (!isObject(volume)) return malformed(found, field, volume, "a volume object");
         if (isUnknown(volume.hostPath)) unknown(`${field}.hostPath`, volume.hostPath);
@@ -87,24 +90,88 @@ export function findHostAccess(
             });
         }
     });
-    for (const list of CONTAINER_LISTS) {
-        eachItem(podSpec[list], `${at}.${list}`, found, (container, field) => {
-            if (!isObject(container)) return malformed(found, field, container, "a container object");
-            checkSecurityContext(container.securityContext, `${field}.securityContext`, found, true);
-            eachItem(container.ports, `${field}.ports`, found, (port, portField) => {
-                if (!isObject(port)) return malformed(found, portField, port, "a port object");
-                const hostPort = port.hostPort;
-                if (isUnknown(hostPort)) unknown(`${portField}.hostPort`, hostPort);
-                else if (hostPort !== undefined && hostPort !== null && hostPort !== 0) {
-                    found.push({
-                        field: `${portField}.hostPort`,
-                        value: hostPort,
-                        unknown: false,
-                        why: "it opens a port on the node's own network interface",
-                    });
-                }
-            });
+    const container = (value: unknown, field: string) => {
+        if (!isObject(value)) return malformed(found, field, value, "a container object");
+        checkSecurityContext(value.securityContext, `${field}.securityContext`, found, true);
+        eachItem(value.ports, `${field}.ports`, found, (port, portField) => {
+            if (!isObject(port)) return malformed(found, portField, port, "a port object");
+            checkHostPort(port.hostPort, `${portField}.hostPort`, found);
         });
+    };
+    for (const list of CONTAINER_LISTS) eachItem(podSpec[list], `${at}.${list}`, found, container);
+    // Argo templates run `container`, `script` and `containerSet.containers` as the pod's containers.
+    for (const single of ["container", "script"]) {
+        const value = podSpec[single];
+        if (isUnknown(value)) unknown(`${at}.${single}`, value);
+        else if (value !== undefined && value !== null) container(value, `${at}.${single}`);
+    }
+    const set = podSpec.containerSet;
+    if (isUnknown(set)) unknown(`${at}.containerSet`, set);
+    else if (isObject(set)) eachItem(set.containers, `${at}.containerSet.containers`, found, container);
+    return found;
+}
+
+function checkHostPort(hostPort: unknown, field: string, found: HostAccess[]): void {
+    if (isUnknown(hostPort))
+        found.push({ field, value: hostPort, unknown: true, why: "its value is unknown during preview" });
+    else if (hostPort !== undefined && hostPort !== null && hostPort !== 0) {
+        found.push({
+            field,
+            value: hostPort,
+            unknown: false,
+            why: "it opens a port on the node's own network interface",
+        });
+    }
+}
+
+const HOST_NAMESPACES: Record<string, string> = {
+    hostNetwork: "it puts the pod on the node's network, past every NetworkPolicy",
+    hostPID: "it shares the node's process namespace",
+    hostIPC: "it shares the node's IPC namespace",
+};
+const SECURITY_CONTEXT_KEYS = ["securityContext", "podSecurityContext", "containerSecurityContext"];
+
+/**
+ * Host access in the objects of a custom resource that lie outside its pod specs, where a CRD keeps pod
+ * fields in shapes of its own (Spark's `driver.hostNetwork`, `executor.securityContext`, `spec.volumes`):
+ * host namespaces, any `hostPath`, any `hostPort`, and any security context (judged as a container's, with
+ * sysctls too, since the shape does not say which it is).
+ */
+export function findLooseHostAccess(
+    objects: readonly { path: string; value: Record<string, unknown> }[],
+): HostAccess[] {
+    const found: HostAccess[] = [];
+    for (const { path, value } of objects) {
+        for (const [key, why] of Object.entries(HOST_NAMESPACES)) {
+            const flag = value[key];
+            if (isUnknown(flag))
+                found.push({
+                    field: `${path}.${key}`,
+                    value: flag,
+                    unknown: true,
+                    why: "its value is unknown during preview",
+                });
+            else if (flag === true) found.push({ field: `${path}.${key}`, value: flag, unknown: false, why });
+        }
+        if (isUnknown(value.hostPath))
+            found.push({
+                field: `${path}.hostPath`,
+                value: value.hostPath,
+                unknown: true,
+                why: "its value is unknown during preview",
+            });
+        else if (value.hostPath !== undefined && value.hostPath !== null)
+            found.push({
+                field: `${path}.hostPath`,
+                value: value.hostPath,
+                unknown: false,
+                why: "it mounts a directory of the node",
+            });
+        if ("hostPort" in value) checkHostPort(value.hostPort, `${path}.hostPort`, found);
+        for (const key of SECURITY_CONTEXT_KEYS) {
+            if (!(key in value)) continue;
+            checkEitherSecurityContext(value[key], `${path}.${key}`, found);
+        }
     }
     return found;
 }
@@ -221,6 +288,13 @@ function checkSecurityContext(context: unknown, at: string, found: HostAccess[],
             why: "it adds a Linux capability beyond the container's default set (only NET_BIND_SERVICE is allowed)",
         });
     });
+}
+
+/** A security context that may be a pod's or a container's: judged as a container's, sysctls included. */
+function checkEitherSecurityContext(context: unknown, at: string, found: HostAccess[]): void {
+    checkSecurityContext(context, at, found, true);
+    if (isObject(context) && context.sysctls !== undefined)
+        checkSecurityContext({ sysctls: context.sysctls }, at, found, false);
 }
 
 /**

@@ -55,3 +55,43 @@ export const WORKLOAD_POD_SPEC_PATHS: ReadonlyMap<string, PodSpecPath> = new Map
 ]);
 
 export const WORKLOAD_TYPES: readonly string[] = [...WORKLOAD_POD_SPEC_PATHS.keys()];
+
+/** API groups served by Kubernetes itself; any other group in a type token is a custom resource. */
+const BUILT_IN_API_GROUPS = new Set([
+    "core",
+    "apps",
+    "batch",
+    "extensions",
+    "policy",
+    "autoscaling",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io",
+    "meta",
+    "networking.k8s.io",
+    "node.k8s.io",
+    "rbac.authorization.k8s.io",
+    "resource.k8s.io",
+    "scheduling.k8s.io",
+    "storage.k8s.io",
+    "storagemigration.k8s.io",
+]);
+
+/** Pulumi's own Kubernetes tokens that are not API objects (components, the provider, Helm). */
+const PULUMI_GROUPS = new Set(["helm.sh", "yaml", "yaml/v2", "kustomize", "providers"]);
+
+/** The API group of a custom resource's type token (`kubernetes:ray.io/v1:RayCluster` → `ray.io`), else undefined. */
+export function customResourceGroup(type: string): string | undefined {
+    const match = /^kubernetes:([^:]+)\/[^/:]+:[^:]+$/.exec(type);
+    if (!match) return undefined;
+    const group = match[1];
+    return BUILT_IN_API_GROUPS.has(group) || PULUMI_GROUPS.has(group) ? undefined : group;
+}

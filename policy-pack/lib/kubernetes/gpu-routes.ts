@@ -1,20 +1,19 @@
-import type { ResourceNode, StackModel } from "../../../core/stack/stack-model";
+import { posix } from "path";
+import type { StackModel } from "../../../core/stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { placementOf, type Placement } from "../../../core/kubernetes/placement";
-import type { AgentNamespaces } from "../../../core/stack/agent-namespaces";
+import { kindOfValue } from "../../../core/shape";
+import { containersOf } from "../../../core/kubernetes/workloads";
+import { claimReferences, type ClaimReference } from "./dra-claims";
 
 /** Env names the NVIDIA container runtime reads to expose GPUs, whatever the pod's resource requests. */
 export const NVIDIA_ENV = ["NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES"] as const;
 /** Values of NVIDIA_VISIBLE_DEVICES that expose no GPU. */
 const NO_DEVICES = new Set(["none", "void", ""]);
-const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
 const RUNTIME_CLASS_TYPES = ["v1", "v1beta1", "v1alpha1"].flatMap((v) => [
     `kubernetes:node.k8s.io/${v}:RuntimeClass`,
     `kubernetes:node.k8s.io/${v}:RuntimeClassPatch`,
 ]);
 const GPU_RUNTIME = /nvidia|gpu|cuda|rocm|amd/i;
-/** Quota keys that cap Dynamic Resource Allocation claims. */
-const DRA_QUOTA = /(^count\/resourceclaims\.resource\.k8s\.io$|\.deviceclass\.resource\.k8s\.io\/devices$)/;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -25,8 +24,9 @@ export interface GpuRoutes {
     readonly uncapped: string[];
     /** A runtime class that grants devices: allowed only beside a capped GPU request. */
     readonly runtime: string[];
-    /** Dynamic Resource Allocation claims: need a DRA quota in the namespace. */
+    /** Dynamic Resource Allocation claims: each named claim or template must be declared and capped. */
     readonly claims: string[];
+    readonly claimRefs: ClaimReference[];
     readonly unknown: string[];
 }
 
@@ -36,10 +36,40 @@ export function gpuRoutes(
     at: string,
     model: StackModel,
     namespace: string | undefined,
+    podMetadata?: unknown,
+    metadataAt = "metadata",
 ): GpuRoutes {
-    const out: GpuRoutes = { uncapped: [], runtime: [], claims: [], unknown: [] };
-    if (isUnknown(podSpec)) return { ...out, unknown: [`${at} is unknown during preview`] };
-    if (!isObject(podSpec)) return out;
+    const out = emptyRoutes();
+    if (isUnknown(podMetadata)) out.unknown.push(`${metadataAt} is unknown during preview`);
+    else if (isObject(podMetadata))
+        checkCdiAnnotations(podMetadata.annotations, `${metadataAt}.annotations`, out);
+    if (isUnknown(podSpec)) return { ...out, unknown: [...out.unknown, `${at} is unknown during preview`] };
+    if (podSpec === undefined || podSpec === null) return out;
+    if (!isObject(podSpec))
+        return {
+            ...out,
+            unknown: [
+                ...out.unknown,
+                `${at} is ${kindOfValue(podSpec)}, not a pod spec object, so what it asks for cannot be read`,
+            ],
+        };
+    podLevel(podSpec, at, model, out);
+    for (const { path, container } of containersOf(podSpec, at)) {
+        if (isUnknown(container)) {
+            out.unknown.push(`${path} is unknown during preview`);
+            continue;
+        }
+        if (!isObject(container)) continue;
+        checkEnv(container.env, `${path}.env`, out);
+        checkDeviceMounts(container.volumeMounts, `${path}.volumeMounts`, out);
+        checkEnvFrom(container.envFrom, `${path}.envFrom`, model, namespace, out);
+    }
+    return out;
+}
+
+const emptyRoutes = (): GpuRoutes => ({ uncapped: [], runtime: [], claims: [], claimRefs: [], unknown: [] });
+
+function podLevel(podSpec: Obj, at: string, model: StackModel, out: GpuRoutes): void {
     const runtime = podSpec.runtimeClassName;
     if (isUnknown(runtime)) out.unknown.push(`${at}.runtimeClassName is unknown during preview`);
     else if (typeof runtime === "string" && runtime !== "") {
@@ -48,26 +78,83 @@ export function gpuRoutes(
     }
     const claims = podSpec.resourceClaims;
     if (isUnknown(claims)) out.unknown.push(`${at}.resourceClaims is unknown during preview`);
-    else if (Array.isArray(claims) && claims.length > 0)
+    else if (Array.isArray(claims) && claims.length > 0) {
         out.claims.push(
             `${at}.resourceClaims claims ${claims.length} device(s) through Dynamic Resource Allocation`,
         );
-    for (const list of CONTAINER_LISTS) {
-        const containers = podSpec[list];
-        if (isUnknown(containers)) {
-            out.unknown.push(`${at}.${list} is unknown during preview`);
-            continue;
-        }
-        if (!Array.isArray(containers)) continue;
-        containers.forEach((c, i) => {
-            const where = `${at}.${list}[${i}]`;
-            if (isUnknown(c)) return void out.unknown.push(`${where} is unknown during preview`);
-            if (!isObject(c)) return;
-            checkEnv(c.env, `${where}.env`, out);
-            checkEnvFrom(c.envFrom, `${where}.envFrom`, model, namespace, out);
-        });
+        const { refs, unknown } = claimReferences(claims, `${at}.resourceClaims`);
+        out.claimRefs.push(...refs);
+        out.unknown.push(...unknown);
+    }
+}
+
+/**
+ * GPU routes a custom resource sets outside its pod specs, in shapes of its own: runtimeClassName,
+ * resourceClaims, env and envFrom lists (Spark's driver and executor), and Spark's `envVars` map.
+ */
+export function looseGpuRoutes(
+    objects: readonly { path: string; value: Obj }[],
+    model: StackModel,
+    namespace: string | undefined,
+): GpuRoutes {
+    const out = emptyRoutes();
+    for (const { path, value } of objects) {
+        podLevel(value, path, model, out);
+        if ("env" in value) checkEnv(value.env, `${path}.env`, out);
+        if ("volumeMounts" in value) checkDeviceMounts(value.volumeMounts, `${path}.volumeMounts`, out);
+        if (path.endsWith(".annotations")) checkCdiAnnotations(value, path, out);
+        if ("envFrom" in value) checkEnvFrom(value.envFrom, `${path}.envFrom`, model, namespace, out);
+        const envVars = value.envVars;
+        if (isUnknown(envVars)) out.unknown.push(`${path}.envVars is unknown during preview`);
+        else if (isObject(envVars))
+            for (const [name, v] of Object.entries(envVars)) nvidiaValue(name, v, `${path}.envVars`, out);
     }
     return out;
+}
+
+/** Several route sets as one. */
+export function mergeRoutes(...all: GpuRoutes[]): GpuRoutes {
+    const out = emptyRoutes();
+    for (const r of all) {
+        out.uncapped.push(...r.uncapped);
+        out.runtime.push(...r.runtime);
+        out.claims.push(...r.claims);
+        out.claimRefs.push(...r.claimRefs);
+        out.unknown.push(...r.unknown);
+    }
+    return out;
+}
+
+/**
+ * The directory whose mount paths the NVIDIA toolkit reads as device requests when the device plugin passes
+ * devices as volume mounts: any volume mounted at `.../nvidia-container-devices/all` asks for every GPU.
+ */
+const DEVICE_MOUNT_DIR = /^\/*(var\/)?run\/nvidia-container-devices(\/|$)/;
+/** Pod annotations the container runtime turns into devices (Container Device Interface). */
+const CDI_ANNOTATION = "cdi.k8s.io/";
+
+function checkDeviceMounts(mounts: unknown, at: string, out: GpuRoutes): void {
+    if (isUnknown(mounts)) return void out.unknown.push(`${at} is unknown during preview`);
+    if (!Array.isArray(mounts)) return;
+    mounts.forEach((mount, i) => {
+        const path = isObject(mount) ? mount.mountPath : undefined;
+        if (isUnknown(path)) return void out.unknown.push(`${at}[${i}].mountPath is unknown during preview`);
+        if (typeof path === "string" && DEVICE_MOUNT_DIR.test(posix.normalize(path)))
+            out.uncapped.push(
+                `${at}[${i}].mountPath ${JSON.stringify(path)} is where the NVIDIA toolkit reads device requests from volume mounts`,
+            );
+    });
+}
+
+/** CDI annotations on a pod (template): the runtime injects the devices they name, with no resource request. */
+export function checkCdiAnnotations(annotations: unknown, at: string, out: GpuRoutes): void {
+    if (isUnknown(annotations)) return void out.unknown.push(`${at} is unknown during preview`);
+    if (!isObject(annotations)) return;
+    for (const [key, value] of Object.entries(annotations))
+        if (key.toLowerCase().startsWith(CDI_ANNOTATION))
+            out.uncapped.push(
+                `${at}["${key}"] asks the container runtime for device ${isUnknown(value) ? "(unknown during preview)" : JSON.stringify(value)} through the Container Device Interface`,
+            );
 }
 
 function nvidiaValue(name: string, value: unknown, field: string, out: GpuRoutes): void {
@@ -144,29 +231,39 @@ function checkEnvFrom(
     });
 }
 
-/** The data keys (with plain values where known) of a ConfigMap or Secret declared in the stack. */
+/**
+ * The data keys (with plain values where known) of a ConfigMap or Secret declared in the stack, merged over
+ * every declaration of that name: the object and the Patches that add keys to it (a ConfigMapPatch can add
+ * NVIDIA_VISIBLE_DEVICES to a clean ConfigMap). With the namespace unknown, every namespace's counts.
+ */
 function declaredData(
     model: StackModel,
     kind: "ConfigMap" | "Secret",
     name: string,
     namespace: string | undefined,
 ): Record<string, unknown> | undefined {
-    const node = model
-        .ofType(`kubernetes:core/v1:${kind}`)
-        .find(
+    const nodes = model
+        .ofType(`kubernetes:core/v1:${kind}`, `kubernetes:core/v1:${kind}Patch`)
+        .filter(
             (n) =>
                 isObject(n.props.metadata) &&
                 n.props.metadata.name === name &&
                 (namespace === undefined || (n.props.metadata.namespace ?? "default") === namespace),
         );
-    if (node === undefined) return undefined;
+    if (nodes.length === 0) return undefined;
     const merged: Record<string, unknown> = {};
-    for (const field of ["data", "stringData", "binaryData"]) {
-        const value = node.props[field];
-        if (isUnknown(value)) return undefined;
-        if (!isObject(value)) continue;
-        for (const [key, v] of Object.entries(value))
-            merged[key] = field === "data" && kind === "Secret" ? decode(v) : v;
+    for (const node of nodes) {
+        for (const field of ["data", "stringData", "binaryData"]) {
+            const value = node.props[field];
+            if (isUnknown(value)) return undefined;
+            if (!isObject(value)) continue;
+            for (const [key, v] of Object.entries(value)) {
+                const plain = field === "data" && kind === "Secret" ? decode(v) : v;
+                // Two declarations that disagree: keep the value that exposes devices.
+                if (!(key in merged) || NO_DEVICES.has(String(merged[key]).trim().toLowerCase()))
+                    merged[key] = plain;
+            }
+        }
     }
     return merged;
 }
@@ -194,27 +291,4 @@ function runtimeGrantsDevices(model: StackModel, name: string): string | undefin
     if (declared.length === 0 && GPU_RUNTIME.test(name))
         return "names a GPU container runtime, which hands the node's GPUs to containers";
     return undefined;
-}
-
-/** Whether the quota keys cap Dynamic Resource Allocation claims. */
-export function capsClaims(keys: ReadonlySet<string>): boolean {
-    return [...keys].some((k) => DRA_QUOTA.test(k));
-}
-
-const DRA_TYPES = ["v1", "v1beta1", "v1beta2", "v1alpha3", "v1alpha2"].flatMap((v) =>
-    ["ResourceClaim", "ResourceClaimTemplate"].flatMap((k) => [
-        `kubernetes:resource.k8s.io/${v}:${k}`,
-        `kubernetes:resource.k8s.io/${v}:${k}Patch`,
-    ]),
-);
-
-/** ResourceClaims and ResourceClaimTemplates the stack places in (possibly) agent namespaces. */
-export function agentResourceClaims(
-    model: StackModel,
-    agents: AgentNamespaces,
-): { node: ResourceNode; placement: Placement }[] {
-    return model
-        .ofType(...DRA_TYPES)
-        .map((node) => ({ node, placement: placementOf(node, agents) }))
-        .filter(({ placement }) => !placement.known || placement.agent);
 }

@@ -7,6 +7,7 @@ import {
     providerDefaultPlacement,
     type Placement,
 } from "../../../core/kubernetes/placement";
+import { customResourceGroup } from "../../../core/kubernetes/types";
 import { hostAccessPaths, judgeCloudControl, judgeTemplate } from "../../lib/opaque";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../../core/stack/stack-model";
@@ -16,44 +17,6 @@ const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const DYNAMIC_TYPES = ["pulumi-nodejs:dynamic:Resource", "pulumi-python:dynamic:Resource"];
 const CLOUDFORMATION_TYPES = ["aws:cloudformation/stack:Stack", "aws:cloudformation/stackSet:StackSet"];
 const CLOUD_CONTROL_TYPE = "aws:cloudcontrol/resource:Resource";
-
-/** API groups served by Kubernetes itself; any other group in a type token is a custom resource. */
-const BUILT_IN_GROUPS = new Set([
-    "core",
-    "apps",
-    "batch",
-    "policy",
-    "autoscaling",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "authentication.k8s.io",
-    "authorization.k8s.io",
-    "certificates.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "events.k8s.io",
-    "flowcontrol.apiserver.k8s.io",
-    "internal.apiserver.k8s.io",
-    "meta",
-    "networking.k8s.io",
-    "node.k8s.io",
-    "rbac.authorization.k8s.io",
-    "resource.k8s.io",
-    "scheduling.k8s.io",
-    "storage.k8s.io",
-    "storagemigration.k8s.io",
-]);
-
-/** Pulumi's own Kubernetes tokens that are not API objects (components, the provider, Helm). */
-const PULUMI_GROUPS = new Set(["helm.sh", "yaml", "yaml/v2", "kustomize", "providers"]);
-
-function customResourceGroup(type: string): string | undefined {
-    const match = /^kubernetes:([^:]+)\/[^/:]+:[^:]+$/.exec(type);
-    if (!match) return undefined;
-    const group = match[1];
-    return BUILT_IN_GROUPS.has(group) || PULUMI_GROUPS.has(group) ? undefined : group;
-}
 
 /** How a finding names the namespace, or undefined when it is certainly not an agent namespace. */
 function where(placement: Placement): string | undefined {

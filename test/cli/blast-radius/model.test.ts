@@ -95,6 +95,23 @@ describe("blast radius", () => {
         ]);
     });
 
+    it("shows host access of a custom resource's pod template, as the host-access rule finds it", () => {
+        const stack = [
+            ...agentStack(),
+            res("kubernetes:ray.io/v1:RayCluster", "ray", {
+                metadata: { namespace: "agent-coder" },
+                spec: {
+                    workerGroupSpecs: [
+                        { template: { spec: { hostPID: true, containers: [{ name: "w" }] } } },
+                    ],
+                },
+            }),
+        ];
+        expect(radius(stack).agents[0].hostAccess).toEqual([
+            "RayCluster ray: spec.workerGroupSpecs[0].template.spec.hostPID",
+        ]);
+    });
+
     it("leaves kube-system DaemonSets and non-agent namespaces out", () => {
         const stack = [
             ...agentStack(),

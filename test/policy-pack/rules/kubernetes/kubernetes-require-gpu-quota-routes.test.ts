@@ -91,7 +91,7 @@ describe("kubernetes-require-gpu-quota: routes around quota", () => {
         [
             "pod resourceClaims without a DRA quota",
             { resourceClaims: [{ name: "gpu", resourceClaimTemplateName: "gpu" }], containers: [c({})] },
-            /resourceClaims claims 1 device.*count\/resourceclaims/,
+            /resourceClaims claims 1 device.*ResourceClaimTemplate gpu, which this stack does not declare in namespace agent-a/,
         ],
     ])("rejects %s in an agent pod", async (_label, spec, message) => {
         const v = await run([namespace("agent-a"), nvidiaQuota, agentPod(spec)]);
