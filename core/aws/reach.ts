@@ -7,6 +7,7 @@ import {
     type PodCreator,
     type ReachGraph,
 } from "../reach";
+import { credentialOutcomes } from "../reach/credentials";
 import { containmentTamperGrants } from "../rbac";
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { AgentNamespaces } from "../stack/agent-namespaces";
@@ -57,6 +58,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             namespaceRoles: (namespace) => serviceAccounts.inNamespace(namespace),
             podCreators: podCreators(model, config),
             kubernetesTamper: kubernetesTamper(model, config, new Set(agents.map((a) => a.resource.urn))),
+            outcomesOf: (node) => [...credentialOutcomes(node)],
         });
     });
 }

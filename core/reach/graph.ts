@@ -4,6 +4,7 @@ import { classifyAction } from "../iam/families";
 import { IamDocumentError, normalizePolicyDocument, type NormalizedStatement } from "../iam";
 import type { SourcedDocument } from "../iam/types";
 import { hasWildcard } from "../iam/wildcard";
+import { type ConditionAnswer, evaluateCondition, type RequestingPrincipal } from "../iam/conditions";
 import {
     type EdgeKind,
     launchActionsWithPassRole,
@@ -25,6 +26,8 @@ import {
     USER_TYPE,
 } from "./decode";
 import { type ContainmentMark, containmentMarks } from "./containment";
+import { requestingPrincipal } from "./principal-context";
+import { type PolicyTarget, resourcePolicyGrants } from "./resource-policies";
 import { type ReachResource, stringAt } from "./resource";
 import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
 import { judgePrincipal, type PrincipalPermissions, type PrincipalVerdict } from "./verdict";
@@ -74,6 +77,8 @@ export interface NodeOutcome {
     /** False when the outcome is a guess (an unknown value that may open it). */
     readonly certain: boolean;
     readonly via?: readonly EdgeKind[];
+    /** The outcome does not hold for this agent (a secret that is its own). */
+    readonly exempt?: (agent: AgentSeed) => boolean;
 }
 
 /**
@@ -254,8 +259,9 @@ class Graph implements ReachGraph {
         string,
         { pattern: string; compute: DecodedNode; certain: boolean }[]
     >();
-    /** Edges resource policies grant, by principal URN; `*` for every principal. */
-    private readonly resourceGrants = new Map<string, ReachEdge[]>();
+    /** Edges resource policies grant, by principal URN; `*` for every principal (each with its Condition). */
+    private readonly resourceGrants = new Map<string, { edge: ReachEdge; condition?: unknown }[]>();
+    private readonly requesters = new Map<string, RequestingPrincipal>();
     /** Automated containment resources by URN, with why (core/reach/containment.ts). */
     private readonly containment: Map<string, ContainmentMark>;
     private readonly nodeOutcomes = new Map<string, readonly NodeOutcome[]>();
@@ -297,7 +303,7 @@ class Graph implements ReachGraph {
             if (decoded.what.kind === "principal" && decoded.what.principal === "role")
                 this.linkTrust(decoded);
         }
-        for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
+        for (const policy of resourcePolicies) this.linkResourcePolicy(policy, repositories);
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
         for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
         for (const link of options.links ?? []) this.addLink(link);
@@ -446,6 +452,9 @@ class Graph implements ReachGraph {
                 if (!target) continue;
                 for (const held of this.outcomesAt(target)) {
                     if (held.via && !held.via.includes(edge.kind)) continue;
+                    if (held.exempt?.(agent)) continue;
+                    // A read the direct grants rule already rejects (every action) is not reported twice.
+                    if (edge.kind === "read-secret" && edge.judgedDirectly) continue;
                     findings.push({
                         agent,
                         start,
@@ -456,7 +465,8 @@ class Graph implements ReachGraph {
                     });
                 }
                 if (target.outside !== undefined) {
-                    if (!edge.judgedDirectly)
+                    // A secret outside the stack is a credentials outcome (credentials.ts), not an unjudged role.
+                    if (!edge.judgedDirectly && edge.kind !== "read-secret")
                         finding(next, target, { kind: "outside-stack", why: target.outside });
                     continue;
                 }
@@ -520,7 +530,24 @@ class Graph implements ReachGraph {
         const direct = this.principalByRef.get(reference);
         if (direct) return direct;
         const match = /^arn:[^:]+:iam::[^:]*:(role|user)\/(?:.*\/)?([^/]+)$/.exec(reference);
-        return match ? this.principalByRef.get(`${match[1]}/${match[2]}`) : undefined;
+        // An assumed-role session's ARN names its role (a resource policy may name the session).
+        const session = /^arn:[^:]+:sts::[^:]*:assumed-role\/([^/]+)\/[^/]*$/.exec(reference);
+        const key = match ? `${match[1]}/${match[2]}` : session ? `role/${session[1]}` : undefined;
+        if (key === undefined) return undefined;
+        // IAM names are unique without regard to case: a policy may spell them in another case.
+        return this.principalByRef.get(key) ?? this.principalByLowerRef().get(key.toLowerCase());
+    }
+
+    private lowerRefs: Map<string, DecodedNode> | undefined;
+
+    private principalByLowerRef(): Map<string, DecodedNode> {
+        if (!this.lowerRefs) {
+            this.lowerRefs = new Map();
+            for (const [key, node] of this.principalByRef) {
+                if (!key.startsWith("arn:")) this.lowerRefs.set(key.toLowerCase(), node);
+            }
+        }
+        return this.lowerRefs;
     }
 
     private roleByReference(reference: string): DecodedNode | undefined {
@@ -694,25 +721,35 @@ class Graph implements ReachGraph {
      * ARN is unknown) let that principal assume the role without any grant of its own in the same account.
      */
     private linkTrust(role: DecodedNode): void {
-        const trusted = new Set<DecodedNode>();
-        for (const dep of role.resource.propertyDependencies.assumeRolePolicy ?? []) {
-            const principal = this.byUrn.get(dep.urn);
-            if (principal?.what.kind === "principal") trusted.add(principal);
-        }
+        // Principal → whether some statement certainly admits it (its Condition holds, or there is none).
+        const trusted = new Map<DecodedNode, boolean>();
+        const note = (principal: DecodedNode, certain: boolean) =>
+            trusted.set(principal, (trusted.get(principal) ?? false) || certain);
         if (role.trust?.state === "known") {
-            for (const reference of awsPrincipals(role.trust.value)) {
-                const principal = this.principalByReference(reference);
-                if (principal) trusted.add(principal);
+            for (const statement of allowStatementsOf(role.trust.value)) {
+                for (const reference of principalValues(statement, "AWS")) {
+                    if (typeof reference !== "string") continue;
+                    const principal = this.principalByReference(reference);
+                    if (!principal) continue;
+                    const admits = evaluateCondition(statement.Condition, this.requesterOf(principal));
+                    if (admits !== false) note(principal, admits === true);
+                }
+            }
+        } else {
+            // An unknown trust computed from a principal: it may name that principal, unconditionally.
+            for (const dep of role.resource.propertyDependencies.assumeRolePolicy ?? []) {
+                const principal = this.byUrn.get(dep.urn);
+                if (principal?.what.kind === "principal") note(principal, true);
             }
         }
-        for (const principal of trusted) {
+        for (const [principal, certain] of trusted) {
             if (principal === role) continue;
             this.addEdge({
                 from: principal.resource.urn,
                 to: role.resource.urn,
                 kind: "assume",
                 permission: `trust policy of ${role.resource.name}`,
-                certain: true,
+                certain,
             });
         }
     }
@@ -786,69 +823,112 @@ class Graph implements ReachGraph {
             for (const { statement, source } of passRoles)
                 this.passRoleEdges(from, statement, source, launches, add);
         }
-        for (const edge of [
+        for (const { edge, condition } of [
             ...(this.resourceGrants.get("*") ?? []),
             ...(this.resourceGrants.get(from) ?? []),
         ]) {
-            add({ ...edge, from });
+            // Only a Condition that certainly excludes this principal removes the grant.
+            const admits = evaluateCondition(condition, this.requesterOf(principal));
+            if (admits === false) continue;
+            add({ ...edge, from, certain: edge.certain && admits === true });
         }
         return [...edges.values()];
     }
 
+    private requesterOf(principal: DecodedNode): RequestingPrincipal {
+        let who = this.requesters.get(principal.resource.urn);
+        if (!who) this.requesters.set(principal.resource.urn, (who = requestingPrincipal(principal)));
+        return who;
+    }
+
     /**
-     * A repository policy that allows ecr:PutImage to a stack principal (by ARN) or to everyone (`*`) is a
-     * push edge without any grant of the principal's own. An account root only delegates to IAM policies; an
-     * unknown principal may be anyone (fail closed); an unknown policy may allow anyone.
+     * A resource policy (core/reach/resource-policies.ts) that names a stack principal or everyone is an edge
+     * without any grant of the principal's own: push to a repository, read a secret or key, write code a
+     * compute resource runs from a bucket.
      */
-    private linkRepositoryPolicy(
+    private linkResourcePolicy(policy: DecodedResourcePolicy, repositories: Map<string, DecodedNode>): void {
+        const grants = resourcePolicyGrants(policy, {
+            targets: (p) => this.policyTargets(p, repositories),
+            principal: (reference) => this.principalByReference(reference)?.resource.urn,
+        });
+        for (const { principal, condition, ...rest } of grants) {
+            const entry = { edge: { ...rest, from: principal }, condition };
+            const list = this.resourceGrants.get(principal);
+            if (list) list.push(entry);
+            else this.resourceGrants.set(principal, [entry]);
+        }
+    }
+
+    /**
+     * What a resource policy guards: the resource holding it, the one its target property was computed from,
+     * or the one its known name, ARN or id names. A policy whose target cannot be resolved may guard any
+     * resource of its kind (a guess). For buckets, the code compute runs from that bucket.
+     */
+    private policyTargets(
         policy: DecodedResourcePolicy,
         repositories: Map<string, DecodedNode>,
-    ): void {
-        const repos = new Set<DecodedNode>();
+    ): PolicyTarget[] {
+        if (policy.kind === "s3-bucket") return this.bucketCode(policy);
+        const kind = policy.kind;
+        const ofKind = (d: DecodedNode | undefined) =>
+            d !== undefined &&
+            (kind === "image-repository"
+                ? d.what.kind === "image-repository"
+                : d.what.kind === "secret" && d.what.secret === kind);
+        if (policy.self) return [{ urn: policy.resource.urn, certain: true }];
+        const found = new Set<string>();
         for (const dep of policy.resource.propertyDependencies[policy.targetProperty] ?? []) {
-            const repo = repositories.get(dep.urn);
-            if (repo) repos.add(repo);
+            if (ofKind(this.byUrn.get(dep.urn))) found.add(dep.urn);
         }
         if (policy.target.state === "known") {
-            const repo = repositories.get(`name:${policy.target.value}`);
-            if (repo) repos.add(repo);
-        }
-        const grant = (principal: string, grantedBy: string, certain: boolean) => {
-            for (const repo of repos) {
-                const edge: ReachEdge = {
-                    from: principal,
-                    to: repo.resource.urn,
-                    kind: "push-image",
-                    permission: "ecr:PutImage",
-                    grantedBy,
-                    certain,
-                };
-                const list = this.resourceGrants.get(principal);
-                if (list) list.push(edge);
-                else this.resourceGrants.set(principal, [edge]);
-            }
-        };
-        const where = `repository policy ${policy.resource.name}`;
-        if (policy.policy.state !== "known") {
-            if (policy.policy.state === "unknown") grant("*", `${where} (unknown during preview)`, false);
-            return;
-        }
-        allowStatementsOf(policy.policy.value).forEach((statement, index) => {
-            const actions = statement.Action;
-            const list = (Array.isArray(actions) ? actions : [actions]).filter(
-                (a): a is string => typeof a === "string",
-            );
-            if (!list.some((a) => patternCovers(a, "ecr:PutImage"))) return;
-            const by = `${where} statement ${typeof statement.Sid === "string" ? statement.Sid : index}`;
-            for (const value of principalValues(statement, "AWS")) {
-                if (value === "*") grant("*", by, true);
-                else if (typeof value !== "string") grant("*", by, false);
-                else {
-                    const principal = this.principalByReference(value);
-                    if (principal) grant(principal.resource.urn, by, true);
+            const value = policy.target.value;
+            if (kind === "image-repository") {
+                const repo = repositories.get(`name:${value}`);
+                if (repo) found.add(repo.resource.urn);
+            } else {
+                for (const d of this.byUrn.values()) {
+                    if (!ofKind(d)) continue;
+                    const names = [
+                        d.arn.state === "known" ? d.arn.value : undefined,
+                        d.cloudName.state === "known" ? d.cloudName.value : undefined,
+                        stringAt(d.resource, "keyId").state === "known"
+                            ? (stringAt(d.resource, "keyId") as { value: string }).value
+                            : undefined,
+                    ];
+                    if (names.includes(value)) found.add(d.resource.urn);
                 }
             }
-        });
+        }
+        if (found.size > 0) return [...found].map((urn) => ({ urn, certain: true }));
+        if (policy.target.state === "known") return [];
+        return [...this.byUrn.values()].filter(ofKind).map((d) => ({ urn: d.resource.urn, certain: false }));
+    }
+
+    /** The code compute runs from a bucket policy's bucket (any bucket's when it cannot be resolved). */
+    private bucketCode(policy: DecodedResourcePolicy): PolicyTarget[] {
+        const names = new Set<string>();
+        if (policy.self) {
+            const own = stringAt(policy.resource, "bucket");
+            if (own.state === "known") names.add(own.value);
+        } else {
+            if (policy.target.state === "known") names.add(policy.target.value);
+            for (const dep of policy.resource.propertyDependencies[policy.targetProperty] ?? []) {
+                const name = BUCKET_TYPES.includes(dep.type) ? stringAt(dep, "bucket") : undefined;
+                if (name?.state === "known") names.add(name.value);
+            }
+        }
+        const resolved = names.size > 0;
+        const code = resolved
+            ? [...names].flatMap((n) => [
+                  ...(this.codeByBucket.get(n) ?? []),
+                  ...(this.codeByBucket.get("*") ?? []),
+              ])
+            : [...this.codeByBucket.values()].flat();
+        return code.map((c) => ({
+            urn: c.compute.resource.urn,
+            certain: resolved && c.certain,
+            object: c.pattern,
+        }));
     }
 
     private targetEdges(
@@ -865,8 +945,10 @@ class Graph implements ReachGraph {
         );
         const scoped = statement.resources !== undefined && !statement.resources.some(hasWildcard);
         const judgedDirectly =
-            classifyAction(action.action).length > 0 &&
-            !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
+            action.edge === "read-secret"
+                ? grantsEverything(statement)
+                : classifyAction(action.action).length > 0 &&
+                  !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
         for (const { entry, certain, via } of match.targets) {
             if (denied(action.action, entry, via)) continue;
             // EventBridge rules matter only when they feed automated response (by pattern, tag, name...).
@@ -882,7 +964,6 @@ class Graph implements ReachGraph {
                 judgedDirectly,
             });
         }
-        if (action.edge === "read-secret") return;
         // Containment outside the stack is guarded by the agent role's guardrail (by name prefix), not here.
         if (action.containmentOnly) return;
         for (const pattern of match.outside) {
@@ -1018,6 +1099,7 @@ class Graph implements ReachGraph {
                     self !== undefined &&
                     (this.principalByReference(value) === self ||
                         (self.arn.state === "known" && iamGlobsIntersect(value, self.arn.value))),
+                (condition) => (self ? evaluateCondition(condition, this.requesterOf(self)) : "unknown"),
             );
             if (admits === "no") continue;
             add({
@@ -1087,13 +1169,6 @@ function principalValues(statement: Record<string, unknown>, key: string): unkno
     return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
 
-/** AWS principal strings (ARNs, account ids, names) of a trust policy's Allow statements. */
-function awsPrincipals(trust: unknown): string[] {
-    return allowStatementsOf(trust).flatMap((s) =>
-        principalValues(s, "AWS").filter((v): v is string => typeof v === "string"),
-    );
-}
-
 /** Whether the role's trust admits a service principal; an unknown trust may (fail closed). */
 function trustsService(role: DecodedNode, service: string): boolean {
     const statements = trustStatements(role);
@@ -1105,24 +1180,35 @@ function trustsService(role: DecodedNode, service: string): boolean {
 
 /**
  * Whether a role's trust admits a principal that holds sts:AssumeRole on it: named (by ARN), its whole
- * account (`:root`, an account id), or everyone. Conditions are not evaluated (fail closed).
+ * account (`:root`, an account id), or everyone. A statement whose Condition certainly excludes the
+ * principal is skipped; one that may hold admits it only "maybe" (core/iam/conditions.ts).
  */
-function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes" | "maybe" | "no" {
+function trustAdmits(
+    role: DecodedNode,
+    names: (value: string) => boolean,
+    holds: (condition: unknown) => ConditionAnswer,
+): "yes" | "maybe" | "no" {
     const statements = trustStatements(role);
     if (statements === undefined) return "maybe";
     let maybe = false;
     for (const statement of statements) {
-        if (statement.NotPrincipal !== undefined) return "yes";
+        let admits: "yes" | "maybe" | "no" = "no";
+        if (statement.NotPrincipal !== undefined) admits = "yes";
         for (const value of principalValues(statement, "AWS")) {
+            if (admits === "yes") break;
             if (
                 value === "*" ||
                 (typeof value === "string" && /^(\d{12}|arn:[^:]+:iam::\d{12}:root)$/.test(value))
             ) {
-                return "yes";
-            }
-            if (typeof value !== "string") maybe = true;
-            else if (names(value)) return "yes";
+                admits = "yes";
+            } else if (typeof value !== "string") admits = "maybe";
+            else if (names(value)) admits = "yes";
         }
+        if (admits === "no") continue;
+        const condition = holds(statement.Condition);
+        if (condition === false) continue;
+        if (admits === "yes" && condition === true) return "yes";
+        maybe = true;
     }
     return maybe ? "maybe" : "no";
 }
@@ -1154,6 +1240,11 @@ function targetActionsFor(statement: NormalizedStatement): readonly TargetAction
     }
     // Keep TARGET_ACTIONS' order: the first edge to a target decides nothing, but paths stay stable.
     return out.length === 0 ? out : TARGET_ACTIONS.filter((a) => out.includes(a));
+}
+
+/** Every action, or everything but a few: aws-restrict-agent-iam-grants rejects the statement on its own. */
+function grantsEverything(statement: NormalizedStatement): boolean {
+    return statement.notActions !== undefined || (statement.actions ?? []).some((a) => /^\*(:\*)?$/.test(a));
 }
 
 function isStar(pattern: string): boolean {
