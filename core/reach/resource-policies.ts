@@ -83,10 +83,11 @@ export function resourcePolicyGrants(
                 principal,
                 to: target.urn,
                 kind: granted.edge,
+                // The path names the policy: the principal holds no grant of its own.
                 permission:
                     target.object === undefined
-                        ? granted.action
-                        : `${granted.action} (on its code ${target.object})`,
+                        ? `${granted.action} (granted by ${grantedBy})`
+                        : `${granted.action} (on its code ${target.object}, granted by ${grantedBy})`,
                 grantedBy,
                 certain: certain && target.certain && surely,
                 ...(condition !== undefined && { condition }),
