@@ -201,8 +201,11 @@ export function renderReachGraphSection(): string[] {
         "- Resource policies are edges: ECR repository policies (push), Secrets Manager secret policies and KMS",
         "  key policies (read), S3 bucket policies (`s3:PutObject` on code a compute resource runs). Principals:",
         "  `*`, or a literal ARN of a stack role or user (any path or case, or an assumed-role session); an",
-        "  account root only delegates to IAM policies; NotPrincipal and an unknown principal or policy may be",
-        "  anyone (a guess). A policy on a resource outside the stack is not followed; other resource policies",
-        "  (logs, topics, queues) are judged by `aws-restrict-agent-resource-policies` only.",
+        "  account root only delegates to IAM policies; NotPrincipal and an unknown principal may be anyone (a",
+        "  guess). A policy unknown during preview is a guess for the stack principals it was computed from (a",
+        "  repository policy: for anyone); one computed from no role or user is judged at the next preview, once",
+        "  known, as `aws-restrict-agent-resource-policies` does. A policy on a resource outside the stack is not",
+        "  followed; other resource policies (logs, topics, queues) are judged by",
+        "  `aws-restrict-agent-resource-policies` only.",
     ];
 }

@@ -455,6 +455,7 @@ export interface DecodedResourcePolicy {
     readonly target: Field<string>;
     /** The policy is a property of the resource it guards. */
     readonly self: boolean;
+    readonly policyProperty: string;
     readonly policy: Field<unknown>;
 }
 
@@ -486,7 +487,15 @@ export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePo
     const policy = jsonAt(resource, spec.policy);
     if (spec.target === undefined) {
         if (policy.state === "absent") return undefined;
-        return { resource, kind: spec.kind, targetProperty: spec.policy, target: ABSENT, self: true, policy };
+        return {
+            resource,
+            kind: spec.kind,
+            targetProperty: spec.policy,
+            target: ABSENT,
+            self: true,
+            policyProperty: spec.policy,
+            policy,
+        };
     }
     return {
         resource,
@@ -494,6 +503,7 @@ export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePo
         targetProperty: spec.target,
         target: stringAt(resource, spec.target),
         self: false,
+        policyProperty: spec.policy,
         policy,
     };
 }

@@ -850,6 +850,8 @@ class Graph implements ReachGraph {
         const grants = resourcePolicyGrants(policy, {
             targets: (p) => this.policyTargets(p, repositories),
             principal: (reference) => this.principalByReference(reference)?.resource.urn,
+            principalResource: (resource) =>
+                this.byUrn.get(resource.urn)?.what.kind === "principal" ? resource.urn : undefined,
         });
         for (const { principal, condition, ...rest } of grants) {
             const entry = { edge: { ...rest, from: principal }, condition };

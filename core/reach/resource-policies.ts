@@ -2,6 +2,7 @@ import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { isUnknown } from "../unknowns";
 import { type EdgeKind, patternCovers } from "./actions";
 import type { DecodedResourcePolicy, PolicyTargetKind } from "./decode";
+import type { ReachResource } from "./resource";
 
 /**
  * What a resource policy grants a same-account principal without any grant of its own (an account root only
@@ -32,6 +33,8 @@ export interface PolicyContext {
     readonly targets: (policy: DecodedResourcePolicy) => readonly PolicyTarget[];
     /** The stack role or user an ARN names (any path, an assumed-role session's role), if any. */
     readonly principal: (reference: string) => string | undefined;
+    /** The URN of a resource when it is a stack role or user. */
+    readonly principalResource: (resource: ReachResource) => string | undefined;
 }
 
 /** The action a policy kind's grant must cover, and the edge it makes. */
@@ -95,7 +98,20 @@ export function resourcePolicyGrants(
         }
     };
     if (policy.policy.state === "unknown") {
-        grant("*", `${where} (${policy.policy.why})`, false, undefined, undefined);
+        const by = `${where} (${policy.policy.why})`;
+        // A repository policy unknown during preview may let anyone push (kept from the first linker). For
+        // the others: the principals it was computed from (their ARNs may be in it); one computed from no
+        // stack principal is judged at the next preview, once known, as aws-restrict-agent-resource-policies
+        // does (docs: still accepted).
+        if (policy.kind === "image-repository") grant("*", by, false, undefined, undefined);
+        else {
+            const named = new Set<string>();
+            for (const dep of policy.resource.propertyDependencies[policy.policyProperty] ?? []) {
+                const urn = context.principalResource(dep);
+                if (urn !== undefined) named.add(urn);
+            }
+            for (const urn of named) grant(urn, by, false, undefined, undefined);
+        }
         return out;
     }
     statementsOf(policy.policy.value).forEach((statement, index) => {
