@@ -888,22 +888,41 @@ class Graph implements ReachGraph {
                 const repo = repositories.get(`name:${value}`);
                 if (repo) found.add(repo.resource.urn);
             } else {
-                for (const d of this.byUrn.values()) {
-                    if (!ofKind(d)) continue;
-                    const names = [
-                        d.arn.state === "known" ? d.arn.value : undefined,
-                        d.cloudName.state === "known" ? d.cloudName.value : undefined,
-                        stringAt(d.resource, "keyId").state === "known"
-                            ? (stringAt(d.resource, "keyId") as { value: string }).value
-                            : undefined,
-                    ];
-                    if (names.includes(value)) found.add(d.resource.urn);
+                // A secret's ARN ends in `<name>-<6 random characters>`, a key's in `key/<id>`.
+                const names = [
+                    value,
+                    /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(value)?.[1],
+                    /:key\/([^/]+)$/.exec(value)?.[1],
+                ];
+                for (const name of names) {
+                    if (name === undefined) continue;
+                    for (const urn of this.secretsByReference().get(`${kind}|${name}`) ?? []) found.add(urn);
                 }
             }
         }
         if (found.size > 0) return [...found].map((urn) => ({ urn, certain: true }));
         if (policy.target.state === "known") return [];
         return [...this.byUrn.values()].filter(ofKind).map((d) => ({ urn: d.resource.urn, certain: false }));
+    }
+
+    private secretRefs: Map<string, string[]> | undefined;
+
+    /** Secrets and keys by `<kind>|<ARN, name or key id>`: what a policy's target property may name. */
+    private secretsByReference(): Map<string, string[]> {
+        if (this.secretRefs) return this.secretRefs;
+        const refs = new Map<string, string[]>();
+        for (const d of this.byUrn.values()) {
+            if (d.what.kind !== "secret") continue;
+            const keyId = stringAt(d.resource, "keyId");
+            for (const field of [d.arn, d.cloudName, keyId]) {
+                if (field.state !== "known") continue;
+                const key = `${d.what.secret}|${field.value}`;
+                const list = refs.get(key);
+                if (list) list.push(d.resource.urn);
+                else refs.set(key, [d.resource.urn]);
+            }
+        }
+        return (this.secretRefs = refs);
     }
 
     /** The code compute runs from a bucket policy's bucket (any bucket's when it cannot be resolved). */

@@ -221,6 +221,26 @@ describe("stack-forbid-agent-credential-paths: violating", () => {
     });
 });
 
+describe("stack-forbid-agent-credential-paths: how a policy names what it guards", () => {
+    it("reads a key's own policy property and a secret policy naming the secret by its ARN", async () => {
+        const key = kmsKey("data-key", { policy: policyDoc(read({ AWS: [AGENT_ARN] })) });
+        expect(lines(await credentialPaths([key, quietAgent()]))[0]).toMatch(
+            /kms:Decrypt \(granted by key policy data-key statement 0\) on kms key data-key/,
+        );
+        const byArn: FakeResource = {
+            type: "aws:secretsmanager/secretPolicy:SecretPolicy",
+            name: "p",
+            props: { secretArn: secretArn("db-password"), policy: policyDoc(read({ AWS: AGENT_ARN })) },
+        };
+        expect(await credentialPaths([secret("db-password"), byArn, quietAgent()])).toHaveLength(1);
+        const other: FakeResource = {
+            ...byArn,
+            props: { ...byArn.props, secretArn: secretArn("elsewhere") },
+        };
+        expect(await credentialPaths([secret("db-password"), other, quietAgent()])).toEqual([]);
+    });
+});
+
 describe("stack-forbid-agent-credential-paths: compliant", () => {
     it("accepts the agent's own tagged secret", async () => {
         expect(
