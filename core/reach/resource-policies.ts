@@ -38,11 +38,11 @@ export interface PolicyContext {
 }
 
 /** The action a policy kind's grant must cover, and the edge it makes. */
-const GRANTED: Readonly<Record<PolicyTargetKind, { action: string; edge: EdgeKind }>> = {
-    "image-repository": { action: "ecr:PutImage", edge: "push-image" },
-    "secretsmanager-secret": { action: "secretsmanager:GetSecretValue", edge: "read-secret" },
-    "kms-key": { action: "kms:Decrypt", edge: "read-secret" },
-    "s3-bucket": { action: "s3:PutObject", edge: "run-as" },
+const GRANTED: Readonly<Record<PolicyTargetKind, { actions: readonly string[]; edge: EdgeKind }>> = {
+    "image-repository": { actions: ["ecr:PutImage"], edge: "push-image" },
+    "secretsmanager-secret": { actions: ["secretsmanager:GetSecretValue"], edge: "read-secret" },
+    "kms-key": { actions: ["kms:Decrypt", "kms:ReEncryptFrom"], edge: "read-secret" },
+    "s3-bucket": { actions: ["s3:PutObject"], edge: "run-as" },
 };
 
 const LABEL: Readonly<Record<PolicyTargetKind, string>> = {
@@ -67,6 +67,7 @@ export function resourcePolicyGrants(
     const targets = context.targets(policy);
     if (targets.length === 0 || policy.policy.state === "absent") return [];
     const out: ResourcePolicyGrant[] = [];
+    let action = granted.actions[0];
     const grant = (
         principal: string,
         grantedBy: string,
@@ -89,8 +90,8 @@ export function resourcePolicyGrants(
                 // The path names the policy: the principal holds no grant of its own.
                 permission:
                     target.object === undefined
-                        ? `${granted.action} (granted by ${grantedBy})`
-                        : `${granted.action} (on its code ${target.object}, granted by ${grantedBy})`,
+                        ? `${action} (granted by ${grantedBy})`
+                        : `${action} (on its code ${target.object}, granted by ${grantedBy})`,
                 grantedBy,
                 certain: certain && target.certain && surely,
                 ...(condition !== undefined && { condition }),
@@ -116,7 +117,9 @@ export function resourcePolicyGrants(
     }
     statementsOf(policy.policy.value).forEach((statement, index) => {
         if (statement.Effect !== "Allow") return;
-        if (!coversAction(statement, granted.action)) return;
+        const covered = granted.actions.find((a) => coversAction(statement, a));
+        if (covered === undefined) return;
+        action = covered;
         const by = `${where} statement ${typeof statement.Sid === "string" ? statement.Sid : index}`;
         // NotResource: every object but a few may be covered; read it as covering the code (fail closed).
         const resources = statement.NotResource !== undefined ? undefined : stringList(statement.Resource);

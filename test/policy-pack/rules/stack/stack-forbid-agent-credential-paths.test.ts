@@ -241,6 +241,32 @@ describe("stack-forbid-agent-credential-paths: how a policy names what it guards
     });
 });
 
+describe("stack-forbid-agent-credential-paths: the next indirection", () => {
+    it("rejects kms:ReEncryptFrom: re-encrypting under a key the agent holds is decrypting", async () => {
+        const reEncrypt = { ...read({ AWS: AGENT_ARN }), Action: "kms:ReEncrypt*" };
+        const v = await credentialPaths([kmsKey("data-key"), keyPolicy("data-key", reEncrypt), quietAgent()]);
+        expect(lines(v)[0]).toMatch(
+            /kms:ReEncryptFrom \(granted by key policy data-key-policy statement 0\)/,
+        );
+    });
+
+    it("rejects a NotAction Allow in a secret policy that leaves GetSecretValue in", async () => {
+        const notAction = {
+            Effect: "Allow",
+            Principal: { AWS: AGENT_ARN },
+            NotAction: "secretsmanager:DeleteSecret",
+            Resource: "*",
+        };
+        expect(
+            await credentialPaths([
+                secret("db-password"),
+                secretPolicy("db-password", notAction),
+                quietAgent(),
+            ]),
+        ).toHaveLength(1);
+    });
+});
+
 describe("stack-forbid-agent-credential-paths: compliant", () => {
     it("accepts the agent's own tagged secret", async () => {
         expect(
