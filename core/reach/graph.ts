@@ -791,6 +791,12 @@ class Graph implements ReachGraph {
         for (const { source, statements } of parsed) {
             for (const statement of statements) {
                 if (statement.effect !== "Allow") continue;
+                // A Condition that certainly excludes the principal itself (its ARN, tags, type) grants it nothing.
+                if (
+                    statement.condition !== undefined &&
+                    evaluateCondition(statement.condition, this.requesterOf(principal)) === false
+                )
+                    continue;
                 const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
                 const covers = (action: string) => statementCovers(statement, action);
                 for (const action of targetActionsFor(statement)) {

@@ -129,4 +129,20 @@ describe("role trust conditions in the walk", () => {
         expect(run(["sts:AssumeRole"])).toEqual([]);
         expect(run(["sts:AssumeRole", "sts:TagSession"])).toEqual([["credentials", false]]);
     });
+
+    it("an identity-policy Allow whose Condition excludes the principal itself grants it nothing", () => {
+        const grant = (condition: Record<string, unknown>) =>
+            doc({
+                Effect: "Allow",
+                Action: "secretsmanager:GetSecretValue",
+                Resource: SECRET_ARN,
+                Condition: condition,
+            });
+        const other = { StringEquals: { "aws:PrincipalTag/agentguard.io/agent": "coder" } };
+        expect(closure(grant(other), role("unrelated", {})).findings).toEqual([]);
+        const request = { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } };
+        expect(closure(grant(request), role("unrelated", {})).findings.map((f) => f.outcome.kind)).toEqual([
+            "credentials",
+        ]);
+    });
 });
