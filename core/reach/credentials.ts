@@ -16,9 +16,26 @@ import { stringAt } from "./resource";
  * Kubernetes Secrets are judged through RBAC elsewhere.
  */
 export function credentialOutcomes(node: GraphNode): NodeOutcome[] {
-    const outside = /^outside:(secretsmanager-secret|ssm-parameter|kms-key):(.*)$/s.exec(node.id);
+    const outside = /^outside:(secretsmanager-secret|ssm-parameter|kms-key):(.*?)(?:#([^#]*))?$/s.exec(
+        node.id,
+    );
     if (outside) {
-        const [, kind, pattern] = outside;
+        const [, kind, pattern, tagged] = outside;
+        // An ABAC-limited read (graph.ts): only resources tagged with these ids, the agent's own if its id.
+        if (tagged !== undefined) {
+            const owners = tagged.split(",");
+            return [
+                {
+                    outcome: {
+                        kind: "credentials",
+                        why: `it names ${KIND_LABEL[kind]}s tagged ${AGENT_KEY}=${tagged} outside this stack, not this agent's own`,
+                    },
+                    certain: false,
+                    via: ["read-secret"],
+                    exempt: (agent) => owners.every((owner) => ownsAny(agent, [owner])),
+                },
+            ];
+        }
         const every = /^(\*|arn:[^:]*:[^:]*:[^:]*:[^:]*:(secret:|parameter\/?|key\/)?\*)$/.test(pattern);
         return [
             {

@@ -26,7 +26,9 @@ import {
     USER_TYPE,
 } from "./decode";
 import { type ContainmentMark, containmentMarks } from "./containment";
-import { requestingPrincipal } from "./principal-context";
+import { agentTagLimit, mayWriteSecretTags } from "./abac";
+import { agentIdsOf, requestingPrincipal } from "./principal-context";
+import { AGENT_KEY } from "../metadata-keys";
 import { type PolicyTarget, resourcePolicyGrants } from "./resource-policies";
 import { type ReachResource, stringAt } from "./resource";
 import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
@@ -788,15 +790,18 @@ class Graph implements ReachGraph {
                         (st.resources ?? []).some((pattern) => certainlyCovers(pattern, entry, allowed)),
                 ),
             );
+        const writesTags = mayWriteSecretTags(parsed.flatMap((doc) => doc.statements));
         for (const { source, statements } of parsed) {
             for (const statement of statements) {
                 if (statement.effect !== "Allow") continue;
                 // A Condition that certainly excludes the principal itself (its ARN, tags, type) grants it nothing.
-                if (
-                    statement.condition !== undefined &&
-                    evaluateCondition(statement.condition, this.requesterOf(principal)) === false
-                )
-                    continue;
+                const holds = evaluateCondition(statement.condition, this.requesterOf(principal));
+                if (holds === false) continue;
+                // Reads limited to resources tagged with given agent ids (ABAC), unless the reader may retag.
+                const limit = writesTags
+                    ? undefined
+                    : agentTagLimit(statement.condition, this.requesterOf(principal));
+                const reads = { limit, conditional: holds !== true };
                 const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
                 const covers = (action: string) => statementCovers(statement, action);
                 for (const action of targetActionsFor(statement)) {
@@ -811,7 +816,7 @@ class Graph implements ReachGraph {
                         if (!deniedOnStar) this.accountWideEdges(from, action, statement, grantedBy, add);
                         continue;
                     }
-                    this.targetEdges(from, action, statement, grantedBy, add, denied);
+                    this.targetEdges(from, action, statement, grantedBy, add, denied, reads);
                 }
                 if (covers(PASS_ROLE)) passRoles.push({ statement, source: grantedBy });
                 for (const launch of launchActionsWithPassRole()) {
@@ -965,7 +970,12 @@ class Graph implements ReachGraph {
         grantedBy: string,
         add: (edge: ReachEdge) => void,
         denied: (action: string, entry: TargetEntry, via: readonly string[]) => boolean,
+        reads: { limit: ReadonlySet<string> | undefined; conditional: boolean },
     ): void {
+        const secret = action.edge === "read-secret";
+        const limit = secret ? reads.limit : undefined;
+        // A read under a Condition that may not hold (a request key) is a guess, unless ABAC limits it.
+        const sure = !secret || !reads.conditional || limit !== undefined;
         const match = this.targets.match(
             action.target,
             statement.notResources ? undefined : statement.resources,
@@ -981,25 +991,36 @@ class Graph implements ReachGraph {
             // EventBridge rules matter only when they feed automated response (by pattern, tag, name...).
             const mark = this.containment.get(entry.node.resource.urn);
             if ((action.containmentOnly || action.target === "event-rule") && !mark) continue;
+            if (limit !== undefined) {
+                const owners = agentIdsOf(entry.node.resource);
+                if (owners !== undefined && !owners.some((id) => limit.has(id))) continue;
+            }
             add({
                 from,
                 to: entry.node.resource.urn,
                 kind: action.edge,
                 permission: action.action,
                 grantedBy,
-                certain: certain && (action.edge !== "tamper" || mark?.certain !== false),
+                certain: sure && certain && (action.edge !== "tamper" || mark?.certain !== false),
                 judgedDirectly,
             });
         }
         // Containment outside the stack is guarded by the agent role's guardrail (by name prefix), not here.
         if (action.containmentOnly) return;
+        // ABAC on the reader's untagged identity: the Condition never holds, nothing outside is read.
+        if (limit !== undefined && limit.size === 0) return;
         for (const pattern of match.outside) {
-            const id = `outside:${action.target}:${pattern}`;
+            // ABAC-limited reads reach only resources tagged with those ids (credentials.ts reads the suffix).
+            const tagged = limit === undefined ? "" : [...limit].sort().join(",");
+            const id = `outside:${action.target}:${pattern}${tagged ? `#${tagged}` : ""}`;
             if (!this.nodes.has(id)) {
                 const wild = hasWildcard(pattern);
+                const which = tagged ? ` tagged ${AGENT_KEY}=${tagged}` : "";
                 this.nodes.set(id, {
                     id,
-                    label: wild ? `any ${action.target.replace(/-/g, " ")} matching ${pattern}` : pattern,
+                    label: wild
+                        ? `any ${action.target.replace(/-/g, " ")}${which} matching ${pattern}`
+                        : `${pattern}${which}`,
                     outside: wild
                         ? `it also covers ${action.target.replace(/-/g, " ")}s outside this stack, which cannot be judged`
                         : "not declared in this stack, so what it runs as or guards cannot be judged",

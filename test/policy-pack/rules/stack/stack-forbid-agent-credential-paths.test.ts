@@ -325,6 +325,60 @@ describe("stack-forbid-agent-credential-paths: compliant", () => {
     });
 });
 
+describe("stack-forbid-agent-credential-paths: attribute-based access (resource tags)", () => {
+    const abac = (value: string) => ({
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: "*",
+        Condition: { StringEquals: { "secretsmanager:ResourceTag/agentguard.io/agent": value } },
+    });
+    const secrets = [
+        secret("analyst-key", { tags: { "agentguard.io/agent": "analyst" } }),
+        secret("coder-key", { tags: { "agentguard.io/agent": "coder" } }),
+        secret("db-password"),
+    ];
+
+    it("accepts reads limited to secrets tagged with the agent's own id (policy variable or literal)", async () => {
+        expect(
+            await credentialPaths([...secrets, agentRole([abac("${aws:PrincipalTag/agentguard.io/agent}")])]),
+        ).toEqual([]);
+        expect(await credentialPaths([...secrets, agentRole([abac("analyst")])])).toEqual([]);
+    });
+
+    it("rejects a limit naming another agent's id: its secret in the stack, and those outside", async () => {
+        const text = lines(await credentialPaths([...secrets, agentRole([abac("coder")])])).join("\n");
+        expect(text).toMatch(/secretsmanager secret coder-key/);
+        expect(text).toMatch(/tagged agentguard\.io\/agent=coder outside this stack/);
+        expect(text).not.toMatch(/analyst-key|db-password/);
+    });
+
+    it("rejects the limit when the agent may retag secrets (secretsmanager:TagResource claims any secret)", async () => {
+        const v = await credentialPaths([
+            ...secrets,
+            agentRole([
+                abac("${aws:PrincipalTag/agentguard.io/agent}"),
+                allow("secretsmanager:TagResource", "*"),
+            ]),
+        ]);
+        expect(lines(v).join("\n")).toMatch(/coder-key/);
+    });
+
+    it("does not read IfExists or a pattern as a limit", async () => {
+        for (const condition of [
+            { StringEqualsIfExists: { "aws:ResourceTag/agentguard.io/agent": "analyst" } },
+            { StringLike: { "aws:ResourceTag/agentguard.io/agent": "analyst*" } },
+        ]) {
+            const v = await credentialPaths([
+                ...secrets,
+                agentRole([{ ...abac("analyst"), Condition: condition }]),
+            ]);
+            expect(lines(v).join("\n"), JSON.stringify(condition)).toMatch(
+                /^Possible credential path .*coder-key/m,
+            );
+        }
+    });
+});
+
 describe("stack-forbid-agent-credential-paths: evasions", () => {
     it("finds the agent role named with a path, in another case, or as an assumed-role session", async () => {
         for (const principal of [
