@@ -1,7 +1,11 @@
 import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
 import { asList, field, readJsonDocument } from "../../../core/aws/json-document";
 import { analyzeGrants, IamDocumentError } from "../../../core/iam";
-import { type ConditionAnswer, evaluateCondition } from "../../../core/iam/conditions";
+import {
+    type ConditionAnswer,
+    evaluateCondition,
+    type RequestingPrincipal,
+} from "../../../core/iam/conditions";
 import { decodeResource } from "../../../core/reach";
 import { requestingPrincipal } from "../../../core/reach/principal-context";
 import { defineStackRule, type Finding } from "../../lib/rule";
@@ -125,17 +129,18 @@ function agentPrincipal(
     const condition = field(statement, "Condition");
     if (condition === undefined && values.some((v) => v === "*"))
         return 'every principal (Principal "*" without a Condition), agent roles included';
+    const star = values.some((v) => v === "*");
     for (const role of agentRoles.values()) {
+        const named = values.some((v) => typeof v === "string" && namesRole(v, role));
+        if (!named && !star) continue;
         // Only a Condition that certainly excludes the agent role protects it (core/iam/conditions.ts).
         const admits = admitsRole(condition, role);
         if (admits === false) continue;
-        const named = values.some((v) => typeof v === "string" && namesRole(v, role));
         const who = `agent role ${role.node.name}`;
         const how = admits === true ? "admits" : "may admit";
         const why = admits === true ? "" : " (the stack cannot show that it excludes it)";
         if (named) return condition === undefined ? who : `${who} (its Condition ${how} it${why})`;
-        if (values.some((v) => v === "*"))
-            return `every principal (Principal "*"), and its Condition ${how} ${who}${why}`;
+        return `every principal (Principal "*"), and its Condition ${how} ${who}${why}`;
     }
     if (
         linked.length > 0 &&
@@ -146,10 +151,15 @@ function agentPrincipal(
     return undefined;
 }
 
+const requesters = new WeakMap<ResourceNode, RequestingPrincipal | null>();
+
 function admitsRole(condition: unknown, role: AgentRole): ConditionAnswer {
-    const decoded = decodeResource(role.node);
-    if (!decoded) return "unknown";
-    return evaluateCondition(condition, requestingPrincipal(decoded));
+    let who = requesters.get(role.node);
+    if (who === undefined) {
+        const decoded = decodeResource(role.node);
+        requesters.set(role.node, (who = decoded ? requestingPrincipal(decoded) : null));
+    }
+    return who === null ? "unknown" : evaluateCondition(condition, who);
 }
 
 /** A literal ARN of the role: its own, or any path, another case, or one of its assumed-role sessions. */
