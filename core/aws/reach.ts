@@ -7,6 +7,7 @@ import {
     type PodCreator,
     type ReachGraph,
 } from "../reach";
+import { credentialOutcomes } from "../reach/credentials";
 import { containmentTamperGrants } from "../rbac";
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { AgentNamespaces } from "../stack/agent-namespaces";
@@ -75,6 +76,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
                 ...routes(node),
                 ...channels.outcomesOf(node),
                 ...endpoints.outcomesOf(node),
+                ...credentialOutcomes(node),
             ],
         });
     });

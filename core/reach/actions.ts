@@ -101,7 +101,8 @@ export const TARGET_ACTIONS: readonly TargetAction[] = [
         "ssm:GetParametersByPath",
         "ssm:GetParameterHistory",
     ]),
-    ...t("read-secret", "kms-key", ["kms:Decrypt"]),
+    // Re-encrypting under a key the reader holds turns a ciphertext of this key into one it can decrypt.
+    ...t("read-secret", "kms-key", ["kms:Decrypt", "kms:ReEncryptFrom"]),
     ...t("tamper", "cloudtrail-trail", [
         "cloudtrail:StopLogging",
         "cloudtrail:DeleteTrail",

@@ -442,23 +442,69 @@ function containmentOf(resource: ReachResource): Field<boolean> {
 
 export const REPOSITORY_POLICY_TYPE = "aws:ecr/repositoryPolicy:RepositoryPolicy";
 
+/** What a resource policy guards: the kinds whose policies create edges. */
+export type PolicyTargetKind = "image-repository" | "secretsmanager-secret" | "kms-key" | "s3-bucket";
+
 /** A resource policy that grants principals access to one resource of the stack. */
 export interface DecodedResourcePolicy {
     readonly resource: ReachResource;
+    readonly kind: PolicyTargetKind;
     /** The property naming the resource the policy is attached to (for the recorded dependency). */
     readonly targetProperty: string;
+    /** The guarded resource's name, ARN or id; for a policy held by the resource itself, absent. */
     readonly target: Field<string>;
+    /** The policy is a property of the resource it guards. */
+    readonly self: boolean;
+    readonly policyProperty: string;
     readonly policy: Field<unknown>;
 }
 
-/** ECR repository policies: a same-account principal named there may push without any grant of its own. */
+const RESOURCE_POLICIES: Readonly<
+    Record<string, { kind: PolicyTargetKind; target?: string; policy: string }>
+> = {
+    [REPOSITORY_POLICY_TYPE]: { kind: "image-repository", target: "repository", policy: "policy" },
+    "aws:secretsmanager/secretPolicy:SecretPolicy": {
+        kind: "secretsmanager-secret",
+        target: "secretArn",
+        policy: "policy",
+    },
+    "aws:secretsmanager/secret:Secret": { kind: "secretsmanager-secret", policy: "policy" },
+    "aws:kms/keyPolicy:KeyPolicy": { kind: "kms-key", target: "keyId", policy: "policy" },
+    "aws:kms/key:Key": { kind: "kms-key", policy: "policy" },
+    "aws:s3/bucketPolicy:BucketPolicy": { kind: "s3-bucket", target: "bucket", policy: "policy" },
+    "aws:s3/bucket:Bucket": { kind: "s3-bucket", policy: "policy" },
+    "aws:s3/bucketV2:BucketV2": { kind: "s3-bucket", policy: "policy" },
+};
+
+/**
+ * Resource policies that may let a same-account principal act without any grant of its own: ECR repository
+ * policies (push), Secrets Manager and KMS key policies (read), S3 bucket policies (write code others run).
+ * A policy held by the resource itself (a secret's, key's or bucket's `policy`) is absent when not set.
+ */
 export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePolicy | undefined {
-    if (resource.type !== REPOSITORY_POLICY_TYPE) return undefined;
+    const spec = RESOURCE_POLICIES[resource.type];
+    if (!spec) return undefined;
+    const policy = jsonAt(resource, spec.policy);
+    if (spec.target === undefined) {
+        if (policy.state === "absent") return undefined;
+        return {
+            resource,
+            kind: spec.kind,
+            targetProperty: spec.policy,
+            target: ABSENT,
+            self: true,
+            policyProperty: spec.policy,
+            policy,
+        };
+    }
     return {
         resource,
-        targetProperty: "repository",
-        target: stringAt(resource, "repository"),
-        policy: jsonAt(resource, "policy"),
+        kind: spec.kind,
+        targetProperty: spec.target,
+        target: stringAt(resource, spec.target),
+        self: false,
+        policyProperty: spec.policy,
+        policy,
     };
 }
 

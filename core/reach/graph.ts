@@ -4,6 +4,7 @@ import { classifyAction } from "../iam/families";
 import { IamDocumentError, normalizePolicyDocument, type NormalizedStatement } from "../iam";
 import type { SourcedDocument } from "../iam/types";
 import { hasWildcard } from "../iam/wildcard";
+import { type ConditionAnswer, evaluateCondition, type RequestingPrincipal } from "../iam/conditions";
 import {
     type EdgeKind,
     launchActionsWithPassRole,
@@ -25,6 +26,10 @@ import {
     USER_TYPE,
 } from "./decode";
 import { type ContainmentMark, containmentMarks } from "./containment";
+import { agentTagLimit, mayWriteSecretTags } from "./abac";
+import { agentIdsOf, requestingPrincipal } from "./principal-context";
+import { AGENT_KEY } from "../metadata-keys";
+import { type PolicyTarget, resourcePolicyGrants } from "./resource-policies";
 import { type ReachResource, stringAt } from "./resource";
 import { certainlyCovers, type TargetEntry, TargetIndex, type TargetKind } from "./targets";
 import { judgePrincipal, type PrincipalPermissions, type PrincipalVerdict } from "./verdict";
@@ -84,6 +89,8 @@ export interface NodeOutcome {
      * not reported when the edge that reaches the node is `judgedDirectly`.
      */
     readonly unlessJudgedDirectly?: boolean;
+    /** The outcome does not hold for this agent (a secret that is its own). */
+    readonly exempt?: (agent: AgentSeed) => boolean;
 }
 
 /**
@@ -265,8 +272,9 @@ class Graph implements ReachGraph {
         string,
         { pattern: string; compute: DecodedNode; certain: boolean }[]
     >();
-    /** Edges resource policies grant, by principal URN; `*` for every principal. */
-    private readonly resourceGrants = new Map<string, ReachEdge[]>();
+    /** Edges resource policies grant, by principal URN; `*` for every principal (each with its Condition). */
+    private readonly resourceGrants = new Map<string, { edge: ReachEdge; condition?: unknown }[]>();
+    private readonly requesters = new Map<string, RequestingPrincipal>();
     /** Automated containment resources by URN, with why (core/reach/containment.ts). */
     private readonly containment: Map<string, ContainmentMark>;
     private readonly nodeOutcomes = new Map<string, readonly NodeOutcome[]>();
@@ -313,7 +321,7 @@ class Graph implements ReachGraph {
             if (decoded.what.kind === "principal" && decoded.what.principal === "role")
                 this.linkTrust(decoded);
         }
-        for (const policy of resourcePolicies) this.linkRepositoryPolicy(policy, repositories);
+        for (const policy of resourcePolicies) this.linkResourcePolicy(policy, repositories);
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
         for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
         for (const link of options.links ?? []) this.addLink(link);
@@ -472,6 +480,7 @@ class Graph implements ReachGraph {
                 for (const held of this.outcomesAt(target)) {
                     if (held.via && !held.via.includes(edge.kind)) continue;
                     if (held.unlessJudgedDirectly && edge.judgedDirectly) continue;
+                    if (held.exempt?.(agent)) continue;
                     findings.push({
                         agent,
                         start,
@@ -482,7 +491,8 @@ class Graph implements ReachGraph {
                     });
                 }
                 if (target.outside !== undefined) {
-                    if (!edge.judgedDirectly)
+                    // A secret outside the stack is a credentials outcome (credentials.ts), not an unjudged role.
+                    if (!edge.judgedDirectly && edge.kind !== "read-secret")
                         finding(next, target, { kind: "outside-stack", why: target.outside });
                     continue;
                 }
@@ -550,7 +560,24 @@ class Graph implements ReachGraph {
         const direct = this.principalByRef.get(reference);
         if (direct) return direct;
         const match = /^arn:[^:]+:iam::[^:]*:(role|user)\/(?:.*\/)?([^/]+)$/.exec(reference);
-        return match ? this.principalByRef.get(`${match[1]}/${match[2]}`) : undefined;
+        // An assumed-role session's ARN names its role (a resource policy may name the session).
+        const session = /^arn:[^:]+:sts::[^:]*:assumed-role\/([^/]+)\/[^/]*$/.exec(reference);
+        const key = match ? `${match[1]}/${match[2]}` : session ? `role/${session[1]}` : undefined;
+        if (key === undefined) return undefined;
+        // IAM names are unique without regard to case: a policy may spell them in another case.
+        return this.principalByRef.get(key) ?? this.principalByLowerRef().get(key.toLowerCase());
+    }
+
+    private lowerRefs: Map<string, DecodedNode> | undefined;
+
+    private principalByLowerRef(): Map<string, DecodedNode> {
+        if (!this.lowerRefs) {
+            this.lowerRefs = new Map();
+            for (const [key, node] of this.principalByRef) {
+                if (!key.startsWith("arn:")) this.lowerRefs.set(key.toLowerCase(), node);
+            }
+        }
+        return this.lowerRefs;
     }
 
     private roleByReference(reference: string): DecodedNode | undefined {
@@ -724,25 +751,35 @@ class Graph implements ReachGraph {
      * ARN is unknown) let that principal assume the role without any grant of its own in the same account.
      */
     private linkTrust(role: DecodedNode): void {
-        const trusted = new Set<DecodedNode>();
-        for (const dep of role.resource.propertyDependencies.assumeRolePolicy ?? []) {
-            const principal = this.byUrn.get(dep.urn);
-            if (principal?.what.kind === "principal") trusted.add(principal);
-        }
+        // Principal → whether some statement certainly admits it (its Condition holds, or there is none).
+        const trusted = new Map<DecodedNode, boolean>();
+        const note = (principal: DecodedNode, certain: boolean) =>
+            trusted.set(principal, (trusted.get(principal) ?? false) || certain);
         if (role.trust?.state === "known") {
-            for (const reference of awsPrincipals(role.trust.value)) {
-                const principal = this.principalByReference(reference);
-                if (principal) trusted.add(principal);
+            for (const statement of allowStatementsOf(role.trust.value)) {
+                for (const reference of principalValues(statement, "AWS")) {
+                    if (typeof reference !== "string") continue;
+                    const principal = this.principalByReference(reference);
+                    if (!principal) continue;
+                    const admits = evaluateCondition(statement.Condition, this.requesterOf(principal));
+                    if (admits !== false) note(principal, admits === true);
+                }
+            }
+        } else {
+            // An unknown trust computed from a principal: it may name that principal, unconditionally.
+            for (const dep of role.resource.propertyDependencies.assumeRolePolicy ?? []) {
+                const principal = this.byUrn.get(dep.urn);
+                if (principal?.what.kind === "principal") note(principal, true);
             }
         }
-        for (const principal of trusted) {
+        for (const [principal, certain] of trusted) {
             if (principal === role) continue;
             this.addEdge({
                 from: principal.resource.urn,
                 to: role.resource.urn,
                 kind: "assume",
                 permission: `trust policy of ${role.resource.name}`,
-                certain: true,
+                certain,
             });
         }
     }
@@ -781,9 +818,18 @@ class Graph implements ReachGraph {
                         (st.resources ?? []).some((pattern) => certainlyCovers(pattern, entry, allowed)),
                 ),
             );
+        const writesTags = mayWriteSecretTags(parsed.flatMap((doc) => doc.statements));
         for (const { source, statements } of parsed) {
             for (const statement of statements) {
                 if (statement.effect !== "Allow") continue;
+                // A Condition that certainly excludes the principal itself (its ARN, tags, type) grants it nothing.
+                const holds = evaluateCondition(statement.condition, this.requesterOf(principal));
+                if (holds === false) continue;
+                // Reads limited to resources tagged with given agent ids (ABAC), unless the reader may retag.
+                const limit = writesTags
+                    ? undefined
+                    : agentTagLimit(statement.condition, this.requesterOf(principal));
+                const reads = { limit, conditional: holds !== true };
                 const grantedBy = `${source} statement ${statement.sid ?? statement.index}`;
                 const covers = (action: string) => statementCovers(statement, action);
                 for (const action of targetActionsFor(statement)) {
@@ -798,7 +844,7 @@ class Graph implements ReachGraph {
                         if (!deniedOnStar) this.accountWideEdges(from, action, statement, grantedBy, add);
                         continue;
                     }
-                    this.targetEdges(from, action, statement, grantedBy, add, denied);
+                    this.targetEdges(from, action, statement, grantedBy, add, denied, reads);
                 }
                 if (covers(PASS_ROLE)) passRoles.push({ statement, source: grantedBy });
                 for (const launch of launchActionsWithPassRole()) {
@@ -816,69 +862,133 @@ class Graph implements ReachGraph {
             for (const { statement, source } of passRoles)
                 this.passRoleEdges(from, statement, source, launches, add);
         }
-        for (const edge of [
+        for (const { edge, condition } of [
             ...(this.resourceGrants.get("*") ?? []),
             ...(this.resourceGrants.get(from) ?? []),
         ]) {
-            add({ ...edge, from });
+            // Only a Condition that certainly excludes this principal removes the grant.
+            const admits = evaluateCondition(condition, this.requesterOf(principal));
+            if (admits === false) continue;
+            add({ ...edge, from, certain: edge.certain && admits === true });
         }
         return [...edges.values()];
     }
 
+    private requesterOf(principal: DecodedNode): RequestingPrincipal {
+        let who = this.requesters.get(principal.resource.urn);
+        if (!who) this.requesters.set(principal.resource.urn, (who = requestingPrincipal(principal)));
+        return who;
+    }
+
     /**
-     * A repository policy that allows ecr:PutImage to a stack principal (by ARN) or to everyone (`*`) is a
-     * push edge without any grant of the principal's own. An account root only delegates to IAM policies; an
-     * unknown principal may be anyone (fail closed); an unknown policy may allow anyone.
+     * A resource policy (core/reach/resource-policies.ts) that names a stack principal or everyone is an edge
+     * without any grant of the principal's own: push to a repository, read a secret or key, write code a
+     * compute resource runs from a bucket.
      */
-    private linkRepositoryPolicy(
+    private linkResourcePolicy(policy: DecodedResourcePolicy, repositories: Map<string, DecodedNode>): void {
+        const grants = resourcePolicyGrants(policy, {
+            targets: (p) => this.policyTargets(p, repositories),
+            principal: (reference) => this.principalByReference(reference)?.resource.urn,
+            principalResource: (resource) =>
+                this.byUrn.get(resource.urn)?.what.kind === "principal" ? resource.urn : undefined,
+        });
+        for (const { principal, condition, ...rest } of grants) {
+            const entry = { edge: { ...rest, from: principal }, condition };
+            const list = this.resourceGrants.get(principal);
+            if (list) list.push(entry);
+            else this.resourceGrants.set(principal, [entry]);
+        }
+    }
+
+    /**
+     * What a resource policy guards: the resource holding it, the one its target property was computed from,
+     * or the one its known name, ARN or id names. A policy whose target cannot be resolved may guard any
+     * resource of its kind (a guess). For buckets, the code compute runs from that bucket.
+     */
+    private policyTargets(
         policy: DecodedResourcePolicy,
         repositories: Map<string, DecodedNode>,
-    ): void {
-        const repos = new Set<DecodedNode>();
+    ): PolicyTarget[] {
+        if (policy.kind === "s3-bucket") return this.bucketCode(policy);
+        const kind = policy.kind;
+        const ofKind = (d: DecodedNode | undefined) =>
+            d !== undefined &&
+            (kind === "image-repository"
+                ? d.what.kind === "image-repository"
+                : d.what.kind === "secret" && d.what.secret === kind);
+        if (policy.self) return [{ urn: policy.resource.urn, certain: true }];
+        const found = new Set<string>();
         for (const dep of policy.resource.propertyDependencies[policy.targetProperty] ?? []) {
-            const repo = repositories.get(dep.urn);
-            if (repo) repos.add(repo);
+            if (ofKind(this.byUrn.get(dep.urn))) found.add(dep.urn);
         }
         if (policy.target.state === "known") {
-            const repo = repositories.get(`name:${policy.target.value}`);
-            if (repo) repos.add(repo);
-        }
-        const grant = (principal: string, grantedBy: string, certain: boolean) => {
-            for (const repo of repos) {
-                const edge: ReachEdge = {
-                    from: principal,
-                    to: repo.resource.urn,
-                    kind: "push-image",
-                    permission: "ecr:PutImage",
-                    grantedBy,
-                    certain,
-                };
-                const list = this.resourceGrants.get(principal);
-                if (list) list.push(edge);
-                else this.resourceGrants.set(principal, [edge]);
-            }
-        };
-        const where = `repository policy ${policy.resource.name}`;
-        if (policy.policy.state !== "known") {
-            if (policy.policy.state === "unknown") grant("*", `${where} (unknown during preview)`, false);
-            return;
-        }
-        allowStatementsOf(policy.policy.value).forEach((statement, index) => {
-            const actions = statement.Action;
-            const list = (Array.isArray(actions) ? actions : [actions]).filter(
-                (a): a is string => typeof a === "string",
-            );
-            if (!list.some((a) => patternCovers(a, "ecr:PutImage"))) return;
-            const by = `${where} statement ${typeof statement.Sid === "string" ? statement.Sid : index}`;
-            for (const value of principalValues(statement, "AWS")) {
-                if (value === "*") grant("*", by, true);
-                else if (typeof value !== "string") grant("*", by, false);
-                else {
-                    const principal = this.principalByReference(value);
-                    if (principal) grant(principal.resource.urn, by, true);
+            const value = policy.target.value;
+            if (kind === "image-repository") {
+                const repo = repositories.get(`name:${value}`);
+                if (repo) found.add(repo.resource.urn);
+            } else {
+                // A secret's ARN ends in `<name>-<6 random characters>`, a key's in `key/<id>`.
+                const names = [
+                    value,
+                    /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(value)?.[1],
+                    /:key\/([^/]+)$/.exec(value)?.[1],
+                ];
+                for (const name of names) {
+                    if (name === undefined) continue;
+                    for (const urn of this.secretsByReference().get(`${kind}|${name}`) ?? []) found.add(urn);
                 }
             }
-        });
+        }
+        if (found.size > 0) return [...found].map((urn) => ({ urn, certain: true }));
+        if (policy.target.state === "known") return [];
+        return [...this.byUrn.values()].filter(ofKind).map((d) => ({ urn: d.resource.urn, certain: false }));
+    }
+
+    private secretRefs: Map<string, string[]> | undefined;
+
+    /** Secrets and keys by `<kind>|<ARN, name or key id>`: what a policy's target property may name. */
+    private secretsByReference(): Map<string, string[]> {
+        if (this.secretRefs) return this.secretRefs;
+        const refs = new Map<string, string[]>();
+        for (const d of this.byUrn.values()) {
+            if (d.what.kind !== "secret") continue;
+            const keyId = stringAt(d.resource, "keyId");
+            for (const field of [d.arn, d.cloudName, keyId]) {
+                if (field.state !== "known") continue;
+                const key = `${d.what.secret}|${field.value}`;
+                const list = refs.get(key);
+                if (list) list.push(d.resource.urn);
+                else refs.set(key, [d.resource.urn]);
+            }
+        }
+        return (this.secretRefs = refs);
+    }
+
+    /** The code compute runs from a bucket policy's bucket (any bucket's when it cannot be resolved). */
+    private bucketCode(policy: DecodedResourcePolicy): PolicyTarget[] {
+        const names = new Set<string>();
+        if (policy.self) {
+            const own = stringAt(policy.resource, "bucket");
+            if (own.state === "known") names.add(own.value);
+        } else {
+            if (policy.target.state === "known") names.add(policy.target.value);
+            for (const dep of policy.resource.propertyDependencies[policy.targetProperty] ?? []) {
+                const name = BUCKET_TYPES.includes(dep.type) ? stringAt(dep, "bucket") : undefined;
+                if (name?.state === "known") names.add(name.value);
+            }
+        }
+        const resolved = names.size > 0;
+        const code = resolved
+            ? [...names].flatMap((n) => [
+                  ...(this.codeByBucket.get(n) ?? []),
+                  ...(this.codeByBucket.get("*") ?? []),
+              ])
+            : [...this.codeByBucket.values()].flat();
+        return code.map((c) => ({
+            urn: c.compute.resource.urn,
+            certain: resolved && c.certain,
+            object: c.pattern,
+        }));
     }
 
     private targetEdges(
@@ -888,40 +998,57 @@ class Graph implements ReachGraph {
         grantedBy: string,
         add: (edge: ReachEdge) => void,
         denied: (action: string, entry: TargetEntry, via: readonly string[]) => boolean,
+        reads: { limit: ReadonlySet<string> | undefined; conditional: boolean },
     ): void {
+        const secret = action.edge === "read-secret";
+        const limit = secret ? reads.limit : undefined;
+        // A read under a Condition that may not hold (a request key) is a guess, unless ABAC limits it.
+        const sure = !secret || !reads.conditional || limit !== undefined;
         const match = this.targets.match(
             action.target,
             statement.notResources ? undefined : statement.resources,
         );
         const scoped = statement.resources !== undefined && !statement.resources.some(hasWildcard);
         const judgedDirectly =
-            classifyAction(action.action).length > 0 &&
-            !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
+            action.edge === "read-secret"
+                ? grantsEverything(statement)
+                : classifyAction(action.action).length > 0 &&
+                  !(scoped && RUN_AS_ON_TARGET.has(action.action.toLowerCase()));
         for (const { entry, certain, via } of match.targets) {
             if (denied(action.action, entry, via)) continue;
             // EventBridge rules matter only when they feed automated response (by pattern, tag, name...).
             const mark = this.containment.get(entry.node.resource.urn);
             if ((action.containmentOnly || action.target === "event-rule") && !mark) continue;
+            if (limit !== undefined) {
+                const owners = agentIdsOf(entry.node.resource);
+                if (owners !== undefined && !owners.some((id) => limit.has(id))) continue;
+            }
             add({
                 from,
                 to: entry.node.resource.urn,
                 kind: action.edge,
                 permission: action.action,
                 grantedBy,
-                certain: certain && (action.edge !== "tamper" || mark?.certain !== false),
+                certain: sure && certain && (action.edge !== "tamper" || mark?.certain !== false),
                 judgedDirectly,
             });
         }
-        if (action.edge === "read-secret") return;
         // Containment outside the stack is guarded by the agent role's guardrail (by name prefix), not here.
         if (action.containmentOnly) return;
+        // ABAC on the reader's untagged identity: the Condition never holds, nothing outside is read.
+        if (limit !== undefined && limit.size === 0) return;
         for (const pattern of match.outside) {
-            const id = `outside:${action.target}:${pattern}`;
+            // ABAC-limited reads reach only resources tagged with those ids (credentials.ts reads the suffix).
+            const tagged = limit === undefined ? "" : [...limit].sort().join(",");
+            const id = `outside:${action.target}:${pattern}${tagged ? `#${tagged}` : ""}`;
             if (!this.nodes.has(id)) {
                 const wild = hasWildcard(pattern);
+                const which = tagged ? ` tagged ${AGENT_KEY}=${tagged}` : "";
                 this.nodes.set(id, {
                     id,
-                    label: wild ? `any ${action.target.replace(/-/g, " ")} matching ${pattern}` : pattern,
+                    label: wild
+                        ? `any ${action.target.replace(/-/g, " ")}${which} matching ${pattern}`
+                        : `${pattern}${which}`,
                     outside: wild
                         ? `it also covers ${action.target.replace(/-/g, " ")}s outside this stack, which cannot be judged`
                         : "not declared in this stack, so what it runs as or guards cannot be judged",
@@ -1048,6 +1175,7 @@ class Graph implements ReachGraph {
                     self !== undefined &&
                     (this.principalByReference(value) === self ||
                         (self.arn.state === "known" && iamGlobsIntersect(value, self.arn.value))),
+                (condition) => (self ? evaluateCondition(condition, this.requesterOf(self)) : "unknown"),
             );
             if (admits === "no") continue;
             add({
@@ -1117,13 +1245,6 @@ function principalValues(statement: Record<string, unknown>, key: string): unkno
     return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
 
-/** AWS principal strings (ARNs, account ids, names) of a trust policy's Allow statements. */
-function awsPrincipals(trust: unknown): string[] {
-    return allowStatementsOf(trust).flatMap((s) =>
-        principalValues(s, "AWS").filter((v): v is string => typeof v === "string"),
-    );
-}
-
 /** Whether the role's trust admits a service principal; an unknown trust may (fail closed). */
 function trustsService(role: DecodedNode, service: string): boolean {
     const statements = trustStatements(role);
@@ -1135,24 +1256,35 @@ function trustsService(role: DecodedNode, service: string): boolean {
 
 /**
  * Whether a role's trust admits a principal that holds sts:AssumeRole on it: named (by ARN), its whole
- * account (`:root`, an account id), or everyone. Conditions are not evaluated (fail closed).
+ * account (`:root`, an account id), or everyone. A statement whose Condition certainly excludes the
+ * principal is skipped; one that may hold admits it only "maybe" (core/iam/conditions.ts).
  */
-function trustAdmits(role: DecodedNode, names: (value: string) => boolean): "yes" | "maybe" | "no" {
+function trustAdmits(
+    role: DecodedNode,
+    names: (value: string) => boolean,
+    holds: (condition: unknown) => ConditionAnswer,
+): "yes" | "maybe" | "no" {
     const statements = trustStatements(role);
     if (statements === undefined) return "maybe";
     let maybe = false;
     for (const statement of statements) {
-        if (statement.NotPrincipal !== undefined) return "yes";
+        let admits: "yes" | "maybe" | "no" = "no";
+        if (statement.NotPrincipal !== undefined) admits = "yes";
         for (const value of principalValues(statement, "AWS")) {
+            if (admits === "yes") break;
             if (
                 value === "*" ||
                 (typeof value === "string" && /^(\d{12}|arn:[^:]+:iam::\d{12}:root)$/.test(value))
             ) {
-                return "yes";
-            }
-            if (typeof value !== "string") maybe = true;
-            else if (names(value)) return "yes";
+                admits = "yes";
+            } else if (typeof value !== "string") admits = "maybe";
+            else if (names(value)) admits = "yes";
         }
+        if (admits === "no") continue;
+        const condition = holds(statement.Condition);
+        if (condition === false) continue;
+        if (admits === "yes" && condition === true) return "yes";
+        maybe = true;
     }
     return maybe ? "maybe" : "no";
 }
@@ -1184,6 +1316,11 @@ function targetActionsFor(statement: NormalizedStatement): readonly TargetAction
     }
     // Keep TARGET_ACTIONS' order: the first edge to a target decides nothing, but paths stay stable.
     return out.length === 0 ? out : TARGET_ACTIONS.filter((a) => out.includes(a));
+}
+
+/** Every action, or everything but a few: aws-restrict-agent-iam-grants rejects the statement on its own. */
+function grantsEverything(statement: NormalizedStatement): boolean {
+    return statement.notActions !== undefined || (statement.actions ?? []).some((a) => /^\*(:\*)?$/.test(a));
 }
 
 function isStar(pattern: string): boolean {

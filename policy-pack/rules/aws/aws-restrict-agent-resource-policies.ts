@@ -1,6 +1,13 @@
 import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
 import { asList, field, readJsonDocument } from "../../../core/aws/json-document";
 import { analyzeGrants, IamDocumentError } from "../../../core/iam";
+import {
+    type ConditionAnswer,
+    evaluateCondition,
+    type RequestingPrincipal,
+} from "../../../core/iam/conditions";
+import { decodeResource } from "../../../core/reach";
+import { requestingPrincipal } from "../../../core/reach/principal-context";
 import { defineStackRule, type Finding } from "../../lib/rule";
 import type { ResourceNode } from "../../../core/stack/stack-model";
 import { isUnknown } from "../../lib/unknowns";
@@ -24,11 +31,11 @@ export const awsRestrictAgentResourcePolicies = defineStackRule(
     {
         name: "aws-restrict-agent-resource-policies",
         description:
-            "A resource-based policy (S3 bucket, KMS key, CloudWatch Logs, SNS, SQS, Secrets Manager, ECR) must not grant an agent role, or everyone (Principal `*` without a Condition), what aws-restrict-agent-iam-grants forbids in identity policies: permissions management, credentials, escalation, network or audit tampering (deleting the audit objects, disabling the trail's key). A grant to the account root is not judged: it only delegates to the account's identity policies, which the other rules judge.",
+            "A resource-based policy (S3 bucket, KMS key, CloudWatch Logs, SNS, SQS, Secrets Manager, ECR) must not grant an agent role (named by its ARN, with any path or case, or as an assumed-role session), or everyone (Principal `*` unless its Condition certainly excludes every agent role: a condition on the principal's ARN, tags, type or account the stack knows; organization ids, source accounts and request keys are not taken to exclude anyone), what aws-restrict-agent-iam-grants forbids in identity policies: permissions management, credentials, escalation, network or audit tampering (deleting the audit objects, disabling the trail's key). A grant to the account root is not judged: it only delegates to the account's identity policies, which the other rules judge.",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Remove the statement, or name a non-agent principal, or add a Condition that excludes agent roles; an agent must get its permissions from identity policies that the pack can judge.",
+            "Remove the statement, or name a non-agent principal, or add a Condition that certainly excludes agent roles (aws:PrincipalArn equal to the non-agent roles, or aws:PrincipalTag/agentguard.io/agent null); an agent must get its permissions from identity policies that the pack can judge.",
     },
     (model, config): Finding[] => {
         const agentRoles = identifyAgentRoles(model, config).roles;
@@ -119,13 +126,21 @@ function agentPrincipal(
         principal !== null && typeof principal === "object" && !Array.isArray(principal)
             ? Object.values(principal as Record<string, unknown>).flatMap(asList)
             : asList(principal);
-    const conditioned = field(statement, "Condition") !== undefined;
-    if (!conditioned && values.some((v) => v === "*"))
+    const condition = field(statement, "Condition");
+    if (condition === undefined && values.some((v) => v === "*"))
         return 'every principal (Principal "*" without a Condition), agent roles included';
+    const star = values.some((v) => v === "*");
     for (const role of agentRoles.values()) {
-        const arn = role.node.props.arn;
-        if (typeof arn === "string" && !isUnknown(arn) && values.includes(arn))
-            return `agent role ${role.node.name}`;
+        const named = values.some((v) => typeof v === "string" && namesRole(v, role));
+        if (!named && !star) continue;
+        // Only a Condition that certainly excludes the agent role protects it (core/iam/conditions.ts).
+        const admits = admitsRole(condition, role);
+        if (admits === false) continue;
+        const who = `agent role ${role.node.name}`;
+        const how = admits === true ? "admits" : "may admit";
+        const why = admits === true ? "" : " (the stack cannot show that it excludes it)";
+        if (named) return condition === undefined ? who : `${who} (its Condition ${how} it${why})`;
+        return `every principal (Principal "*"), and its Condition ${how} ${who}${why}`;
     }
     if (
         linked.length > 0 &&
@@ -134,6 +149,29 @@ function agentPrincipal(
         return `agent role ${linked[0].name} (the policy is computed from it)`;
     }
     return undefined;
+}
+
+const requesters = new WeakMap<ResourceNode, RequestingPrincipal | null>();
+
+function admitsRole(condition: unknown, role: AgentRole): ConditionAnswer {
+    let who = requesters.get(role.node);
+    if (who === undefined) {
+        const decoded = decodeResource(role.node);
+        requesters.set(role.node, (who = decoded ? requestingPrincipal(decoded) : null));
+    }
+    return who === null ? "unknown" : evaluateCondition(condition, who);
+}
+
+/** A literal ARN of the role: its own, or any path, another case, or one of its assumed-role sessions. */
+function namesRole(value: string, role: AgentRole): boolean {
+    const arn = role.node.props.arn;
+    if (typeof arn === "string" && !isUnknown(arn) && value === arn) return true;
+    const name = role.node.props.name;
+    if (typeof name !== "string" || isUnknown(name)) return false;
+    const match =
+        /^arn:[^:]+:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/i.exec(value) ??
+        /^arn:[^:]+:sts::[^:]*:assumed-role\/([^/]+)\/[^/]*$/i.exec(value);
+    return match !== null && match[1].toLowerCase() === name.toLowerCase();
 }
 
 function mayNameAgent(node: ResourceNode, prop: string, agentRoles: ReadonlyMap<string, AgentRole>): boolean {

@@ -909,13 +909,15 @@ describe("aws-forbid-agent-escalation-paths: resource policies and denies", () =
             agentRole([allow("s3:GetObject", "arn:aws:s3:::drafts/*")]),
         ]);
         expect(lines(v)[0]).toMatch(
-            /agent analyst \(role agent-analyst\) → ecr:PutImage on ECR repository reports → pulled and run by Lambda function report-image → runs as role reporting → AdministratorAccess/,
+            /agent analyst \(role agent-analyst\) → ecr:PutImage \(granted by repository policy reports-policy statement push\) on ECR repository reports → pulled and run by Lambda function report-image → runs as role reporting → AdministratorAccess/,
         );
     });
 
     it("rejects a repository policy that lets everyone push", async () => {
         const v = await paths([repository, ...puller, repositoryPolicy("*"), agentRole([])]);
-        expect(lines(v)[0]).toMatch(/ecr:PutImage on ECR repository reports/);
+        expect(lines(v)[0]).toMatch(
+            /ecr:PutImage \(granted by repository policy .*\) on ECR repository reports/,
+        );
     });
 
     it("accepts a repository policy that lets only another (non-agent) role push", async () => {

@@ -144,4 +144,84 @@ describe("aws-restrict-agent-resource-policies", () => {
         ]);
         expect(v[0]?.message).toMatch(/agent role agent-x/);
     });
+
+    describe('conditions on Principal "*" (only one that certainly excludes the agent role protects it)', () => {
+        const deleteObjects = (condition: Record<string, unknown>, principal: unknown = "*") =>
+            bucketPolicy([
+                {
+                    Effect: "Allow",
+                    Principal: principal,
+                    Action: "s3:DeleteObjectVersion",
+                    Resource: "*",
+                    Condition: condition,
+                },
+            ]);
+        const namedAgent = { ...agentRole, props: { ...agentRole.props, name: "agent-x" } };
+
+        it("rejects aws:PrincipalAccount = the agent's own account: it does not exclude the agent", async () => {
+            const v = await run([
+                agentRole,
+                deleteObjects({ StringEquals: { "aws:PrincipalAccount": "123456789012" } }),
+            ]);
+            expect(v[0]?.message).toMatch(
+                /every principal \(Principal "\*"\), and its Condition admits agent role agent-x/,
+            );
+        });
+
+        it("rejects aws:PrincipalOrgID (the agent is in the organization): may admit", async () => {
+            const v = await run([
+                agentRole,
+                deleteObjects({ StringEquals: { "aws:PrincipalOrgID": "o-abc" } }),
+            ]);
+            expect(v[0]?.message).toMatch(
+                /may admit agent role agent-x \(the stack cannot show that it excludes it\)/,
+            );
+        });
+
+        it("rejects IfExists on a tag the agent lacks, and StringNotEquals excluding only another role", async () => {
+            for (const condition of [
+                { StringEqualsIfExists: { "aws:PrincipalTag/clearance": "top" } },
+                { StringNotEquals: { "aws:principalarn": "arn:aws:iam::123456789012:role/admin" } },
+                { "ForAllValues:StringEquals": { "aws:PrincipalTag/clearance": "top" } },
+            ]) {
+                expect(
+                    await run([agentRole, deleteObjects(condition)]),
+                    JSON.stringify(condition),
+                ).toHaveLength(1);
+            }
+        });
+
+        it("accepts a condition that excludes the agent: another role's ARN, another agent id, no agent tag", async () => {
+            for (const condition of [
+                { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/admin" } },
+                { StringEquals: { "aws:PrincipalTag/agentguard.io/agent": "other" } },
+                { Null: { "aws:PrincipalTag/agentguard.io/agent": "true" } },
+            ]) {
+                expect(await run([agentRole, deleteObjects(condition)]), JSON.stringify(condition)).toEqual(
+                    [],
+                );
+            }
+        });
+
+        it("names the agent role with a path, in another case, or as a session", async () => {
+            for (const principal of [
+                "arn:aws:iam::123456789012:role/team/agent-x",
+                "arn:aws:iam::123456789012:role/AGENT-X",
+                "arn:aws:sts::123456789012:assumed-role/agent-x/s1",
+            ]) {
+                const v = await run([
+                    namedAgent,
+                    bucketPolicy([
+                        {
+                            Effect: "Allow",
+                            Principal: { AWS: principal },
+                            Action: "s3:DeleteObjectVersion",
+                            Resource: "*",
+                        },
+                    ]),
+                ]);
+                expect(v[0]?.message, principal).toMatch(/grants agent role agent-x/);
+            }
+        });
+    });
 });
