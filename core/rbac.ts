@@ -1,4 +1,5 @@
 import { GUARDRAIL_KINDS, GUARDRAIL_SUBRESOURCES } from "./guardrail-kinds";
+import { POD_CREATING_RESOURCES } from "./kubernetes/pod-running-kinds";
 import { isPlainObject, shapeProblem } from "./shape";
 import { starGlobMatches as globMatches } from "./glob";
 
@@ -79,34 +80,6 @@ export const GUARDRAIL_RESOURCES: readonly string[] = [
     ...new Set(GUARDRAIL_KINDS.map((kind) => kind.resource)),
 ];
 
-/** Resources whose pods run with any service account of their namespace; writing them launches pods. */
-const POD_CREATING_RESOURCES: readonly string[] = [
-    "pods",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "jobs",
-    "cronjobs",
-    "replicationcontrollers",
-    // Custom resources that common controllers turn into pods, with a service account of the author's choice.
-    "workflows",
-    "cronworkflows",
-    "rayclusters",
-    "rayjobs",
-    "rayservices",
-    "pytorchjobs",
-    "tfjobs",
-    "mpijobs",
-    "xgboostjobs",
-    "paddlejobs",
-    "jaxjobs",
-    "trainjobs",
-    "sparkapplications",
-    "scheduledsparkapplications",
-    "jobsets",
-    "notebooks",
-];
 const POD_WRITE_VERBS = new Set(["create", "update", "patch"]);
 /** kube-system/aws-auth maps IAM roles to Kubernetes groups, system:masters included. */
 const AWS_AUTH = { namespace: "kube-system", name: "aws-auth" };

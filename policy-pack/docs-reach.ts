@@ -4,7 +4,7 @@ import {
     CONTAINMENT_TAG,
 } from "../core/containment";
 import { launchActionsWithPassRole, TARGET_ACTIONS } from "../core/reach/actions";
-import { POD_RUNNING_KINDS } from "../core/reach/decode";
+import { POD_RUNNING_KINDS } from "../core/kubernetes/pod-running-kinds";
 import { REACHED_SERVICE_ROLE_POLICIES } from "../core/reach/verdict";
 
 /**

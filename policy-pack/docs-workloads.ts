@@ -1,4 +1,4 @@
-import { POD_RUNNING_KINDS } from "../core/reach/decode";
+import { POD_RUNNING_KINDS } from "../core/kubernetes/pod-running-kinds";
 
 /** Pod-running kinds that are also built-in workloads: the list below names only the custom ones. */
 const BUILT_IN_KINDS = new Set([

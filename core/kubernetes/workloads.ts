@@ -1,5 +1,5 @@
 import * as yaml from "js-yaml";
-import { POD_RUNNING_KINDS } from "../reach/decode";
+import { POD_RUNNING_KINDS } from "./pod-running-kinds";
 import type { ResourceNode, StackModel } from "../stack/stack-model";
 import { isUnknown } from "../unknowns";
 import { customResourceGroup, WORKLOAD_POD_SPEC_PATHS, WORKLOAD_TYPES } from "./types";

@@ -1,3 +1,4 @@
+import { POD_RUNNING_KINDS } from "../kubernetes/pod-running-kinds";
 import { isUnknown } from "../unknowns";
 import { SEGMENT_WILDCARD } from "../glob";
 import { eventPatternFeedsContainment } from "./containment";
@@ -218,40 +219,7 @@ const AUDIT: Readonly<Record<string, { audit: AuditKind; nameProperty?: string }
     "aws:eks/accessEntry:AccessEntry": { audit: "eks-access-entry", nameProperty: "clusterName" },
 };
 
-/**
- * Kubernetes kinds that run pods: built-in controllers, and the custom resources of common controllers that
- * turn into pods (Argo Workflows, Ray, Kubeflow training, Spark, JobSet, Kubeflow notebooks). Matched by
- * kind in any API group: a look-alike group still runs pods if a controller watches it (fail closed).
- */
-export const POD_RUNNING_KINDS: ReadonlySet<string> = new Set([
-    "Pod",
-    "PodTemplate",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "Workflow",
-    "CronWorkflow",
-    "WorkflowTemplate",
-    "ClusterWorkflowTemplate",
-    "RayCluster",
-    "RayJob",
-    "RayService",
-    "PyTorchJob",
-    "TFJob",
-    "MPIJob",
-    "XGBoostJob",
-    "PaddleJob",
-    "JAXJob",
-    "TrainJob",
-    "SparkApplication",
-    "ScheduledSparkApplication",
-    "JobSet",
-    "Notebook",
-]);
+export { POD_RUNNING_KINDS };
 
 /**
  * An access entry's ARN up to its generated id, `<cluster>/<role|user>/<account>/<principal name>` with the

@@ -98,6 +98,12 @@ describe("findForbiddenRbacGrants: pod-creating writes outside agent namespaces"
         },
     );
 
+    it("does not count PodTemplates (no controller runs them by name) as pod creation", () => {
+        expect(
+            findForbiddenRbacGrants([{ resources: ["podtemplates"], verbs: ["create"] }], KUBE_SYSTEM),
+        ).toEqual([]);
+    });
+
     it.each([
         "workflows",
         "cronworkflows",
@@ -106,6 +112,10 @@ describe("findForbiddenRbacGrants: pod-creating writes outside agent namespaces"
         "sparkapplications",
         "jobsets",
         "notebooks",
+        "workflowtemplates",
+        "inferenceservices",
+        "servingruntimes",
+        "leaderworkersets",
     ])(
         "rejects creating the pod-creating custom resource %s outside agent namespaces, not inside",
         (resource) => {
