@@ -1,3 +1,6 @@
+import type { Policies } from "@pulumi/policy";
+import { OUTCOME_CODE, OUTCOME_MEANING, type ReachOutcomeKind } from "../core/reach/outcomes";
+import { ruleCodes } from "./lib/rule";
 import {
     containmentResourceArnPatterns,
     CONTAINMENT_NAME_PREFIX,
@@ -11,7 +14,10 @@ import { REACHED_SERVICE_ROLE_POLICIES } from "../core/reach/verdict";
  * The reach graph's section of docs/rules.md: the prose says what the graph is and what it judges; the
  * tables of edge actions come from core/reach's own lists, so the page cannot drift from the code.
  */
-export function renderReachGraphSection(): string[] {
+export function renderReachGraphSection(rules: Policies): string[] {
+    // The rule that declares a code reports its findings.
+    const reporter = (code: string) =>
+        rules.find((rule) => code in ruleCodes(rule))?.name ?? "no rule of the pack (a bug)";
     const byEdge = new Map<string, Map<string, string[]>>();
     for (const { action, edge, target, containmentOnly } of TARGET_ACTIONS) {
         // Containment-only tamper actions have their own table.
@@ -52,11 +58,22 @@ export function renderReachGraphSection(): string[] {
         "",
         "## The reach graph",
         "",
-        "`aws-forbid-agent-escalation-paths` judges what an agent can make happen, not which actions it holds.",
-        "The pack builds one typed graph per stack (`core/reach`, from the same resources every rule sees) and",
-        "walks it breadth-first from every agent role and user (identified as for every AWS rule: tag, IRSA or",
-        "Pod Identity trust of an agent namespace, agent-tagged compute that runs as it, role chaining). Each",
-        "finding prints its path, for example:",
+        "Four rules judge what an agent can make happen, not which actions it holds. The pack builds one typed",
+        "graph per stack (`core/reach`, from the same resources every rule sees) and walks it breadth-first from",
+        "every agent role and user (identified as for every AWS rule: tag, IRSA or Pod Identity trust of an agent",
+        "namespace, agent-tagged compute that runs as it, role chaining) and from every RoleBinding or",
+        "ClusterRoleBinding of agent service accounts. Where the walk ends decides the finding, its stable code",
+        "(usable in an exemption's `code`) and the rule that reports it; `report` shows each agent's closure and",
+        "`review` diffs it (a new path is Tier 3):",
+        "",
+        "| Outcome at the end of the path | Code | Rule |",
+        "| --- | --- | --- |",
+        ...(Object.keys(OUTCOME_CODE) as ReachOutcomeKind[]).map(
+            (kind) =>
+                `| ${OUTCOME_MEANING[kind]} | \`${OUTCOME_CODE[kind]}\` | ${reporter(OUTCOME_CODE[kind])} |`,
+        ),
+        "",
+        "Each finding prints its path, for example:",
         "",
         "```",
         "agent analyst (role agent-analyst) → lambda:UpdateFunctionCode on Lambda function report-builder →",
@@ -160,8 +177,11 @@ export function renderReachGraphSection(): string[] {
         "   routes GuardDuty findings to containment).",
         "",
         "Another agent identity on the path ends that path: the direct rules judge its grants, and its own closure",
-        "is walked from it. Reaching a principal without forbidden grants (the agent's own tool role, a role that",
-        "only reads data) is no finding, so changing compute that runs as it is allowed.",
+        "is walked from it. A role that is an agent role only because an agent may assume it (role chaining) is",
+        "walked through instead, so the path starts at, and is reported on, the agent that holds the grant.",
+        "Reaching a principal without forbidden grants (the agent's own tool role, a role that only reads data)",
+        "is no finding, so changing compute that runs as it is allowed. The other outcomes (open egress, inbound",
+        "channels, credentials, host access, GPUs, cluster plumbing) are described in the sections below.",
         "",
         "**Division of labour with `aws-restrict-agent-iam-grants`.** The direct rule judges the agent's own",
         "grants. A run-as action from the table above granted on exact resources only (no wildcard, no",

@@ -53,7 +53,7 @@ export function renderRulesMarkdown(rules: Policies): string {
         );
     }
     lines.push(
-        ...renderReachGraphSection(),
+        ...renderReachGraphSection(rules),
         ...renderComputeRoutesSection(),
         ...renderKubernetesReachSection(),
         ...renderWorkloadSection(),
