@@ -325,6 +325,30 @@ class Graph implements ReachGraph {
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
         for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
         for (const link of options.links ?? []) this.addLink(link);
+        this.linkOwnCompute();
+    }
+
+    /**
+     * AWS compute that runs as an agent identity is where the agent's code already runs: an edge from the
+     * agent to it, so the routes judged on the closure (function URLs, invoke permissions, API routes, public
+     * IPs, onward VPC endpoints) also hold for the agent's own compute, which no direct rule judges for
+     * inbound channels. Its VPC placement and its agent-tagged groups stay with the direct rules.
+     */
+    private linkOwnCompute(): void {
+        for (const decoded of this.byUrn.values()) {
+            if (decoded.what.kind !== "compute" || !decoded.resource.type.startsWith("aws:")) continue;
+            const id = decoded.resource.urn;
+            for (const edge of this.structural.get(id) ?? []) {
+                if (edge.kind !== "runs-as" || !this.agentIds.has(edge.to)) continue;
+                this.addEdge({
+                    from: edge.to,
+                    to: id,
+                    kind: "run-as",
+                    permission: "runs its own code (its compute runs as it)",
+                    certain: true,
+                });
+            }
+        }
     }
 
     private addLink(link: ReachLink): void {

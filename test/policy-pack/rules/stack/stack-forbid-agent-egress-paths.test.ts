@@ -498,6 +498,59 @@ describe("stack-forbid-agent-egress-paths: inbound channels to compute the agent
     });
 });
 
+describe("stack-forbid-agent-egress-paths: inbound channels to the agent's own compute", () => {
+    // The agent's code runs in compute that runs as the agent role: no grant is needed to be reached there.
+    const own = () => [
+        agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]),
+        group("web", { egress: NARROW }),
+        {
+            ...vpcLambda("tool", "web"),
+            props: { ...vpcLambda("tool", "web").props, role: arn.role("agent-analyst") },
+            propertyDependencies: { vpcConfig: ["web"], role: ["agent-analyst"] },
+        },
+    ];
+    const url = (authorizationType: string): FakeResource => ({
+        type: "aws:lambda/functionUrl:FunctionUrl",
+        name: "tool-url",
+        props: { functionName: "tool", authorizationType },
+    });
+
+    it("rejects a function URL with authorizationType NONE on a function that runs as the agent role", async () => {
+        const v = await run([...own(), url("NONE")]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Inbound channel path .*agent analyst \(role agent-analyst\) → runs its own code \(its compute runs as it\) on Lambda function tool → function URL tool-url lets anyone on the internet invoke it/,
+        );
+    });
+
+    it("rejects a permission that lets every AWS account invoke an AWS_IAM function URL of the agent", async () => {
+        const permission: FakeResource = {
+            type: "aws:lambda/permission:Permission",
+            name: "anyone",
+            props: {
+                action: "lambda:InvokeFunctionUrl",
+                function: "tool",
+                principal: "*",
+                functionUrlAuthType: "AWS_IAM",
+            },
+        };
+        expect(lines(await run([...own(), url("AWS_IAM"), permission]))[0]).toMatch(/principal "\*"/);
+    });
+
+    it("accepts the agent's own function behind an AWS_IAM URL, with narrow egress and no other channel", async () => {
+        expect(await run([...own(), url("AWS_IAM")])).toEqual([]);
+    });
+
+    it("leaves the own function's VPC placement to aws-restrict-agent-compute-egress", async () => {
+        const stack = [
+            agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]),
+            lambda("tool", "agent-analyst"),
+        ];
+        expect(await run(stack)).toEqual([]);
+        expect(await runStackPolicy(awsRestrictAgentComputeEgress, stack)).toHaveLength(1);
+    });
+});
+
 describe("stack-forbid-agent-egress-paths: the agent's own grants that open a channel", () => {
     const tool = () => [
         narrowRole("worker-role"),
