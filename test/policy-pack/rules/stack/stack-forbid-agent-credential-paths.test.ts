@@ -247,6 +247,45 @@ describe("stack-forbid-agent-credential-paths: the next indirection", () => {
         );
     });
 
+    const grant = (operations: unknown, grantee: unknown, deps?: Record<string, string[]>): FakeResource => ({
+        type: "aws:kms/grant:Grant",
+        name: "agent-grant",
+        props: { keyId: UNKNOWN, granteePrincipal: grantee, operations },
+        propertyDependencies: { keyId: ["data-key"], ...deps },
+    });
+
+    it("rejects a KMS grant that gives the agent Decrypt on a key that is not its own", async () => {
+        const v = await credentialPaths([kmsKey("data-key"), grant(["Decrypt"], AGENT_ARN), quietAgent()]);
+        expect(lines(v)[0]).toMatch(
+            /^Credential path .*kms:Decrypt \(granted by KMS grant agent-grant statement 0\) on kms key data-key/,
+        );
+    });
+
+    it("rejects a grant of CreateGrant (the grantee grants itself Decrypt), and one whose grantee is unknown", async () => {
+        const create = await credentialPaths([
+            kmsKey("data-key"),
+            grant(["CreateGrant"], AGENT_ARN),
+            quietAgent(),
+        ]);
+        expect(lines(create)[0]).toMatch(/kms:Decrypt \(granted by KMS grant agent-grant/);
+        const unknownGrantee = await credentialPaths([
+            kmsKey("data-key"),
+            grant(["Decrypt"], UNKNOWN, { granteePrincipal: ["agent-analyst"] }),
+            quietAgent(),
+        ]);
+        expect(lines(unknownGrantee)[0]).toMatch(
+            /^Possible credential path .*its granteePrincipal is unknown/,
+        );
+    });
+
+    it("accepts a KMS grant of Encrypt only, and one to another role", async () => {
+        expect(
+            await credentialPaths([kmsKey("data-key"), grant(["Encrypt"], AGENT_ARN), quietAgent()]),
+        ).toEqual([]);
+        const other = grant(["Decrypt"], arn.role("reporting"));
+        expect(await credentialPaths([kmsKey("data-key"), other, quietAgent()])).toEqual([]);
+    });
+
     it("rejects a NotAction Allow in a secret policy that leaves GetSecretValue in", async () => {
         const notAction = {
             Effect: "Allow",
