@@ -313,6 +313,26 @@ describe("stack-forbid-agent-credential-paths: compliant", () => {
         ).toEqual([]);
     });
 
+    it("accepts a grant on `<name>-??????` (one secret by name) of the agent's own tagged secret", async () => {
+        const pinned = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:analyst-key-??????`;
+        const own = secret("analyst-key", { tags: { "agentguard.io/agent": "analyst" } });
+        expect(
+            await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", pinned)])]),
+        ).toEqual([]);
+        // A longer wildcard may name other secrets (analyst-key-old), and a pinned name not in the stack is outside.
+        const wide = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:analyst-key-*`;
+        const v = await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", wide)])]);
+        expect(lines(v)[0]).toMatch(/^Possible credential path .*outside this stack/);
+        const absent = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:payments-db-??????`;
+        expect(
+            await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", absent)])]),
+        ).toHaveLength(1);
+        const anyAccount = "arn:aws:secretsmanager:eu-west-1:*:secret:analyst-key-??????";
+        expect(
+            await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", anyAccount)])]),
+        ).toHaveLength(1);
+    });
+
     it("accepts a policy for everyone restricted to another role by aws:PrincipalArn", async () => {
         expect(
             await credentialPaths([
