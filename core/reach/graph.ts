@@ -480,6 +480,20 @@ class Graph implements ReachGraph {
                 certain: agent.certainty === "agent" && path.every((e) => e.certain),
             });
         const queue: string[] = [startId];
+        // Agent-tagged compute that runs as no role is a seed of its own: its routes hold at the start.
+        if (start.decoded?.what.kind === "compute") {
+            for (const held of this.outcomesAt(start)) {
+                if ((held.via && !held.via.includes("run-as")) || held.exempt?.(agent)) continue;
+                findings.push({
+                    agent,
+                    start,
+                    path: [],
+                    end: start,
+                    outcome: held.outcome,
+                    certain: held.certain && agent.certainty === "agent",
+                });
+            }
+        }
         // A tamper edge ends its path: a finding on its own, whether or not its target is reached another way
         // (run-as on the containment function goes on to the role it runs as).
         const tampered = new Map<string, readonly ReachEdge[]>();

@@ -541,6 +541,28 @@ describe("stack-forbid-agent-egress-paths: inbound channels to the agent's own c
         expect(await run([...own(), url("AWS_IAM")])).toEqual([]);
     });
 
+    it("rejects an agent-tagged instance that runs as no role, with a public IP and SSH open; accepts it private", async () => {
+        const box = (associatePublicIpAddress: boolean): FakeResource => ({
+            type: "aws:ec2/instance:Instance",
+            name: "agent-box",
+            props: {
+                ami: "ami-1",
+                associatePublicIpAddress,
+                vpcSecurityGroupIds: [UNKNOWN],
+                tags: { "agentguard.io/agent": "analyst" },
+            },
+            propertyDependencies: { vpcSecurityGroupIds: ["box-sg"] },
+        });
+        const ssh = [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }];
+        const v = await run([group("box-sg", { egress: NARROW, ingress: ssh }), box(true)]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toContain("agent-box");
+        expect(lines(v)[0]).toMatch(
+            /^Inbound channel path .*agent ec2-instance agent-box \(agent-tagged, running as no role\) → Instance agent-box has a public IP/,
+        );
+        expect(await run([group("box-sg", { egress: NARROW, ingress: ssh }), box(false)])).toEqual([]);
+    });
+
     it("leaves the own function's VPC placement to aws-restrict-agent-compute-egress", async () => {
         const stack = [
             agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]),
