@@ -185,6 +185,38 @@ describe("stack-forbid-agent-credential-paths: violating", () => {
         expect(text).not.toMatch(/\/platform\/region/);
     });
 
+    it("rejects a String parameter whose value is computed from an access key; accepts one computed from a secret's ARN", async () => {
+        const key: FakeResource = {
+            type: "aws:iam/accessKey:AccessKey",
+            name: "deployer",
+            props: { user: "deployer" },
+        };
+        const dbSecret = secret("db-password");
+        const param = (name: string, from: string): FakeResource => ({
+            ...parameter(name, "String"),
+            props: { name, type: "String", value: UNKNOWN },
+            propertyDependencies: { value: [from] },
+        });
+        const reader = agentRole([
+            allow("ssm:GetParameter", [
+                `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/deploy/key`,
+                `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/deploy/db-arn`,
+            ]),
+        ]);
+        const v = await credentialPaths([
+            key,
+            dbSecret,
+            param("/deploy/key", "deployer"),
+            param("/deploy/db-arn", "db-password"),
+            reader,
+        ]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Credential path .*ssm parameter \/deploy\/key → its String value is computed from access key deployer, a credential/,
+        );
+        expect(lines(v).join("\n")).not.toMatch(/db-arn/);
+    });
+
     it("rejects, as possible, a secret policy unknown during preview computed from the agent role, and a NotPrincipal one", async () => {
         const unknownPolicy = (from: string[]): FakeResource => ({
             type: "aws:secretsmanager/secretPolicy:SecretPolicy",
