@@ -587,6 +587,27 @@ describe("stack-forbid-agent-egress-paths: the agent's own grants that open a ch
         },
     ];
 
+    it("rejects lambda:UpdateFunctionConfiguration on the agent's own function: it may remove its vpcConfig", async () => {
+        const v = await run([
+            ...tool(),
+            agentRole([allow("lambda:UpdateFunctionConfiguration", arn.fn("tool"))]),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Open egress path .*agent analyst \(role agent-analyst\) → lambda:UpdateFunctionConfiguration on the VPC placement of Lambda function tool → it may set an empty vpcConfig/,
+        );
+    });
+
+    it("accepts lambda:UpdateFunctionConfiguration pinned by lambda:SubnetIds, but not by a Null test", async () => {
+        const pinned = (condition: Record<string, unknown>) =>
+            agentRole([
+                { ...allow("lambda:UpdateFunctionConfiguration", arn.fn("tool")), Condition: condition },
+            ]);
+        const subnets = { "ForAllValues:StringEquals": { "lambda:SubnetIds": ["subnet-1"] } };
+        expect(await run([...tool(), pinned(subnets)])).toEqual([]);
+        expect(await run([...tool(), pinned({ Null: { "lambda:VpcIds": "true" } })])).toHaveLength(1);
+    });
+
     it("rejects lambda:CreateFunctionUrlConfig on the agent's own function", async () => {
         const v = await run([
             ...tool(),
