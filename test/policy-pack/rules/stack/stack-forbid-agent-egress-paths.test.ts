@@ -563,6 +563,26 @@ describe("stack-forbid-agent-egress-paths: inbound channels to the agent's own c
         expect(await run([group("box-sg", { egress: NARROW, ingress: ssh }), box(false)])).toEqual([]);
     });
 
+    it("rejects the agent's own AgentCore runtime in PUBLIC network mode (no direct rule judges it); accepts VPC mode", async () => {
+        const runtime = (networkMode: string): FakeResource => ({
+            type: "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime",
+            name: "analyst-runtime",
+            props: {
+                agentRuntimeName: "analyst_runtime",
+                roleArn: arn.role("agent-analyst"),
+                networkConfiguration: { networkMode },
+            },
+            propertyDependencies: { roleArn: ["agent-analyst"] },
+        });
+        const quiet = agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]);
+        const v = await run([quiet, runtime("PUBLIC")]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Open egress path .*runs its own code \(its compute runs as it\) on AgentCore runtime analyst_runtime → networkConfiguration.networkMode is "PUBLIC"/,
+        );
+        expect(await run([quiet, runtime("VPC")])).toEqual([]);
+    });
+
     it("leaves the own function's VPC placement to aws-restrict-agent-compute-egress", async () => {
         const stack = [
             agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]),
