@@ -31,6 +31,10 @@ export const FUNCTION_CHANNEL_ACTIONS: readonly string[] = [
     "lambda:UpdateFunctionUrlConfig",
 ];
 export const REGISTER_TARGETS = "elasticloadbalancing:RegisterTargets";
+/** Rewrites a function's vpcConfig: an empty one runs it outside the VPC, with internet access. */
+export const UPDATE_CONFIGURATION = "lambda:UpdateFunctionConfiguration";
+/** Condition keys that pin the VPC placement an update may set. */
+const PLACEMENT_KEYS = ["lambda:vpcids", "lambda:subnetids", "lambda:securitygroupids"];
 const CODE_ACTIONS = ["lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"];
 
 export interface ChannelLinks {
@@ -65,7 +69,9 @@ export function channelGrantLinks(
         const statements = allowStatements(permissionsOf(node));
         if (
             !statements.some((s) =>
-                [...FUNCTION_CHANNEL_ACTIONS, REGISTER_TARGETS].some((a) => covers(s.statement, a)),
+                [...FUNCTION_CHANNEL_ACTIONS, REGISTER_TARGETS, UPDATE_CONFIGURATION].some((a) =>
+                    covers(s.statement, a),
+                ),
             )
         )
             continue;
@@ -77,14 +83,13 @@ export function channelGrantLinks(
             action: string,
             grantedBy: string,
             certain: boolean,
+            kind: "inbound-channel" | "open-egress" = "inbound-channel",
         ) => {
-            const id = `channel:${target}`;
+            const id = `${kind === "inbound-channel" ? "channel" : "placement"}:${target}`;
             if (seen.has(`${id}|${action}`)) return;
             seen.add(`${id}|${action}`);
             if (!outcomes.has(id))
-                outcomes.set(id, [
-                    { outcome: { kind: "inbound-channel", why }, certain: true, via: ["route"] },
-                ]);
+                outcomes.set(id, [{ outcome: { kind, why }, certain: true, via: ["route"] }]);
             links.push({
                 to: { id, label },
                 edge: { from: node.urn, to: id, kind: "route", permission: action, grantedBy, certain },
@@ -92,6 +97,20 @@ export function channelGrantLinks(
         };
         for (const fn of functions) {
             const arns = functionArns(fn);
+            for (const { statement, source } of statements) {
+                if (!covers(statement, UPDATE_CONFIGURATION) || pinsPlacement(statement)) continue;
+                const match = matches(statement, arns);
+                if (!match.any) continue;
+                add(
+                    fn.urn,
+                    `the VPC placement of Lambda function ${nameOf(fn)}`,
+                    "it may set an empty vpcConfig, and AWS then runs the function outside the VPC, with internet access (no lambda:VpcIds, lambda:SubnetIds or lambda:SecurityGroupIds condition pins it)",
+                    UPDATE_CONFIGURATION,
+                    source,
+                    match.certain,
+                    "open-egress",
+                );
+            }
             const mayChange =
                 ownFunctions().has(fn.urn) ||
                 statements.some(
@@ -136,6 +155,20 @@ export function channelGrantLinks(
         }
     }
     return { links, outcomesOf: (node) => outcomes.get(node.id) ?? [] };
+}
+
+/** Whether the statement's Condition names a Lambda placement key (the update must keep these values). */
+function pinsPlacement(statement: NormalizedStatement): boolean {
+    const condition = statement.condition;
+    if (condition === undefined) return false;
+    // A Null test does not pin a value (Null true even asks for no VPC).
+    return Object.entries(condition).some(
+        ([operator, block]) =>
+            !/null$/i.test(operator) &&
+            block !== null &&
+            typeof block === "object" &&
+            Object.keys(block).some((key) => PLACEMENT_KEYS.includes(key.toLowerCase())),
+    );
 }
 
 interface SourcedStatement {

@@ -4,7 +4,13 @@ import type { AgentguardConfig } from "../stack/config";
 import type { ResourceNode, StackModel } from "../stack/stack-model";
 import { containsUnknown, isUnknown } from "../unknowns";
 import type { AgentRole } from "./agent-roles";
-import { agentComputeReason, egressProblems, GRAPH_EGRESS_KINDS, publicAddresses } from "./compute-egress";
+import {
+    agentComputeReason,
+    DIRECT_EGRESS_KINDS,
+    egressProblems,
+    GRAPH_EGRESS_KINDS,
+    publicAddresses,
+} from "./compute-egress";
 import { SecurityGroups } from "./network/security-group-egress";
 import { groupsOfWorkload, workloadAgentState } from "./network/workload-security-groups";
 
@@ -91,8 +97,10 @@ export class ComputeRoutes {
     egress(resource: ResourceNode): Reason[] {
         const out: Reason[] = [];
         const kind = GRAPH_EGRESS_KINDS[resource.type];
-        // aws-restrict-agent-compute-egress judges where the agent's own compute runs.
-        if (kind && !agentComputeReason(resource, kind, this.agentRoles, this.model)) {
+        // aws-restrict-agent-compute-egress judges where the agent's own compute runs, for the kinds it lists;
+        // the graph-only kinds (AgentCore runtimes) are judged here for the agent's own compute too.
+        const direct = DIRECT_EGRESS_KINDS[resource.type];
+        if (kind && !(direct && agentComputeReason(resource, direct, this.agentRoles, this.model))) {
             const egress = kind.egress(resource.props);
             if (egress && "open" in egress) {
                 return [

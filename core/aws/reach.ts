@@ -28,6 +28,8 @@ import { USER_TYPE } from "./iam-entity-lookup";
 import { channelGrantLinks } from "./channel-grants";
 import { ComputeRoutes, computeRouteOutcomes } from "./compute-routes";
 import { endpointRouteLinks } from "./endpoint-routes";
+import { decodeResource } from "../reach/decode";
+import { agentTag, describeAgentTag } from "./tags";
 
 /**
  * The stack's reach graph for the pack: built once per stack and agent identity setting (StackModel's
@@ -52,6 +54,7 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
                 reasons: user.reasons,
             })),
         ];
+        agents.push(...rolelessAgentCompute(model));
         const serviceAccounts = new ServiceAccountRoles(model);
         const kubernetes = kubernetesReach(model, config, (ns) => serviceAccounts.inNamespace(ns));
         const permissionsOf = (principal: { readonly urn: string }) => {
@@ -80,6 +83,31 @@ export function stackReachGraph(model: StackModel, config: AgentguardConfig): Re
             ],
         });
     });
+}
+
+/**
+ * Agent-tagged AWS compute that runs as no role (an instance without a profile): no agent principal reaches
+ * it, so it is a seed itself, and the inbound channels of the agent's code there are judged from it.
+ */
+function rolelessAgentCompute(model: StackModel): AgentSeed[] {
+    const out: AgentSeed[] = [];
+    for (const node of model.resources) {
+        if (!node.type.startsWith("aws:")) continue;
+        const decoded = decodeResource(node);
+        if (decoded?.what.kind !== "compute") continue;
+        if (agentTag(node).state !== "tagged") continue;
+        const hasRole = decoded.runsAs.some(
+            (r) => r.value.state !== "absent" || (node.propertyDependencies[r.property] ?? []).length > 0,
+        );
+        if (hasRole) continue;
+        out.push({
+            resource: node,
+            certainty: "agent",
+            reasons: [describeAgentTag(agentTag(node))],
+            label: `${decoded.what.compute} ${node.name} (agent-tagged, running as no role)`,
+        });
+    }
+    return out;
 }
 
 /**

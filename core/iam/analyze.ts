@@ -1,3 +1,4 @@
+import { iamGlobsIntersect, SEGMENT_WILDCARD } from "../glob";
 import { describeActionPattern, expandActionPattern } from "./catalog";
 import { DenyIndex, isAllActionsPattern } from "./deny-index";
 import { NormalizedStatement, normalizePolicyDocument } from "./document";
@@ -49,6 +50,11 @@ export interface AnalyzeOptions {
      * a grant is privilege escalation only when the target's role is wider. Wildcard grants stay findings.
      */
     readonly runAsJudgedOnTargets?: ReadonlySet<string>;
+    /**
+     * Names (or IAM glob patterns) of the stack's buckets that hold the audit record (CloudTrail, Config):
+     * deleting objects there is audit tampering even on an exact ARN.
+     */
+    readonly auditBuckets?: readonly string[];
 }
 
 /**
@@ -68,7 +74,8 @@ export function analyzeGrants(docs: readonly SourcedDocument[], options: Analyze
         for (const statement of statements) {
             if (statement.effect !== "Allow") continue;
             const anyResource = grantsAnyResource(statement);
-            const anyBucket = grantsAnyBucket(statement);
+            const anyBucket =
+                grantsAnyBucket(statement) || namesAuditBucket(statement, options.auditBuckets ?? []);
             if (statement.notActions) {
                 const written = `NotAction ${JSON.stringify(statement.notActions)}`;
                 findings.push(finding(source, statement, written, "not-action-allow", []));
@@ -123,6 +130,15 @@ function grantsAnyResource(statement: NormalizedStatement): boolean {
 function grantsAnyBucket(statement: NormalizedStatement): boolean {
     if (statement.notResources !== undefined || statement.resources === undefined) return true;
     return statement.resources.some((resource) => hasWildcard(resource.split("/")[0] ?? resource));
+}
+
+/** Whether some resource's bucket part may be one of the audit buckets (any partition). */
+function namesAuditBucket(statement: NormalizedStatement, buckets: readonly string[]): boolean {
+    if (buckets.length === 0) return false;
+    return (statement.resources ?? []).some((resource) => {
+        const bucket = resource.split("/")[0] ?? resource;
+        return buckets.some((name) => iamGlobsIntersect(bucket, `arn:${SEGMENT_WILDCARD}:s3:::${name}`));
+    });
 }
 
 function familyFindings(grant: Grant, options: AnalyzeOptions): IamFinding[] {

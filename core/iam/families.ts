@@ -220,6 +220,16 @@ export const STANDALONE_ESCALATION_ACTIONS: readonly string[] = [
     "ssm:UpdateAssociation",
     "cloudformation:UpdateStack",
     "cloudformation:ExecuteChangeSet",
+    // A stack set deploys its template as its administration role and the execution role of every target
+    // account (administrator by convention), neither judgeable here; updates need no iam:PassRole.
+    "cloudformation:UpdateStackSet",
+    "cloudformation:CreateStackInstances",
+    "cloudformation:UpdateStackInstances",
+    // EMR steps run any command on the cluster's nodes, as the cluster's instance profile role.
+    "elasticmapreduce:AddJobFlowSteps",
+    // Maintenance window tasks run documents (RunShellScript) on the window's targets, as their roles.
+    "ssm:RegisterTaskWithMaintenanceWindow",
+    "ssm:UpdateMaintenanceWindowTask",
     "sagemaker:CreatePresignedNotebookInstanceUrl",
     // EKS access entries grant Kubernetes RBAC (cluster-admin) to any principal.
     "eks:CreateAccessEntry",

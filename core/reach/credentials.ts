@@ -1,7 +1,7 @@
 import { AGENT_KEY } from "../metadata-keys";
 import type { AgentSeed, GraphNode, NodeOutcome } from "./graph";
 import { agentIdsOf } from "./principal-context";
-import { stringAt } from "./resource";
+import { type ReachResource, stringAt } from "./resource";
 
 /**
  * The credentials outcome: a Secrets Manager secret, SSM SecureString parameter or KMS key reached through a
@@ -12,7 +12,8 @@ import { stringAt } from "./resource";
  * owns no AWS secret: tag the role to make its secrets its own. A secret whose tags are unknown may be
  * anyone's (a guess). Resources outside the stack, named by a pattern or an undeclared ARN, cannot be shown
  * to be the agent's (a guess, certain only for a pattern that names every secret of its kind).
- * SSM String and StringList parameters hold configuration, not credentials: they are not reported.
+ * SSM String and StringList parameters hold configuration, not credentials: they are not reported, unless
+ * their value is computed from a credential (an access key, a login profile, a secret's value).
  * Kubernetes Secrets are judged through RBAC elsewhere.
  */
 export function credentialOutcomes(node: GraphNode): NodeOutcome[] {
@@ -53,18 +54,25 @@ export function credentialOutcomes(node: GraphNode): NodeOutcome[] {
     const decoded = node.decoded;
     if (decoded?.what.kind !== "secret" || decoded.what.secret === "kubernetes-secret") return [];
     let certain = true;
+    let holds = "";
     if (decoded.what.secret === "ssm-parameter") {
         const type = stringAt(decoded.resource, "type");
-        if (type.state === "known" && type.value !== "SecureString") return [];
+        if (type.state === "known" && type.value !== "SecureString") {
+            // Configuration, unless its value is computed from a credential (an access key in plain text).
+            const source = credentialSource(decoded.resource);
+            if (source === undefined) return [];
+            holds = `its ${type.value} value is computed from ${source}, a credential; `;
+        }
         certain = type.state === "known";
     }
     const owners = agentIdsOf(decoded.resource);
     const why =
-        owners === undefined
+        holds +
+        (owners === undefined
             ? `its tags are unknown during preview, so it may not be the agent's own`
             : owners.length === 0
               ? `it is not tagged ${AGENT_KEY}, so it is no agent's own`
-              : `it is tagged ${AGENT_KEY}=${owners.join(",")}, not with this agent's id`;
+              : `it is tagged ${AGENT_KEY}=${owners.join(",")}, not with this agent's id`);
     return [
         {
             outcome: { kind: "credentials", why },
@@ -74,6 +82,27 @@ export function credentialOutcomes(node: GraphNode): NodeOutcome[] {
             exempt: (agent) => ownsAny(agent, owners),
         },
     ];
+}
+
+/**
+ * Resources whose outputs include a credential: a parameter computed from one holds it, whatever its type (a
+ * secret itself is left out: its ARN or name in a parameter is ordinary configuration).
+ */
+const CREDENTIAL_SOURCES: Readonly<Record<string, string>> = {
+    "aws:iam/accessKey:AccessKey": "access key",
+    "aws:iam/userLoginProfile:UserLoginProfile": "login profile",
+    "aws:iam/serviceSpecificCredential:ServiceSpecificCredential": "service-specific credential",
+    "aws:secretsmanager/secretVersion:SecretVersion": "secret version",
+    "random:index/randomPassword:RandomPassword": "random password",
+    "tls:index/privateKey:PrivateKey": "private key",
+};
+
+function credentialSource(resource: ReachResource): string | undefined {
+    for (const dep of resource.propertyDependencies.value ?? []) {
+        const label = CREDENTIAL_SOURCES[dep.type];
+        if (label !== undefined) return `${label} ${dep.name}`;
+    }
+    return undefined;
 }
 
 const KIND_LABEL: Readonly<Record<string, string>> = {

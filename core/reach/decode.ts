@@ -450,6 +450,7 @@ const RESOURCE_POLICIES: Readonly<
  * A policy held by the resource itself (a secret's, key's or bucket's `policy`) is absent when not set.
  */
 export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePolicy | undefined {
+    if (resource.type === KMS_GRANT_TYPE) return decodeKmsGrant(resource);
     const spec = RESOURCE_POLICIES[resource.type];
     if (!spec) return undefined;
     const policy = jsonAt(resource, spec.policy);
@@ -472,6 +473,37 @@ export function decodeResourcePolicy(resource: ReachResource): DecodedResourcePo
         target: stringAt(resource, spec.target),
         self: false,
         policyProperty: spec.policy,
+        policy,
+    };
+}
+
+export const KMS_GRANT_TYPE = "aws:kms/grant:Grant";
+
+/**
+ * A KMS grant lets its grantee use the key as a key policy statement would, with no grant of its own: read as
+ * the equivalent statement (`kms:<operation>` for the grantee). CreateGrant lets the grantee grant itself
+ * anything, Decrypt included. Grant constraints (encryption context) are taken as satisfiable.
+ */
+function decodeKmsGrant(resource: ReachResource): DecodedResourcePolicy {
+    const grantee = resource.props.granteePrincipal;
+    const operations = resource.props.operations;
+    let policy: Field<unknown>;
+    if (isUnknown(grantee) || typeof grantee !== "string") {
+        policy = unknown("its granteePrincipal is unknown during preview");
+    } else if (!Array.isArray(operations) || operations.some((o) => typeof o !== "string" || isUnknown(o))) {
+        policy = known({ Statement: [{ Effect: "Allow", Principal: { AWS: grantee }, Action: "kms:*" }] });
+    } else {
+        const actions = (operations as string[]).map((o) => `kms:${o}`);
+        if (actions.includes("kms:CreateGrant")) actions.push("kms:Decrypt");
+        policy = known({ Statement: [{ Effect: "Allow", Principal: { AWS: grantee }, Action: actions }] });
+    }
+    return {
+        resource,
+        kind: "kms-key",
+        targetProperty: "keyId",
+        target: stringAt(resource, "keyId"),
+        self: false,
+        policyProperty: "granteePrincipal",
         policy,
     };
 }

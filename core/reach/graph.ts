@@ -325,6 +325,30 @@ class Graph implements ReachGraph {
         for (const creator of options.podCreators ?? []) this.linkPodCreator(creator);
         for (const tamper of options.kubernetesTamper ?? []) this.linkKubernetesTamper(tamper);
         for (const link of options.links ?? []) this.addLink(link);
+        this.linkOwnCompute();
+    }
+
+    /**
+     * AWS compute that runs as an agent identity is where the agent's code already runs: an edge from the
+     * agent to it, so the routes judged on the closure (function URLs, invoke permissions, API routes, public
+     * IPs, onward VPC endpoints) also hold for the agent's own compute, which no direct rule judges for
+     * inbound channels. Its VPC placement and its agent-tagged groups stay with the direct rules.
+     */
+    private linkOwnCompute(): void {
+        for (const decoded of this.byUrn.values()) {
+            if (decoded.what.kind !== "compute" || !decoded.resource.type.startsWith("aws:")) continue;
+            const id = decoded.resource.urn;
+            for (const edge of this.structural.get(id) ?? []) {
+                if (edge.kind !== "runs-as" || !this.agentIds.has(edge.to)) continue;
+                this.addEdge({
+                    from: edge.to,
+                    to: id,
+                    kind: "run-as",
+                    permission: "runs its own code (its compute runs as it)",
+                    certain: true,
+                });
+            }
+        }
     }
 
     private addLink(link: ReachLink): void {
@@ -456,6 +480,20 @@ class Graph implements ReachGraph {
                 certain: agent.certainty === "agent" && path.every((e) => e.certain),
             });
         const queue: string[] = [startId];
+        // Agent-tagged compute that runs as no role is a seed of its own: its routes hold at the start.
+        if (start.decoded?.what.kind === "compute") {
+            for (const held of this.outcomesAt(start)) {
+                if ((held.via && !held.via.includes("run-as")) || held.exempt?.(agent)) continue;
+                findings.push({
+                    agent,
+                    start,
+                    path: [],
+                    end: start,
+                    outcome: held.outcome,
+                    certain: held.certain && agent.certainty === "agent",
+                });
+            }
+        }
         // A tamper edge ends its path: a finding on its own, whether or not its target is reached another way
         // (run-as on the containment function goes on to the role it runs as).
         const tampered = new Map<string, readonly ReachEdge[]>();

@@ -1,7 +1,7 @@
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { isUnknown } from "../unknowns";
 import { type EdgeKind, patternCovers } from "./actions";
-import type { DecodedResourcePolicy, PolicyTargetKind } from "./decode";
+import { type DecodedResourcePolicy, KMS_GRANT_TYPE, type PolicyTargetKind } from "./decode";
 import type { ReachResource } from "./resource";
 
 /**
@@ -63,7 +63,8 @@ export function resourcePolicyGrants(
     context: PolicyContext,
 ): ResourcePolicyGrant[] {
     const granted = GRANTED[policy.kind];
-    const where = `${LABEL[policy.kind]} ${policy.resource.name}`;
+    const label = policy.resource.type === KMS_GRANT_TYPE ? "KMS grant" : LABEL[policy.kind];
+    const where = `${label} ${policy.resource.name}`;
     const targets = context.targets(policy);
     if (targets.length === 0 || policy.policy.state === "absent") return [];
     const out: ResourcePolicyGrant[] = [];

@@ -242,12 +242,15 @@ export class TargetIndex {
         for (resource of resources ?? ["*"]) {
             if (!iamGlobsIntersect(resource, `${spec.prefix}*`)) continue;
             if (hasWildcard(resource)) {
+                let pinned = false;
                 for (const entry of index?.all ?? []) {
                     if (entry.patterns.some((p) => iamGlobsIntersect(resource, p))) {
-                        note(entry, entry.exact && namesEntry(resource, entry));
+                        const surely = entry.exact && namesEntry(resource, entry);
+                        note(entry, surely);
+                        pinned ||= surely && pinsOneSecret(kind, resource);
                     }
                 }
-                outside.push(resource);
+                if (!pinned) outside.push(resource);
                 continue;
             }
             let certain = false;
@@ -332,6 +335,14 @@ function namesEntry(pattern: string, entry: TargetEntry): boolean {
     const parts = pattern.split(":");
     if (parts.length < 6 || !iamGlobMatches(parts[2], literal.service)) return false;
     return iamGlobMatches(parts.slice(5).join(":"), literal.rest);
+}
+
+/**
+ * `secret:<name>-??????` with nothing else open names one secret: Secrets Manager appends exactly six
+ * characters to the name, so no other name fits (the documented way to grant one secret by name).
+ */
+function pinsOneSecret(kind: TargetKind, pattern: string): boolean {
+    return kind === "secretsmanager-secret" && /-\?{6}$/.test(pattern) && !hasWildcard(pattern.slice(0, -7));
 }
 
 function hasRun(pattern: string): boolean {

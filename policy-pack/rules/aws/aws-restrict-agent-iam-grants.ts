@@ -1,4 +1,5 @@
 import { identifyAgentRoles, type AgentRole } from "../../../core/aws/agent-roles";
+import { auditBucketNames } from "../../../core/aws/audit-buckets";
 import { RolePermissionIndex, type RolePermissions } from "../../../core/aws/role-documents";
 import { identifyAgentUsers, UserPermissionIndex } from "../../../core/aws/user-documents";
 import { analyzeGrants, judgeManagedPolicyArn, readableDocuments } from "../../../core/iam";
@@ -17,23 +18,24 @@ export const awsRestrictAgentIamGrants = defineStackRule(
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Give iam:PassRole only on specific role ARNs the agent must pass, and never together with a compute-launching action on `*`.",
+            "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Give iam:PassRole only on specific role ARNs the agent must pass, and never together with a compute-launching action on `*`. Never grant s3:DeleteObject on the bucket a CloudTrail trail or Config delivery channel of the stack writes to (or on a bucket wildcard): it erases the audit record.",
     },
     (model, config): Finding[] => {
         const permissions = RolePermissionIndex.of(model);
         const userPermissions = UserPermissionIndex.of(model);
         const agentRoles = identifyAgentRoles(model, config, { roles: permissions, users: userPermissions });
         const findings: Finding[] = [];
+        const auditBuckets = auditBucketNames(model);
         for (const role of agentRoles.roles.values()) {
-            findings.push(...roleFindings(role, permissions.of(role.node), "role"));
+            findings.push(...roleFindings(role, permissions.of(role.node), "role", auditBuckets));
         }
         // An agent's IAM user (access keys) is held to the same limits as an agent role.
         for (const user of identifyAgentUsers(model)) {
-            findings.push(...roleFindings(user, userPermissions.of(user.node), "user"));
+            findings.push(...roleFindings(user, userPermissions.of(user.node), "user", auditBuckets));
         }
         findings.push(...agentRoles.unresolvedBindings);
         for (const orphan of [...permissions.orphans, ...userPermissions.orphans]) {
-            const { grants } = judge(orphan.permissions);
+            const { grants } = judge(orphan.permissions, auditBuckets);
             if (grants.length === 0) continue;
             findings.push(
                 finding(
@@ -50,8 +52,9 @@ function roleFindings(
     role: Pick<AgentRole, "node" | "certainty" | "reasons">,
     permissions: RolePermissions,
     kind: "role" | "user",
+    auditBuckets: readonly string[],
 ): Finding[] {
-    const { grants, unjudged } = judge(permissions);
+    const { grants, unjudged } = judge(permissions, auditBuckets);
     const because = role.reasons.join("; ");
     if (role.certainty === "possible") {
         // Fail closed only when the role also holds forbidden permissions: say why it may be an agent role.
@@ -84,7 +87,10 @@ function roleFindings(
 }
 
 /** The forbidden grants and what could not be judged, over all documents of one role together. */
-function judge(permissions: RolePermissions): { grants: string[]; unjudged: string[] } {
+function judge(
+    permissions: RolePermissions,
+    auditBuckets: readonly string[],
+): { grants: string[]; unjudged: string[] } {
     const { readable, unreadable } = readableDocuments(permissions.documents);
     const unjudged = [...permissions.unresolved, ...unreadable];
     const grants: string[] = [];
@@ -101,7 +107,11 @@ function judge(permissions: RolePermissions): { grants: string[]; unjudged: stri
         }
     }
     // Run-as grants on exact resources are judged on what those resources run as: aws-forbid-agent-escalation-paths.
-    grants.push(...analyzeGrants(readable, { runAsJudgedOnTargets: RUN_AS_ON_TARGET }).map((f) => f.message));
+    grants.push(
+        ...analyzeGrants(readable, { runAsJudgedOnTargets: RUN_AS_ON_TARGET, auditBuckets }).map(
+            (f) => f.message,
+        ),
+    );
     return { grants, unjudged };
 }
 

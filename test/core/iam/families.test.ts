@@ -87,8 +87,20 @@ describe("risk families", () => {
         ["eks:CreatePodIdentityAssociation", "privilege-escalation"],
         ["eks:CreateAccessEntry", "privilege-escalation"],
         ["eks:AssociateAccessPolicy", "privilege-escalation"],
+        ["cloudformation:UpdateStackSet", "privilege-escalation"],
+        ["cloudformation:CreateStackInstances", "privilege-escalation"],
+        ["cloudformation:UpdateStackInstances", "privilege-escalation"],
+        ["elasticmapreduce:AddJobFlowSteps", "privilege-escalation"],
+        ["ssm:RegisterTaskWithMaintenanceWindow", "privilege-escalation"],
+        ["ssm:UpdateMaintenanceWindowTask", "privilege-escalation"],
     ])("classifies %s as %s (red-team h14)", (action, family) => {
         expect(classifyAction(action)).toContain(family);
+    });
+
+    it("leaves stack set reads and stack creation without a role alone", () => {
+        expect(classifyAction("cloudformation:DescribeStackSet")).toEqual([]);
+        expect(classifyAction("cloudformation:ListStackInstances")).toEqual([]);
+        expect(classifyAction("elasticmapreduce:DescribeStep")).toEqual([]);
     });
 
     it("leaves reads inside tampering patterns alone", () => {

@@ -281,3 +281,46 @@ describe("aws-restrict-agent-iam-grants", () => {
         expect(v[0].message).toMatch(/Pod Identity association pia binds agent namespace "agent-x"/);
     });
 });
+
+describe("aws-restrict-agent-iam-grants: the buckets that hold the audit record", () => {
+    const bucket: FakeResource = {
+        type: "aws:s3/bucketV2:BucketV2",
+        name: "trail-logs",
+        props: { bucket: "org-trail-logs" },
+    };
+    const trail = (s3BucketName: unknown, deps?: string[]): FakeResource => ({
+        type: "aws:cloudtrail/trail:Trail",
+        name: "org-trail",
+        props: { name: "org-trail", s3BucketName },
+        propertyDependencies: deps ? { s3BucketName: deps } : undefined,
+    });
+    const deletes = (resource: string) => agentRole([allow(["s3:GetObject", "s3:DeleteObject"], resource)]);
+
+    it("rejects object deletion on the exact bucket a trail writes to, by name or by reference", async () => {
+        const byName = await violations([
+            bucket,
+            trail("org-trail-logs"),
+            deletes("arn:aws:s3:::org-trail-logs/*"),
+        ]);
+        expect(byName).toHaveLength(1);
+        expect(byName[0].message).toMatch(
+            /Allow "s3:DeleteObject" grants changes that can stop, shorten or erase the audit record/,
+        );
+        const byRef = await violations([
+            bucket,
+            trail(UNKNOWN, ["trail-logs"]),
+            deletes("arn:aws:s3:::org-trail-*/AWSLogs/*"),
+        ]);
+        expect(byRef).toHaveLength(1);
+    });
+
+    it("fails closed on a trail bucket that is unknown and not linked", async () => {
+        expect(await violations([trail(UNKNOWN), deletes("arn:aws:s3:::drafts/*")])).toHaveLength(1);
+    });
+
+    it("accepts object deletion on the agent's own bucket next to a trail", async () => {
+        expect(await violations([bucket, trail("org-trail-logs"), deletes("arn:aws:s3:::drafts/*")])).toEqual(
+            [],
+        );
+    });
+});

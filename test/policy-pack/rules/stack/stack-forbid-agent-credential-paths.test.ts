@@ -185,6 +185,38 @@ describe("stack-forbid-agent-credential-paths: violating", () => {
         expect(text).not.toMatch(/\/platform\/region/);
     });
 
+    it("rejects a String parameter whose value is computed from an access key; accepts one computed from a secret's ARN", async () => {
+        const key: FakeResource = {
+            type: "aws:iam/accessKey:AccessKey",
+            name: "deployer",
+            props: { user: "deployer" },
+        };
+        const dbSecret = secret("db-password");
+        const param = (name: string, from: string): FakeResource => ({
+            ...parameter(name, "String"),
+            props: { name, type: "String", value: UNKNOWN },
+            propertyDependencies: { value: [from] },
+        });
+        const reader = agentRole([
+            allow("ssm:GetParameter", [
+                `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/deploy/key`,
+                `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/deploy/db-arn`,
+            ]),
+        ]);
+        const v = await credentialPaths([
+            key,
+            dbSecret,
+            param("/deploy/key", "deployer"),
+            param("/deploy/db-arn", "db-password"),
+            reader,
+        ]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Credential path .*ssm parameter \/deploy\/key → its String value is computed from access key deployer, a credential/,
+        );
+        expect(lines(v).join("\n")).not.toMatch(/db-arn/);
+    });
+
     it("rejects, as possible, a secret policy unknown during preview computed from the agent role, and a NotPrincipal one", async () => {
         const unknownPolicy = (from: string[]): FakeResource => ({
             type: "aws:secretsmanager/secretPolicy:SecretPolicy",
@@ -247,6 +279,45 @@ describe("stack-forbid-agent-credential-paths: the next indirection", () => {
         );
     });
 
+    const grant = (operations: unknown, grantee: unknown, deps?: Record<string, string[]>): FakeResource => ({
+        type: "aws:kms/grant:Grant",
+        name: "agent-grant",
+        props: { keyId: UNKNOWN, granteePrincipal: grantee, operations },
+        propertyDependencies: { keyId: ["data-key"], ...deps },
+    });
+
+    it("rejects a KMS grant that gives the agent Decrypt on a key that is not its own", async () => {
+        const v = await credentialPaths([kmsKey("data-key"), grant(["Decrypt"], AGENT_ARN), quietAgent()]);
+        expect(lines(v)[0]).toMatch(
+            /^Credential path .*kms:Decrypt \(granted by KMS grant agent-grant statement 0\) on kms key data-key/,
+        );
+    });
+
+    it("rejects a grant of CreateGrant (the grantee grants itself Decrypt), and one whose grantee is unknown", async () => {
+        const create = await credentialPaths([
+            kmsKey("data-key"),
+            grant(["CreateGrant"], AGENT_ARN),
+            quietAgent(),
+        ]);
+        expect(lines(create)[0]).toMatch(/kms:Decrypt \(granted by KMS grant agent-grant/);
+        const unknownGrantee = await credentialPaths([
+            kmsKey("data-key"),
+            grant(["Decrypt"], UNKNOWN, { granteePrincipal: ["agent-analyst"] }),
+            quietAgent(),
+        ]);
+        expect(lines(unknownGrantee)[0]).toMatch(
+            /^Possible credential path .*its granteePrincipal is unknown/,
+        );
+    });
+
+    it("accepts a KMS grant of Encrypt only, and one to another role", async () => {
+        expect(
+            await credentialPaths([kmsKey("data-key"), grant(["Encrypt"], AGENT_ARN), quietAgent()]),
+        ).toEqual([]);
+        const other = grant(["Decrypt"], arn.role("reporting"));
+        expect(await credentialPaths([kmsKey("data-key"), other, quietAgent()])).toEqual([]);
+    });
+
     it("rejects a NotAction Allow in a secret policy that leaves GetSecretValue in", async () => {
         const notAction = {
             Effect: "Allow",
@@ -272,6 +343,26 @@ describe("stack-forbid-agent-credential-paths: compliant", () => {
                 agentRole([allow("secretsmanager:GetSecretValue", secretArn("analyst-key"))]),
             ]),
         ).toEqual([]);
+    });
+
+    it("accepts a grant on `<name>-??????` (one secret by name) of the agent's own tagged secret", async () => {
+        const pinned = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:analyst-key-??????`;
+        const own = secret("analyst-key", { tags: { "agentguard.io/agent": "analyst" } });
+        expect(
+            await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", pinned)])]),
+        ).toEqual([]);
+        // A longer wildcard may name other secrets (analyst-key-old), and a pinned name not in the stack is outside.
+        const wide = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:analyst-key-*`;
+        const v = await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", wide)])]);
+        expect(lines(v)[0]).toMatch(/^Possible credential path .*outside this stack/);
+        const absent = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:payments-db-??????`;
+        expect(
+            await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", absent)])]),
+        ).toHaveLength(1);
+        const anyAccount = "arn:aws:secretsmanager:eu-west-1:*:secret:analyst-key-??????";
+        expect(
+            await credentialPaths([own, agentRole([allow("secretsmanager:GetSecretValue", anyAccount)])]),
+        ).toHaveLength(1);
     });
 
     it("accepts a policy for everyone restricted to another role by aws:PrincipalArn", async () => {

@@ -498,6 +498,101 @@ describe("stack-forbid-agent-egress-paths: inbound channels to compute the agent
     });
 });
 
+describe("stack-forbid-agent-egress-paths: inbound channels to the agent's own compute", () => {
+    // The agent's code runs in compute that runs as the agent role: no grant is needed to be reached there.
+    const own = () => [
+        agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]),
+        group("web", { egress: NARROW }),
+        {
+            ...vpcLambda("tool", "web"),
+            props: { ...vpcLambda("tool", "web").props, role: arn.role("agent-analyst") },
+            propertyDependencies: { vpcConfig: ["web"], role: ["agent-analyst"] },
+        },
+    ];
+    const url = (authorizationType: string): FakeResource => ({
+        type: "aws:lambda/functionUrl:FunctionUrl",
+        name: "tool-url",
+        props: { functionName: "tool", authorizationType },
+    });
+
+    it("rejects a function URL with authorizationType NONE on a function that runs as the agent role", async () => {
+        const v = await run([...own(), url("NONE")]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Inbound channel path .*agent analyst \(role agent-analyst\) → runs its own code \(its compute runs as it\) on Lambda function tool → function URL tool-url lets anyone on the internet invoke it/,
+        );
+    });
+
+    it("rejects a permission that lets every AWS account invoke an AWS_IAM function URL of the agent", async () => {
+        const permission: FakeResource = {
+            type: "aws:lambda/permission:Permission",
+            name: "anyone",
+            props: {
+                action: "lambda:InvokeFunctionUrl",
+                function: "tool",
+                principal: "*",
+                functionUrlAuthType: "AWS_IAM",
+            },
+        };
+        expect(lines(await run([...own(), url("AWS_IAM"), permission]))[0]).toMatch(/principal "\*"/);
+    });
+
+    it("accepts the agent's own function behind an AWS_IAM URL, with narrow egress and no other channel", async () => {
+        expect(await run([...own(), url("AWS_IAM")])).toEqual([]);
+    });
+
+    it("rejects an agent-tagged instance that runs as no role, with a public IP and SSH open; accepts it private", async () => {
+        const box = (associatePublicIpAddress: boolean): FakeResource => ({
+            type: "aws:ec2/instance:Instance",
+            name: "agent-box",
+            props: {
+                ami: "ami-1",
+                associatePublicIpAddress,
+                vpcSecurityGroupIds: [UNKNOWN],
+                tags: { "agentguard.io/agent": "analyst" },
+            },
+            propertyDependencies: { vpcSecurityGroupIds: ["box-sg"] },
+        });
+        const ssh = [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }];
+        const v = await run([group("box-sg", { egress: NARROW, ingress: ssh }), box(true)]);
+        expect(v).toHaveLength(1);
+        expect(v[0].urn).toContain("agent-box");
+        expect(lines(v)[0]).toMatch(
+            /^Inbound channel path .*agent ec2-instance agent-box \(agent-tagged, running as no role\) → Instance agent-box has a public IP/,
+        );
+        expect(await run([group("box-sg", { egress: NARROW, ingress: ssh }), box(false)])).toEqual([]);
+    });
+
+    it("rejects the agent's own AgentCore runtime in PUBLIC network mode (no direct rule judges it); accepts VPC mode", async () => {
+        const runtime = (networkMode: string): FakeResource => ({
+            type: "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime",
+            name: "analyst-runtime",
+            props: {
+                agentRuntimeName: "analyst_runtime",
+                roleArn: arn.role("agent-analyst"),
+                networkConfiguration: { networkMode },
+            },
+            propertyDependencies: { roleArn: ["agent-analyst"] },
+        });
+        const quiet = agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]);
+        const v = await run([quiet, runtime("PUBLIC")]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Open egress path .*runs its own code \(its compute runs as it\) on AgentCore runtime analyst_runtime → networkConfiguration.networkMode is "PUBLIC"/,
+        );
+        expect(await run([quiet, runtime("VPC")])).toEqual([]);
+    });
+
+    it("leaves the own function's VPC placement to aws-restrict-agent-compute-egress", async () => {
+        const stack = [
+            agentRole([allow("s3:GetObject", "arn:aws:s3:::acme-corpus/analyst/*")]),
+            lambda("tool", "agent-analyst"),
+        ];
+        expect(await run(stack)).toEqual([]);
+        expect(await runStackPolicy(awsRestrictAgentComputeEgress, stack)).toHaveLength(1);
+    });
+});
+
 describe("stack-forbid-agent-egress-paths: the agent's own grants that open a channel", () => {
     const tool = () => [
         narrowRole("worker-role"),
@@ -511,6 +606,27 @@ describe("stack-forbid-agent-egress-paths: the agent's own grants that open a ch
             },
         },
     ];
+
+    it("rejects lambda:UpdateFunctionConfiguration on the agent's own function: it may remove its vpcConfig", async () => {
+        const v = await run([
+            ...tool(),
+            agentRole([allow("lambda:UpdateFunctionConfiguration", arn.fn("tool"))]),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(lines(v)[0]).toMatch(
+            /^Open egress path .*agent analyst \(role agent-analyst\) → lambda:UpdateFunctionConfiguration on the VPC placement of Lambda function tool → it may set an empty vpcConfig/,
+        );
+    });
+
+    it("accepts lambda:UpdateFunctionConfiguration pinned by lambda:SubnetIds, but not by a Null test", async () => {
+        const pinned = (condition: Record<string, unknown>) =>
+            agentRole([
+                { ...allow("lambda:UpdateFunctionConfiguration", arn.fn("tool")), Condition: condition },
+            ]);
+        const subnets = { "ForAllValues:StringEquals": { "lambda:SubnetIds": ["subnet-1"] } };
+        expect(await run([...tool(), pinned(subnets)])).toEqual([]);
+        expect(await run([...tool(), pinned({ Null: { "lambda:VpcIds": "true" } })])).toHaveLength(1);
+    });
 
     it("rejects lambda:CreateFunctionUrlConfig on the agent's own function", async () => {
         const v = await run([
