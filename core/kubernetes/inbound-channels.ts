@@ -37,6 +37,8 @@ export const INBOUND_CODES = {
         "a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) has a backend in an agent namespace, a ReferenceGrant of an agent namespace lets routes of other namespaces name its Services, or a Gateway sits in an agent namespace",
     "inbound/open-ingress":
         "a NetworkPolicy or CiliumNetworkPolicy of an agent namespace admits every source, the world entity, or more public addresses than the budget",
+    "inbound/rbac-grant":
+        "a RoleBinding in an agent namespace, or a ClusterRoleBinding, lets an agent service account write Ingresses, Gateways or routes, or Services where no unscoped ResourceQuota sets services.loadbalancers and services.nodeports to 0",
     "inbound/unreadable":
         "a field that decides inbound exposure is unknown during preview or not of a documented value (fail closed)",
 } as const;
