@@ -1,5 +1,6 @@
 import { AgentNamespaces } from "../../../core/stack/agent-namespaces";
 import { judgeEksIdentities } from "../../lib/kubernetes/eks-identity-judgement";
+import { secretSyncFindings } from "../../lib/kubernetes/secret-sync";
 import { placementOf } from "../../../core/kubernetes/placement";
 import { RoleIndex } from "../../../core/kubernetes/rbac-roles";
 import { agentSubjects } from "../../../core/kubernetes/rbac-subjects";
@@ -11,11 +12,11 @@ export const kubernetesForbidAgentRbacEscalation = defineStackRule(
     {
         name: "kubernetes-forbid-agent-rbac-escalation",
         description:
-            "No RoleBinding or ClusterRoleBinding may grant an agent service account cluster-admin, admin, edit, or a role with privilege-escalation rights (escalate, bind, impersonate, secrets, wildcards, guardrail writes, pod creation outside agent namespaces, kube-system/aws-auth writes and the like), counting the rules other ClusterRoles aggregate into view. On EKS, no aws-auth mapRoles/mapUsers entry, access entry, access policy association or @pulumi/eks Cluster mapping may give an agent IAM role or user system:masters, a node identity (system:nodes, system:bootstrappers, a non-STANDARD access entry), a system: user name, a group or user name this stack binds to such rights (or does not bind at all), or any EKS access policy but AmazonEKSViewPolicy, at any scope.",
+            "No RoleBinding or ClusterRoleBinding may grant an agent service account cluster-admin, admin, edit, or a role with privilege-escalation rights (escalate, bind, impersonate, secrets, wildcards, guardrail writes, pod creation outside agent namespaces, kube-system/aws-auth writes and the like), counting the rules other ClusterRoles aggregate into view. On EKS, no aws-auth mapRoles/mapUsers entry, access entry, access policy association or @pulumi/eks Cluster mapping may give an agent IAM role or user system:masters, a node identity (system:nodes, system:bootstrappers, a non-STANDARD access entry), a system: user name, a group or user name this stack binds to such rights (or does not bind at all), or any EKS access policy but AmazonEKSViewPolicy, at any scope. Secret-sync operators must not hand an agent namespace credentials that are not its own: no ExternalSecret there (nor ClusterExternalSecret writing there) may read through a ClusterSecretStore, a SecretStore this stack does not declare in that namespace, or one without auth (the operator's identity) or with a remoteNamespace outside agent namespaces; no Secret there may pull another namespace's Secret (replicator.v1.mittwald.de/replicate-from, reflector.v1.k8s.emberstack.com/reflects), and no Secret elsewhere may be pushed into one (replicate-to, replicate-to-matching, reflection-allowed-namespaces, reflection-auto-namespaces).",
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Bind agent service accounts only to Roles declared in the same stack that list the exact verbs and resources the agent needs, never to cluster-admin, admin or edit, and never granting escalate, bind, impersonate, wildcards, secrets, RBAC or network-policy writes, pod or workload writes outside the agent's own namespace, or configmap writes in kube-system (aws-auth). Do not label ClusterRoles aggregate-to-view/edit/admin with rules an agent bound to view must not hold. Do not bind groups that include every service account (system:serviceaccounts, system:authenticated). Roles not declared in the stack cannot be checked: declare them here or bind `view`. On EKS, map an agent IAM role (if at all) to a group of its own that this stack binds to a narrow Role, or associate only AmazonEKSViewPolicy; never system:masters, node groups or a system: user name. aws-auth must be plain YAML without duplicate keys; role ARNs and groups unknown during preview count as violations.",
+            "Bind agent service accounts only to Roles declared in the same stack that list the exact verbs and resources the agent needs, never to cluster-admin, admin or edit, and never granting escalate, bind, impersonate, wildcards, secrets, RBAC or network-policy writes, pod or workload writes outside the agent's own namespace, or configmap writes in kube-system (aws-auth). Do not label ClusterRoles aggregate-to-view/edit/admin with rules an agent bound to view must not hold. Do not bind groups that include every service account (system:serviceaccounts, system:authenticated). Roles not declared in the stack cannot be checked: declare them here or bind `view`. On EKS, map an agent IAM role (if at all) to a group of its own that this stack binds to a narrow Role, or associate only AmazonEKSViewPolicy; never system:masters, node groups or a system: user name. aws-auth must be plain YAML without duplicate keys; role ARNs and groups unknown during preview count as violations. Read an agent's external secrets through a SecretStore in its own namespace that authenticates as its own service account, and copy no other namespace's Secret into an agent namespace.",
     },
     (model, config) => {
         const agents = AgentNamespaces.of(model, config.agentNamespacePatterns);
@@ -61,6 +62,8 @@ export const kubernetesForbidAgentRbacEscalation = defineStackRule(
             judge(binding, "ClusterRoleBinding", { kind: "cluster" }, "");
         // IAM principals mapped to Kubernetes identities on EKS (aws-auth, access entries) bypass bindings.
         findings.push(...judgeEksIdentities(model, config, agents, roles));
+        // Operators that copy secrets with their own rights give credentials no binding shows.
+        findings.push(...secretSyncFindings(model, agents));
         return findings;
     },
 );
