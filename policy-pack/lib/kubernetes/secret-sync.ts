@@ -23,6 +23,14 @@ const EXTERNAL_SECRET = /^kubernetes:external-secrets\.io\/[^:]+:ExternalSecret(
 const CLUSTER_EXTERNAL_SECRET = /^kubernetes:external-secrets\.io\/[^:]+:ClusterExternalSecret(Patch)?$/;
 const SECRET_STORE = /^kubernetes:external-secrets\.io\/[^:]+:SecretStore(Patch)?$/;
 const SECRET = /^kubernetes:core\/v1:Secret(Patch)?$/;
+/** Resources whose outputs are long-lived credentials of an IAM user. */
+const IAM_USER_CREDENTIALS = new Set([
+    "aws:iam/accessKey:AccessKey",
+    "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+    "aws:iam/userLoginProfile:UserLoginProfile",
+]);
+const IAM_USER = "aws:iam/user:User";
+const AGENT_TAG = "agentguard.io/agent";
 
 /** Annotations on a Secret that pull another namespace's Secret into it. */
 const PULL_ANNOTATIONS = [
@@ -40,7 +48,7 @@ const PUSH_ANNOTATIONS = [
 const mayBeAgent = (p: Placement): boolean => !p.known || p.agent;
 const kindName = (node: ResourceNode): string => node.type.slice(node.type.lastIndexOf(":") + 1);
 const REMEDY =
-    "Give agents only their own credentials: an ExternalSecret of an agent namespace must read through a SecretStore declared in that namespace that authenticates as the agent's own service account (auth.jwt.serviceAccountRef) or with a Secret of that namespace, never a ClusterSecretStore or the operator's identity; copy no Secret of another namespace into an agent namespace with replicator or reflector annotations.";
+    "Give agents only their own credentials: an ExternalSecret of an agent namespace must read through a SecretStore declared in that namespace that authenticates as the agent's own service account (auth.jwt.serviceAccountRef) or with a Secret of that namespace, never a ClusterSecretStore or the operator's identity; copy no Secret of another namespace into an agent namespace with replicator or reflector annotations, and put no IAM user's access key or password there.";
 
 /** Secret-syncing resources that give agent namespaces credentials that are not the agent's own. */
 export function secretSyncFindings(model: StackModel, agents: AgentNamespaces): Finding[] {
@@ -124,7 +132,61 @@ export function secretSyncFindings(model: StackModel, agents: AgentNamespaces): 
                 );
         }
     }
+    copiedIamCredentials(model, agents, say);
     return findings;
+}
+
+/**
+ * Kubernetes objects of agent namespaces (Secrets, ConfigMaps, workloads' env) whose values are computed from
+ * an IAM user's access key or password: agent pods then hold that user's rights. A user tagged as an agent's is
+ * left to the IAM rules, which judge its grants.
+ */
+function copiedIamCredentials(
+    model: StackModel,
+    agents: AgentNamespaces,
+    say: (node: ResourceNode, message: string) => void,
+): void {
+    const users = model.resources.filter((r) => r.type === IAM_USER);
+    for (const node of model.resources) {
+        if (!node.type.startsWith("kubernetes:")) continue;
+        const credentials = [
+            ...new Set(
+                Object.values(node.propertyDependencies).flatMap((deps) =>
+                    deps.filter((d) => IAM_USER_CREDENTIALS.has(d.type)),
+                ),
+            ),
+        ];
+        if (credentials.length === 0) continue;
+        const placement = placementOf(node, agents);
+        if (!mayBeAgent(placement)) continue;
+        for (const credential of credentials) {
+            const user = userOf(credential, users);
+            if (user !== undefined && isAgentTagged(user)) continue;
+            const who =
+                user !== undefined
+                    ? `IAM user ${user.name}`
+                    : `the IAM user ${JSON.stringify(credential.props.user ?? "(unknown)")}`;
+            say(
+                node,
+                `${agentPlacementPhrase(placement)} carries values computed from ${credential.type.slice(credential.type.lastIndexOf(":") + 1)} ${credential.name} of ${who}, which is not tagged ${AGENT_TAG}: agent pods would hold that user's long-lived IAM credentials and permissions`,
+            );
+        }
+    }
+}
+
+function userOf(credential: ResourceNode, users: readonly ResourceNode[]): ResourceNode | undefined {
+    const viaDependency = (credential.propertyDependencies.user ?? []).find((d) => d.type === IAM_USER);
+    if (viaDependency !== undefined) return viaDependency;
+    const name = credential.props.user;
+    return typeof name === "string" ? users.find((u) => u.props.name === name || u.name === name) : undefined;
+}
+
+function isAgentTagged(user: ResourceNode): boolean {
+    for (const key of ["tags", "tagsAll"]) {
+        const tags = user.props[key];
+        if (isObject(tags) && typeof tags[AGENT_TAG] === "string" && !isUnknown(tags[AGENT_TAG])) return true;
+    }
+    return false;
 }
 
 /** Why the store references in an ExternalSecret spec may read beyond the agent's own credentials. */

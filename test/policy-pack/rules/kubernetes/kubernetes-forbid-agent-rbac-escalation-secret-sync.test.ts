@@ -173,4 +173,42 @@ describe("kubernetes-forbid-agent-rbac-escalation: secret-sync operators", () =>
         });
         expect(await urns([...base, push, secret("own", "agent-a", { note: "mine" })])).toEqual([]);
     });
+
+    describe("IAM user credentials copied into an agent namespace", () => {
+        const user = (tags?: Record<string, string>): FakeResource => ({
+            type: "aws:iam/user:User",
+            name: "deployer",
+            props: { name: "deployer", ...(tags ? { tags } : {}) },
+        });
+        const key: FakeResource = {
+            type: "aws:iam/accessKey:AccessKey",
+            name: "deployer-key",
+            props: { user: "deployer" },
+            propertyDependencies: { user: ["deployer"] },
+        };
+        const copy = (ns: string): FakeResource => ({
+            type: SECRET,
+            name: "aws",
+            props: {
+                metadata: { name: "aws", namespace: ns },
+                stringData: { AWS_SECRET_ACCESS_KEY: UNKNOWN },
+            },
+            propertyDependencies: { stringData: ["deployer-key"] },
+        });
+
+        it("rejects a Secret of an agent namespace computed from an access key of a user that is not an agent's", async () => {
+            const v = await run([...base, user(), key, copy("agent-a")]);
+            expect(v.map((x) => x.urn)).toEqual([urnOf(SECRET, "aws")]);
+            expect(v[0].message).toMatch(
+                /AccessKey deployer-key of IAM user deployer.*long-lived IAM credentials/,
+            );
+        });
+
+        it("accepts the key of an agent-tagged user (judged by the IAM rules) and copies outside agent namespaces", async () => {
+            expect(await urns([...base, user({ "agentguard.io/agent": "a" }), key, copy("agent-a")])).toEqual(
+                [],
+            );
+            expect(await urns([...base, user(), key, copy("payments")])).toEqual([]);
+        });
+    });
 });
