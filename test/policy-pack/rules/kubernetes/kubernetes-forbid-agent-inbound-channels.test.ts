@@ -660,3 +660,52 @@ describe("kubernetes-forbid-agent-inbound-channels: RBAC that lets agents open c
         expect(await found([...base, r, b])).toEqual([]);
     });
 });
+
+describe("kubernetes-forbid-agent-inbound-channels: tunnel operators", () => {
+    const annotated = (annotations: unknown): FakeResource => ({
+        type: SVC,
+        name: "coder",
+        props: { metadata: { name: "coder", namespace: "agent-a", annotations }, spec: coder },
+    });
+    const withoutService = base.filter((r) => r.type !== SVC);
+    const NGROK = "kubernetes:ngrok.k8s.ngrok.com/v1alpha1:AgentEndpoint";
+    const endpoint = (ns: string, upstream: string): FakeResource => ({
+        type: NGROK,
+        name: "ep",
+        props: {
+            metadata: { name: "ep", namespace: ns },
+            spec: { url: "https://coder.ngrok.app", upstream: { url: upstream } },
+        },
+    });
+
+    it("rejects an agent Service annotated tailscale.com/expose", async () => {
+        expect(await found([...withoutService, annotated({ "tailscale.com/expose": "true" })])).toEqual([
+            ["inbound/tunnel", urnOf(SVC, "coder")],
+        ]);
+    });
+
+    it("accepts the annotation set to false, other annotations, and fails closed on unknown annotations", async () => {
+        expect(
+            await found([...withoutService, annotated({ "tailscale.com/expose": "false", team: "ml" })]),
+        ).toEqual([]);
+        expect(await found([...withoutService, annotated(UNKNOWN)])).toEqual([
+            ["inbound/unreadable", urnOf(SVC, "coder")],
+        ]);
+    });
+
+    it.each(["http://coder.agent-a:8080", "coder.agent-a.svc.cluster.local:8080", "tcp://coder.agent-a.svc"])(
+        "rejects an ngrok endpoint elsewhere that forwards to %s",
+        async (upstream) => {
+            expect(await found([...base, endpoint("ngrok-operator", upstream)])).toEqual([
+                ["inbound/tunnel", urnOf(NGROK, "ep")],
+            ]);
+        },
+    );
+
+    it("rejects any ngrok resource in an agent namespace, and accepts one elsewhere forwarding to a platform Service", async () => {
+        expect(await found([...base, endpoint("agent-a", "http://coder:8080")])).toEqual([
+            ["inbound/tunnel", urnOf(NGROK, "ep")],
+        ]);
+        expect(await found([...base, endpoint("ngrok-operator", "http://docs.web:80")])).toEqual([]);
+    });
+});
