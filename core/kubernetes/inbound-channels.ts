@@ -160,7 +160,7 @@ function judgeTunnelAnnotations(service: ResourceNode, where: string, say: Say):
         if (value === undefined || value === null || value === "false") continue;
         say(
             "inbound/tunnel",
-            `${where} is annotated ${key}=${JSON.stringify(isUnknown(value) ? "(unknown)" : value)}: the Tailscale operator exposes it outside the cluster, a channel to the agent pods that no egress rule sees. Remove the annotation from agent Services.`,
+            `${where} is annotated ${key}=${JSON.stringify(isUnknown(value) ? "(unknown)" : value)}: the Tailscale operator exposes it on the tailnet (or the internet, with funnel), a channel to the agent pods that no egress rule sees. Remove the annotation from agent Services.`,
         );
     }
 }
@@ -170,7 +170,7 @@ function judgeTunnel(tunnel: ResourceNode, placement: Placement, agents: AgentNa
     if (!placement.known || placement.agent) {
         return say(
             "inbound/tunnel",
-            `${agentPlacementPhrase(placement)} is a tunnel operator's resource: it opens a path from outside the cluster to Services of the agent namespace. Run tunnels only for platform namespaces.`,
+            `${agentPlacementPhrase(placement)} is a tunnel operator's resource: it opens a path from the internet (or a tailnet) to Services of the agent namespace. Run tunnels only for platform namespaces.`,
         );
     }
     const spec = tunnel.props.spec;
@@ -193,7 +193,7 @@ function judgeTunnel(tunnel: ResourceNode, placement: Placement, agents: AgentNa
     if (hosts.length > 0)
         say(
             "inbound/tunnel",
-            `in namespace ${placement.namespace} is a tunnel operator's resource that forwards traffic from outside the cluster to ${hosts.join(", ")}, in an agent namespace. Tunnel only to platform Services.`,
+            `in namespace ${placement.namespace} is a tunnel operator's resource that forwards traffic from the internet (or a tailnet) to ${hosts.join(", ")}, in an agent namespace. Tunnel only to platform Services.`,
         );
 }
 
