@@ -126,6 +126,11 @@ const CLUSTER_PLUMBING: Readonly<Record<string, string>> = {
     gatewayclasses: "defines a Gateway controller of its choice, an inbound channel from the internet",
     ingressclasses: "defines an Ingress controller class of its choice, an inbound channel from the internet",
 };
+/**
+ * Resources whose controllers create or re-parent namespaces (HNC subnamespaces, Capsule tenants): a namespace
+ * made that way inherits the agent's RoleBindings but not its Pod Security label or network policies.
+ */
+const NAMESPACE_MAKING: readonly string[] = ["subnamespaceanchors", "hierarchyconfigurations", "tenants"];
 /** kube-system/aws-auth maps IAM roles to Kubernetes groups, system:masters included. */
 const AWS_AUTH = { namespace: "kube-system", name: "aws-auth" };
 // Kubernetes cannot narrow create or deletecollection by resourceNames.
@@ -169,6 +174,13 @@ function resourceReasons(verb: string, resource: string, wildcardGroup: boolean)
     if (covers(resource, "secrets", true)) reasons.push("secrets hold other identities' credentials");
     for (const [subresource, why] of Object.entries(FORBIDDEN_SUBRESOURCES)) {
         if (covers(resource, subresource, false)) reasons.push(`${subresource} ${why}`);
+    }
+    if (POD_WRITE_VERBS.has(verb) || verb.includes("*")) {
+        const made = NAMESPACE_MAKING.filter((r) => covers(resource, r, true));
+        if (made.length > 0)
+            reasons.push(
+                `writing ${made.join(", ")} creates namespaces that inherit the agent's bindings (pod creation included) but not the Pod Security label or network policies that confine it`,
+            );
     }
     if (WRITE_VERBS.has(verb) || verb.includes("*")) {
         const written = GUARDRAIL_RESOURCES.filter((r) => covers(resource, r, true));

@@ -211,3 +211,25 @@ describe("findForbiddenRbacGrants: cluster-scoped plumbing", () => {
         expect(pairs(KUBE_SYSTEM, write)).toEqual([]);
     });
 });
+
+describe("findForbiddenRbacGrants: resources that make namespaces", () => {
+    it.each([
+        ["hnc.x-k8s.io", "subnamespaceanchors"],
+        ["hnc.x-k8s.io", "hierarchyconfigurations"],
+        ["capsule.clastix.io", "tenants"],
+    ])("rejects writing %s %s even inside an agent namespace", (group, resource) => {
+        const rule = { apiGroups: [group], resources: [resource], verbs: ["get", "create"] };
+        expect(pairs(AGENT, rule)).toEqual([`0:create:${resource}`]);
+        expect(findForbiddenRbacGrants([rule], AGENT)[0].reason).toContain("inherit the agent's bindings");
+    });
+
+    it("allows reading them", () => {
+        expect(
+            pairs(AGENT, {
+                apiGroups: ["hnc.x-k8s.io"],
+                resources: ["subnamespaceanchors"],
+                verbs: ["get", "list"],
+            }),
+        ).toEqual([]);
+    });
+});
