@@ -81,6 +81,29 @@ export const GUARDRAIL_RESOURCES: readonly string[] = [
 ];
 
 const POD_WRITE_VERBS = new Set(["create", "update", "patch"]);
+/**
+ * Cluster-scoped plumbing that decides what pods get and where requests go: writing it (only a
+ * ClusterRoleBinding can grant that) lets the agent step around the guardrails without touching them.
+ */
+const CLUSTER_PLUMBING: Readonly<Record<string, string>> = {
+    apiservices:
+        "registers an aggregated API server of its choice, which receives API requests with the callers' identities",
+    nodes: "relabels, untaints or rewrites nodes (status included: fake GPU capacity), steering pods and their host",
+    runtimeclasses:
+        "defines a runtime handler of its choice (an NVIDIA runtime gives GPUs past quota, another a weaker sandbox)",
+    deviceclasses:
+        "defines a new DRA device class, which no per-class GPU quota (<class>.deviceclass.resource.k8s.io/devices) caps",
+    storageclasses:
+        "defines a provisioner of its choice, which may hand out volumes on the node's disk (host access)",
+    csidrivers: "registers a CSI driver's inline volumes, which may mount the node's disk (host access)",
+    gatewayclasses: "defines a Gateway controller of its choice, an inbound channel from the internet",
+    ingressclasses: "defines an Ingress controller class of its choice, an inbound channel from the internet",
+};
+/**
+ * Resources whose controllers create or re-parent namespaces (HNC subnamespaces, Capsule tenants): a namespace
+ * made that way inherits the agent's RoleBindings but not its Pod Security label or network policies.
+ */
+const NAMESPACE_MAKING: readonly string[] = ["subnamespaceanchors", "hierarchyconfigurations", "tenants"];
 /** kube-system/aws-auth maps IAM roles to Kubernetes groups, system:masters included. */
 const AWS_AUTH = { namespace: "kube-system", name: "aws-auth" };
 // Kubernetes cannot narrow create or deletecollection by resourceNames.
@@ -125,6 +148,13 @@ function resourceReasons(verb: string, resource: string, wildcardGroup: boolean)
     for (const [subresource, why] of Object.entries(FORBIDDEN_SUBRESOURCES)) {
         if (covers(resource, subresource, false)) reasons.push(`${subresource} ${why}`);
     }
+    if (POD_WRITE_VERBS.has(verb) || verb.includes("*")) {
+        const made = NAMESPACE_MAKING.filter((r) => covers(resource, r, true));
+        if (made.length > 0)
+            reasons.push(
+                `writing ${made.join(", ")} creates namespaces that inherit the agent's bindings (pod creation included) but not the Pod Security label or network policies that confine it`,
+            );
+    }
     if (WRITE_VERBS.has(verb) || verb.includes("*")) {
         const written = GUARDRAIL_RESOURCES.filter((r) => covers(resource, r, true));
         if (written.length > 0) {
@@ -155,6 +185,11 @@ function scopedReasons(
             reasons.push(
                 `writing ${launched.join(", ")} ${where} runs pods as any service account there, outside agent confinement`,
             );
+        }
+    }
+    if ((POD_WRITE_VERBS.has(verb) || wildVerb) && scope.kind !== "namespace") {
+        for (const [plumbing, why] of Object.entries(CLUSTER_PLUMBING)) {
+            if (covers(resource, plumbing, true)) reasons.push(`writing ${plumbing} cluster-wide ${why}`);
         }
     }
     const reachesKubeSystem =

@@ -81,6 +81,15 @@ export function renderKubernetesReachSection(): string[] {
         "  DRA device classes are not yet told apart. Pods the agent writes at run time can still ask for GPUs",
         "  through the `NVIDIA_VISIBLE_DEVICES` env or a GPU runtime class, which no quota caps: only admission in",
         "  that namespace can refuse them, so the path rules accept a GPU quota as the cap the stack can show.",
-        "- Writes to Services and Endpoints in agent namespaces, and Secrets there, are left to the direct rules.",
+        "- Writes to Services and Endpoints in agent namespaces, and Secrets there, are left to the direct rules:",
+        "  `kubernetes-forbid-agent-inbound-channels` (code inbound/rbac-grant) refuses Service writes unless an",
+        '  unscoped quota of the namespace sets `services.loadbalancers` and `services.nodeports` to "0", and any',
+        "  write to Ingresses, Gateways or routes. Such Services may still set externalIPs, which no quota counts:",
+        "  run the API server with the DenyServiceExternalIPs admission plugin.",
+        "- Secret-sync operators (`kubernetes-forbid-agent-rbac-escalation`): an ExternalSecret through a SecretStore",
+        "  of the agent namespace with its own auth (a service account or Secret of that namespace) is accepted;",
+        "  what that identity may read is judged where it is granted (IAM rules, Vault policies outside the stack).",
+        "- Egress to every pod of one named namespace (kube-system included) and private ipBlocks (10.0.0.0/8)",
+        "  are accepted: they reach pods and nodes, not the internet, unless a relaying peer is found there.",
     ];
 }

@@ -19,6 +19,8 @@ import type { CustomEgress } from "./custom-network-policies";
 import { cidrProblemOf, hostCidrOf } from "./network-policies";
 import { metadataOf } from "./placement";
 import { serviceBackendsProblem } from "./services";
+import { publicResolverOfName } from "../dns-resolvers";
+import { hostDestinationProblem, patternBreadthProblem } from "../fqdn";
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -212,10 +214,24 @@ export class CalicoIndex {
             return;
         }
         if (present("domains")) {
-            const domains = stringList(d.domains) ?? [];
+            const domains = stringList(d.domains);
+            if (domains === undefined)
+                return void out.unknown.push(`${at}.destination.domains is not a list of domain names`);
             const all = domains.filter((x) => /^[*.]+$/.test(x.trim()));
             if (all.length > 0)
                 out.open.push(`${at}.destination.domains ${JSON.stringify(all)} matches every domain name`);
+            // Judged as Cilium's toFQDNs: whole public suffixes, address literals, metadata names, public resolvers.
+            for (const domain of domains.filter((x) => !all.includes(x))) {
+                const problem =
+                    (domain.includes("*") ? patternBreadthProblem(domain) : undefined) ??
+                    hostDestinationProblem(domain);
+                const resolver = publicResolverOfName(domain);
+                if (problem !== undefined) out.open.push(`${at}.destination.domains "${domain}": ${problem}`);
+                else if (resolver !== undefined)
+                    out.open.push(
+                        `${at}.destination.domains "${domain}": it is the public DNS resolver ${resolver}, which answers over HTTPS or TLS where no DNS filter sees the lookups`,
+                    );
+            }
             return;
         }
         if (notNets.length > 0 && !present("selector") && !present("namespaceSelector")) {

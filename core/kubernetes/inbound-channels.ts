@@ -37,6 +37,10 @@ export const INBOUND_CODES = {
         "a Gateway API route (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) has a backend in an agent namespace, a ReferenceGrant of an agent namespace lets routes of other namespaces name its Services, or a Gateway sits in an agent namespace",
     "inbound/open-ingress":
         "a NetworkPolicy or CiliumNetworkPolicy of an agent namespace admits every source, the world entity, or more public addresses than the budget",
+    "inbound/rbac-grant":
+        "a RoleBinding in an agent namespace, or a ClusterRoleBinding, lets an agent service account write Ingresses, Gateways or routes, or Services where no unscoped ResourceQuota sets services.loadbalancers and services.nodeports to 0",
+    "inbound/tunnel":
+        "a tunnel operator exposes agent pods from outside the cluster: a Service of an agent namespace annotated for Tailscale (tailscale.com/expose), or a resource of the ngrok, Cloudflare tunnel or Tailscale operators that sits in an agent namespace or forwards to a host there",
     "inbound/unreadable":
         "a field that decides inbound exposure is unknown during preview or not of a documented value (fail closed)",
 } as const;
@@ -58,6 +62,11 @@ const ROUTE = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:(HTTP|GRPC|TLS|TC
 const GATEWAY = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:Gateway(Patch)?$/;
 const REFERENCE_GRANT = /^kubernetes:gateway\.networking\.k8s\.io\/[^:]+:ReferenceGrant(Patch)?$/;
 const CILIUM_POLICY = /^kubernetes:cilium\.io\/[^:]+:CiliumNetworkPolicy$/;
+/** Tunnel operators' resources: each opens a path from outside the cluster to the Services it names. */
+const TUNNEL =
+    /^kubernetes:(ngrok\.k8s\.ngrok\.com|ingress\.k8s\.ngrok\.com|bindings\.k8s\.ngrok\.com|networking\.cfargotunnel\.com|tailscale\.com)\/[^:]+:[^:]+$/;
+/** Service annotations that ask the Tailscale operator to expose the Service on the tailnet (or the internet). */
+const TUNNEL_ANNOTATIONS = ["tailscale.com/expose", "tailscale.com/funnel"];
 /** Service types that keep a Service inside the cluster (ExternalName is an outbound alias). */
 const INTERNAL_TYPES = new Set(["ClusterIP", "ExternalName"]);
 /** Cilium entities that include sources outside the cluster. */
@@ -86,6 +95,7 @@ export function inboundChannelFindings(
         const placement = placementOf(service, agents);
         if (!placement.known || placement.agent) {
             judgeService(service, agentPlacementPhrase(placement), (c, m) => say(service, c, m));
+            judgeTunnelAnnotations(service, agentPlacementPhrase(placement), (c, m) => say(service, c, m));
             continue;
         }
         // Elsewhere only a Service without a selector can reach agent pods: through endpoints written by hand.
@@ -129,8 +139,62 @@ export function inboundChannelFindings(
         const placement = placementOf(grant, agents);
         if (mayBeAgent(placement)) judgeReferenceGrant(grant, placement, (c, m) => say(grant, c, m));
     }
+    for (const tunnel of model.resources.filter((r) => TUNNEL.test(r.type))) {
+        judgeTunnel(tunnel, placementOf(tunnel, agents), agents, (c, m) => say(tunnel, c, m));
+    }
     out.push(...openIngressFindings(model, agents, config));
     return out;
+}
+
+function judgeTunnelAnnotations(service: ResourceNode, where: string, say: Say): void {
+    const annotations = metadataOf(service)?.annotations;
+    if (isUnknown(annotations)) {
+        return say(
+            "inbound/unreadable",
+            `${where}: metadata.annotations are unknown during preview, so a tunnel operator's annotation (tailscale.com/expose) cannot be ruled out. Make them plain values.`,
+        );
+    }
+    if (!isObject(annotations)) return;
+    for (const key of TUNNEL_ANNOTATIONS) {
+        const value = annotations[key];
+        if (value === undefined || value === null || value === "false") continue;
+        say(
+            "inbound/tunnel",
+            `${where} is annotated ${key}=${JSON.stringify(isUnknown(value) ? "(unknown)" : value)}: the Tailscale operator exposes it on the tailnet (or the internet, with funnel), a channel to the agent pods that no egress rule sees. Remove the annotation from agent Services.`,
+        );
+    }
+}
+
+/** A tunnel operator's resource in an agent namespace, or one whose strings name a host in an agent namespace. */
+function judgeTunnel(tunnel: ResourceNode, placement: Placement, agents: AgentNamespaces, say: Say): void {
+    if (!placement.known || placement.agent) {
+        return say(
+            "inbound/tunnel",
+            `${agentPlacementPhrase(placement)} is a tunnel operator's resource: it opens a path from the internet (or a tailnet) to Services of the agent namespace. Run tunnels only for platform namespaces.`,
+        );
+    }
+    const spec = tunnel.props.spec;
+    if (containsUnknown(spec)) {
+        return say(
+            "inbound/unreadable",
+            `in namespace ${placement.namespace} is a tunnel operator's resource whose spec is unknown during preview, so it may forward to agent pods. Make it a plain value.`,
+        );
+    }
+    const hosts: string[] = [];
+    const walk = (value: unknown): void => {
+        if (typeof value === "string") {
+            const host = value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").split(/[/:?#]/)[0];
+            const ns = clusterNamespaceOf(host);
+            if (ns !== undefined && agents.isAgent(ns)) hosts.push(value);
+        } else if (Array.isArray(value)) value.forEach(walk);
+        else if (isObject(value)) Object.values(value).forEach(walk);
+    };
+    walk(spec);
+    if (hosts.length > 0)
+        say(
+            "inbound/tunnel",
+            `in namespace ${placement.namespace} is a tunnel operator's resource that forwards traffic from the internet (or a tailnet) to ${hosts.join(", ")}, in an agent namespace. Tunnel only to platform Services.`,
+        );
 }
 
 type Say = (code: InboundCode, message: string) => void;

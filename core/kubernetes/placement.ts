@@ -1,7 +1,7 @@
 import { agentLabelOf, declaredNamespaceName, type AgentNamespaces } from "../stack/agent-namespaces";
 import type { ResourceNode } from "../stack/stack-model";
 import { isUnknown } from "../unknowns";
-import { NAMESPACE_TYPES } from "./types";
+import { customResourceGroup, NAMESPACE_TYPES } from "./types";
 
 /** The namespace a namespaced resource lands in, and whether it is an agent namespace. */
 export type Placement =
@@ -30,6 +30,51 @@ export function metadataOf(node: ResourceNode): Record<string, unknown> | undefi
  * hostile author can point the provider at an agent namespace and omit the field), else `default`.
  */
 export function placementOf(node: ResourceNode, agents: AgentNamespaces): Placement {
+    const own = ownPlacementOf(node, agents);
+    if (!own.known || own.agent || customResourceGroup(node.type) === undefined) return own;
+    return embeddedAgentPlacement(node.props, agents, 0) ?? own;
+}
+
+/**
+ * A custom resource that carries whole manifests for its controller to apply (Crossplane's Object
+ * `spec.forProvider.manifest`, Open Cluster Management's ManifestWork, ...) lands them in the namespaces they
+ * name: when one names an agent namespace, the resource is judged as sitting there.
+ */
+function embeddedAgentPlacement(
+    value: unknown,
+    agents: AgentNamespaces,
+    depth: number,
+): Placement | undefined {
+    if (depth > 12 || value === null || typeof value !== "object") return undefined;
+    if (Array.isArray(value)) {
+        for (const item of value) {
+            const found = embeddedAgentPlacement(item, agents, depth + 1);
+            if (found !== undefined) return found;
+        }
+        return undefined;
+    }
+    const obj = value as Record<string, unknown>;
+    const metadata = obj.metadata;
+    if (
+        depth > 0 &&
+        typeof obj.apiVersion === "string" &&
+        typeof obj.kind === "string" &&
+        metadata !== null
+    ) {
+        const namespace =
+            typeof metadata === "object" ? (metadata as Record<string, unknown>).namespace : undefined;
+        if (typeof namespace === "string" && !isUnknown(namespace) && agents.isAgent(namespace))
+            return known(namespace, agents);
+    }
+    for (const [key, child] of Object.entries(obj)) {
+        if (depth === 0 && (key === "metadata" || key === "status")) continue;
+        const found = embeddedAgentPlacement(child, agents, depth + 1);
+        if (found !== undefined) return found;
+    }
+    return undefined;
+}
+
+function ownPlacementOf(node: ResourceNode, agents: AgentNamespaces): Placement {
     const rawMetadata = node.props.metadata;
     const namespace = isUnknown(rawMetadata) ? rawMetadata : metadataOf(node)?.namespace;
     if (typeof namespace === "string" && !isUnknown(namespace) && namespace !== "") {

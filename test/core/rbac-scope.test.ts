@@ -189,3 +189,57 @@ describe("findForbiddenRbacGrants: kube-system/aws-auth", () => {
         expect(pairs(KUBE_SYSTEM, awsAuth(["update"], ["other", "aws-*"]))).toEqual(["0:update:configmaps"]);
     });
 });
+
+describe("findForbiddenRbacGrants: cluster-scoped plumbing", () => {
+    it.each([
+        ["apiregistration.k8s.io", "apiservices", "aggregated API server"],
+        ["", "nodes", "relabels, untaints"],
+        ["", "nodes/status", "fake GPU capacity"],
+        ["node.k8s.io", "runtimeclasses", "runtime handler"],
+        ["resource.k8s.io", "deviceclasses", "device class"],
+        ["storage.k8s.io", "storageclasses", "node's disk"],
+        ["storage.k8s.io", "csidrivers", "node's disk"],
+        ["gateway.networking.k8s.io", "gatewayclasses", "inbound channel"],
+        ["networking.k8s.io", "ingressclasses", "inbound channel"],
+    ])("rejects writing %s %s cluster-wide or in an unknown scope", (group, resource, why) => {
+        const rule = { apiGroups: [group], resources: [resource], verbs: ["get", "create", "patch"] };
+        for (const scope of [CLUSTER, UNKNOWN_NS]) {
+            expect(pairs(scope, rule)).toEqual([`0:create:${resource}`, `0:patch:${resource}`]);
+            expect(findForbiddenRbacGrants([rule], scope)[0].reason).toContain(why);
+        }
+    });
+
+    it("allows reading them cluster-wide, and a namespaced grant (which cannot reach cluster-scoped objects)", () => {
+        const read = {
+            apiGroups: ["", "node.k8s.io"],
+            resources: ["nodes", "runtimeclasses"],
+            verbs: ["get", "list", "watch"],
+        };
+        expect(pairs(CLUSTER, read)).toEqual([]);
+        const write = { apiGroups: [""], resources: ["nodes", "runtimeclasses"], verbs: ["create", "patch"] };
+        expect(pairs(AGENT, write)).toEqual([]);
+        expect(pairs(KUBE_SYSTEM, write)).toEqual([]);
+    });
+});
+
+describe("findForbiddenRbacGrants: resources that make namespaces", () => {
+    it.each([
+        ["hnc.x-k8s.io", "subnamespaceanchors"],
+        ["hnc.x-k8s.io", "hierarchyconfigurations"],
+        ["capsule.clastix.io", "tenants"],
+    ])("rejects writing %s %s even inside an agent namespace", (group, resource) => {
+        const rule = { apiGroups: [group], resources: [resource], verbs: ["get", "create"] };
+        expect(pairs(AGENT, rule)).toEqual([`0:create:${resource}`]);
+        expect(findForbiddenRbacGrants([rule], AGENT)[0].reason).toContain("inherit the agent's bindings");
+    });
+
+    it("allows reading them", () => {
+        expect(
+            pairs(AGENT, {
+                apiGroups: ["hnc.x-k8s.io"],
+                resources: ["subnamespaceanchors"],
+                verbs: ["get", "list"],
+            }),
+        ).toEqual([]);
+    });
+});

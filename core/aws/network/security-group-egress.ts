@@ -159,9 +159,12 @@ export class SecurityGroups {
 }
 
 /** Collects the egress destinations of every agent security group, joined by property dependency or id. */
-export function indexSecurityGroupEgress(model: StackModel): SecurityGroupEgressIndex {
+export function indexSecurityGroupEgress(
+    model: StackModel,
+    agentNamespacePatterns?: readonly string[],
+): SecurityGroupEgressIndex {
     const groups = SecurityGroups.of(model);
-    const workloads = workloadSecurityGroups(model, groups.finder);
+    const workloads = workloadSecurityGroups(model, groups.finder, agentNamespacePatterns);
     const agentGroups = new Map<string, AgentGroupEgress>();
     for (const group of model.ofType(SECURITY_GROUP_TYPE, DEFAULT_SECURITY_GROUP_TYPE)) {
         const tag = agentTagState(group);

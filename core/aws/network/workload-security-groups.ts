@@ -1,6 +1,12 @@
 import type { ResourceNode, StackModel } from "../../stack/stack-model";
 import { isUnknown } from "../../unknowns";
 import { AGENT_TAG, agentTagState, type AgentTagState } from "../tags";
+import { DEFAULT_AGENT_NAMESPACE_PATTERNS } from "../../agent-namespaces";
+import { AgentNamespaces } from "../../stack/agent-namespaces";
+import { placementOf } from "../../kubernetes/placement";
+
+/** EKS security groups for pods: the pods a SecurityGroupPolicy selects run in the groups it names. */
+const SECURITY_GROUP_POLICY = /^kubernetes:vpcresources\.k8s\.aws\/[^:]+:SecurityGroupPolicy$/;
 
 const TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
 
@@ -72,9 +78,26 @@ export interface WorkloadGroups {
  * tags say. Joined through property dependencies (the group ids are unknown during preview), then by id or
  * name; an unknown reference that no dependency explains is reported, so that it cannot hide a group.
  */
-export function workloadSecurityGroups(model: StackModel, groups: GroupFinder): WorkloadGroups {
+export function workloadSecurityGroups(
+    model: StackModel,
+    groups: GroupFinder,
+    agentNamespacePatterns: readonly string[] = DEFAULT_AGENT_NAMESPACE_PATTERNS,
+): WorkloadGroups {
     const usedBy = new Map<string, WorkloadUse[]>();
     const unjoined: { workload: ResourceNode; why: string }[] = [];
+    const agents = AgentNamespaces.of(model, agentNamespacePatterns);
+    // A SecurityGroupPolicy of an agent namespace puts agent pods in its groups (a namespace unknown may be one).
+    for (const policy of model.resources.filter((r) => SECURITY_GROUP_POLICY.test(r.type))) {
+        const placement = placementOf(policy, agents);
+        if (placement.known && !placement.agent) continue;
+        const refs = podPolicyGroups(policy, groups);
+        for (const why of refs.unjoined) unjoined.push({ workload: policy, why });
+        for (const group of refs.groups) {
+            const uses = usedBy.get(group.urn) ?? [];
+            uses.push({ workload: policy, possible: !placement.known });
+            usedBy.set(group.urn, uses);
+        }
+    }
     for (const type of Object.keys(WORKLOAD_GROUP_FIELDS)) {
         for (const workload of model.ofType(type)) {
             const state = workloadAgentState(workload);
@@ -90,6 +113,31 @@ export function workloadSecurityGroups(model: StackModel, groups: GroupFinder): 
         }
     }
     return { usedBy, unjoined };
+}
+
+/** The groups a SecurityGroupPolicy names in spec.securityGroups.groupIds, joined by dependency or id. */
+function podPolicyGroups(
+    policy: ResourceNode,
+    groups: GroupFinder,
+): { groups: ResourceNode[]; unjoined: string[] } {
+    const spec = policy.props.spec;
+    const values = collect(spec, ["securityGroups", "groupIds"]);
+    const found = new Set<ResourceNode>();
+    let unknown = 0;
+    for (const v of values) {
+        const group = typeof v === "string" && !isUnknown(v) ? groups.byId(v) : undefined;
+        if (group) found.add(group);
+        else if (typeof v !== "string" || isUnknown(v)) unknown++;
+    }
+    const linked = (policy.propertyDependencies.spec ?? []).filter((n) => groups.groupTypes.has(n.type));
+    for (const group of linked) found.add(group);
+    const unjoined =
+        unknown > linked.length
+            ? [
+                  `${unknown - linked.length} security group reference(s) in spec.securityGroups.groupIds are unknown and not linked to a SecurityGroup in this stack`,
+              ]
+            : [];
+    return { groups: [...found], unjoined };
 }
 
 /** The security groups one workload names, and why some references cannot be joined. */

@@ -15,6 +15,8 @@ export interface QuotaCaps {
     memory: boolean;
     /** Every hard-limit key of the unscoped quotas, so a cap can be matched to the resource a pod asks for. */
     keys: Set<string>;
+    /** The hard-limit keys of the unscoped quotas set to zero (`services.loadbalancers: "0"`). */
+    zero: Set<string>;
     /** Quotas whose hard limits or scopes are unknown, so they may or may not cap. */
     unknown: string[];
 }
@@ -48,6 +50,7 @@ export function quotaCapsByNamespace(model: StackModel, agents: AgentNamespaces)
             cpu: false,
             memory: false,
             keys: new Set<string>(),
+            zero: new Set<string>(),
             unknown: [],
         };
         caps.set(namespace, entry);
@@ -81,6 +84,7 @@ function addQuota(quota: ResourceNode, caps: QuotaCaps): void {
     if (!isObject(hard)) return;
     for (const key of Object.keys(hard)) {
         caps.keys.add(key);
+        if (isZero(hard[key])) caps.zero.add(key);
         if (isGpuKey(key)) caps.gpu = true;
         if (CPU_KEYS.has(key)) caps.cpu = true;
         if (MEMORY_KEYS.has(key)) caps.memory = true;

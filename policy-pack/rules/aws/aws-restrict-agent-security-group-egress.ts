@@ -11,14 +11,14 @@ export const awsRestrictAgentSecurityGroupEgress = defineStackRule(
     {
         name: "aws-restrict-agent-security-group-egress",
         description:
-            "An agent security group (agent-tagged, including an adopted default group, or used by an agent-tagged instance, launch template, Lambda function or ECS service) must not allow egress to 0.0.0.0/0 or ::/0 (also when split across rules or hidden in prefix lists) nor to more public addresses than the configured budget.",
+            "An agent security group (agent-tagged, including an adopted default group, or used by an agent-tagged instance, launch template, Lambda function or ECS service, or given to the pods of an agent namespace by an EKS SecurityGroupPolicy) must not allow egress to 0.0.0.0/0 or ::/0 (also when split across rules or hidden in prefix lists) nor to more public addresses than the configured budget.",
         enforcementLevel: "mandatory",
         severity: "high",
         remediationSteps:
             "Replace open egress CIDRs and prefix lists on the agent security group (inline egress, SecurityGroupRule, SecurityGroupEgressRule) with the specific ranges the agent needs, or route it through an egress proxy; list approved ranges in allowedEgressCidrs. Use prefix lists declared in the same stack (ManagedPrefixList) so their entries can be checked.",
     },
     (model, config): Finding[] => {
-        const index = indexSecurityGroupEgress(model);
+        const index = indexSecurityGroupEgress(model, config.agentNamespacePatterns);
         const findings: Finding[] = [];
         for (const entry of index.agentGroups.values()) {
             const subject = subjectOf(entry);

@@ -185,3 +185,36 @@ describe("aws-restrict-agent-security-group-egress agent identification", () => 
         expect(await run([group([{ cidrBlocks: ["10.0.0.0/8"] }], { tags: UNKNOWN })])).toEqual([]);
     });
 });
+
+describe("aws-restrict-agent-security-group-egress: EKS security groups for pods", () => {
+    const open = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }];
+    const sgp = (ns: string, groupIds: unknown, deps?: string[]): FakeResource => ({
+        type: "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy",
+        name: "sgp",
+        props: {
+            metadata: { name: "sgp", namespace: ns },
+            spec: { podSelector: {}, securityGroups: { groupIds } },
+        },
+        propertyDependencies: deps ? { spec: deps } : undefined,
+    });
+    const untagged = (egress: Record<string, unknown>[]) => group(egress, { tags: {} }, "pods");
+
+    it("rejects an untagged group with open egress that a SecurityGroupPolicy gives to agent pods", async () => {
+        const v = await run([untagged(open), sgp("agent-ml", [UNKNOWN], ["pods"])]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/SecurityGroupPolicy sgp.*0\.0\.0\.0\/0/);
+    });
+
+    it("accepts the same policy outside agent namespaces, or a narrow group", async () => {
+        expect(await run([untagged(open), sgp("payments", [UNKNOWN], ["pods"])])).toEqual([]);
+        const narrow = [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["10.40.0.0/16"] }];
+        expect(await run([untagged(narrow), sgp("agent-ml", [UNKNOWN], ["pods"])])).toEqual([]);
+    });
+
+    it("reports an agent SecurityGroupPolicy whose group cannot be joined", async () => {
+        const v = await run([untagged(open), sgp("agent-ml", [UNKNOWN])]);
+        expect(v.map((x) => x.message).join("\n")).toMatch(
+            /cannot be checked.*spec\.securityGroups\.groupIds/,
+        );
+    });
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { kubernetesForbidAgentInboundChannels } from "../../../../policy-pack/rules/kubernetes/kubernetes-forbid-agent-inbound-channels";
 import { clusterNamespaceOf } from "../../../../core/kubernetes/inbound-channels";
 import { runStackPolicy, UNKNOWN, urnOf, type FakeResource } from "../../../helpers/policy-harness";
-import { codeOf, deployment, namespace } from "./fixtures";
+import { codeOf, deployment, namespace, resourceQuota, withProps } from "./fixtures";
 
 const SVC = "kubernetes:core/v1:Service";
 const ING = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -527,5 +527,185 @@ describe("clusterNamespaceOf", () => {
         ["example", undefined],
     ])("%s → %s", (host, ns) => {
         expect(clusterNamespaceOf(host)).toBe(ns);
+    });
+});
+
+describe("kubernetes-forbid-agent-inbound-channels: RBAC that lets agents open channels themselves", () => {
+    const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+    const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+    const RB = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+    const CRB = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+    const role = (name: string, ns: string, rules: unknown[]): FakeResource => ({
+        type: ROLE,
+        name,
+        props: { metadata: { name, namespace: ns }, rules },
+    });
+    const binding = (name: string, ns: string, roleName: string, sa = "runner"): FakeResource => ({
+        type: RB,
+        name,
+        props: {
+            metadata: { name, namespace: ns },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: roleName },
+            subjects: [{ kind: "ServiceAccount", name: sa, namespace: "agent-a" }],
+        },
+    });
+    const writeServices = [{ apiGroups: [""], resources: ["services"], verbs: ["create", "get"] }];
+    const closedQuota = resourceQuota("exposure", "agent-a", {
+        "services.loadbalancers": "0",
+        "services.nodeports": 0,
+    });
+
+    it("rejects a Role of an agent namespace that lets the agent create Services with no exposure quota", async () => {
+        const v = await run([
+            ...base,
+            role("expose", "agent-a", writeServices),
+            binding("expose", "agent-a", "expose"),
+        ]);
+        expect(v.map((x) => [codeOf(x), x.urn])).toEqual([["inbound/rbac-grant", urnOf(RB, "expose")]]);
+        expect(v[0].message).toMatch(
+            /LoadBalancer or NodePort.*services\.loadbalancers: "0" and services\.nodeports: "0"/,
+        );
+    });
+
+    it("accepts Service writes beside an unscoped quota that sets LoadBalancers and NodePorts to zero", async () => {
+        expect(
+            await found([
+                ...base,
+                closedQuota,
+                role("expose", "agent-a", writeServices),
+                binding("expose", "agent-a", "expose"),
+            ]),
+        ).toEqual([]);
+    });
+
+    it("rejects Service writes when the zero quota is scoped or caps only LoadBalancers", async () => {
+        const scoped = withProps(closedQuota, {
+            spec: {
+                hard: { "services.loadbalancers": "0", "services.nodeports": "0" },
+                scopes: ["BestEffort"],
+            },
+        });
+        const half = resourceQuota("exposure", "agent-a", {
+            "services.loadbalancers": "0",
+            "services.nodeports": "2",
+        });
+        for (const quota of [scoped, half]) {
+            expect(
+                await found([
+                    ...base,
+                    quota,
+                    role("expose", "agent-a", writeServices),
+                    binding("expose", "agent-a", "expose"),
+                ]),
+            ).toEqual([["inbound/rbac-grant", urnOf(RB, "expose")]]);
+        }
+    });
+
+    it.each([
+        [["ingresses"], ["create"]],
+        [["httproutes", "referencegrants"], ["update"]],
+        [["gateways"], ["patch"]],
+        [["ingressroutes"], ["*"]],
+        [["*"], ["create"]],
+    ])("rejects writes to %j (verbs %j) even beside the exposure quota", async (resources, verbs) => {
+        const r = role("expose", "agent-a", [{ apiGroups: ["*"], resources, verbs }]);
+        expect(await found([...base, closedQuota, r, binding("expose", "agent-a", "expose")])).toEqual([
+            ["inbound/rbac-grant", urnOf(RB, "expose")],
+        ]);
+    });
+
+    it("accepts read-only access to routes and Services", async () => {
+        const r = role("look", "agent-a", [
+            {
+                apiGroups: ["", "networking.k8s.io"],
+                resources: ["services", "ingresses"],
+                verbs: ["get", "list", "watch"],
+            },
+        ]);
+        expect(await found([...base, r, binding("look", "agent-a", "look")])).toEqual([]);
+    });
+
+    it("rejects a ClusterRoleBinding that lets an agent create ingresses anywhere", async () => {
+        const cr: FakeResource = {
+            type: CLUSTER_ROLE,
+            name: "ingress-writer",
+            props: {
+                metadata: { name: "ingress-writer" },
+                rules: [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] }],
+            },
+        };
+        const crb: FakeResource = {
+            type: CRB,
+            name: "ingress-writer",
+            props: {
+                metadata: { name: "ingress-writer" },
+                roleRef: {
+                    apiGroup: "rbac.authorization.k8s.io",
+                    kind: "ClusterRole",
+                    name: "ingress-writer",
+                },
+                subjects: [{ kind: "Group", name: "system:serviceaccounts:agent-a" }],
+            },
+        };
+        expect(await found([...base, cr, crb])).toEqual([
+            ["inbound/rbac-grant", urnOf(CRB, "ingress-writer")],
+        ]);
+    });
+
+    it("leaves bindings of non-agent service accounts alone", async () => {
+        const r = role("expose", "agent-a", writeServices);
+        const b = withProps(binding("expose", "agent-a", "expose"), {
+            subjects: [{ kind: "ServiceAccount", name: "deployer", namespace: "platform" }],
+        });
+        expect(await found([...base, r, b])).toEqual([]);
+    });
+});
+
+describe("kubernetes-forbid-agent-inbound-channels: tunnel operators", () => {
+    const annotated = (annotations: unknown): FakeResource => ({
+        type: SVC,
+        name: "coder",
+        props: { metadata: { name: "coder", namespace: "agent-a", annotations }, spec: coder },
+    });
+    const withoutService = base.filter((r) => r.type !== SVC);
+    const NGROK = "kubernetes:ngrok.k8s.ngrok.com/v1alpha1:AgentEndpoint";
+    const endpoint = (ns: string, upstream: string): FakeResource => ({
+        type: NGROK,
+        name: "ep",
+        props: {
+            metadata: { name: "ep", namespace: ns },
+            spec: { url: "https://coder.ngrok.app", upstream: { url: upstream } },
+        },
+    });
+
+    it("rejects an agent Service annotated tailscale.com/expose", async () => {
+        expect(await found([...withoutService, annotated({ "tailscale.com/expose": "true" })])).toEqual([
+            ["inbound/tunnel", urnOf(SVC, "coder")],
+        ]);
+    });
+
+    it("accepts the annotation set to false, other annotations, and fails closed on unknown annotations", async () => {
+        expect(
+            await found([...withoutService, annotated({ "tailscale.com/expose": "false", team: "ml" })]),
+        ).toEqual([]);
+        expect(await found([...withoutService, annotated(UNKNOWN)])).toEqual([
+            ["inbound/unreadable", urnOf(SVC, "coder")],
+        ]);
+    });
+
+    it.each(["http://coder.agent-a:8080", "coder.agent-a.svc.cluster.local:8080", "tcp://coder.agent-a.svc"])(
+        "rejects an ngrok endpoint elsewhere that forwards to %s",
+        async (upstream) => {
+            expect(await found([...base, endpoint("ngrok-operator", upstream)])).toEqual([
+                ["inbound/tunnel", urnOf(NGROK, "ep")],
+            ]);
+        },
+    );
+
+    it("rejects any ngrok resource in an agent namespace, and accepts one elsewhere forwarding to a platform Service", async () => {
+        expect(await found([...base, endpoint("agent-a", "http://coder:8080")])).toEqual([
+            ["inbound/tunnel", urnOf(NGROK, "ep")],
+        ]);
+        expect(await found([...base, endpoint("ngrok-operator", "http://docs.web:80")])).toEqual([]);
     });
 });

@@ -305,3 +305,47 @@ describe("kubernetes-forbid-host-access: custom resource shapes", () => {
         );
     });
 });
+
+describe("kubernetes-forbid-host-access: manifests a custom resource applies elsewhere", () => {
+    const OBJECT = "kubernetes:kubernetes.crossplane.io/v1alpha2:Object";
+    const crossplaneObject = (
+        podNamespace: string,
+        spec: Record<string, unknown>,
+        ns = "crossplane-system",
+    ) =>
+        cr(
+            OBJECT,
+            {
+                forProvider: {
+                    manifest: {
+                        apiVersion: "v1",
+                        kind: "Pod",
+                        metadata: { name: "x", namespace: podNamespace },
+                        spec,
+                    },
+                },
+            },
+            ns,
+        );
+
+    it("rejects a Crossplane Object outside agent namespaces whose manifest puts a host-PID pod in one", async () => {
+        const v = await run([
+            namespace("agent-a"),
+            crossplaneObject("agent-a", { hostPID: true, containers: [c()] }),
+        ]);
+        expect(v).toHaveLength(1);
+        expect(v[0].message).toMatch(/agent namespace agent-a.*hostPID/);
+    });
+
+    it("accepts such an Object whose pod is confined, or lands outside agent namespaces", async () => {
+        expect(
+            await run([namespace("agent-a"), crossplaneObject("agent-a", { containers: [hardened] })]),
+        ).toEqual([]);
+        expect(
+            await run([
+                namespace("agent-a"),
+                crossplaneObject("tools", { hostPID: true, containers: [c()] }),
+            ]),
+        ).toEqual([]);
+    });
+});

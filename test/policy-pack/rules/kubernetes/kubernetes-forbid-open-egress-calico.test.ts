@@ -301,3 +301,32 @@ describe("kubernetes-forbid-open-egress Calico GlobalNetworkPolicy", () => {
         expect(later.length).toBeGreaterThan(0);
     });
 });
+
+describe("kubernetes-forbid-open-egress: Calico destination domains", () => {
+    const withDomains = (domains: unknown) =>
+        calico("out", "agent-a", {
+            selector: "all()",
+            types: ["Egress"],
+            egress: [allow({ domains, ports: [443] })],
+        });
+
+    it.each([
+        ["*.com", /public suffix|every name|whole/i],
+        ["*.amazonaws.com", /amazonaws\.com/],
+        ["169.254.169.254", /address/i],
+        ["metadata.google.internal", /metadata/i],
+        ["dns.google", /resolver/i],
+    ])("rejects domains [%j] as Cilium's toFQDNs would be", async (domain, why) => {
+        const v = await run([...base, withDomains([domain])]);
+        expect(v.length).toBeGreaterThan(0);
+        expect(messages(v)).toMatch(why);
+    });
+
+    it("accepts narrow domain names and one-label wildcards under an owned domain", async () => {
+        expect(await run([...base, withDomains(["api.github.com", "*.example-corp.com"])])).toEqual([]);
+    });
+
+    it("fails closed on domains that are not a list of names", async () => {
+        expect((await run([...base, withDomains("*.com")])).map(codeOf)).toEqual(["egress/unreadable"]);
+    });
+});
