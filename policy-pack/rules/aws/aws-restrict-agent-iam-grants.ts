@@ -18,7 +18,7 @@ export const awsRestrictAgentIamGrants = defineStackRule(
         enforcementLevel: "mandatory",
         severity: "critical",
         remediationSteps:
-            "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Give iam:PassRole only on specific role ARNs the agent must pass, and never together with a compute-launching action on `*`. Never grant s3:DeleteObject on the bucket a CloudTrail trail or Config delivery channel of the stack writes to (or on a bucket wildcard): it erases the audit record.",
+            "Remove the listed actions from the agent role's policies (inline, managed, RolePolicy and attachments), or scope them to specific resources; never attach AdministratorAccess, IAMFullAccess or PowerUserAccess to an agent role. Do not give an agent role iam:PassRole, even on one role ARN (it is IAM write): let the platform create the compute with its role, and let the agent change only compute whose role is no wider than its own (the reach graph judges that on the target). Never grant s3:DeleteObject on the bucket a CloudTrail trail or Config delivery channel of the stack writes to (or on a bucket wildcard): it erases the audit record.",
     },
     (model, config): Finding[] => {
         const permissions = RolePermissionIndex.of(model);
