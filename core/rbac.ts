@@ -344,28 +344,12 @@ export function containmentTamperGrants(
     name?: string,
 ): string[] {
     const verbsOfTarget = target === "resourcequotas" ? QUOTA_TAMPER_VERBS : RBAC_TAMPER_VERBS;
-    const grants: string[] = [];
-    const ignored: RbacFinding[] = [];
-    rules.forEach((rule: unknown, ruleIndex) => {
-        const verbs = entriesOf(rule, "verbs", ruleIndex, ignored);
-        const resources = entriesOf(rule, "resources", ruleIndex, ignored);
-        const names = entriesOf(rule, "resourceNames", ruleIndex, ignored);
-        for (const verb of verbs) {
-            if (!verbsOfTarget.has(verb) && !verb.includes("*")) continue;
-            const narrowed =
-                names.length > 0 &&
-                !NAME_BLIND_VERBS.has(verb) &&
-                !verb.includes("*") &&
-                name !== undefined &&
-                !names.some((n) => globMatches(n, normalized(name)));
-            if (narrowed) continue;
-            for (const resource of resources) {
-                if (covers(resource, target, false))
-                    grants.push(`${verb} on ${resource} (rules[${ruleIndex}])`);
-            }
-        }
-    });
-    return grants;
+    return grantsCovering(
+        rules,
+        (verb) => verbsOfTarget.has(verb),
+        [target],
+        name === undefined ? undefined : (names) => names.some((n) => globMatches(n, normalized(name))),
+    );
 }
 
 /**

@@ -11,10 +11,9 @@ import { credentialOutcomes } from "../reach/credentials";
 import { containmentTamperGrants } from "../rbac";
 import { iamGlobMatches, iamGlobsIntersect } from "../glob";
 import { AgentNamespaces } from "../stack/agent-namespaces";
-import { agentSubjects } from "../kubernetes/rbac-subjects";
 import { RoleIndex } from "../kubernetes/rbac-roles";
 import { placementOf } from "../kubernetes/placement";
-import { kubernetesReach } from "../kubernetes/reach-rbac";
+import { bindingSeed, kubernetesReach } from "../kubernetes/reach-rbac";
 import { CLUSTER_ROLE_BINDING_TYPES, CLUSTER_ROLE_TYPES, ROLE_BINDING_TYPES } from "../kubernetes/types";
 import type { AgentguardConfig } from "../stack/config";
 import type { ResourceNode, StackModel } from "../stack/stack-model";
@@ -122,16 +121,10 @@ function podCreators(model: StackModel, config: AgentguardConfig): PodCreator[] 
     const add = (binding: ResourceNode, namespace: string | undefined, kind: string) => {
         const creation = roles.podCreation(binding, namespace ?? "");
         if (creation === undefined) return;
-        const subjects = agentSubjects(binding, namespace, namespaces);
-        if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
-        const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
+        const seed = bindingSeed(binding, namespace, namespaces, kind);
+        if (!seed) return;
         out.push({
-            seed: {
-                resource: binding,
-                certainty: subjects.agents.length > 0 ? "agent" : "possible",
-                reasons: who,
-                label: `${who.join(", ")} (through ${kind} ${binding.name})`,
-            },
+            seed,
             namespace,
             permission: `create pods (${creation.role}: ${creation.grants.join(", ")})`,
         });
@@ -174,15 +167,8 @@ function kubernetesTamper(
     const out: KubernetesTamper[] = [];
     const judge = (binding: ResourceNode, namespace: string | undefined, kind: string) => {
         if (containment.has(binding.urn)) return;
-        const subjects = agentSubjects(binding, namespace, namespaces);
-        if (subjects.agents.length === 0 && subjects.unknown.length === 0) return;
-        const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
-        const seed: AgentSeed = {
-            resource: binding,
-            certainty: subjects.agents.length > 0 ? "agent" : "possible",
-            reasons: who,
-            label: `${who.join(", ")} (through ${kind} ${binding.name})`,
-        };
+        const seed = bindingSeed(binding, namespace, namespaces, kind);
+        if (!seed) return;
         const add = (
             target: KubernetesTamper["target"],
             resource: "rolebindings" | "clusterroles" | "resourcequotas",

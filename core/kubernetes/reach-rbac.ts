@@ -95,17 +95,10 @@ export function kubernetesReach(
         bindings.push({ binding, where: undefined, kind: "ClusterRoleBinding" });
 
     for (const { binding, where, kind } of bindings) {
-        const subjects = agentSubjects(binding, where, agents);
         const covers = serviceAccountNamespaces(binding, where, agents);
         if (covers.size > 0) others.push({ binding, kind, where, covers });
-        if (subjects.agents.length === 0 && subjects.unknown.length === 0) continue;
-        const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
-        const seed: AgentSeed = {
-            resource: binding,
-            certainty: subjects.agents.length > 0 ? "agent" : "possible",
-            reasons: who,
-            label: `${who.join(", ")} (through ${kind} ${binding.name})`,
-        };
+        const seed = bindingSeed(binding, where, agents, kind);
+        if (!seed) continue;
         // Pods the agent creates elsewhere are podCreators' edges (core/aws/reach.ts); their accounts' bindings
         // are expanded below.
         if (roles.podCreation(binding, where ?? "") !== undefined) reachIdentity(podsId(where), where);
@@ -175,6 +168,27 @@ export function kubernetesReach(
     return {
         links,
         outcomesOf: (node) => (node.podsOf !== undefined ? pods.of(node) : (outcomes.get(node.id) ?? [])),
+    };
+}
+
+/**
+ * The walk's start for a RoleBinding or ClusterRoleBinding whose subjects are (or may be) agent service
+ * accounts: the binding itself, named by whom it binds. `undefined` when it binds no agent.
+ */
+export function bindingSeed(
+    binding: ResourceNode,
+    where: Where,
+    agents: AgentNamespaces,
+    kind: string,
+): AgentSeed | undefined {
+    const subjects = agentSubjects(binding, where, agents);
+    if (subjects.agents.length === 0 && subjects.unknown.length === 0) return undefined;
+    const who = subjects.agents.length > 0 ? subjects.agents : subjects.unknown;
+    return {
+        resource: binding,
+        certainty: subjects.agents.length > 0 ? "agent" : "possible",
+        reasons: who,
+        label: `${who.join(", ")} (through ${kind} ${binding.name})`,
     };
 }
 
