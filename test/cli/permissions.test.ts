@@ -83,6 +83,23 @@ describe("the program's permissions", () => {
         expect(allowed.explain("ERR_ACCESS_DENIED")).not.toContain("pass --allow-program-writes");
     });
 
+    it("allows the program its own inspector where this Node.js can (Pulumi serializes functions with it), and says why a refusal happened where it cannot", () => {
+        const { flag, extra } = permissionSupport();
+        if (!flag) return;
+        const confinement = confineProgram();
+        confinement.cleanup();
+        const refusal = 'error serializing property "code": Access to this API has been restricted';
+        if (extra.includes("--allow-inspector")) {
+            expect(confinement.execArgv).toContain("--allow-inspector");
+            expect(confinement.explain(refusal)).not.toContain("inspector session");
+        } else {
+            expect(confinement.execArgv).not.toContain("--allow-inspector");
+            expect(confinement.explain(refusal)).toContain(
+                `through an inspector session, which the model refuses on Node.js ${process.version}`,
+            );
+        }
+    });
+
     it("refuses a scratch path that Node.js 20 would read as a list or a wildcard", () => {
         const base = fs.mkdtempSync(path.join(os.tmpdir(), "agentguard-perm-"));
         const odd = path.join(base, "a,b");
