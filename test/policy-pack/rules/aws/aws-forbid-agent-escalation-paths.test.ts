@@ -8,8 +8,17 @@ import {
     ownLine,
     violationLines,
 } from "../../../helpers/policy-harness";
-import { allow, irsaTrust, policyDoc, role, SUB_KEY } from "../../lib/aws/fixtures";
-import { adminRole, agentRole, arn, instanceProfile, lambda, narrowRole, roleWith } from "./reach-fixtures";
+import { allow, irsaTrust, SUB_KEY } from "../../lib/aws/fixtures";
+import {
+    adminRole,
+    agentRole,
+    arn,
+    assumableByAgent,
+    instanceProfile,
+    lambda,
+    narrowRole,
+    roleWith,
+} from "./reach-fixtures";
 
 async function paths(resources: FakeResource[]) {
     return runStackPolicy(awsForbidAgentEscalationPaths, resources);
@@ -384,21 +393,7 @@ describe("aws-forbid-agent-escalation-paths: chains of two steps", () => {
 
     it("prints a path through role chaining from the agent that assumes the role, blamed on that agent", async () => {
         // helper is an agent role only because agent-analyst may assume it: the path starts at the agent.
-        const helper = role("helper", {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { AWS: arn.role("agent-analyst") },
-                        Action: "sts:AssumeRole",
-                    },
-                ],
-            }),
-            inlinePolicies: [
-                { name: "work", policy: policyDoc(allow("lambda:UpdateFunctionCode", arn.fn("admin-fn"))) },
-            ],
-        });
+        const helper = assumableByAgent("helper", [allow("lambda:UpdateFunctionCode", arn.fn("admin-fn"))]);
         const v = await paths([
             helper,
             adminRole("root-like"),
@@ -413,21 +408,8 @@ describe("aws-forbid-agent-escalation-paths: chains of two steps", () => {
     });
 
     it("keeps a tagged role's own path when another agent may also assume it", async () => {
-        const helper = role("helper", {
+        const helper = assumableByAgent("helper", [allow("lambda:UpdateFunctionCode", arn.fn("admin-fn"))], {
             tags: { "agentguard.io/agent": "helper" },
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { AWS: arn.role("agent-analyst") },
-                        Action: "sts:AssumeRole",
-                    },
-                ],
-            }),
-            inlinePolicies: [
-                { name: "work", policy: policyDoc(allow("lambda:UpdateFunctionCode", arn.fn("admin-fn"))) },
-            ],
         });
         const v = await paths([
             helper,

@@ -53,6 +53,24 @@ export function narrowRole(name: string, service = "lambda.amazonaws.com"): Fake
     });
 }
 
+/** A role the agent role may assume (its trust names the agent's ARN: role chaining), with explicit statements. */
+export function assumableByAgent(
+    name: string,
+    statements: Record<string, unknown>[],
+    props: Record<string, unknown> = {},
+): FakeResource {
+    return role(name, {
+        assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { AWS: arn.role("agent-analyst") }, Action: "sts:AssumeRole" },
+            ],
+        }),
+        inlinePolicies: [{ name: "work", policy: policyDoc(...statements) }],
+        ...props,
+    });
+}
+
 /** A role with explicit statements, trusted by a service. */
 export function roleWith(name: string, service: string, statements: Record<string, unknown>[]): FakeResource {
     return role(name, {

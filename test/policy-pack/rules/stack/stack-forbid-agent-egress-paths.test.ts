@@ -2,8 +2,16 @@ import { describe, expect, it } from "vitest";
 import { awsRestrictAgentComputeEgress } from "../../../../policy-pack/rules/aws/aws-restrict-agent-compute-egress";
 import { stackForbidAgentEgressPaths } from "../../../../policy-pack/rules/stack/stack-forbid-agent-egress-paths";
 import { runStackPolicy, UNKNOWN, type FakeResource, violationLines } from "../../../helpers/policy-harness";
-import { allow, policyDoc, role } from "../../lib/aws/fixtures";
-import { agentRole, arn, instanceProfile, lambda, narrowRole, roleWith } from "../aws/reach-fixtures";
+import { allow } from "../../lib/aws/fixtures";
+import {
+    agentRole,
+    arn,
+    assumableByAgent,
+    instanceProfile,
+    lambda,
+    narrowRole,
+    roleWith,
+} from "../aws/reach-fixtures";
 
 const run = (resources: FakeResource[]) => runStackPolicy(stackForbidAgentEgressPaths, resources);
 
@@ -206,21 +214,7 @@ describe("stack-forbid-agent-egress-paths: open egress of compute the agent runs
     });
 
     it("reports a path through a role the agent may assume from the agent itself (role chaining)", async () => {
-        const deployer = role("deployer", {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { AWS: arn.role("agent-analyst") },
-                        Action: "sts:AssumeRole",
-                    },
-                ],
-            }),
-            inlinePolicies: [
-                { name: "deploy", policy: policyDoc(allow("lambda:UpdateFunctionCode", arn.fn("worker"))) },
-            ],
-        });
+        const deployer = assumableByAgent("deployer", [allow("lambda:UpdateFunctionCode", arn.fn("worker"))]);
         const v = await run([
             narrowRole("worker-role"),
             lambda("worker", "worker-role"),
