@@ -299,19 +299,12 @@ export function proxyEgressByNamespace(
     const out = new Map<string, { hosts: ReachEdge[]; problems: string[] }>();
     if (proxies.length === 0) return out;
     const reachOf = new Map<Proxy, ReturnType<typeof proxyReach>>();
-    for (const policy of model.ofType(...NETWORK_POLICY_TYPES)) {
-        const placement = placementOf(policy, agents);
-        if (!placement.known || !placement.agent) continue;
-        const spec = policy.props.spec;
-        const rules = isObject(spec) && Array.isArray(spec.egress) ? spec.egress : [];
-        const peers = rules.flatMap((r) =>
-            isObject(r) && Array.isArray(r.to) ? r.to : isUnknown(r) ? [r] : [],
-        );
+    for (const { namespace, peers } of agentPeers(model, agents)) {
         for (const proxy of proxies) {
-            if (!peers.some((p) => peerReaches(p, proxy, placement.namespace, agents))) continue;
+            if (!peers.some((p) => peerReaches(p, proxy, namespace, agents))) continue;
             let reach = reachOf.get(proxy);
             if (!reach) reachOf.set(proxy, (reach = proxyReach(model, agents, proxy)));
-            const entry = out.get(placement.namespace) ?? { hosts: [], problems: [] };
+            const entry = out.get(namespace) ?? { hosts: [], problems: [] };
             for (const h of reach.hosts)
                 if (!entry.hosts.some((e) => e.target === h && e.via === reach!.via))
                     entry.hosts.push({ target: h, via: reach.via });
@@ -319,7 +312,7 @@ export function proxyEgressByNamespace(
                 const line = `${reach.via}: ${p}`;
                 if (!entry.problems.includes(line)) entry.problems.push(line);
             }
-            out.set(placement.namespace, entry);
+            out.set(namespace, entry);
         }
     }
     return out;
