@@ -61,9 +61,6 @@ export function permissionSupport(nodePath: string = process.execPath): Permissi
                   // Node.js >= 25 also confines the network; the checker's own channel to the program is a
                   // local socket, and the network is not what the model is used for here (see docs/checker.md).
                   "--allow-net",
-                  // Pulumi serializes a program's functions (CallbackFunction, event handlers) through an
-                  // inspector session on its own process: where this Node.js can allow that, it is allowed.
-                  "--allow-inspector",
                   // "Permission is an experimental feature" on every run would only be noise.
                   "--disable-warning=ExperimentalWarning",
               ].filter((option) => starts(nodePath, [flag, "--allow-fs-read=*", option]))
@@ -92,7 +89,7 @@ function workerGuard(): string {
 }
 
 const DENIED = /Access to this API has been restricted|ERR_ACCESS_DENIED|ERR_DLOPEN_DISABLED/;
-/** Pulumi's closure serialization failing: it needs the inspector. */
+/** Pulumi's closure serialization failing: it needs the inspector, which the program is never granted. */
 const SERIALIZING = /serializ(e|ing)|closure|inspector/i;
 
 /** Prepares the confinement of one program run; the caller spawns the program with it, then cleans up. */
@@ -132,12 +129,12 @@ export function confineProgram(options: ConfinementOptions = {}): ProgramConfine
             scratchDir,
             warnings: [],
             explain: (message) =>
-                DENIED.test(message) && SERIALIZING.test(message) && !extra.includes("--allow-inspector")
+                DENIED.test(message) && SERIALIZING.test(message)
                     ? `\nNode's permission model refused this: Pulumi serializes the program's functions ` +
                       "(CallbackFunction, event handlers such as onEvent or onObjectCreated) through an inspector " +
-                      `session, which the model refuses on Node.js ${nodeVersion(nodePath)}. Run the check on a ` +
-                      "Node.js whose permission model offers --allow-inspector (the checker then allows the program " +
-                      "its own inspector), or declare the function's code as an asset (docs/checker.md)."
+                      "session, and the checker never grants the program the inspector (it is a known way around " +
+                      "the model's write limit). Give the function its code as an asset instead " +
+                      "(code: new pulumi.asset.FileArchive(...)); see docs/checker.md."
                     : DENIED.test(message)
                       ? `\nNode's permission model refused this: the checker runs the program with least ` +
                         `privilege: ${limits}, and it may not start child processes, worker threads or native ` +
